@@ -1,0 +1,61 @@
+"""The interface every route implements, and the records it hands back (numpy only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
+
+FORWARD_BATCH = 2
+FORWARD_STEPS = 5
+
+
+@dataclass
+class Weight:
+    """One variable of one cell, located by layer, direction and its cell-local name."""
+
+    name: str       # the TF variable name, without ':0'
+    layer: int
+    direction: str  # "fw" | "bw"
+    param: str      # cell-local: "gates/kernel", "kernel", "recurrent_kernel", "bias", "w_f_diag", ...
+    value: np.ndarray
+
+
+class Built:
+    """Layers of one scenario, built once in this env; ``draws`` re-initializes them."""
+
+    family: str  # which cell layout the weights follow: tf1_gru, tf1_lstm, keras_gru, keras_lstm
+
+    def config(self) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def draws(self, count: int) -> Iterator[List[Weight]]:
+        """``count`` independent, reproducible initializations, in order."""
+        raise NotImplementedError
+
+    def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
+        """Run the layers on ``inputs`` with the weights of the latest draw."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release sessions and graphs."""
+
+
+class Route:
+    """A way of building the scenario's layers (the TF1 variable_scope route, the Keras route)."""
+
+    name: str
+
+    def unavailable_reason(self) -> Optional[str]:
+        """None when this env can build the route, else why not and the remedy."""
+        raise NotImplementedError
+
+    def build(self, scenario: Any) -> Built:
+        raise NotImplementedError
+
+
+def forward_input(scenario: Any) -> np.ndarray:
+    """The fixed input every route is run on: reproducible in numpy 1.18 and 2 alike."""
+    rng = np.random.RandomState(scenario.base_seed + 1)
+    shape = (FORWARD_BATCH, FORWARD_STEPS, scenario.input_dim)
+    return rng.standard_normal(shape).astype(np.float32)

@@ -1,0 +1,143 @@
+"""The Keras route: ``tf.keras.layers.GRU`` / ``LSTM`` with explicit initializers.
+
+``tf.keras`` is whatever this env ships: the Keras inside TF 1.15, Keras 2 (TF 2.15),
+tf_keras (TF 2.16+ with ``TF_USE_LEGACY_KERAS=1``) or Keras 3. Initializers the scenario
+leaves out are not passed, so the layer's own defaults apply and show in the config.
+
+Stackings:
+
+* ``layers``: one ``GRU``/``LSTM`` layer per level (wrapped in ``Bidirectional`` when asked),
+  the usual Keras way; a bidirectional level 2 sees ``2 * units`` inputs.
+* ``cells``: ``RNN(StackedRNNCells([...]))`` (wrapped in ``Bidirectional``), shaped like the TF1
+  route: each direction stacks its own cells, so level 2 sees ``units`` inputs.
+
+Draws: draw k clears the Keras session, seeds TensorFlow/Keras with ``base_seed + k`` and
+builds fresh layers, exactly as a user script that seeds and builds would.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
+
+from backends import tfenv
+from backends.base import Built, Route, Weight, forward_input
+from compare.artifact import jsonable
+
+# Keras class names of the initializers that take parameters (the same in every Keras).
+PARAMETRIZED = {
+    "orthogonal": "Orthogonal", "variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
+    "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
+    "identity": "Identity",
+}
+CELL_PARAMS = ("kernel", "recurrent_kernel", "bias")
+
+
+def make_initializer(tf: Any, spec: Any) -> Any:
+    """This Keras's initializer object for an ``Initializer`` spec."""
+    if not spec.params:
+        return tf.keras.initializers.get(spec.name)
+    return tf.keras.initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+
+
+def variable_name(variable: Any) -> str:
+    """Keras 3 names a variable by ``path``; earlier Keras by ``name`` with a ':0' suffix."""
+    return (getattr(variable, "path", None) or variable.name).split(":")[0]
+
+
+def seed_everything(tf: Any, seed: int) -> None:
+    setter = getattr(tf.keras.utils, "set_random_seed", None)
+    if setter is not None:
+        setter(seed)
+    else:  # TF 1.15: the global seed also drives tf.keras initializers
+        tf.compat.v1.set_random_seed(seed)
+
+
+class KerasBuilt(Built):
+    def __init__(self, scenario: Any) -> None:
+        self.scenario = scenario
+        self.family = "keras_" + scenario.cell
+        self.tf = tfenv.tensorflow()
+        self.rnns: List[Any] = []
+
+    def _kwargs(self) -> Dict[str, Any]:
+        spec = self.scenario.keras
+        kwargs = dict(spec.layer_kwargs)
+        for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+            init = getattr(spec, key)
+            if init is not None:
+                kwargs[key] = make_initializer(self.tf, init)
+        return kwargs
+
+    def _stack(self) -> List[Any]:
+        layers, s = self.tf.keras.layers, self.scenario
+        if s.keras.stacking == "layers":
+            rnn_class = layers.GRU if s.cell == "gru" else layers.LSTM
+            rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs()) for _ in range(s.layers)]
+        else:
+            cell_class = layers.GRUCell if s.cell == "gru" else layers.LSTMCell
+            cells = [cell_class(s.units, **self._kwargs()) for _ in range(s.layers)]
+            rnns = [layers.RNN(layers.StackedRNNCells(cells), return_sequences=True)]
+        return [layers.Bidirectional(r) for r in rnns] if s.bidirectional else rnns
+
+    def _cells(self, direction: str) -> List[Any]:
+        pieces = self.rnns
+        if self.scenario.bidirectional:
+            pieces = [r.forward_layer if direction == "fw" else r.backward_layer for r in pieces]
+        if self.scenario.keras.stacking == "layers":
+            return [p.cell for p in pieces]
+        return list(pieces[0].cell.cells)
+
+    def _build(self, seed: int) -> None:
+        self.tf.keras.backend.clear_session()
+        seed_everything(self.tf, seed)
+        self.rnns = self._stack()
+        self.forward(forward_input(self.scenario))
+
+    def _weights(self) -> List[Weight]:
+        found = []
+        for direction in self.scenario.directions:
+            for layer, cell in enumerate(self._cells(direction)):
+                for param in CELL_PARAMS:
+                    variable = getattr(cell, param, None)
+                    if variable is not None:
+                        found.append(Weight(variable_name(variable), layer, direction, param,
+                                            np.array(variable.numpy())))
+        return found
+
+    def draws(self, count: int) -> Iterator[List[Weight]]:
+        for k in range(count):
+            self._build(self.scenario.base_seed + k)
+            yield self._weights()
+
+    def config(self) -> Dict[str, Any]:
+        if not self.rnns:
+            self._build(self.scenario.base_seed)
+        return {
+            "stacking": self.scenario.keras.stacking,
+            "layer_class": type(self.rnns[0]).__name__,
+            "layer": jsonable(self.rnns[0].get_config()),
+            "cell": jsonable(self._cells("fw")[0].get_config()),
+        }
+
+    def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
+        tensor = self.tf.constant(inputs)
+        for rnn in self.rnns:
+            tensor = rnn(tensor)
+        return {"output": np.array(tensor.numpy())}
+
+
+class KerasRoute(Route):
+    name = "keras"
+
+    def unavailable_reason(self) -> Optional[str]:
+        tf = tfenv.tensorflow()
+        if not hasattr(tf, "keras"):
+            return "this TensorFlow {} has no tf.keras".format(tf.__version__)
+        return None
+
+    def build(self, scenario: Any) -> Built:
+        return KerasBuilt(scenario)
+
+
+ROUTE = KerasRoute()

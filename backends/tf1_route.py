@@ -1,0 +1,152 @@
+"""The TF1 route: ``tf.compat.v1.variable_scope(initializer=...)`` around ``nn.rnn_cell`` cells.
+
+What this route relies on, as TF 1.x documents it:
+
+* A cell creates its kernels with ``get_variable`` and no initializer of its own (unless the
+  cell kwargs give one), so the innermost enclosing ``variable_scope`` initializer reaches them;
+  a scope without one inherits its parent's; with none at all, ``get_variable`` falls back to
+  ``glorot_uniform`` over the variable's full shape.
+* ``GRUCell`` biases and ``LSTMCell`` biases carry their own constant initializers, so a scope
+  initializer does not reach them; ``forget_bias`` of the LSTM cells is added at run time and
+  never stored.
+* Stacks are ``MultiRNNCell``; ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` run them, each
+  direction stacking its own layers (layer 2 of each direction sees ``units`` inputs).
+
+Draws: the graph is built once with the graph seed ``base_seed``; draw k is the k-th run of
+``global_variables_initializer`` in one session, so every run of the worker reproduces them.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
+
+from backends import tfenv
+from backends.base import Built, Route, Weight
+from compare.artifact import jsonable
+
+CELL_PARAMS = {
+    "GRUCell": ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"),
+    "LSTMCell": ("projection/kernel", "kernel", "bias", "w_i_diag", "w_f_diag", "w_o_diag"),
+    "BasicLSTMCell": ("kernel", "bias"),
+}
+FAMILY = {"GRUCell": "tf1_gru", "LSTMCell": "tf1_lstm", "BasicLSTMCell": "tf1_lstm"}
+
+
+def make_initializer(tf: Any, spec: Any) -> Any:
+    """A ``tf.compat.v1.initializers`` object for an ``Initializer`` spec (None stays None)."""
+    if spec is None:
+        return None
+    return getattr(tf.compat.v1.initializers, spec.name)(**spec.params)
+
+
+def describe_initializer(init: Any) -> Any:
+    if init is None:
+        return None
+    config = init.get_config() if hasattr(init, "get_config") else {}
+    return {"class_name": type(init).__name__, "config": jsonable(config)}
+
+
+def cell_param(cell_class: str, variable_name: str) -> str:
+    for param in CELL_PARAMS[cell_class]:
+        if variable_name.endswith("/" + param):
+            return param
+    raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
+
+
+class TF1Built(Built):
+    def __init__(self, scenario: Any) -> None:
+        tf = tfenv.tensorflow()
+        tf1 = tf.compat.v1
+        spec = scenario.tf1
+        self.scenario = scenario
+        self.family = FAMILY[spec.cell_class]
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            tf1.set_random_seed(scenario.base_seed)
+            self.inputs = tf1.placeholder(tf.float32, [None, None, scenario.input_dim], name="inputs")
+            with contextlib.ExitStack() as scopes:
+                for i, outer in enumerate(spec.outer_scopes):
+                    outer_init = make_initializer(tf, outer)
+                    scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=outer_init))
+                scope_init = make_initializer(tf, spec.scope_initializer)
+                scopes.enter_context(tf1.variable_scope("rnn", initializer=scope_init))
+                self.cells = {d: [self._cell(tf, scenario) for _ in range(scenario.layers)]
+                              for d in scenario.directions}
+                self.output = self._run(tf, tf1)
+            self.init_op = tf1.global_variables_initializer()
+        self.session = tf1.Session(graph=self.graph)
+        self._config = {
+            "cell_class": spec.cell_class,
+            "cell": jsonable(self.cells["fw"][0].get_config()),
+            "scope_initializer": describe_initializer(scope_init),
+            "outer_scope_initializers": [o.to_dict() if o else None for o in spec.outer_scopes],
+            "stacking": "MultiRNNCell" if scenario.layers > 1 else "single cell",
+            "runner": "bidirectional_dynamic_rnn" if scenario.bidirectional else "dynamic_rnn",
+        }
+
+    @staticmethod
+    def _cell(tf: Any, scenario: Any) -> Any:
+        spec = scenario.tf1
+        kwargs = {k: (make_initializer(tf, v) if hasattr(v, "params") else v) for k, v in spec.cell_kwargs.items()}
+        return getattr(tf.compat.v1.nn.rnn_cell, spec.cell_class)(scenario.units, **kwargs)
+
+    def _run(self, tf: Any, tf1: Any) -> Any:
+        stacks = {d: (c[0] if len(c) == 1 else tf1.nn.rnn_cell.MultiRNNCell(c)) for d, c in self.cells.items()}
+        if self.scenario.bidirectional:
+            (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], self.inputs, dtype=tf.float32)
+            return tf.concat([fw, bw], axis=-1)
+        output, _ = tf1.nn.dynamic_rnn(stacks["fw"], self.inputs, dtype=tf.float32)
+        return output
+
+    def config(self) -> Dict[str, Any]:
+        return self._config
+
+    def _located(self) -> List[tuple]:
+        located = []
+        for direction, cells in self.cells.items():
+            for layer, cell in enumerate(cells):
+                for variable in cell.weights:
+                    name = variable.name.split(":")[0]
+                    located.append((Weight(name, layer, direction, cell_param(self.scenario.tf1.cell_class, name),
+                                           np.empty(0)), variable))
+        return located
+
+    def draws(self, count: int) -> Iterator[List[Weight]]:
+        located = self._located()
+        variables = [v for _, v in located]
+        for _ in range(count):
+            self.session.run(self.init_op)
+            values = self.session.run(variables)
+            yield [Weight(w.name, w.layer, w.direction, w.param, v) for (w, _), v in zip(located, values)]
+
+    def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
+        return {"output": self.session.run(self.output, {self.inputs: inputs})}
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class TF1Route(Route):
+    name = "tf1"
+
+    def unavailable_reason(self) -> Optional[str]:
+        tf = tfenv.tensorflow()
+        try:
+            for cls in ("GRUCell", "LSTMCell", "BasicLSTMCell", "MultiRNNCell"):
+                getattr(tf.compat.v1.nn.rnn_cell, cls)
+        except (AttributeError, ImportError) as exc:
+            reason = "tf.compat.v1.nn.rnn_cell is not usable in TensorFlow {}: {}".format(tf.__version__, exc)
+            if tfenv.keras_flavor(tf)["flavor"] == "keras3":
+                major_minor = ".".join(tf.__version__.split(".")[:2])
+                reason += (" (remedy: pip install 'tf-keras~={}.0' and set TF_USE_LEGACY_KERAS=1, "
+                           "as the tox env tf221-legacy does)".format(major_minor))
+            return reason
+        return None
+
+    def build(self, scenario: Any) -> Built:
+        return TF1Built(scenario)
+
+
+ROUTE = TF1Route()

@@ -1,0 +1,135 @@
+"""The in-env worker: build every route of every scenario in this TensorFlow, write one artifact.
+
+    python -m backends.worker [--scenarios FILE] [--out PATH.json] [--only NAME ...] [--routes tf1,keras]
+
+Defaults: the built-in suite, ``artifacts/<env>.json`` (env from ``RNNCOMPARE_ENV``).
+Progress goes to stderr, one line per scenario and route; bad input exits 2 with one line.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from backends import ROUTE_MODULES, tfenv
+from backends.base import Route, Weight, forward_input
+from compare import artifact
+from compare.errors import UserError
+from compare.scenarios import Scenario, load_scenarios
+from compare.stats import summary
+
+REASON_CHARS = 600
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join("{}: {}".format(type(exc).__name__, exc).split())
+    return text[:REASON_CHARS]
+
+
+def _measure(scenario: Scenario, built: Any) -> Dict[str, Any]:
+    """Draw ``seeds`` initializations; summarize each variable over all of them."""
+    first: List[Weight] = []
+    pooled: List[List[np.ndarray]] = []
+    forward: Dict[str, np.ndarray] = {}
+    for k, weights in enumerate(built.draws(scenario.seeds)):
+        if k == 0:
+            first = weights
+            pooled = [[w.value] for w in weights]
+            forward = built.forward(forward_input(scenario))
+        else:
+            for values, w in zip(pooled, weights):
+                values.append(w.value)
+    variables = {}
+    for w, values in zip(first, pooled):
+        variables[w.name] = {
+            "shape": list(w.value.shape), "dtype": str(w.value.dtype),
+            "layer": w.layer, "direction": w.direction, "param": w.param,
+            "stats": summary(np.stack(values)),
+        }
+    return {"family": built.family, "config": built.config(), "variables": variables,
+            "first": first, "forward": forward}
+
+
+def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray]) -> Dict[str, Any]:
+    """One route of one scenario: its artifact entry; raw first-seed values go into ``arrays``."""
+    reason = route.unavailable_reason()
+    if reason is not None:
+        return {"status": "unavailable", "reason": reason}
+    try:
+        built = route.build(scenario)
+        try:
+            result = _measure(scenario, built)
+        finally:
+            built.close()
+    except Exception as exc:  # TF refusing a construction is a finding to report, not a crash
+        return {"status": "error", "reason": _one_line(exc)}
+    prefix = "{}/{}/".format(scenario.name, route.name)
+    for w in result.pop("first"):
+        arrays[prefix + w.name] = w.value
+    forward = result.pop("forward")
+    for key, value in forward.items():
+        arrays[prefix + "forward/" + key] = value
+    result["forward"] = {key: {"shape": list(v.shape), "stats": summary(v)} for key, v in forward.items()}
+    return dict({"status": "ok", "reason": ""}, **result)
+
+
+def _routes(names: Optional[str]) -> List[Route]:
+    wanted = names.split(",") if names else list(ROUTE_MODULES)
+    unknown = [n for n in wanted if n not in ROUTE_MODULES]
+    if unknown:
+        raise UserError("unknown route {!r}".format(unknown[0]), "routes: " + ", ".join(ROUTE_MODULES))
+    return [importlib.import_module(ROUTE_MODULES[n]).ROUTE for n in wanted]
+
+
+def _select(scenarios: List[Scenario], only: Optional[List[str]]) -> List[Scenario]:
+    if not only:
+        return scenarios
+    names = [s.name for s in scenarios]
+    missing = [n for n in only if n not in names]
+    if missing:
+        raise UserError("no scenario named {!r}".format(missing[0]), "scenarios: " + ", ".join(names))
+    return [s for s in scenarios if s.name in only]
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m backends.worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
+    parser.add_argument("--out", help="artifact path (default: artifacts/<env>.json)")
+    parser.add_argument("--only", action="append", metavar="NAME", help="run only this scenario (repeatable)")
+    parser.add_argument("--routes", help="comma-separated routes to run (default: all)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        scenarios = _select(load_scenarios(args.scenarios), args.only)
+        routes = _routes(args.routes)
+    except UserError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    env = tfenv.env_info()
+    out = Path(args.out) if args.out else Path("artifacts") / (env["name"] + ".json")
+    document: Dict[str, Any] = {"env": env, "scenarios": {}}
+    arrays: Dict[str, np.ndarray] = {}
+    for index, scenario in enumerate(scenarios, 1):
+        entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
+        for route in routes:
+            started = time.time()
+            entry["routes"][route.name] = run_route(route, scenario, arrays)
+            print("[{}] scenario {}/{} {} {}: {} ({:.1f} s)".format(
+                env["name"], index, len(scenarios), scenario.name, route.name,
+                entry["routes"][route.name]["status"], time.time() - started), file=sys.stderr, flush=True)
+        document["scenarios"][scenario.name] = entry
+    artifact.write(out, document, arrays)
+    print("wrote {} and {}".format(out, artifact.npz_path(out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The one error type users see: a cause and a hint, printed on one line, exit code 2."""
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input (a scenario file, an artifact, a path): the user can fix it."""
+
+    def __init__(self, cause: str, hint: str = "") -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.hint = hint
+
+    def one_line(self) -> str:
+        text = "error: " + self.cause
+        if self.hint:
+            text += " (hint: " + self.hint + ")"
+        return " ".join(text.split())
