@@ -59,6 +59,9 @@ def _atomic_write(path: Path, write) -> None:
 def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
     """Write ``path`` (JSON) and its ``.npz``; the JSON goes last, as it indexes the arrays."""
     path = Path(path)
+    for key, value in arrays.items():
+        if np.asarray(value).dtype.hasobject:  # np.savez would pickle these
+            raise ValueError("refusing to write {!r}: object arrays need pickles".format(key))
     body = dict(document, schema=SCHEMA, version=VERSION)
     text = json.dumps(jsonable(body), indent=1, sort_keys=False, allow_nan=False)
     _atomic_write(npz_path(path), lambda handle: np.savez_compressed(handle, **arrays))
@@ -71,9 +74,11 @@ def load(path: Path) -> Dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UserError("cannot read artifact {}: {}".format(path, exc.strerror or exc), "check the path") from None
+        raise UserError("cannot read artifact {}: {}".format(path, exc.strerror or exc),
+                        "check the path") from None
     except ValueError as exc:
-        raise UserError("artifact {} is not valid JSON ({})".format(path, exc), "re-run the env's worker to rewrite it") from None
+        raise UserError("artifact {} is not valid JSON ({})".format(path, exc),
+                        "re-run the env's worker to rewrite it") from None
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise UserError("{} is not an rnncompare artifact".format(path), "expected schema " + SCHEMA)
     if document.get("version") != VERSION:

@@ -1,0 +1,38 @@
+"""Judge a `tox -m test` run from its result JSON: every env must have run and passed.
+
+pytest's exit code 5 (no tests collected) is reported as such and counts as a failure,
+because every env of this project has tests; a missing env (e.g. no Python 3.7 for
+tf115) is a failure too, never a skip.
+"""
+import json
+import sys
+
+REQUIRED = ("tests-tf115", "tests-tf215", "tests-tf221", "tests-tf221-legacy", "tests-host")
+
+
+def main(path: str, tox_status: int) -> int:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            envs = json.load(handle)["testenvs"]
+    except (OSError, ValueError, KeyError) as exc:
+        print("ci: no tox result to judge ({}); tox exited {}".format(exc, tox_status))
+        return tox_status or 1
+    failed = []
+    for name in REQUIRED:
+        results = envs.get(name, {}).get("result", {})
+        codes = [r.get("retcode") for r in envs.get(name, {}).get("test", [])]
+        if not codes:
+            failed.append("{}: did not run ({})".format(name, results.get("retcode", "missing")))
+        elif 5 in codes:
+            failed.append("{}: pytest collected no tests (exit 5)".format(name))
+        elif any(c != 0 for c in codes):
+            failed.append("{}: exit codes {}".format(name, codes))
+    for line in failed:
+        print("ci: FAIL " + line)
+    if not failed:
+        print("ci: all {} test envs ran and passed".format(len(REQUIRED)))
+    return 1 if failed or tox_status else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))

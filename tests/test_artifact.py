@@ -1,0 +1,60 @@
+"""The artifact contract: atomic writes, no pickles, and a loader that refuses what it does not know."""
+import json
+
+import numpy as np
+import pytest
+
+from compare import artifact
+from compare.errors import UserError
+
+
+def test_round_trip_json_and_npz(tmp_path):
+    """What is written is read back: schema/version stamped, arrays exact, JSON-unsafe values made safe."""
+    out = tmp_path / "sub" / "env.json"
+    artifact.write(out, {"env": {"name": "x"}, "value": np.float32(0.5), "bad": float("nan")},
+                   {"s/r/v": np.arange(6, dtype=np.float32).reshape(2, 3)})
+    doc = artifact.load(out)
+    assert doc["schema"] == "rnncompare/artifact" and doc["version"] == artifact.VERSION
+    assert doc["value"] == 0.5 and doc["bad"] == "nan"
+    with artifact.arrays(out) as arrays:
+        np.testing.assert_array_equal(arrays["s/r/v"], np.arange(6).reshape(2, 3))
+    assert sorted(p.name for p in out.parent.iterdir()) == ["env.json", "env.npz"]
+
+
+def test_failed_write_leaves_previous_files_and_no_temporaries(tmp_path, monkeypatch):
+    """A write that fails midway keeps the old artifact and leaves no temporary file behind."""
+    out = tmp_path / "env.json"
+    artifact.write(out, {"n": 1}, {})
+
+    def half_write(handle, **_arrays):
+        handle.write(b"PK partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", half_write)
+    with pytest.raises(KeyboardInterrupt):
+        artifact.write(out, {"n": 2}, {"x": np.zeros(3)})
+    assert artifact.load(out)["n"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["env.json", "env.npz"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{", "is not valid JSON"),
+    (json.dumps({"schema": "other"}), "is not an rnncompare artifact"),
+    (json.dumps({"schema": "rnncompare/artifact", "version": 999}), "schema version 999"),
+])
+def test_loader_refuses_what_it_does_not_understand(tmp_path, content, message):
+    path = tmp_path / "a.json"
+    path.write_text(content)
+    with pytest.raises(UserError, match=message):
+        artifact.load(path)
+
+
+def test_object_arrays_are_refused_rather_than_pickled(tmp_path):
+    with pytest.raises(ValueError, match="object arrays need pickles"):
+        artifact.write(tmp_path / "a.json", {}, {"x": np.array([object()])})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_npz_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="has no a.npz beside it"):
+        artifact.arrays(tmp_path / "a.json")

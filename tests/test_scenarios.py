@@ -1,0 +1,99 @@
+"""The scenario spec: what parses, what the defaults are, and the one-line errors for bad input."""
+import pytest
+
+from compare.errors import UserError
+from compare.scenarios import load_scenarios, parse_scenarios
+
+MINIMAL = '[[scenario]]\nname = "a"\ncell = "gru"\nunits = 4\ninput_dim = 3\n'
+
+
+def parse_one(extra: str = "", base: str = MINIMAL):
+    return parse_scenarios(base + extra)[0]
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(UserError) as caught:
+        parse_scenarios(text)
+    return caught.value.one_line()
+
+
+def test_minimal_scenario_takes_documented_defaults():
+    """Absent keys: 1 layer, unidirectional, 32 seeds from base seed 0, TF1 GRUCell, Keras 'layers' stacking."""
+    s = parse_one()
+    assert (s.layers, s.bidirectional, s.seeds, s.base_seed) == (1, False, 32, 0)
+    assert s.tf1.cell_class == "GRUCell" and s.tf1.scope_initializer is None
+    assert s.keras.stacking == "layers" and s.keras.kernel_initializer is None
+    assert s.directions == ["fw"]
+
+
+def test_issue_example_parses_with_every_documented_key():
+    """The example of the issue, every key included, parses into the right spec."""
+    s = parse_one(
+        'layers = 2\nbidirectional = true\nseeds = 8\n'
+        '[scenario.tf1]\nscope_initializer = "orthogonal"\n'
+        'outer_scopes = [{ initializer = "glorot_uniform" }, {}]\ncell_class = "GRUCell"\n'
+        'cell_kwargs = { bias_initializer = { name = "constant", value = -2.0 } }\n'
+        '[scenario.keras]\nkernel_initializer = "orthogonal"\nrecurrent_initializer = "orthogonal"\n'
+        'bias_initializer = "zeros"\nlayer_kwargs = { reset_after = false }\nstacking = "layers"\n')
+    assert s.tf1.outer_scopes[0].name == "glorot_uniform" and s.tf1.outer_scopes[1] is None
+    assert s.tf1.cell_kwargs["bias_initializer"].to_dict() == {"name": "constant", "params": {"value": -2.0}}
+    assert s.keras.layer_kwargs == {"reset_after": False}
+    assert s.directions == ["fw", "bw"]
+
+
+def test_spec_hash_depends_on_definition_only():
+    """Same definition -> same hash (whatever the key order); any change -> another hash."""
+    a = parse_one('seeds = 8\nlayers = 2\n')
+    b = parse_one('layers = 2\nseeds = 8\n')
+    c = parse_one('layers = 2\nseeds = 9\n')
+    assert a.spec_hash == b.spec_hash != c.spec_hash
+    assert len(a.spec_hash) == 16
+
+
+def test_default_suite_has_the_seed_and_all_defaults_cases():
+    """The built-in suite: 2-layer bidirectional GRU and LSTM with orthogonal, and the all-defaults pair."""
+    by_name = {s.name: s for s in load_scenarios()}
+    for cell in ("gru", "lstm"):
+        seed = by_name["seed-bi{}-orthogonal".format(cell)]
+        assert (seed.cell, seed.layers, seed.bidirectional) == (cell, 2, True)
+        assert seed.tf1.scope_initializer.name == "orthogonal"
+        assert seed.keras.kernel_initializer.name == seed.keras.recurrent_initializer.name == "orthogonal"
+        defaults = by_name["defaults-" + cell]
+        assert defaults.tf1.to_dict()["scope_initializer"] is None
+        assert all(v is None for k, v in defaults.keras.to_dict().items() if k.endswith("initializer"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    (MINIMAL + "unit = 3\n", "unknown key 'unit' (hint: did you mean 'units'?)"),
+    (MINIMAL + "[scenario.tf1]\nscope_initializer = \"orthogonl\"\n",
+     "unknown initializer 'orthogonl' (hint: did you mean 'orthogonal'?)"),
+    (MINIMAL + "[scenario.tf1]\nscope_initializer = { name = \"orthogonal\", scale = 2.0 }\n", "unknown key 'scale'"),
+    (MINIMAL + "[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n", "unknown key 'forget_bias'"),
+    (MINIMAL + "[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n", "unknown key 'unit_forget_bias'"),
+    (MINIMAL.replace("units = 4", "units = 0"), "units = 0 is out of range"),
+    (MINIMAL.replace("units = 4", "units = \"4\""), "units must be a whole number"),
+    (MINIMAL.replace("gru", "rnn"), "cell = 'rnn' is not one of gru, lstm"),
+    (MINIMAL + MINIMAL, "duplicate scenario name 'a'"),
+    (MINIMAL + "seeds = 4096\n", ""),
+    ("[[scenario]\n", "not valid TOML"),
+    (MINIMAL.replace("units = 4", "units = 4096") + "seeds = 4096\ninput_dim2 = 1\n", "unknown key 'input_dim2'"),
+])
+def test_bad_input_is_one_line_with_cause_and_hint(text, expected):
+    """Each mistake gives one 'error: ... (hint: ...)' line naming the cause."""
+    if not expected:
+        parse_scenarios(text)  # the largest allowed seed count is still fine at 4 units
+        return
+    message = error_of(text)
+    assert "\n" not in message and message.startswith("error: ")
+    assert expected in message
+
+
+def test_absurd_sizes_are_refused_with_the_memory_figure():
+    """4096 units x 8 layers x 4096 seeds would need hundreds of GiB: refused up front, with the figure."""
+    message = error_of(MINIMAL.replace("units = 4", "units = 4096") + "layers = 8\nseeds = 4096\n")
+    assert "GiB to hold 4096 seeds" in message and "lower seeds or units" in message
+
+
+def test_missing_file_is_a_user_error():
+    with pytest.raises(UserError, match="cannot read scenario file"):
+        load_scenarios("/nonexistent/x.toml")
