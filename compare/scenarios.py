@@ -146,8 +146,13 @@ class Scenario:
 
     @property
     def spec_hash(self) -> str:
-        """Identifies the definition: two artifacts agree on a scenario only if this agrees."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Identifies the layer definition: two artifacts agree on a scenario only if this agrees.
+
+        ``seeds`` and ``base_seed`` say how it is sampled, not what it is, so they are left out:
+        two runs with different seed sets of one definition can be compared.
+        """
+        definition = {k: v for k, v in self.to_dict().items() if k not in ("seeds", "base_seed")}
+        text = json.dumps(definition, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     @property

@@ -42,10 +42,10 @@ def test_issue_example_parses_with_every_documented_key():
 
 
 def test_spec_hash_depends_on_definition_only():
-    """Same definition -> same hash (whatever the key order); any change -> another hash."""
+    """Same definition -> same hash (whatever the key order or seed set); a change of layer -> another hash."""
     a = parse_one('seeds = 8\nlayers = 2\n')
-    b = parse_one('layers = 2\nseeds = 8\n')
-    c = parse_one('layers = 2\nseeds = 9\n')
+    b = parse_one('layers = 2\nseeds = 9\nbase_seed = 100\n')
+    c = parse_one('layers = 2\nseeds = 8\n[scenario.keras]\nstacking = "cells"\n')
     assert a.spec_hash == b.spec_hash != c.spec_hash
     assert len(a.spec_hash) == 16
 
