@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -33,6 +33,13 @@ class Built:
         """``count`` independent, reproducible initializations, in order."""
         raise NotImplementedError
 
+    def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
+        """Replace the latest draw's weights by ``values`` ({(layer, direction, param): array}).
+
+        Returns the weights now in place; a missing or misshapen value is a ValueError.
+        """
+        raise NotImplementedError
+
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
         """Run the layers on ``inputs`` with the weights of the latest draw."""
         raise NotImplementedError
@@ -52,6 +59,17 @@ class Route:
 
     def build(self, scenario: Any) -> Built:
         raise NotImplementedError
+
+
+def checked_value(values: Dict[Tuple[int, str, str], np.ndarray], weight: Weight) -> np.ndarray:
+    """The value to load into ``weight``'s variable, with its shape checked."""
+    key = (weight.layer, weight.direction, weight.param)
+    if key not in values:
+        raise ValueError("no value given for {} ({}/{}/{})".format(weight.name, *key))
+    value = np.asarray(values[key], dtype=weight.value.dtype)
+    if value.shape != weight.value.shape:
+        raise ValueError("{} has shape {}, the value given {}".format(weight.name, weight.value.shape, value.shape))
+    return value
 
 
 def forward_input(scenario: Any) -> np.ndarray:

@@ -16,12 +16,12 @@ builds fresh layers, exactly as a user script that seeds and builds would.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from backends import tfenv
-from backends.base import Built, Route, Weight, forward_input
+from backends.base import Built, Route, Weight, checked_value, forward_input
 from compare.artifact import jsonable
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
@@ -94,16 +94,22 @@ class KerasBuilt(Built):
         self.rnns = self._stack()
         self.forward(forward_input(self.scenario))
 
-    def _weights(self) -> List[Weight]:
-        found = []
+    def _variables(self) -> Iterator[Tuple[int, str, str, Any]]:
         for direction in self.scenario.directions:
             for layer, cell in enumerate(self._cells(direction)):
                 for param in CELL_PARAMS:
                     variable = getattr(cell, param, None)
                     if variable is not None:
-                        found.append(Weight(variable_name(variable), layer, direction, param,
-                                            np.array(variable.numpy())))
-        return found
+                        yield layer, direction, param, variable
+
+    def _weights(self) -> List[Weight]:
+        return [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
+                for layer, direction, param, v in self._variables()]
+
+    def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
+        for weight, (_, _, _, variable) in zip(self._weights(), self._variables()):
+            variable.assign(checked_value(values, weight))
+        return self._weights()
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
         for k in range(count):

@@ -18,12 +18,12 @@ Draws: the graph is built once with the graph seed ``base_seed``; draw k is the 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from backends import tfenv
-from backends.base import Built, Route, Weight
+from backends.base import Built, Route, Weight, checked_value
 from compare.artifact import jsonable
 
 CELL_PARAMS = {
@@ -120,6 +120,16 @@ class TF1Built(Built):
             self.session.run(self.init_op)
             values = self.session.run(variables)
             yield [Weight(w.name, w.layer, w.direction, w.param, v) for (w, _), v in zip(located, values)]
+
+    def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
+        located = self._located()
+        current = self.session.run([v for _, v in located])
+        with self.graph.as_default():  # TF 1.15 runs eagerly outside it
+            for (weight, variable), value in zip(located, current):
+                weight.value = value  # the drawn value: checked_value compares shapes with it
+                weight.value = checked_value(values, weight)
+                variable.load(weight.value, self.session)
+        return [weight for weight, _ in located]
 
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
         return {"output": self.session.run(self.output, {self.inputs: inputs})}

@@ -1,8 +1,12 @@
 """The in-env worker: build every route of every scenario in this TensorFlow, write one artifact.
 
     python -m backends.worker [--scenarios FILE] [--out PATH.json] [--only NAME ...] [--routes tf1,keras]
+                              [--weights PORTED.npz]
 
 Defaults: the built-in suite, ``artifacts/<env>.json`` (env from ``RNNCOMPARE_ENV``).
+``--weights`` loads given weights (keys ``scenario/route/layer/direction/param``, as written by
+``rnncompare port``) into the routes it names instead of drawing ``seeds`` initializations, and
+records their forward output: the in-env half of the forward-equivalence proof.
 Progress goes to stderr, one line per scenario and route; bad input exits 2 with one line.
 """
 from __future__ import annotations
@@ -12,7 +16,7 @@ import importlib
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -31,14 +35,18 @@ def _one_line(exc: BaseException) -> str:
     return text[:REASON_CHARS]
 
 
-def _measure(scenario: Scenario, built: Any) -> Dict[str, Any]:
-    """Draw ``seeds`` initializations; summarize each variable over all of them."""
+Loaded = Optional[Dict[Tuple[int, str, str], np.ndarray]]
+
+
+def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
+    """Draw ``seeds`` initializations (or load one set); summarize each variable over all of them."""
     first: List[Weight] = []
     pooled: List[List[np.ndarray]] = []
     forward: Dict[str, np.ndarray] = {}
-    for k, weights in enumerate(built.draws(scenario.seeds)):
+    for k, weights in enumerate(built.draws(1 if loaded else scenario.seeds)):
         if k == 0:
-            first = weights
+            first = built.load(loaded) if loaded else weights
+            weights = first
             pooled = [[w.value] for w in weights]
             forward = built.forward(forward_input(scenario))
         else:
@@ -55,7 +63,7 @@ def _measure(scenario: Scenario, built: Any) -> Dict[str, Any]:
             "first": first, "forward": forward}
 
 
-def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray]) -> Dict[str, Any]:
+def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], loaded: Loaded = None) -> Dict[str, Any]:
     """One route of one scenario: its artifact entry; raw first-seed values go into ``arrays``."""
     reason = route.unavailable_reason()
     if reason is not None:
@@ -63,7 +71,7 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray]) -
     try:
         built = route.build(scenario)
         try:
-            result = _measure(scenario, built)
+            result = _measure(scenario, built, loaded)
         finally:
             built.close()
     except Exception as exc:  # TF refusing a construction is a finding to report, not a crash
@@ -75,7 +83,28 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray]) -
     for key, value in forward.items():
         arrays[prefix + "forward/" + key] = value
     result["forward"] = {key: {"shape": list(v.shape), "stats": summary(v)} for key, v in forward.items()}
+    result["weights"] = "loaded" if loaded else "drawn"
     return dict({"status": "ok", "reason": ""}, **result)
+
+
+def load_weights(path: Optional[str]) -> Dict[str, Dict[Tuple[int, str, str], np.ndarray]]:
+    """``--weights`` file -> {"scenario/route": {(layer, direction, param): array}}."""
+    if not path:
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            items = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise UserError("cannot read weights {}: {}".format(path, exc),
+                        "pass an .npz written by rnncompare port") from None
+    grouped: Dict[str, Dict[Tuple[int, str, str], np.ndarray]] = {}
+    for key, value in items.items():
+        parts = key.split("/")
+        if len(parts) < 5 or not parts[2].isdigit():
+            raise UserError("weights {}: unexpected key {!r}".format(path, key),
+                            "keys are scenario/route/layer/direction/param")
+        grouped.setdefault("/".join(parts[:2]), {})[(int(parts[2]), parts[3], "/".join(parts[4:]))] = value
+    return grouped
 
 
 def _routes(names: Optional[str]) -> List[Route]:
@@ -102,6 +131,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--out", help="artifact path (default: artifacts/<env>.json)")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this scenario (repeatable)")
     parser.add_argument("--routes", help="comma-separated routes to run (default: all)")
+    parser.add_argument("--weights", help="load these weights (an .npz from rnncompare port) instead of drawing")
     return parser.parse_args(argv)
 
 
@@ -110,6 +140,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         scenarios = _select(load_scenarios(args.scenarios), args.only)
         routes = _routes(args.routes)
+        weights = load_weights(args.weights)
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
@@ -121,7 +152,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
         for route in routes:
             started = time.time()
-            entry["routes"][route.name] = run_route(route, scenario, arrays)
+            loaded = weights.get("{}/{}".format(scenario.name, route.name))
+            if weights and loaded is None:
+                continue  # --weights names the routes to run
+            entry["routes"][route.name] = run_route(route, scenario, arrays, loaded)
             print("[{}] scenario {}/{} {} {}: {} ({:.1f} s)".format(
                 env["name"], index, len(scenarios), scenario.name, route.name,
                 entry["routes"][route.name]["status"], time.time() - started), file=sys.stderr, flush=True)

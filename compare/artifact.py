@@ -13,7 +13,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, BinaryIO, Callable, Dict
 
 import numpy as np
 
@@ -42,7 +42,8 @@ def jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """Write through ``write(handle)`` into a temporary file beside ``path``, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=str(path.parent))
     try:
@@ -64,8 +65,8 @@ def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray]) -
             raise ValueError("refusing to write {!r}: object arrays need pickles".format(key))
     body = dict(document, schema=SCHEMA, version=VERSION)
     text = json.dumps(jsonable(body), indent=1, sort_keys=False, allow_nan=False)
-    _atomic_write(npz_path(path), lambda handle: np.savez_compressed(handle, **arrays))
-    _atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+    atomic_write(npz_path(path), lambda handle: np.savez_compressed(handle, **arrays))
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def load(path: Path) -> Dict[str, Any]:
@@ -87,7 +88,7 @@ def load(path: Path) -> Dict[str, Any]:
     return document
 
 
-def arrays(path: Path) -> Iterator:
+def arrays(path: Path) -> Any:
     """The first seed's raw values, as a context-managed NpzFile (no pickles)."""
     target = npz_path(Path(path))
     if not target.exists():

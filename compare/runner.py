@@ -21,7 +21,8 @@ from compare.errors import UserError
 
 MATRIX = ("tf115", "tf215", "tf221", "tf221-legacy")
 REPO = Path(__file__).resolve().parent.parent
-PROGRESS = re.compile(r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
+PROGRESS = re.compile(
+    r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
 NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find interpreter|No interpreter found", re.I)
 # tox's own variables would make a nested tox think it runs inside the outer env.
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
@@ -87,7 +88,7 @@ def _classify(returncode: int, artifact: Path, lines: List[str]) -> tuple:
 def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Sequence[str] = (),
             on_event: Optional[Callable[[Event], None]] = None) -> EnvResult:
     """Run the worker of one env; its full output goes to ``out_dir/logs/ENV.log``."""
-    notify = on_event or (lambda event: None)
+    notify = on_event or (lambda _event: None)
     out_dir = Path(out_dir).resolve()
     artifact, log = out_dir / (env + ".json"), out_dir / "logs" / (env + ".log")
     log.parent.mkdir(parents=True, exist_ok=True)

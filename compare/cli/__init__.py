@@ -15,6 +15,9 @@ from compare.errors import UserError
 
 VERBS = {
     "validate": "compare.cli.validate",
+    "diff": "compare.cli.diff",
+    "port": "compare.cli.port",
+    "report": "compare.cli.report",
 }
 
 

@@ -1,0 +1,71 @@
+"""Forward equivalence across real envs: the proof that layout and port are right.
+
+TF 1.15's TF1-route weights, ported, make the Keras route of tf215, tf221 and tf221-legacy
+compute the same outputs on the same input; and Keras weights from those envs, ported back,
+make TF 1.15's TF1 route compute the Keras outputs. GRU and LSTM (LSTMCell and BasicLSTMCell
+with forget_bias 0.5), uni- and bidirectional, 1 and 2 layers (tests/data/equivalence.toml).
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compare import artifact, port, runner
+
+pytestmark = pytest.mark.host
+
+SCENARIOS = Path(__file__).parent / "data" / "equivalence.toml"
+TOLERANCE = 1e-5
+KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    out = tmp_path_factory.mktemp("drawn")
+    results = runner.run_matrix(runner.MATRIX, out, SCENARIOS, parallel=2)
+    for result in results:
+        assert result.status == "ok", (result.env, result.reason, result.tail)
+    return {r.env: r.artifact for r in results}
+
+
+def ported_outputs(source_path, source_route, target_env, target_path, target_route, out):
+    """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
+    source, target = artifact.load(source_path), artifact.load(target_path)
+    weights = {}
+    with artifact.arrays(source_path) as arrays:
+        for name in source["scenarios"]:
+            variables = port.port_between(source, arrays, source_route, target, target_route, name)
+            weights.update(port.npz_keys(name, target_route, variables))
+    out.mkdir()
+    np.savez(str(out / "ported.npz"), **weights)
+    result = runner.run_env(target_env, out, SCENARIOS, ["--weights", str(out / "ported.npz")])
+    assert result.status == "ok", (result.reason, result.tail)
+    pairs = {}
+    with artifact.arrays(source_path) as expected, artifact.arrays(result.artifact) as got:
+        for name in source["scenarios"]:
+            pairs[name] = (expected[name + "/" + source_route + "/forward/output"],
+                           got[name + "/" + target_route + "/forward/output"])
+    return pairs
+
+
+def assert_equivalent(pairs, label):
+    worst = {name: float(np.abs(a - b).max()) for name, (a, b) in pairs.items()}
+    print("\n{}: max |diff| per scenario: {}".format(label, worst))
+    assert len(worst) == 9
+    for name, (a, b) in pairs.items():
+        assert a.shape == b.shape, name
+        np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE, err_msg=name)
+
+
+@pytest.mark.parametrize("env", KERAS_ENVS)
+def test_tf115_tf1_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path):
+    """tf115 TF1 route -> port -> Keras route of env: outputs equal within 1e-5."""
+    pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run")
+    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env))
+
+
+@pytest.mark.parametrize("env", KERAS_ENVS)
+def test_keras_weights_give_the_same_outputs_in_the_tf115_tf1_route(drawn, env, tmp_path):
+    """Keras route of env -> port -> tf115 TF1 route: outputs equal within 1e-5."""
+    pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run")
+    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env))
