@@ -54,14 +54,17 @@ def seed_everything(tf: Any, seed: int) -> None:
 
 
 class KerasBuilt(Built):
-    def __init__(self, scenario: Any) -> None:
+    """The scenario's Keras layers; ``spec`` (default: the scenario's [keras] table) says how to build them."""
+
+    def __init__(self, scenario: Any, spec: Any = None) -> None:
         self.scenario = scenario
+        self.spec = spec or scenario.keras
         self.family = "keras_" + scenario.cell
         self.tf = tfenv.tensorflow()
         self.rnns: List[Any] = []
 
     def _kwargs(self) -> Dict[str, Any]:
-        spec = self.scenario.keras
+        spec = self.spec
         kwargs = dict(spec.layer_kwargs)
         for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
             init = getattr(spec, key)
@@ -71,7 +74,7 @@ class KerasBuilt(Built):
 
     def _stack(self) -> List[Any]:
         layers, s = self.tf.keras.layers, self.scenario
-        if s.keras.stacking == "layers":
+        if self.spec.stacking == "layers":
             rnn_class = layers.GRU if s.cell == "gru" else layers.LSTM
             rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs()) for _ in range(s.layers)]
         else:
@@ -84,7 +87,7 @@ class KerasBuilt(Built):
         pieces = self.rnns
         if self.scenario.bidirectional:
             pieces = [r.forward_layer if direction == "fw" else r.backward_layer for r in pieces]
-        if self.scenario.keras.stacking == "layers":
+        if self.spec.stacking == "layers":
             return [p.cell for p in pieces]
         return list(pieces[0].cell.cells)
 
@@ -120,7 +123,7 @@ class KerasBuilt(Built):
         if not self.rnns:
             self._build(self.scenario.base_seed)
         return {
-            "stacking": self.scenario.keras.stacking,
+            "stacking": self.spec.stacking,
             "layer_class": type(self.rnns[0]).__name__,
             "layer": jsonable(self.rnns[0].get_config()),
             "cell": jsonable(self._cells("fw")[0].get_config()),

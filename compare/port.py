@@ -58,7 +58,8 @@ def check_portable(source: Dict[str, Any], target: Dict[str, Any], layers: int, 
                         "stacks each direction on its own (units inputs): use Keras stacking = 'cells'")
 
 
-def _fold_forget_bias(blocks: Dict[str, np.ndarray], delta: float) -> Dict[str, np.ndarray]:
+def fold_forget_bias(blocks: Dict[str, np.ndarray], delta: float) -> Dict[str, np.ndarray]:
+    """``blocks`` with ``delta`` added to every forget-gate bias (a run-time forget_bias made stored)."""
     folded = dict(blocks)
     for key in blocks:
         _, _, gate, part = layout.parse_key(key)
@@ -77,7 +78,7 @@ def port(weights: Iterable[Any], source: Dict[str, Any], target: Dict[str, Any],
     check_portable(source, target, layers, len(directions) == 2)
     split = layout.split(source["family"], weights, units, source["num_proj"])
     blocks = {key: block.value for key, block in split.items()}
-    blocks = _fold_forget_bias(blocks, source["forget_bias"] - target["forget_bias"])
+    blocks = fold_forget_bias(blocks, source["forget_bias"] - target["forget_bias"])
     return layout.assemble(target["family"], blocks, units, layers, directions, target["reset_after"])
 
 

@@ -92,6 +92,14 @@ class TF1Spec:
     outer_scopes: List[Optional[Initializer]] = field(default_factory=list)
     cell_kwargs: Dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def reaching_initializer(self) -> Optional[Initializer]:
+        """The scope initializer that reaches the cells: the innermost scope setting one (scopes inherit)."""
+        for init in [self.scope_initializer] + list(reversed(self.outer_scopes)):
+            if init is not None:
+                return init
+        return None
+
     def to_dict(self) -> Dict[str, Any]:
         return {
             "cell_class": self.cell_class,

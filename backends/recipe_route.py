@@ -1,0 +1,49 @@
+"""The recipe route: the Keras layers that compute what the TF1 route computes, initialized like it.
+
+This is the migration answer measured: Keras ``GRU(reset_after=False, recurrent_activation=
+"sigmoid")`` / ``LSTM(recurrent_activation="sigmoid")`` (TF1 cells gate with a plain sigmoid and
+GRUCell resets before the recurrent matmul), stacked per direction like ``MultiRNNCell``
+(``stacking = "cells"``), and initialized by :func:`backends.recipes.init_like_tf1` from the
+scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from backends import recipes
+from backends.base import Built, Route
+from backends.keras_route import ROUTE as KERAS
+from backends.keras_route import KerasBuilt
+from compare.scenarios import KerasSpec
+
+EQUIVALENT_KWARGS = {
+    "gru": {"reset_after": False, "recurrent_activation": "sigmoid"},
+    "lstm": {"recurrent_activation": "sigmoid"},
+}
+
+
+class RecipeBuilt(KerasBuilt):
+    def __init__(self, scenario: Any) -> None:
+        spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking="cells")
+        super().__init__(scenario, spec)
+
+    def _build(self, seed: int) -> None:
+        super()._build(seed)
+        tf1 = self.scenario.tf1
+        recipes.init_like_tf1(self.rnns, tf1.reaching_initializer, tf1.cell_kwargs)
+
+    def config(self) -> Dict[str, Any]:
+        return dict(super().config(), recipe={"layer_kwargs": self.spec.layer_kwargs, "stacking": "cells"})
+
+
+class RecipeRoute(Route):
+    name = "recipe"
+
+    def unavailable_reason(self) -> Optional[str]:
+        return KERAS.unavailable_reason()
+
+    def build(self, scenario: Any) -> Built:
+        return RecipeBuilt(scenario)
+
+
+ROUTE = RecipeRoute()
