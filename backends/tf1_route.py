@@ -12,8 +12,8 @@ What this route relies on, as TF 1.x documents it:
 * Stacks are ``MultiRNNCell``; ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` run them, each
   direction stacking its own layers (layer 2 of each direction sees ``units`` inputs).
 
-Draws: the graph is built once with the graph seed ``base_seed``; draw k is the k-th run of
-``global_variables_initializer`` in one session, so every run of the worker reproduces them.
+Draws: draw k builds a fresh graph with graph seed ``base_seed + k`` and runs its initializer,
+as k separate TF1 programs seeded that way would; every run of the worker reproduces them.
 """
 from __future__ import annotations
 
@@ -57,14 +57,23 @@ def cell_param(cell_class: str, variable_name: str) -> str:
 
 class TF1Built(Built):
     def __init__(self, scenario: Any) -> None:
-        tf = tfenv.tensorflow()
-        tf1 = tf.compat.v1
-        spec = scenario.tf1
         self.scenario = scenario
-        self.family = FAMILY[spec.cell_class]
+        self.family = FAMILY[scenario.tf1.cell_class]
+        self.session: Any = None
+
+    def _build(self, seed: int) -> None:
+        """A fresh graph with graph seed ``seed``: one draw, as a fresh TF1 program would make it.
+
+        One graph re-running its initializer is not enough: in TF 2.x the TF1 cells' default
+        initializer (no scope or cell initializer) is Keras' stateless GlorotUniform, which gives the
+        same values on every run of the initializer op.
+        """
+        tf = tfenv.tensorflow()
+        tf1, spec, scenario = tf.compat.v1, self.scenario.tf1, self.scenario
+        self.close()
         self.graph = tf.Graph()
         with self.graph.as_default():
-            tf1.set_random_seed(scenario.base_seed)
+            tf1.set_random_seed(seed)
             self.inputs = tf1.placeholder(tf.float32, [None, None, scenario.input_dim], name="inputs")
             with contextlib.ExitStack() as scopes:
                 for i, outer in enumerate(spec.outer_scopes):
@@ -75,8 +84,8 @@ class TF1Built(Built):
                 self.cells = {d: [self._cell(tf, scenario) for _ in range(scenario.layers)]
                               for d in scenario.directions}
                 self.output = self._run(tf, tf1)
-            self.init_op = tf1.global_variables_initializer()
-        self.session = tf1.Session(graph=self.graph)
+            self.session = tf1.Session(graph=self.graph)
+            self.session.run(tf1.global_variables_initializer())
         self._config = {
             "cell_class": spec.cell_class,
             "cell": jsonable(self.cells["fw"][0].get_config()),
@@ -114,11 +123,10 @@ class TF1Built(Built):
         return located
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
-        located = self._located()
-        variables = [v for _, v in located]
-        for _ in range(count):
-            self.session.run(self.init_op)
-            values = self.session.run(variables)
+        for k in range(count):
+            self._build(self.scenario.base_seed + k)
+            located = self._located()
+            values = self.session.run([v for _, v in located])
             yield [Weight(w.name, w.layer, w.direction, w.param, v) for (w, _), v in zip(located, values)]
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
@@ -135,7 +143,9 @@ class TF1Built(Built):
         return {"output": self.session.run(self.output, {self.inputs: inputs})}
 
     def close(self) -> None:
-        self.session.close()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
 class TF1Route(Route):

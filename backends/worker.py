@@ -24,6 +24,7 @@ from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Weight, forward_input
 from compare import artifact
 from compare.errors import UserError
+from compare.measure import Stacked, measure
 from compare.scenarios import Scenario, load_scenarios
 from compare.stats import summary
 
@@ -38,8 +39,16 @@ def _one_line(exc: BaseException) -> str:
 Loaded = Optional[Dict[Tuple[int, str, str], np.ndarray]]
 
 
+def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
+    """num_proj and the run-time forget_bias, read from the built TF1 cell's own config."""
+    if family != "tf1_lstm":
+        return {}
+    cell = config["cell"]
+    return {"num_proj": cell.get("num_proj"), "forget_bias": float(cell["forget_bias"])}
+
+
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
-    """Draw ``seeds`` initializations (or load one set); summarize each variable over all of them."""
+    """Draw ``seeds`` initializations (or load one set); measure every variable and block over all of them."""
     first: List[Weight] = []
     pooled: List[List[np.ndarray]] = []
     forward: Dict[str, np.ndarray] = {}
@@ -52,15 +61,10 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
         else:
             for values, w in zip(pooled, weights):
                 values.append(w.value)
-    variables = {}
-    for w, values in zip(first, pooled):
-        variables[w.name] = {
-            "shape": list(w.value.shape), "dtype": str(w.value.dtype),
-            "layer": w.layer, "direction": w.direction, "param": w.param,
-            "stats": summary(np.stack(values)),
-        }
-    return {"family": built.family, "config": built.config(), "variables": variables,
-            "first": first, "forward": forward}
+    config = built.config()
+    stacked = [Stacked(w, values) for w, values in zip(first, pooled)]
+    measured = measure(built.family, stacked, scenario.units, **_cell_options(built.family, config))
+    return dict(measured, family=built.family, config=config, first=first, forward=forward)
 
 
 def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], loaded: Loaded = None) -> Dict[str, Any]:

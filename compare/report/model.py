@@ -1,0 +1,514 @@
+"""The report's model: everything the renderers show, gathered once from artifacts and diff rows.
+
+Renderers (Markdown, HTML, JSON) only format this model; they never look into artifacts, so the
+three outputs cannot disagree. Nothing here formats text or draws plots.
+
+Inputs are plain data: ``artifacts`` maps env name -> loaded artifact document
+(``compare.artifact.load``), ``rows`` are diff rows as dicts (``compare.diff``), ``recipes`` maps
+scenario -> ``{"snippet": str, "verdict": str}`` (``compare.recipes``, optional).
+
+The summary grid compares every (env, route) of a scenario with one **baseline** (by default the
+first env whose TF1 route is ok: the code being migrated away from), so each cell answers "does
+this start from the same weights as the TF1 original?". Every other pair the diff compared stays
+visible in the scenario's pair table and findings.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+ROUTES = ("tf1", "keras")  # always shown, in this order; other routes an artifact has (e.g. "recipe") follow
+# Worst first: a grid cell shows the worst verdict of its rows against the baseline.
+VERDICT_ORDER = ("differs", "missing", "same")
+# Config keys that differ between builds without changing any weight (auto-generated names, module paths).
+COSMETIC_KEYS = frozenset({"name", "module", "registered_name"})
+# The statistics the tables show; the rest of an artifact's stats stay in the artifact.
+TABLE_STATS = ("count", "mean", "std", "min", "max", "abs_max", "fro_norm", "kurtosis", "constant",
+               "orth_err", "orth_gain", "sv_min", "sv_mean", "sv_max")
+
+# Display order of gates (GRU, then LSTM) and parts, as compare.layout names them.
+GATE_ORDER = ("update", "reset", "candidate", "input", "forget", "cell", "output", "projection", "*")
+PART_ORDER = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole")
+
+Series = Tuple[str, str]  # (env, route)
+
+
+def _no_json() -> Dict[str, Any]:
+    """Field metadata: kept in the model for plots, left out of report.json (too big, no new facts)."""
+    return {"json": False}
+
+
+@dataclass
+class EnvInfo:
+    name: str
+    python: str = ""
+    tensorflow: str = ""
+    keras: str = ""
+    numpy: str = ""
+
+
+@dataclass
+class RouteState:
+    """One route of one scenario in one env, as the artifact says (``missing``: not in the artifact)."""
+
+    env: str
+    route: str
+    status: str
+    reason: str = ""
+    family: str = ""
+    spec_hash: str = ""
+
+
+@dataclass
+class Reason:
+    code: str
+    detail: str = ""
+    figures: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Finding:
+    """One diff row, normalized."""
+
+    block: str
+    a: Series
+    b: Series
+    verdict: str
+    reasons: List[Reason] = field(default_factory=list)
+    explanation: str = ""
+
+
+@dataclass
+class GridCell:
+    """One (scenario, env, route) cell: same | differs | missing | unavailable | error | baseline | not compared."""
+
+    env: str
+    route: str
+    state: str
+    detail: str = ""  # the whole story (the route's reason, or the row counts): a tooltip
+    counts: Dict[str, int] = field(default_factory=dict)
+    config_differs: bool = False
+
+    @property
+    def short(self) -> str:
+        """What fits in a grid cell: the row counts of a compared cell, nothing otherwise."""
+        return self.detail if self.counts else ""
+
+
+@dataclass
+class PairSummary:
+    a: Series
+    b: Series
+    counts: Dict[str, int]
+    config: str = ""  # "" (no config row) | "same" | "differs"
+
+
+@dataclass
+class BlockCell:
+    """One block (or, before blocks exist, one variable) in one (env, route)."""
+
+    env: str
+    route: str
+    shape: List[int]
+    variable: str
+    stats: Dict[str, Any]
+    fingerprint: Optional[Dict[str, Any]] = None
+    verdict: str = ""  # against the baseline: same | differs | missing | "" (not compared / is baseline)
+    reasons: List[Reason] = field(default_factory=list)
+    sample: List[float] = field(default_factory=list, metadata=_no_json())
+
+
+@dataclass
+class BlockGroup:
+    """Every env/route's view of one block key ``l{layer}/{dir}/{gate}/{part}`` (or a variable name)."""
+
+    key: str
+    part: str
+    cells: List[BlockCell] = field(default_factory=list)
+
+
+@dataclass
+class BiasCell:
+    key: str
+    env: str
+    route: str
+    stored: Dict[str, Any]
+    effective: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class ConfigDiff:
+    """A flattened config key whose value differs between envs of one route (None: key absent)."""
+
+    route: str
+    key: str
+    values: Dict[str, Optional[str]]
+
+
+@dataclass
+class ConfigMismatch:
+    """One normalized option (compare.diff's config row) on which two env/routes disagree."""
+
+    a: Series
+    b: Series
+    key: str
+    a_value: str
+    b_value: str
+    detail: str = ""
+
+
+@dataclass
+class Recipe:
+    """The 'initialize Keras like TF1' snippet and its verified verdict (from compare.recipes)."""
+
+    snippet: str
+    verdict: str
+
+
+@dataclass
+class ScenarioReport:
+    name: str
+    baseline: Optional[Series]
+    routes: List[RouteState]
+    grid: List[GridCell]
+    pairs: List[PairSummary]
+    blocks: List[BlockGroup]
+    biases: List[BiasCell]
+    config: List[ConfigDiff]
+    config_cosmetic: int
+    config_mismatches: List[ConfigMismatch]
+    findings: List[Finding]
+    recipe: Optional[Recipe] = None
+    warnings: List[str] = field(default_factory=list)
+    blocks_from_variables: bool = False
+
+
+@dataclass
+class Report:
+    envs: List[EnvInfo]
+    series: List[Series]
+    scenarios: List[ScenarioReport]
+    compared: bool  # False when no diff rows were given: verdicts are then absent, not "same"
+    notes: List[str] = field(default_factory=list)
+
+    def to_json(self) -> Dict[str, Any]:
+        """report.json's body: the model without the raw samples."""
+        return dict({"schema": "rnncompare/report", "version": 1}, **_plain(self))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.metadata.get("json", True)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+# ---------------------------------------------------------------- small readers
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _env_info(name: str, document: Mapping[str, Any]) -> EnvInfo:
+    env = document.get("env") or {}
+    keras = env.get("keras")
+    if isinstance(keras, dict):
+        keras = " ".join(str(keras.get(k, "")) for k in ("flavor", "version")).strip()
+    return EnvInfo(name=name, python=_text(env.get("python", "")), tensorflow=_text(env.get("tensorflow", "")),
+                   keras=_text(keras or ""), numpy=_text(env.get("numpy", "")))
+
+
+def _route_doc(document: Mapping[str, Any], scenario: str, route: str) -> Optional[Mapping[str, Any]]:
+    entry = (document.get("scenarios") or {}).get(scenario)
+    if not entry:
+        return None
+    return (entry.get("routes") or {}).get(route)
+
+
+def _route_state(env: str, route: str, document: Mapping[str, Any], scenario: str) -> RouteState:
+    doc = _route_doc(document, scenario, route)
+    if doc is None:
+        return RouteState(env, route, "missing", "not in this env's artifact")
+    entry = document["scenarios"][scenario]
+    return RouteState(env, route, str(doc.get("status", "error")), _text(doc.get("reason", "")),
+                      _text(doc.get("family", "")), _text(entry.get("spec_hash", "")))
+
+
+def _series_of(row: Mapping[str, Any], side: str) -> Series:
+    part = row.get(side) or {}
+    return (str(part.get("env", "")), str(part.get("route", "")))
+
+
+def _finding(row: Mapping[str, Any]) -> Finding:
+    reasons = [Reason(_text(r.get("code", "")), _text(r.get("detail", "")), dict(r.get("figures") or {}))
+               for r in row.get("reasons") or []]
+    return Finding(block=_text(row.get("block", "")), a=_series_of(row, "a"), b=_series_of(row, "b"),
+                   verdict=_text(row.get("verdict", "")), reasons=reasons,
+                   explanation=_text(row.get("explanation") or ""))
+
+
+def _worst(verdicts: Sequence[str]) -> str:
+    for verdict in VERDICT_ORDER:
+        if verdict in verdicts:
+            return verdict
+    return verdicts[0] if verdicts else ""
+
+
+def _pair(a: Series, b: Series) -> frozenset:
+    return frozenset((a, b))
+
+
+# ---------------------------------------------------------------- grid and pairs
+
+
+def _default_baseline(states: Sequence[RouteState]) -> Optional[Series]:
+    ok = [(s.env, s.route) for s in states if s.status == "ok"]
+    tf1 = [s for s in ok if s[1] == "tf1"]
+    return (tf1 or ok or [None])[0]
+
+
+def _grid_cell(state: RouteState, baseline: Optional[Series], findings: Sequence[Finding]) -> GridCell:
+    series = (state.env, state.route)
+    if state.status != "ok":
+        return GridCell(state.env, state.route, state.status, state.reason)
+    if series == baseline:
+        return GridCell(state.env, state.route, "baseline", "the reference every other cell is compared with")
+    if baseline is None:
+        return GridCell(state.env, state.route, "not compared")
+    rows = [f for f in findings if _pair(f.a, f.b) == _pair(series, baseline)]
+    blocks = [f.verdict for f in rows if f.block != "config"]
+    counts = {v: blocks.count(v) for v in sorted(set(blocks))}
+    config_differs = any(f.block == "config" and f.verdict != "same" for f in rows)
+    if not blocks:
+        return GridCell(state.env, state.route, "not compared", "no diff rows against the baseline",
+                        config_differs=config_differs)
+    detail = ", ".join("{} {}".format(n, v) for v, n in counts.items()) + " of {} rows".format(len(blocks))
+    return GridCell(state.env, state.route, _worst(blocks), detail, counts, config_differs)
+
+
+def _pairs(findings: Sequence[Finding]) -> List[PairSummary]:
+    grouped: Dict[Tuple[Series, Series], List[Finding]] = {}
+    for f in findings:
+        grouped.setdefault((f.a, f.b), []).append(f)
+    result = []
+    for (a, b), rows in grouped.items():
+        blocks = [f.verdict for f in rows if f.block != "config"]
+        config = [f.verdict for f in rows if f.block == "config"]
+        result.append(PairSummary(a, b, {v: blocks.count(v) for v in sorted(set(blocks))},
+                                  "" if not config else ("same" if set(config) == {"same"} else "differs")))
+    return result
+
+
+# ---------------------------------------------------------------- blocks, biases
+
+
+def _block_entries(doc: Mapping[str, Any]) -> Tuple[Dict[str, Mapping[str, Any]], bool]:
+    """The route's canonical blocks; until an artifact has them, its variables stand in (flag True)."""
+    blocks = doc.get("blocks")
+    if blocks:
+        return dict(blocks), False
+    variables = doc.get("variables") or {}
+    return {name: dict(v, variable=name) for name, v in variables.items()}, True
+
+
+def _part(key: str) -> str:
+    fields = key.split("/")
+    return fields[3] if len(fields) == 4 and key.startswith("l") else ""
+
+
+def _table_stats(stats: Mapping[str, Any]) -> Dict[str, Any]:
+    return {k: stats.get(k) for k in TABLE_STATS if k in stats}
+
+
+def _sample(stats: Mapping[str, Any]) -> List[float]:
+    sample = stats.get("sample") or []
+    return [float(x) for x in sample if isinstance(x, (int, float))]
+
+
+def _verdict_against(key: str, series: Series, baseline: Optional[Series],
+                     findings: Sequence[Finding]) -> Tuple[str, List[Reason]]:
+    if baseline is None or series == baseline:
+        return "", []
+    for f in findings:
+        if f.block == key and _pair(f.a, f.b) == _pair(series, baseline):
+            return f.verdict, f.reasons
+    return "", []
+
+
+def _blocks(ok: Sequence[Tuple[Series, Mapping[str, Any]]], baseline: Optional[Series],
+            findings: Sequence[Finding]) -> Tuple[List[BlockGroup], bool]:
+    groups: Dict[str, BlockGroup] = {}
+    from_variables = False
+    for series, doc in ok:
+        entries, fallback = _block_entries(doc)
+        from_variables = from_variables or fallback
+        for key, entry in entries.items():
+            stats = entry.get("stats") or {}
+            verdict, reasons = _verdict_against(key, series, baseline, findings)
+            group = groups.setdefault(key, BlockGroup(key, _part(key)))
+            group.cells.append(BlockCell(
+                env=series[0], route=series[1], shape=list(entry.get("shape") or []),
+                variable=_text(entry.get("variable", "")), stats=_table_stats(stats),
+                fingerprint=entry.get("fingerprint"), verdict=verdict, reasons=reasons, sample=_sample(stats)))
+    return sorted(groups.values(), key=lambda g: _block_sort_key(g.key)), from_variables
+
+
+def _rank(order: Sequence[str], name: str) -> Tuple[int, str]:
+    return (order.index(name) if name in order else len(order), name)
+
+
+def _block_sort_key(key: str) -> Tuple[Any, ...]:
+    """Layer, direction (fw first), part, then gates in the order the docs name them."""
+    fields = key.split("/")
+    if len(fields) == 4 and key.startswith("l") and fields[0][1:].isdigit():
+        return (0, int(fields[0][1:]), _rank(("fw", "bw"), fields[1]), _rank(PART_ORDER, fields[3]),
+                _rank(GATE_ORDER, fields[2]))
+    return (1, key)
+
+
+def _biases(ok: Sequence[Tuple[Series, Mapping[str, Any]]]) -> List[BiasCell]:
+    cells = []
+    for series, doc in ok:
+        blocks = doc.get("blocks") or {}
+        effective = doc.get("effective_bias") or {}
+        for key in sorted(set(effective) | {k for k in blocks if _part(k) == "bias"}, key=_block_sort_key):
+            stored = (blocks.get(key) or {}).get("stats") or {}
+            eff = (effective.get(key) or {}).get("stats")
+            cells.append(BiasCell(key, series[0], series[1], _table_stats(stored),
+                                  _table_stats(eff) if eff is not None else None))
+    return cells
+
+
+def bias_grid(sc: ScenarioReport) -> Tuple[List[str], List[Series], Dict[Tuple[str, Series], BiasCell]]:
+    """The biases pivoted for a compact table: block keys (rows), env/routes (columns), cells."""
+    keys = list(dict.fromkeys(b.key for b in sc.biases))
+    columns = list(dict.fromkeys((b.env, b.route) for b in sc.biases))
+    return keys, columns, {(b.key, (b.env, b.route)): b for b in sc.biases}
+
+
+# ---------------------------------------------------------------- config
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[Tuple[str, str]]:
+    """Dotted keys to JSON-text leaves: ``{"layer": {"cells": [{"units": 16}]}}`` -> ``layer.cells[0].units``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from flatten(item, "{}.{}".format(prefix, key) if prefix else str(key))
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        for index, item in enumerate(value):
+            yield from flatten(item, "{}[{}]".format(prefix, index))
+    else:
+        yield prefix, value if isinstance(value, str) else json.dumps(value)
+
+
+def _is_cosmetic(key: str) -> bool:
+    return key.rsplit(".", 1)[-1] in COSMETIC_KEYS
+
+
+def _config(ok: Sequence[Tuple[Series, Mapping[str, Any]]], routes: Sequence[str]) -> Tuple[List[ConfigDiff], int]:
+    diffs: List[ConfigDiff] = []
+    cosmetic = 0
+    for route in routes:
+        flat = {s[0]: dict(flatten(doc.get("config") or {})) for s, doc in ok if s[1] == route}
+        if len(flat) < 2:
+            continue
+        keys: Dict[str, None] = {}
+        for values in flat.values():
+            keys.update(dict.fromkeys(values))
+        for key in keys:
+            values = {env: flat[env].get(key) for env in flat}
+            if len(set(values.values())) == 1:
+                continue
+            if _is_cosmetic(key):
+                cosmetic += 1
+            else:
+                diffs.append(ConfigDiff(route, key, values))
+    # the cell summary first: it says in one place what the nested layer configs repeat per cell
+    diffs.sort(key=lambda d: (routes.index(d.route), not d.key.startswith("cell.")))
+    return diffs, cosmetic
+
+
+def _config_mismatches(findings: Sequence[Finding]) -> List[ConfigMismatch]:
+    out = []
+    for f in findings:
+        for r in f.reasons if f.block == "config" else []:
+            if r.code == "config_mismatch":
+                out.append(ConfigMismatch(f.a, f.b, _text(r.figures.get("key", "")), _text(r.figures.get("a")),
+                                          _text(r.figures.get("b")), r.detail))
+    return out
+
+
+# ---------------------------------------------------------------- scenario, report
+
+
+def _spec_warnings(states: Sequence[RouteState]) -> List[str]:
+    hashes = sorted({s.spec_hash for s in states if s.spec_hash})
+    if len(hashes) <= 1:
+        return []
+    return ["the envs built different specs for this scenario (spec_hash {}): re-run the matrix "
+            "with one scenario file".format(", ".join(hashes))]
+
+
+def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str) -> Optional[Recipe]:
+    entry = (recipes or {}).get(name)
+    if not entry:
+        return None
+    return Recipe(snippet=_text(entry.get("snippet", "")), verdict=_text(entry.get("verdict", "")))
+
+
+def _scenario(name: str, artifacts: Mapping[str, Mapping[str, Any]], findings: Sequence[Finding],
+              recipes: Optional[Mapping[str, Mapping[str, Any]]], baseline: Optional[Series],
+              routes: Sequence[str]) -> ScenarioReport:
+    states = [_route_state(env, route, doc, name) for env, doc in artifacts.items() for route in routes]
+    ok_series = {(s.env, s.route) for s in states if s.status == "ok"}
+    if baseline not in ok_series:
+        baseline = _default_baseline(states)
+    ok = [((s.env, s.route), _route_doc(artifacts[s.env], name, s.route)) for s in states if s.status == "ok"]
+    blocks, from_variables = _blocks(ok, baseline, findings)
+    config, cosmetic = _config(ok, routes)
+    return ScenarioReport(
+        name=name, baseline=baseline, routes=states,
+        grid=[_grid_cell(s, baseline, findings) for s in states], pairs=_pairs(findings),
+        blocks=blocks, biases=_biases(ok), config=config, config_cosmetic=cosmetic,
+        config_mismatches=_config_mismatches(findings),
+        findings=[f for f in findings if f.verdict != "same" or f.reasons], recipe=_recipe(recipes, name),
+        warnings=_spec_warnings(states), blocks_from_variables=from_variables)
+
+
+def _routes(artifacts: Mapping[str, Mapping[str, Any]]) -> List[str]:
+    found = {r for doc in artifacts.values() for entry in (doc.get("scenarios") or {}).values()
+             for r in (entry.get("routes") or {})}
+    return list(ROUTES) + sorted(found - set(ROUTES))
+
+
+def _scenario_names(artifacts: Mapping[str, Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> List[str]:
+    names: Dict[str, None] = {}
+    for doc in artifacts.values():
+        names.update(dict.fromkeys(doc.get("scenarios") or {}))
+    names.update(dict.fromkeys(_text(r.get("scenario", "")) for r in rows))
+    return [n for n in names if n]
+
+
+def build(artifacts: Mapping[str, Mapping[str, Any]], rows: Sequence[Mapping[str, Any]],
+          recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
+          baseline: Optional[Series] = None, notes: Sequence[str] = ()) -> Report:
+    """The report model. ``artifacts``: env -> artifact document, in display order; ``rows``: diff rows;
+    ``recipes``: optional scenario -> {"snippet", "verdict"}; ``baseline``: (env, route) the grid
+    compares with, where that route is ok (default per scenario: the first env's ok TF1 route);
+    ``notes``: lines shown on top (the diff's notes and thresholds)."""
+    findings: Dict[str, List[Finding]] = {}
+    for row in rows:
+        findings.setdefault(_text(row.get("scenario", "")), []).append(_finding(row))
+    routes = _routes(artifacts)
+    scenarios = [_scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes)
+                 for name in _scenario_names(artifacts, rows)]
+    return Report(envs=[_env_info(env, doc) for env, doc in artifacts.items()],
+                  series=[(env, route) for env in artifacts for route in routes],
+                  scenarios=scenarios, compared=bool(rows), notes=[_text(n) for n in notes])

@@ -1,0 +1,331 @@
+"""compare.diff on hand-made artifacts: stats made by compare.stats.block_stats from numpy draws."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import numpy as np
+import pytest
+
+from compare import artifact, diff
+from compare.cli import main
+from compare.errors import UserError
+from compare.stats import block_stats
+
+pytestmark = pytest.mark.host
+S = 32
+
+
+def uniform(rng: np.random.Generator, shape, limit: float = 0.25) -> np.ndarray:
+    return rng.uniform(-limit, limit, size=(S,) + tuple(shape)).astype(np.float32)
+
+
+def const(shape, value: float) -> np.ndarray:
+    return np.full((S,) + tuple(shape), value, dtype=np.float32)
+
+
+def orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
+    out = []
+    for _ in range(S):
+        q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+        q = q * np.sign(np.diag(r))
+        out.append(q if rows >= cols else q.T)
+    return np.asarray(out, dtype=np.float32)
+
+
+def block(values: np.ndarray, fingerprint: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    return {"shape": list(values.shape[1:]), "variable": "v", "stats": block_stats(values),
+            "fingerprint": fingerprint or {}}
+
+
+def entry(family: str, blocks: Dict[str, np.ndarray], cell: Optional[Dict[str, Any]] = None,
+          effective: Optional[Dict[str, np.ndarray]] = None, stacking: str = "cells") -> Dict[str, Any]:
+    config = {"cell": dict(cell or {}), "stacking": stacking}
+    return {"status": "ok", "reason": "", "family": family, "config": config,
+            "blocks": {k: block(v) for k, v in blocks.items()},
+            "effective_bias": {k: {"stats": block_stats(v)} for k, v in (effective or {}).items()}}
+
+
+def doc(env: str, routes: Dict[str, Dict[str, Any]], name: str = "s", spec_hash: str = "h") -> Dict[str, Any]:
+    spec = {"units": 16, "layers": 1, "bidirectional": False}
+    return {"env": {"name": env}, "scenarios": {name: {"spec_hash": spec_hash, "spec": spec, "routes": routes}}}
+
+
+def run(a: Dict[str, Any], b: Dict[str, Any], pairs=(("keras", "keras"),), **kw) -> diff.DiffResult:
+    return diff.diff(diff.Artifact(a), diff.Artifact(b), list(pairs), diff.Thresholds(**kw))
+
+
+def row(result: diff.DiffResult, key: str) -> diff.Row:
+    return next(r for r in result.rows if r.block == key)
+
+
+def codes(r: diff.Row):
+    return sorted(x.code for x in r.reasons)
+
+
+KERAS_GRU = {"reset_after": True, "recurrent_activation": "sigmoid", "activation": "tanh", "use_bias": True}
+
+
+def gru(rng, kernel=None, bias=0.0, recurrent=None) -> Dict[str, Any]:
+    return entry("keras_gru", {
+        "l0/fw/update/kernel": uniform(rng, (32, 16)) if kernel is None else kernel,
+        "l0/fw/update/recurrent": orthogonal(rng, 16, 16) if recurrent is None else recurrent,
+        "l0/fw/update/bias": const((16,), bias),
+    }, KERAS_GRU)
+
+
+def test_same_distribution_other_seeds_is_same():
+    a = doc("x", {"keras": gru(np.random.default_rng(1))})
+    b = doc("y", {"keras": gru(np.random.default_rng(2))})
+    result = run(a, b)
+    assert [r.verdict for r in result.rows] == ["same"] * len(result.rows)
+    assert result.exit_code == 0 and result.tests == 4
+
+
+def test_constant_mismatch_names_both_values():
+    rng = np.random.default_rng(3)
+    result = run(doc("x", {"keras": gru(rng, bias=1.0)}), doc("y", {"keras": gru(rng)}))
+    r = row(result, "l0/fw/update/bias")
+    assert r.verdict == "differs" and codes(r) == ["constant_mismatch"]
+    assert r.reasons[0].figures == {"a": 1.0, "b": 0.0}
+    assert "1" in r.reasons[0].detail and "0" in r.reasons[0].detail and result.exit_code == 1
+
+
+def test_constant_within_float32_tolerance_is_same():
+    rng = np.random.default_rng(4)
+    result = run(doc("x", {"keras": gru(rng, bias=0.1)}), doc("y", {"keras": gru(rng, bias=0.1 + 1e-9)}))
+    assert row(result, "l0/fw/update/bias").verdict == "same"
+
+
+def test_five_percent_std_difference_is_found():
+    rng = np.random.default_rng(5)
+    a = doc("x", {"keras": gru(rng, kernel=uniform(rng, (32, 16), 0.25))})
+    b = doc("y", {"keras": gru(rng, kernel=uniform(rng, (32, 16), 0.25 * 1.05))})
+    r = row(run(a, b), "l0/fw/update/kernel")
+    assert "scale_mismatch" in codes(r) and r.verdict == "differs"
+    fig = next(x.figures for x in r.reasons if x.code == "scale_mismatch")
+    assert fig["ratio"] == pytest.approx(1.05, abs=0.01) and fig["p_adjusted"] < 0.01
+
+
+def test_significant_but_negligible_scale_difference_is_not_flagged():
+    rng = np.random.default_rng(6)
+    big = (64, 64)
+    a = doc("x", {"keras": gru(rng, kernel=uniform(rng, big, 0.25))})
+    b = doc("y", {"keras": gru(rng, kernel=uniform(rng, big, 0.25 * 1.01))})
+    result = run(a, b)
+    assert row(result, "l0/fw/update/kernel").verdict == "same"  # the floor, not the p-value, keeps it same
+    loose = run(a, b, scale_floor=0.005)
+    assert "scale_mismatch" in codes(row(loose, "l0/fw/update/kernel"))
+
+
+def test_distribution_mismatch_on_a_shift():
+    rng = np.random.default_rng(7)
+    shifted = uniform(rng, (32, 16)) + np.float32(0.1)
+    r = row(run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": gru(rng, kernel=shifted)})), "l0/fw/update/kernel")
+    assert codes(r) == ["distribution_mismatch"]
+    assert r.reasons[0].figures["ks_d"] > 0.1
+
+
+def test_orthogonality_mismatch():
+    rng = np.random.default_rng(8)
+    random = uniform(rng, (16, 16), 0.25 * np.sqrt(3) / 4 / 0.25 / np.sqrt(3))  # std 1/4, like orthogonal 16x16
+    r = row(run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": gru(rng, recurrent=random)})),
+            "l0/fw/update/recurrent")
+    assert "orthogonality_mismatch" in codes(r) and r.verdict == "differs"
+
+
+def test_shape_and_missing_blocks():
+    rng = np.random.default_rng(9)
+    b_entry = gru(rng, kernel=uniform(rng, (16, 16)))
+    b_entry["blocks"]["l0/fw/update/recurrent_bias"] = block(const((16,), 0.0))
+    result = run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": b_entry}))
+    assert "shape_mismatch" in codes(row(result, "l0/fw/update/kernel"))
+    missing = row(result, "l0/fw/update/recurrent_bias")
+    assert missing.verdict == "missing" and codes(missing) == ["missing_block"]
+
+
+def test_effective_bias_same_is_informational():
+    rng = np.random.default_rng(10)
+    key = "l0/fw/forget/bias"
+    tf1 = entry("tf1_lstm", {key: const((16,), 0.0)}, {"forget_bias": 1.0}, {key: const((16,), 1.0)})
+    keras = entry("keras_lstm", {key: const((16,), 1.0)}, {"unit_forget_bias": True, "recurrent_activation":
+                                                          "sigmoid", "activation": "tanh"}, {key: const((16,), 1.0)})
+    result = run(doc("x", {"tf1": tf1}), doc("y", {"keras": keras}), [("tf1", "keras")])
+    r = row(result, key)
+    assert r.verdict == "same" and codes(r) == ["effective_bias_same"]
+    config = row(result, "config")  # forget_bias vs unit_forget_bias: every forget gate still sees 1.0
+    assert config.verdict == "same" and codes(config) == ["effective_bias_same", "effective_bias_same"]
+    assert {x.figures["key"] for x in config.reasons} == {"forget_bias", "unit_forget_bias"}
+    # stored the same, seen differently: a constant_mismatch on the effective bias
+    keras_plain = entry("keras_lstm", {key: const((16,), 0.0)}, {}, {key: const((16,), 0.0)})
+    r = row(run(doc("x", {"tf1": tf1}), doc("y", {"keras": keras_plain}), [("tf1", "keras")]), key)
+    assert codes(r) == ["constant_mismatch"] and "gate sees" in r.reasons[0].detail
+    del rng
+
+
+def test_config_mismatch_tf1_gru_vs_keras_defaults():
+    rng = np.random.default_rng(11)
+    tf1 = entry("tf1_gru", {"l0/fw/update/bias": const((16,), 1.0)}, {"activation": "tanh"})
+    keras = entry("keras_gru", {"l0/fw/update/bias": const((16,), 0.0)}, KERAS_GRU)
+    r = row(run(doc("x", {"tf1": tf1}), doc("y", {"keras": keras}), [("tf1", "keras")]), "config")
+    assert [x.figures["key"] for x in r.reasons] == ["reset_after"]
+    assert all(x.detail.count(".") >= 1 for x in r.reasons)
+    del rng
+
+
+def test_stacking_layers_bidirectional_vs_tf1():
+    tf1 = entry("tf1_gru", {}, {}, stacking="cells")
+    keras = entry("keras_gru", {}, dict(KERAS_GRU, reset_after=False), stacking="layers")
+    a, b = doc("x", {"tf1": tf1}), doc("y", {"keras": keras})
+    for d in (a, b):
+        d["scenarios"]["s"]["spec"].update(layers=2, bidirectional=True)
+    r = row(run(a, b, [("tf1", "keras")]), "config")
+    assert [x.figures["key"] for x in r.reasons] == ["stacking"]
+
+
+def test_fingerprint_mismatch_alone_is_informational():
+    rng = np.random.default_rng(12)
+    a, b = gru(rng), gru(rng)
+    a["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {"name": "glorot_uniform", "over_shape": [48, 32],
+                                                         "confidence": 0.9}
+    b["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {"name": "glorot_uniform", "over_shape": [32, 48],
+                                                         "confidence": 0.9}
+    r = row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel")
+    assert r.verdict == "same" and codes(r) == ["fingerprint_mismatch"]
+    b["blocks"]["l0/fw/update/kernel"]["fingerprint"]["ties"] = [{"name": "glorot_uniform", "over_shape": [48, 32]}]
+    assert codes(row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel")) == []
+
+
+def test_unavailable_route_is_missing():
+    rng = np.random.default_rng(13)
+    b = doc("y", {"keras": {"status": "unavailable", "reason": "needs tf-keras"}})
+    result = run(doc("x", {"keras": gru(rng)}), b)
+    assert [r.verdict for r in result.rows] == ["missing"]
+    assert "needs tf-keras" in result.rows[0].reasons[0].detail and result.exit_code == 1
+
+
+def test_spec_hash_mismatch_is_refused():
+    rng = np.random.default_rng(14)
+    with pytest.raises(UserError, match="'s'"):
+        run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": gru(rng)}, spec_hash="other"))
+
+
+def test_holm_and_bh_adjustment():
+    p = [0.01, 0.04, 0.03, 0.005]
+    assert diff.adjust(p, "holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert diff.adjust(p, "bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert diff.adjust([]) == []
+
+
+def test_correction_spans_the_whole_diff():
+    """One borderline difference survives alone but not among many tests."""
+    rng = np.random.default_rng(15)
+    a_blocks = {"l0/fw/update/kernel": uniform(rng, (32, 16), 0.25)}
+    b_blocks = {"l0/fw/update/kernel": uniform(rng, (32, 16), 0.25 * 1.04)}
+    a, b = entry("keras_gru", a_blocks, KERAS_GRU), entry("keras_gru", b_blocks, KERAS_GRU)
+    alone = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
+    p_alone = next(x.figures["p_adjusted"] for x in row(alone, "l0/fw/update/kernel").reasons
+                   if x.code == "scale_mismatch")
+    for i in range(200):
+        key = "l{}/fw/update/kernel".format(i + 1)
+        a["blocks"][key] = block(uniform(rng, (4, 4)))
+        b["blocks"][key] = block(uniform(rng, (4, 4)))
+    crowded = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
+    assert crowded.tests > 400
+    flagged = [x for x in row(crowded, "l0/fw/update/kernel").reasons if x.code == "scale_mismatch"]
+    assert not flagged or flagged[0].figures["p_adjusted"] > p_alone
+
+
+def test_bad_thresholds():
+    with pytest.raises(UserError):
+        diff.Thresholds(correction="bonferroni")
+    with pytest.raises(UserError):
+        diff.parse_baseline("tf115")
+
+
+# ---------------------------------------------------------------- files and CLI
+
+
+def write(path: Path, document: Dict[str, Any], arrays=None) -> Path:
+    artifact.write(path, document, arrays or {})
+    return path
+
+
+def test_cli_exit_codes_and_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "240")
+    rng = np.random.default_rng(16)
+    a = write(tmp_path / "a" / "x.json", doc("x", {"keras": gru(rng)}))
+    b = write(tmp_path / "b" / "y.json", doc("y", {"keras": gru(rng)}))
+    c = write(tmp_path / "c" / "z.json", doc("z", {"keras": gru(rng, bias=1.0)}))
+    assert main(["diff", str(a), str(b)]) == 0
+    out = tmp_path / "rows.json"
+    assert main(["diff", str(a), str(c), "--json", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "differs" in printed and "constant_mismatch" in printed and "thresholds: alpha 0.01" in printed
+    data = json.loads(out.read_text())
+    assert data["thresholds"]["alpha"] == 0.01 and data["counts"]["differs"] == 1
+    first = next(r for r in data["rows"] if r["verdict"] == "differs")
+    assert set(first) == {"scenario", "block", "a", "b", "verdict", "reasons"}
+    assert first["a"] == {"env": "x", "route": "keras"}
+    assert set(first["reasons"][0]) == {"code", "detail", "figures"}
+    assert not list(tmp_path.glob(".rows.json.*"))
+    assert main(["diff", str(a), str(tmp_path / "nope.json")]) == 2
+
+
+def test_cli_dir_against_baseline(tmp_path, capsys):
+    rng = np.random.default_rng(17)
+    write(tmp_path / "tf115.json", doc("tf115", {"tf1": gru(rng), "keras": gru(rng)}))
+    write(tmp_path / "tf215.json", doc("tf215", {"tf1": gru(rng), "keras": gru(rng, bias=2.0)}))
+    result = diff.diff_dir(tmp_path, "tf115:tf1")
+    pairs = {(r.a.label, r.b.label) for r in result.rows}
+    assert pairs == {("tf115:tf1", "tf115:keras"), ("tf115:tf1", "tf215:tf1"), ("tf115:tf1", "tf215:keras")}
+    assert main(["diff", str(tmp_path)]) == 1
+    assert main(["diff", str(tmp_path), "--baseline", "tf999:tf1"]) == 2
+    capsys.readouterr()
+
+
+def keras_gru_artifact(path: Path, env: str, rng, orthogonal_recurrent: bool) -> Path:
+    """A Keras GRU whose raw first-seed variables are in the .npz (for the all-gates orthogonality)."""
+    kernel = orthogonal(rng, 32, 48)
+    recurrent = orthogonal(rng, 16, 48) if orthogonal_recurrent else uniform(rng, (16, 48), 0.25)
+    blocks = {}
+    for g, gate in enumerate(("update", "reset", "candidate")):
+        blocks["l0/fw/{}/kernel".format(gate)] = kernel[:, :, 16 * g:16 * (g + 1)]
+        blocks["l0/fw/{}/recurrent".format(gate)] = recurrent[:, :, 16 * g:16 * (g + 1)]
+    e = entry("keras_gru", blocks, dict(KERAS_GRU, reset_after=False, use_bias=False))
+    e["variables"] = {name: {"shape": list(v.shape[1:]), "layer": 0, "direction": "fw", "param": param}
+                      for name, param, v in (("gru/kernel", "kernel", kernel),
+                                             ("gru/recurrent_kernel", "recurrent_kernel", recurrent))}
+    arrays = {"s/keras/gru/kernel": kernel[0], "s/keras/gru/recurrent_kernel": recurrent[0]}
+    return write(path, doc(env, {"keras": e}), arrays)
+
+
+def test_all_gates_orthogonality_from_first_seed(tmp_path):
+    rng = np.random.default_rng(18)
+    a = keras_gru_artifact(tmp_path / "a.json", "x", rng, True)
+    b = keras_gru_artifact(tmp_path / "b.json", "y", rng, False)
+    result = diff.diff_paths(a, b)
+    assert row(result, "l0/fw/*/kernel").verdict == "same"
+    r = row(result, "l0/fw/*/recurrent")
+    assert codes(r) == ["orthogonality_mismatch"] and r.verdict == "differs"
+    assert "all gates" in r.reasons[0].detail
+    # the gate blocks of an orthogonal (16, 48) are not orthogonal themselves: no block-level flag
+    assert "orthogonality_mismatch" not in codes(row(result, "l0/fw/update/recurrent"))
+
+
+def test_repeated_draws_count_once():
+    """A route that repeats one draw for every seed gives no 32-fold evidence (no false alarm)."""
+    rng = np.random.default_rng(19)
+    one = np.repeat(uniform(rng, (32, 16))[:1], S, axis=0)
+    other = np.repeat(uniform(rng, (32, 16))[:1], S, axis=0)
+    a = entry("keras_gru", {"l0/fw/update/kernel": one}, KERAS_GRU)
+    b = entry("keras_gru", {"l0/fw/update/kernel": other}, KERAS_GRU)
+    result = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
+    assert row(result, "l0/fw/update/kernel").verdict == "same"
+    assert any("distinct draws" in n for n in result.notes)
+    assert diff.distinct_draws(block_stats(one)) == [pytest.approx(float(one[0].std()), rel=1e-6)]
+    # but a large difference is still found from one draw per side
+    wide = np.repeat(uniform(rng, (32, 16), 0.4)[:1], S, axis=0)
+    b = entry("keras_gru", {"l0/fw/update/kernel": wide}, KERAS_GRU)
+    assert "scale_mismatch" in codes(row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel"))

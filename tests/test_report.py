@@ -1,0 +1,329 @@
+"""The migration report (compare.report, ``rnncompare report``): model, escaping, files, plots.
+
+The artifacts here are made from numpy draws with the real ``compare.stats.block_stats``, in the
+artifact contract's shape (blocks, effective biases, configs), including hostile text where artifacts
+may carry any: env names, reasons, config values.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+
+# The TF envs collect this module too (then deselect it by its host mark): without matplotlib, skip
+# at import instead of failing their collection.
+pytest.importorskip("matplotlib")
+
+from compare import artifact  # noqa: E402
+from compare.cli import main  # noqa: E402
+from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
+from compare.stats import block_stats  # noqa: E402
+
+pytestmark = pytest.mark.host
+
+EVIL_ENV = 'ev<img src=x onerror=alert(2)>il|`x`'
+EVIL_REASON = "TypeError: <script>alert(1)</script> | `tick` *bold* [link](http://example.com)"
+EVIL_CONFIG = '<b onmouseover="alert(3)">hard</b>|sigmoid'
+SEEDS = 6
+UNITS = 4
+INPUT = 6
+
+
+def _orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
+    q, _ = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+    return (q if rows >= cols else q.T).astype(np.float32)
+
+
+def _block(values: np.ndarray, variable: str, name: str) -> Dict[str, Any]:
+    return {"shape": list(values.shape[1:]), "variable": variable, "stats": block_stats(values),
+            "fingerprint": {"name": name, "params": {"gain": 1.0} if name == "orthogonal" else {},
+                            "over_shape": list(values.shape[1:]), "confidence": 0.9}}
+
+
+def _route(rng: np.random.RandomState, family: str, directions: List[str], scale: float = 1.0,
+           forget_stored: float = 0.0, forget_added: float = 0.0, config: Any = None) -> Dict[str, Any]:
+    gates = ("update", "reset", "candidate") if family.endswith("gru") else ("input", "forget", "cell", "output")
+    limit = np.sqrt(6.0 / (INPUT + UNITS))
+    blocks, effective = {}, {}
+    for d in directions:
+        for g in gates:
+            key = "l0/{}/{}/".format(d, g)
+            kernel = rng.uniform(-limit, limit, (SEEDS, INPUT, UNITS)).astype(np.float32) * scale
+            recurrent = np.stack([_orthogonal(rng, UNITS, UNITS) for _ in range(SEEDS)])
+            bias = np.full((SEEDS, UNITS), forget_stored if g == "forget" else 0.0, np.float32)
+            blocks[key + "kernel"] = _block(kernel, "cell/kernel", "glorot_uniform")
+            blocks[key + "recurrent"] = _block(recurrent, "cell/recurrent_kernel", "orthogonal")
+            blocks[key + "bias"] = _block(bias, "cell/bias", "constant")
+            added = forget_added if g == "forget" else 0.0
+            effective[key + "bias"] = {"stats": block_stats(bias + np.float32(added))}
+    default_cell = {"units": UNITS, "forget_bias": forget_added} if family == "tf1_lstm" else {"units": UNITS}
+    return {"status": "ok", "reason": "", "family": family, "config": config or {"cell": default_cell},
+            "variables": {}, "blocks": blocks, "effective_bias": effective}
+
+
+def _doc(name: str, scenarios: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    return {"env": {"name": name, "python": "3.x", "tensorflow": "t", "keras": {"flavor": "k", "version": "v"},
+                    "numpy": "n", "platform": "p"},
+            "scenarios": {s: {"spec_hash": "hash-" + s, "spec": {"name": s, "units": UNITS}, "routes": routes}
+                          for s, routes in scenarios.items()}}
+
+
+def synthetic_artifacts() -> Dict[str, Dict[str, Any]]:
+    """Three envs, two scenarios: same, differs (kernel scale, config), error, unavailable, missing."""
+    rng = np.random.RandomState(0)
+    bi = ["fw", "bw"]
+    base = _doc("tf115", {
+        "bigru": {"tf1": _route(rng, "tf1_gru", bi), "keras": _route(rng, "keras_gru", bi)},
+        "lstm": {"tf1": _route(rng, "tf1_lstm", ["fw"], forget_added=1.0),
+                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
+    newer = _doc("tf215", {
+        "bigru": {"tf1": _route(rng, "tf1_gru", bi),
+                  "keras": _route(rng, "keras_gru", bi, scale=1.5, config={"cell": {"reset_after": True}})},
+        "lstm": {"tf1": {"status": "unavailable", "reason": "needs tf-keras"},
+                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
+    evil = _doc(EVIL_ENV, {
+        "bigru": {"tf1": {"status": "error", "reason": EVIL_REASON},
+                  "keras": _route(rng, "keras_gru", bi, config={"cell": {"recurrent_activation": EVIL_CONFIG}})}})
+    return {"tf115": base, "tf215": newer, EVIL_ENV: evil}
+
+
+def write_artifacts(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (_, doc) in enumerate(synthetic_artifacts().items()):
+        artifact.write(folder / "env{}.json".format(index), doc, {})
+    return folder
+
+
+def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Hand-made diff rows against tf115/tf1: tf215/keras differs on one block, with a hostile reason."""
+    rows = []
+    for env, doc in artifacts.items():
+        for route, entry in doc["scenarios"]["bigru"]["routes"].items():
+            if (env, route) == ("tf115", "tf1") or entry["status"] != "ok":
+                continue
+            for key in entry["blocks"]:
+                differs = (env, route) == ("tf215", "keras") and key == "l0/fw/update/kernel"
+                rows.append({"scenario": "bigru", "block": key, "a": {"env": "tf115", "route": "tf1"},
+                             "b": {"env": env, "route": route}, "verdict": "differs" if differs else "same",
+                             "reasons": [{"code": "scale_mismatch", "detail": EVIL_REASON, "figures": {"r": 1.5}}]
+                             if differs else []})
+    rows.append({"scenario": "bigru", "block": "config", "a": {"env": "tf115", "route": "tf1"},
+                 "b": {"env": "tf215", "route": "keras"}, "verdict": "differs",
+                 "reasons": [{"code": "config_mismatch", "detail": "reset_after differs",
+                              "figures": {"key": "reset_after", "a": False, "b": True}}]})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Dict[str, Dict[str, Any]]:
+    return synthetic_artifacts()
+
+
+@pytest.fixture(scope="module")
+def model(artifacts):
+    recipes = {"bigru": {"snippet": "GRU(4, reset_after=False)  # <b>``` fence", "verdict": "verified <same>"}}
+    return build(artifacts, rows_for(artifacts), recipes)
+
+
+@pytest.fixture(scope="module")
+def page(model) -> str:
+    return render_html(model)
+
+
+@pytest.fixture(scope="module")
+def md(model) -> str:
+    return render_markdown(model)
+
+
+def _grid(model, scenario: str) -> Dict[tuple, str]:
+    sc = next(s for s in model.scenarios if s.name == scenario)
+    return {(c.env, c.route): c.state for c in sc.grid}
+
+
+# ---------------------------------------------------------------- model
+
+
+def test_grid_states(model):
+    assert _grid(model, "bigru") == {
+        ("tf115", "tf1"): "baseline", ("tf115", "keras"): "same", ("tf215", "tf1"): "same",
+        ("tf215", "keras"): "differs", (EVIL_ENV, "tf1"): "error", (EVIL_ENV, "keras"): "same"}
+    lstm = _grid(model, "lstm")
+    assert lstm[("tf215", "tf1")] == "unavailable"
+    assert lstm[(EVIL_ENV, "tf1")] == lstm[(EVIL_ENV, "keras")] == "missing"
+    assert lstm[("tf115", "keras")] == "not compared"  # no rows given for this scenario
+
+
+def test_grid_cell_counts_and_config_flag(model):
+    sc = next(s for s in model.scenarios if s.name == "bigru")
+    cell = next(c for c in sc.grid if (c.env, c.route) == ("tf215", "keras"))
+    assert cell.counts == {"differs": 1, "same": 17}
+    assert cell.config_differs
+    assert sc.config_mismatches[0].key == "reset_after"
+
+
+def test_block_verdicts_and_reasons(model):
+    sc = next(s for s in model.scenarios if s.name == "bigru")
+    group = next(g for g in sc.blocks if g.key == "l0/fw/update/kernel")
+    cells = {(c.env, c.route): c for c in group.cells}
+    assert cells[("tf215", "keras")].verdict == "differs"
+    assert cells[("tf215", "keras")].reasons[0].code == "scale_mismatch"
+    assert cells[("tf115", "tf1")].verdict == ""  # the baseline itself
+    assert len(cells[("tf115", "tf1")].sample) == SEEDS * INPUT * UNITS
+
+
+def test_effective_bias_of_lstm_forget_gate(model):
+    sc = next(s for s in model.scenarios if s.name == "lstm")
+    forget = {(b.env, b.route): b for b in sc.biases if b.key == "l0/fw/forget/bias"}
+    assert forget[("tf115", "tf1")].stored["constant"] == 0.0
+    assert forget[("tf115", "tf1")].effective["constant"] == 1.0
+    assert forget[("tf115", "keras")].stored["constant"] == 1.0
+
+
+def test_config_diff_between_envs_of_a_route(model):
+    sc = next(s for s in model.scenarios if s.name == "bigru")
+    keys = {d.key: d.values for d in sc.config if d.route == "keras"}
+    assert keys["cell.reset_after"] == {"tf115": None, "tf215": "true", EVIL_ENV: None}
+    assert keys["cell.recurrent_activation"][EVIL_ENV] == EVIL_CONFIG
+
+
+def test_variables_stand_in_before_blocks_exist():
+    doc = _doc("old", {"s": {"tf1": {"status": "ok", "family": "tf1_gru", "config": {}, "variables": {
+        "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
+    sc = build({"old": doc}, []).scenarios[0]
+    assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
+    assert "Variables" in render_markdown(build({"old": doc}, []))
+
+
+def test_report_json_has_no_samples(model, tmp_path):
+    paths = write(model, tmp_path)
+    data = json.loads(paths["report.json"].read_text())
+    assert data["schema"] == "rnncompare/report" and data["version"] == 1
+    assert '"sample"' not in paths["report.json"].read_text()
+    assert [s["name"] for s in data["scenarios"]] == ["bigru", "lstm"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.json", "report.md"]
+
+
+# ---------------------------------------------------------------- escaping
+
+
+@pytest.mark.parametrize("raw, escaped", [
+    ("a|b", r"a\|b"), ("`x`", r"\`x\`"), ("<script>", "&lt;script&gt;"), ("a\nb", "a b"),
+    ("&lt;", "&amp;lt;"), ("*x* _y_ [z]", r"\*x\* \_y\_ \[z\]"), ("back\\slash", "back\\\\slash")])
+def test_markdown_escape(raw, escaped):
+    assert markdown_escape(raw) == escaped
+
+
+def _unescaped_pipes(line: str) -> int:
+    return len(re.findall(r"(?<!\\)\|", line))
+
+
+def test_markdown_tables_keep_their_columns(md):
+    lines = md.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("|---"):
+            width = _unescaped_pipes(lines[index - 1])
+            body = lines[index + 1:]
+            for row in body[:next((k for k, r in enumerate(body) if not r.startswith("|")), len(body))]:
+                assert _unescaped_pipes(row) == width, row
+
+
+def test_markdown_escapes_artifact_text(md):
+    assert "<script" not in md and "<img" not in md and "<b " not in md
+    assert "&lt;script&gt;" in md and "&lt;img src=x onerror=alert\\(2\\)&gt;" not in md  # parentheses stay
+    assert "ev&lt;img src=x onerror=alert(2)&gt;il\\|\\`x\\`" in md
+
+
+def test_markdown_recipe_fence_outlasts_snippet(md):
+    assert "Verified verdict: verified &lt;same&gt;" in md
+    assert "````python\nGRU(4, reset_after=False)  # <b>``` fence\n````" in md
+
+
+def test_html_escapes_artifact_text(page):
+    assert "<script" not in page.lower()
+    assert "<img src=x" not in page and "<b onmouseover" not in page
+    assert "ev&lt;img src=x onerror=alert(2)&gt;il|`x`" in page
+    assert "TypeError: &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b onmouseover=&quot;alert(3)&quot;&gt;" in page
+    assert "GRU(4, reset_after=False)  # &lt;b&gt;``` fence" in page
+
+
+def test_recipe_shown_only_when_given(artifacts, page):
+    assert page.count("Initialize Keras like TF1") == 1
+    bare = build(artifacts, rows_for(artifacts))
+    assert "Initialize Keras like TF1" not in render_html(bare) + render_markdown(bare)
+
+
+# ---------------------------------------------------------------- standalone HTML
+
+
+def test_html_is_standalone(page):
+    assert 'http-equiv="Content-Security-Policy"' in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page, re.I)
+    assert "<link" not in page and "@import" not in page and "url(" not in page
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert len(sources) > 10
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summary_grid_links_to_every_scenario(page):
+    assert page.count('id="summary-grid"') == 1
+    for name in ("bigru", "lstm"):
+        assert 'href="#scenario-{}"'.format(name) in page and 'id="scenario-{}"'.format(name) in page
+
+
+# ---------------------------------------------------------------- plots
+
+
+def test_plots_are_small_pngs(model):
+    sc = next(s for s in model.scenarios if s.name == "bigru")
+    style = plots.styles(model.series)
+    png = plots.histogram(sc.blocks[0], style)
+    assert png[:4] == b"\x89PNG" and len(png) < 60000
+    assert plots.spectrum(sc, "recurrent", model.series, style)[:4] == b"\x89PNG"
+    assert plots.spectrum(sc, "bias", model.series, style) is None  # vectors have no singular values
+    assert plots.biases(sc.biases, model.series, style)[:4] == b"\x89PNG"
+
+
+# ---------------------------------------------------------------- the verb
+
+
+def test_verb_end_to_end_with_real_diff(tmp_path, capsys):
+    folder = write_artifacts(tmp_path / "artifacts")
+    assert main(["report", str(folder), "--baseline", "tf115:tf1"]) == 0
+    for name in ("report.md", "report.json", "report.html"):
+        assert (folder / name).stat().st_size > 0
+    data = json.loads((folder / "report.json").read_text())
+    grid = {(c["env"], c["route"]): c["state"] for c in data["scenarios"][0]["grid"]}
+    assert grid[("tf215", "keras")] == "differs"  # the 1.5x kernel scale
+    assert grid[(EVIL_ENV, "tf1")] == "error"
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    # a second run reads past its own report.json
+    assert main(["report", str(folder)]) == 0
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_unwritable_output_is_refused_before_reading(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["report", str(tmp_path / "no-such-folder"), "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the report" in err and "no-such-folder" not in err
+
+
+def test_folder_without_artifacts(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no artifacts" in capsys.readouterr().err
+
+
+def test_bad_baseline(tmp_path, capsys):
+    folder = write_artifacts(tmp_path / "a")
+    assert main(["report", str(folder), "--baseline", "tf115/tf1"]) == 2
+    assert main(["report", str(folder), "--baseline", "nope:tf1"]) == 2
+    assert "ENV:ROUTE" in capsys.readouterr().err

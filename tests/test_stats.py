@@ -1,0 +1,205 @@
+"""compare.stats: pooled, per-seed and matrix statistics of weights drawn over several seeds.
+
+Arrays are built with numpy from their definitions (QR for orthogonal matrices, uniform draws), never
+with TensorFlow; these tests run in every env, Python 3.7 + numpy 1.18 included.
+"""
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compare import stats
+from compare.stats import block_stats, sample_indices, summary, variable_stats
+
+
+def orthonormal(seeds, rows, cols, gain=1.0, seed=0):
+    """``seeds`` matrices (rows, cols) with orthonormal columns (rows >= cols) or rows, times gain."""
+    rs = np.random.RandomState(seed)
+    out = []
+    for _ in range(seeds):
+        q, _ = np.linalg.qr(rs.standard_normal((max(rows, cols), min(rows, cols))))
+        out.append(q if rows >= cols else q.T)
+    return gain * np.stack(out)
+
+
+def test_orthonormal_columns_have_zero_orth_err():
+    """A tall matrix with orthonormal columns: QᵀQ = I, so orth_err ~ 0 on the "columns" side, g = 1,
+    and every singular value is 1."""
+    result = block_stats(orthonormal(3, 50, 20))
+    assert result["orth_side"] == "columns"
+    assert result["orth_err"] < 1e-12
+    assert result["orth_rel_err"] < 1e-12
+    assert result["orth_gain"] == pytest.approx(1.0, abs=1e-12)
+    assert result["sv_min"] == pytest.approx(1.0, abs=1e-12)
+    assert result["sv_max"] == pytest.approx(1.0, abs=1e-12)
+    assert result["sv_mean"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_orthonormal_rows_use_the_row_gram():
+    """A wide matrix with orthonormal rows is measured on QQᵀ (the thin side): orth_side "rows"."""
+    result = block_stats(orthonormal(3, 20, 50))
+    assert result["orth_side"] == "rows"
+    assert result["orth_err"] < 1e-12
+
+
+def test_gain_two_is_fitted():
+    """gain 2 x orthonormal: g² = 4 is fitted from the Gram diagonal, so orth_err stays ~ 0 and
+    orth_gain, sv_min and sv_max are 2; the Frobenius norm is 2 sqrt(cols)."""
+    result = block_stats(orthonormal(4, 64, 16, gain=2.0))
+    assert result["orth_gain"] == pytest.approx(2.0, abs=1e-12)
+    assert result["orth_err"] < 1e-11
+    assert result["sv_min"] == pytest.approx(2.0, abs=1e-12)
+    assert result["sv_max"] == pytest.approx(2.0, abs=1e-12)
+    assert result["fro_norm"] == pytest.approx(2.0 * math.sqrt(16), abs=1e-12)
+
+
+def test_float32_orthogonal_matrix_is_orthogonal_to_float32_precision():
+    """Orthogonal weights arrive as float32: their relative orth error is ~1e-7, far below 1e-4."""
+    result = block_stats(orthonormal(2, 96, 96).astype(np.float32))
+    assert result["orth_rel_err"] < 1e-5
+
+
+def test_random_matrix_is_far_from_orthogonal():
+    """A uniform random (64, 32) matrix: off-diagonal Gram entries are ~1/sqrt(64) of the diagonal,
+    so the relative orth error is large (> 0.1)."""
+    values = np.random.RandomState(1).uniform(-1, 1, (3, 64, 32))
+    assert block_stats(values)["orth_rel_err"] > 0.1
+
+
+def test_singular_values_match_svd():
+    """sv_min / sv_max / sv_mean pooled over seeds equal numpy's SVD of each seed (min of mins, max of
+    maxes, mean of all), for square, tall and wide float32 matrices."""
+    rs = np.random.RandomState(2)
+    for shape in [(3, 40, 40), (2, 60, 20), (2, 20, 70)]:
+        values = rs.uniform(-1, 1, shape).astype(np.float32)
+        sv = np.array([np.linalg.svd(v.astype(np.float64), compute_uv=False) for v in values])
+        result = block_stats(values)
+        assert result["sv_min"] == pytest.approx(sv.min(), rel=1e-6)
+        assert result["sv_max"] == pytest.approx(sv.max(), rel=1e-9)
+        assert result["sv_mean"] == pytest.approx(sv.mean(), rel=1e-9)
+
+
+def test_singular_values_can_be_skipped():
+    """singular_values=False leaves sv_* None but still measures orthogonality."""
+    result = block_stats(orthonormal(2, 30, 10), singular_values=False)
+    assert result["sv_min"] is None and result["sv_max"] is None and result["sv_mean"] is None
+    assert result["orth_err"] < 1e-12
+
+
+def test_one_d_blocks_have_no_matrix_statistics():
+    """Biases (S, n) are not matrices: orth_* and sv_* are None."""
+    result = block_stats(np.random.RandomState(3).uniform(-1, 1, (4, 12)))
+    for key in ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean"):
+        assert result[key] is None
+
+
+def test_constant_block():
+    """All zeros: constant 0.0, std 0, kurtosis None (undefined); ones: constant 1.0."""
+    zeros = block_stats(np.zeros((3, 4, 5), dtype=np.float32))
+    assert zeros["constant"] == 0.0
+    assert zeros["std"] == 0.0
+    assert zeros["kurtosis"] is None
+    assert block_stats(np.ones((2, 8)))["constant"] == 1.0
+
+
+def test_one_different_element_is_not_constant():
+    """A single element differing in one seed makes the block non-constant."""
+    values = np.ones((3, 8))
+    values[2, 5] = 1.0000001
+    assert block_stats(values)["constant"] is None
+
+
+def test_kurtosis_of_uniform_and_normal():
+    """Excess kurtosis (Fisher): -1.2 for a uniform, 0 for a normal (200k draws: SE ~0.003 / 0.011)."""
+    rs = np.random.RandomState(4)
+    assert block_stats(rs.uniform(-3, 3, (8, 25000)))["kurtosis"] == pytest.approx(-1.2, abs=0.02)
+    assert block_stats(rs.standard_normal((8, 25000)))["kurtosis"] == pytest.approx(0.0, abs=0.06)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seeds=st.integers(1, 5), shape=st.lists(st.integers(1, 7), min_size=0, max_size=3),
+       loc=st.floats(-3, 3), seed=st.integers(0, 2 ** 31 - 1))
+def test_pooled_moments_equal_numpy_on_all_values(seeds, shape, loc, seed):
+    """Pooled mean/std/min/max/abs_max/kurtosis (combined from per-seed central moments) equal numpy
+    on all values at once, for any block shape and offset; per-seed lists have one entry per seed."""
+    values = loc + np.random.RandomState(seed).standard_normal([seeds] + shape)
+    flat = values.ravel()
+    result = block_stats(values)
+    assert result["count"] == flat.size and result["seeds"] == seeds
+    assert result["mean"] == pytest.approx(flat.mean(), abs=1e-12)
+    assert result["std"] == pytest.approx(flat.std(), abs=1e-12)
+    assert result["min"] == flat.min() and result["max"] == flat.max()
+    assert result["abs_max"] == np.abs(flat).max()
+    if flat.std() > 1e-6:
+        centered = flat - flat.mean()
+        expected = (centered ** 4).mean() / centered.var() ** 2 - 3.0
+        assert result["kurtosis"] == pytest.approx(expected, rel=1e-8, abs=1e-8)
+    for key in ("mean", "std", "fro_norm"):
+        assert len(result["per_seed"][key]) == seeds
+
+
+def test_per_seed_lists_and_fro_norm():
+    """per_seed mean/std/fro_norm are each seed's own numbers; fro_norm is their mean."""
+    values = np.random.RandomState(5).uniform(-1, 1, (6, 10, 7))
+    result = block_stats(values)
+    per = values.reshape(6, -1)
+    assert result["per_seed"]["mean"] == pytest.approx(list(per.mean(axis=1)), abs=1e-12)
+    assert result["per_seed"]["std"] == pytest.approx(list(per.std(axis=1)), abs=1e-12)
+    norms = np.sqrt((per ** 2).sum(axis=1))
+    assert result["per_seed"]["fro_norm"] == pytest.approx(list(norms), abs=1e-12)
+    assert result["fro_norm"] == pytest.approx(norms.mean(), abs=1e-12)
+
+
+def test_chunked_reading_gives_the_same_numbers(monkeypatch):
+    """Seeds are read in chunks to bound memory; one seed per chunk gives the same result."""
+    values = np.random.RandomState(6).uniform(-1, 1, (5, 30, 20)).astype(np.float32)
+    whole = block_stats(values)
+    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 1)
+    chunked = block_stats(values)
+    for key in ("mean", "std", "kurtosis", "orth_err", "sv_min", "sv_mean", "fro_norm"):
+        assert chunked[key] == pytest.approx(whole[key], rel=1e-12, abs=1e-15)
+    assert chunked["sample"] == whole["sample"]
+
+
+def test_sample_indices_are_frozen_across_numpy_versions():
+    """The sample's indices come from RandomState(0), whose stream numpy keeps frozen: these exact
+    indices hold under numpy 1.18 and numpy 2 (all of range(count) when count <= size)."""
+    assert list(sample_indices(10 ** 6, 8)) == [117952, 152315, 305711, 359783, 435829, 882371, 963395, 985772]
+    assert list(sample_indices(12, 10)) == [0, 2, 3, 4, 5, 6, 7, 8, 9, 11]
+    assert list(sample_indices(5, 10)) == [0, 1, 2, 3, 4]
+
+
+def test_sample_is_deterministic_float32_and_of_the_asked_size():
+    """sample: min(sample_size, count) pooled values, the same on every call, each one a float32 value
+    of the array; small blocks give all their values in C order."""
+    values = np.random.RandomState(7).standard_normal((4, 50, 30))
+    first = block_stats(values, sample_size=100)["sample"]
+    assert len(first) == 100
+    assert first == block_stats(values.copy(), sample_size=100)["sample"]
+    pool = set(float(x) for x in values.astype(np.float32).ravel())
+    assert all(x in pool for x in first)
+    assert all(float(np.float32(x)) == x for x in first)
+    small = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert block_stats(small, sample_size=100)["sample"] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_result_is_plain_json():
+    """Every value is a plain JSON type (no numpy scalars, no NaN)."""
+    result = block_stats(np.random.RandomState(8).uniform(-1, 1, (2, 6, 4)).astype(np.float32))
+    json.dumps(result, allow_nan=False)
+    assert type(result["mean"]) is float and type(result["count"]) is int
+
+
+def test_variable_stats_is_block_stats_and_summary_is_unchanged():
+    """variable_stats has block_stats' keys and numbers; summary keeps its six keys, which block_stats
+    agrees with."""
+    values = np.random.RandomState(9).uniform(-1, 1, (3, 8, 6))
+    assert variable_stats(values) == block_stats(values)
+    short = summary(values)
+    assert set(short) == {"count", "mean", "std", "min", "max", "constant"}
+    full = block_stats(values)
+    for key in short:
+        assert full[key] == pytest.approx(short[key], abs=1e-12) if short[key] is not None else full[key] is None
