@@ -14,7 +14,8 @@ The TF1 route draws, per cell, over the *concatenated* [x; h] shapes:
 This module draws those variables with TF's own ``tf.compat.v1`` initializers, folds
 ``forget_bias`` into the stored forget-gate bias (Keras adds nothing at run time), cuts them into
 per-gate blocks and writes them into the Keras variables (``compare.layout``). Peepholes,
-``num_proj`` and ``cell_clip`` have no Keras counterpart and are refused.
+``num_proj`` and ``cell_clip`` have no Keras counterpart and are refused. It needs eager execution
+(TF 2.x: Keras 2, tf_keras, Keras 3); TF 1.15's graph-mode Keras is not supported.
 """
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from backends import tfenv
 from backends.base import Weight
 from backends.tf1_route import make_initializer
 from compare import layout
@@ -66,7 +66,8 @@ def _draw(tf: Any, init: Any, shape: Tuple[int, ...]) -> np.ndarray:
 def tf1_variables(kind: str, in_dim: int, units: int, scope_initializer: Any = None,
                   cell_kwargs: Optional[Dict[str, Any]] = None) -> Dict[str, np.ndarray]:
     """One TF1 cell's variables ``{param: array}``, drawn as the TF1 route draws them."""
-    tf = tfenv.tensorflow()
+    import tensorflow as tf  # as the user's program has it: no logging or eager changes here
+
     tf1, kwargs = tf.compat.v1, dict(cell_kwargs or {})
     refused = [k for k in UNSUPPORTED if kwargs.get(k)]
     if refused:

@@ -18,6 +18,7 @@ VERBS = {
     "diff": "compare.cli.diff",
     "port": "compare.cli.port",
     "report": "compare.cli.report",
+    "run": "compare.cli.run",
 }
 
 

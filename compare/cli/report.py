@@ -84,9 +84,17 @@ def diff_rows(artifacts: Mapping[str, Mapping[str, Any]], paths: Mapping[str, Pa
     return [row.to_dict() for row in total.rows], notes
 
 
-def recipes_for(_artifacts: Mapping[str, Mapping[str, Any]]) -> Optional[Dict[str, Dict[str, str]]]:
-    """scenario -> {"snippet", "verdict"} from compare.recipes; None until that module exists."""
-    return None
+def recipes_for(artifacts: Mapping[str, Mapping[str, Any]], rows: List[Dict[str, Any]],
+                baseline: Tuple[str, str]) -> Dict[str, Dict[str, str]]:
+    """scenario -> {"snippet", "verdict"}: the recipe's code and its measured verdict (the recipe route)."""
+    from compare.recipes import snippet, verdict
+
+    recipes: Dict[str, Dict[str, str]] = {}
+    for document in artifacts.values():
+        for name, entry in (document.get("scenarios") or {}).items():
+            if name not in recipes and isinstance(entry.get("spec"), dict):
+                recipes[name] = {"snippet": snippet(entry["spec"]), "verdict": verdict(rows, name, baseline)}
+    return recipes
 
 
 def parse_baseline(value: Optional[str]) -> Optional[Tuple[str, str]]:
@@ -109,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--baseline env {!r} has no artifact".format(baseline[0]), "envs: " + ", ".join(artifacts))
     baseline = baseline or default_baseline(artifacts)
     rows, notes = diff_rows(artifacts, paths, baseline)
-    model = build(artifacts, rows, recipes_for(artifacts), baseline, notes)
+    model = build(artifacts, rows, recipes_for(artifacts, rows, baseline), baseline, notes)
     for path in write(model, out).values():
         print("wrote {}".format(path))
     return 0

@@ -26,7 +26,7 @@ import pytest
 from compare import diff
 
 pytestmark = pytest.mark.host
-SCENARIOS = Path(__file__).parent / "data" / "accuracy.toml"
+SCENARIOS = Path(__file__).parent.parent / "data" / "accuracy.toml"
 ENVS = ("tf115", "tf215", "tf221", "tf221-legacy")
 TF1_ENVS = ("tf115", "tf215", "tf221-legacy")
 OTHER_BASE_SEED = 7919

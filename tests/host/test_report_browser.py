@@ -14,14 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_report import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, write_artifacts
 
-# Collected (then deselected) in the TF envs too: skip there at import, never fail their collection.
-# The CI=true rule below applies where the test runs: the host env, which has matplotlib.
-pytest.importorskip("matplotlib")
-
-from test_report import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, write_artifacts  # noqa: E402
-
-from compare.cli import main  # noqa: E402
+from compare.cli import main
 
 pytestmark = pytest.mark.host
 

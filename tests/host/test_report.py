@@ -17,8 +17,6 @@ import pytest
 
 # The TF envs collect this module too (then deselect it by its host mark): without matplotlib, skip
 # at import instead of failing their collection.
-pytest.importorskip("matplotlib")
-
 from compare import artifact  # noqa: E402
 from compare.cli import main  # noqa: E402
 from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402

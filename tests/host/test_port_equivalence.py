@@ -14,7 +14,7 @@ from compare import artifact, port, runner
 
 pytestmark = pytest.mark.host
 
-SCENARIOS = Path(__file__).parent / "data" / "equivalence.toml"
+SCENARIOS = Path(__file__).parent.parent / "data" / "equivalence.toml"
 TOLERANCE = 1e-5
 KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
 

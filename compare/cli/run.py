@@ -1,0 +1,118 @@
+"""``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
+
+    rnncompare run [--scenarios FILE] [--envs tf115,tf215,tf221,tf221-legacy] [--out DIR] [-p N]
+
+Each env runs through tox (created on first use, reused after), ``N`` at a time; a live display
+shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
+and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
+failed (the report is still written), 2 on bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from compare import runner
+from compare.cli import report as report_verb
+from compare.errors import UserError
+from compare.scenarios import load_scenarios
+
+HELP = "run every TF env on a scenario file, then diff the artifacts and write the migration report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
+    parser.add_argument("--envs", default=",".join(runner.MATRIX),
+                        help="comma-separated tox envs (default: %(default)s)")
+    parser.add_argument("--out", default="artifacts",
+                        help="folder for artifacts, logs and report (default: %(default)s)")
+    parser.add_argument("-p", "--parallel", type=int, default=1, metavar="N", help="envs at a time (default 1)")
+    parser.add_argument("--baseline", metavar="ENV:ROUTE", help="what the report compares with (default tf115:tf1)")
+
+
+class Display:
+    """A rich progress line per env: its stage (creating env, scenario k of n, done) and its time."""
+
+    def __init__(self, envs: List[str]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.fields[env]:<14}"),
+                                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console)
+        self.tasks = {env: self.progress.add_task("waiting", env=env, total=None) for env in envs}
+
+    def __enter__(self) -> Display:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: runner.Event) -> None:
+        task = self.tasks[event.env]
+        if event.stage == "scenario":
+            self.progress.update(task, description="scenario {}/{}: {}".format(event.done, event.total, event.detail),
+                                 completed=event.done, total=event.total)
+        elif event.stage == "done":
+            self.progress.update(task, description=event.detail)
+            self.progress.stop_task(task)
+        else:
+            self.progress.update(task, description=event.detail)
+
+
+def _check(args: argparse.Namespace) -> List[str]:
+    load_scenarios(args.scenarios)  # bad input fails here, before any env starts
+    envs = [e for e in args.envs.split(",") if e]
+    unknown = [e for e in envs if e not in runner.MATRIX]
+    if unknown or not envs:
+        raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(runner.MATRIX))
+    if args.parallel < 1:
+        raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
+    runner.tox_ini()
+    return envs
+
+
+def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
+    lines = {}
+    for result in results:
+        if result.status == "ok":
+            lines[result.env] = "ok in {:.0f} s -> {}".format(result.seconds, result.artifact)
+        else:
+            lines[result.env] = "{}: {} (log: {})".format(result.status.upper(), result.reason, result.log)
+    return lines
+
+
+def write_report(out: Path, baseline: Optional[str]) -> Optional[Path]:
+    """The report of whatever artifacts ``out`` holds; None when no env produced one."""
+    from compare.report import build, check_output, write
+
+    try:
+        artifacts, paths = report_verb.load_folder(out)
+    except UserError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return None
+    base = report_verb.parse_baseline(baseline) or report_verb.default_baseline(artifacts)
+    rows, notes = report_verb.diff_rows(artifacts, paths, base)
+    recipes = report_verb.recipes_for(artifacts, rows, base)
+    return write(build(artifacts, rows, recipes, base, notes), check_output(out))["report.html"]
+
+
+def run(args: argparse.Namespace) -> int:
+    envs, out = _check(args), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    scenarios = Path(args.scenarios) if args.scenarios else None
+    started = time.time()
+    with Display(envs) as display:
+        results = runner.run_matrix(envs, out, scenarios, args.parallel, on_event=display)
+    for env, line in _summarize(results).items():
+        print("{:<14} {}".format(env, line))
+    report = write_report(out, args.baseline)
+    if report is not None:
+        print("report: {}".format(report))
+    print("done in {:.0f} s".format(time.time() - started))
+    return 0 if all(r.status == "ok" for r in results) and report is not None else 1

@@ -1,0 +1,48 @@
+"""The recipe's snippet runs as printed, in real TensorFlow, and starts the layer like the TF1 route."""
+import numpy as np
+import pytest
+
+from backends.base import Weight
+from compare import layout
+from compare.recipes import snippet
+from compare.scenarios import load_scenarios
+
+pytestmark = pytest.mark.tf
+
+
+def run_snippet(spec):
+    namespace = {}
+    exec(compile(snippet(spec), "<snippet>", "exec"), namespace)  # our own generated code, not user input
+    return namespace["layer"]
+
+
+def tf1_variables(layer, spec):
+    """The Keras weights seen as the TF1 cells' variables (canonical blocks in between)."""
+    from backends.recipes import keras_cells
+
+    weights = [Weight(param, level, direction, param, getattr(cell, param).numpy())
+               for level, direction, cell in keras_cells(layer) for param in ("kernel", "recurrent_kernel", "bias")]
+    blocks = {k: b.value for k, b in layout.split("keras_" + spec["cell"], weights, spec["units"]).items()}
+    directions = ["fw", "bw"] if spec["bidirectional"] else ["fw"]
+    return layout.assemble("tf1_" + spec["cell"], blocks, spec["units"], spec["layers"], directions)
+
+
+@pytest.mark.parametrize("name", ["seed-bigru-orthogonal", "seed-bilstm-orthogonal"])
+def test_snippet_gives_orthogonal_concatenated_kernels_and_tf1_biases(name, env_name):
+    """Seen as TF1 variables, each [x; h] kernel is orthogonal on its thin side; GRU gate biases 1, LSTM forget 1."""
+    if env_name == "tf115":
+        pytest.skip("the recipe is for TF 2.x Keras (eager); TF 1.15 Keras runs in graph mode")
+    spec = {s.name: s for s in load_scenarios()}[name].to_dict()
+    variables = tf1_variables(run_snippet(spec), spec)
+    kernels = [v for (_, _, p), v in variables.items() if p in ("gates/kernel", "candidate/kernel", "kernel")]
+    assert len(kernels) == (4 if spec["cell"] == "lstm" else 8)
+    for kernel in kernels:
+        gram = kernel.T @ kernel if kernel.shape[0] >= kernel.shape[1] else kernel @ kernel.T
+        np.testing.assert_allclose(gram, np.eye(gram.shape[0]), atol=1e-5)
+    for (_, _, param), value in variables.items():
+        if param == "gates/bias":
+            np.testing.assert_array_equal(value, 1.0)
+        if param == "bias":  # the Keras forget-gate bias holds the folded forget_bias; TF1 stores zeros
+            units = spec["units"]
+            np.testing.assert_array_equal(value[2 * units:3 * units], 1.0)
+            np.testing.assert_array_equal(np.delete(value, np.s_[2 * units:3 * units]), 0.0)
