@@ -23,7 +23,8 @@ VERBS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rnncompare", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="rnncompare", description="How TF1 and Keras initialize equivalent "
+                                     "GRU/LSTM layers, measured in real TensorFlow.")
     parser.add_argument("--version", action="version", version="rnncompare " + __version__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
