@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 
 from backends import tfenv
-from backends.base import Built, Route, Weight, checked_value, forward_input
+from backends.base import FORWARD_BATCH, FORWARD_STEPS, Built, Route, Weight, checked_value
 from compare.artifact import jsonable
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
@@ -91,11 +91,23 @@ class KerasBuilt(Built):
             return [p.cell for p in pieces]
         return list(pieces[0].cell.cells)
 
-    def _build(self, seed: int) -> None:
-        self.tf.keras.backend.clear_session()
+    def _build(self, seed: int, clear: bool = True) -> None:
+        """Fresh layers seeded with ``seed``. ``clear`` resets Keras's name counters first, so the first
+        draw's variable names do not depend on what ran before; it costs a gc.collect in Keras 3,
+        so later draws of one scenario skip it (only the first draw's names are recorded)."""
+        if clear:
+            self.tf.keras.backend.clear_session()
         seed_everything(self.tf, seed)
         self.rnns = self._stack()
-        self.forward(forward_input(self.scenario))
+        self._build_weights()
+
+    def _build_weights(self) -> None:
+        """Create the weights without running the layers: a forward pass costs more than the draw."""
+        s = self.scenario
+        width = s.input_dim
+        for rnn in self.rnns:
+            rnn.build((FORWARD_BATCH, FORWARD_STEPS, width))
+            width = s.units * len(s.directions)
 
     def _variables(self) -> Iterator[Tuple[int, str, str, Any]]:
         for direction in self.scenario.directions:
@@ -116,7 +128,7 @@ class KerasBuilt(Built):
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
         for k in range(count):
-            self._build(self.scenario.base_seed + k)
+            self._build(self.scenario.base_seed + k, clear=k == 0)
             yield self._weights()
 
     def config(self) -> Dict[str, Any]:

@@ -55,19 +55,24 @@ def cell_param(cell_class: str, variable_name: str) -> str:
     raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
 
 
+def repeats(first: List[Weight], second: List[Weight]) -> bool:
+    """Whether a random (non-constant) variable came out identical twice."""
+    for a, b in zip(first, second):
+        flat = a.value.ravel()
+        if flat.size > 1 and not np.all(flat == flat[0]) and np.array_equal(a.value, b.value):
+            return True
+    return False
+
+
 class TF1Built(Built):
     def __init__(self, scenario: Any) -> None:
         self.scenario = scenario
         self.family = FAMILY[scenario.tf1.cell_class]
         self.session: Any = None
+        self._draws = ""
 
     def _build(self, seed: int) -> None:
-        """A fresh graph with graph seed ``seed``: one draw, as a fresh TF1 program would make it.
-
-        One graph re-running its initializer is not enough: in TF 2.x the TF1 cells' default
-        initializer (no scope or cell initializer) is Keras' stateless GlorotUniform, which gives the
-        same values on every run of the initializer op.
-        """
+        """A fresh graph with graph seed ``seed``, initialized: one draw, as a fresh TF1 program makes it."""
         tf = tfenv.tensorflow()
         tf1, spec, scenario = tf.compat.v1, self.scenario.tf1, self.scenario
         self.close()
@@ -84,8 +89,9 @@ class TF1Built(Built):
                 self.cells = {d: [self._cell(tf, scenario) for _ in range(scenario.layers)]
                               for d in scenario.directions}
                 self.output = self._run(tf, tf1)
+            self.init_op = tf1.global_variables_initializer()
             self.session = tf1.Session(graph=self.graph)
-            self.session.run(tf1.global_variables_initializer())
+            self.session.run(self.init_op)
         self._config = {
             "cell_class": spec.cell_class,
             "cell": jsonable(self.cells["fw"][0].get_config()),
@@ -110,7 +116,7 @@ class TF1Built(Built):
         return output
 
     def config(self) -> Dict[str, Any]:
-        return self._config
+        return dict(self._config, draws=self._draws)
 
     def _located(self) -> List[tuple]:
         located = []
@@ -122,12 +128,39 @@ class TF1Built(Built):
                                            np.empty(0)), variable))
         return located
 
+    def _fetch(self) -> List[Weight]:
+        located = self._located()
+        values = self.session.run([v for _, v in located])
+        return [Weight(w.name, w.layer, w.direction, w.param, v) for (w, _), v in zip(located, values)]
+
+    def _rerun(self) -> List[Weight]:
+        self.session.run(self.init_op)
+        return self._fetch()
+
+    def _fresh(self, seed: int) -> List[Weight]:
+        self._build(seed)
+        return self._fetch()
+
     def draws(self, count: int) -> Iterator[List[Weight]]:
-        for k in range(count):
-            self._build(self.scenario.base_seed + k)
-            located = self._located()
-            values = self.session.run([v for _, v in located])
-            yield [Weight(w.name, w.layer, w.direction, w.param, v) for (w, _), v in zip(located, values)]
+        """Draw 0 builds the graph (graph seed ``base_seed``); later draws re-run its initializer.
+
+        Building a TF1 graph costs far more than initializing it (``dynamic_rnn``'s while loop), so
+        re-running is the cheap way to independent draws, but only where it gives new values: in TF
+        2.x the TF1 cells' default initializer (no scope or cell initializer) is Keras's stateless
+        GlorotUniform, which repeats itself. When a random variable repeats, every draw k builds a
+        fresh graph with graph seed ``base_seed + k`` instead. Either way, reproducible.
+        """
+        first = self._fresh(self.scenario.base_seed)
+        self._draws = "one graph, initializer re-run per draw"
+        yield first
+        rebuild = False
+        for k in range(1, count):
+            current = self._fresh(self.scenario.base_seed + k) if rebuild else self._rerun()
+            if k == 1 and repeats(first, current):
+                rebuild = True
+                self._draws = "fresh graph per draw (re-running the initializer repeats its values)"
+                current = self._fresh(self.scenario.base_seed + k)
+            yield current
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         located = self._located()
