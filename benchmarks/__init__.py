@@ -1,0 +1,1 @@
+"""Benchmarks of the worker against honest floors (issue 6): see ``benchmarks/README.md``."""

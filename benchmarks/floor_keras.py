@@ -1,0 +1,96 @@
+"""Floor B, Keras route: the script a Keras user writes to initialize the scenario's layers ``seeds`` times.
+
+Builds the layers ``backends/keras_route.py`` builds (``GRU``/``LSTM`` per level or
+``RNN(StackedRNNCells)``, wrapped in ``Bidirectional``, the scenario's initializers and layer
+kwargs), calls them once on the fixed input (which builds them: the one forward pass), then
+re-initializes every weight ``seeds`` times from the layer's own initializers, seeded
+``base_seed + k`` (a fresh initializer object per draw: Keras 2+ unseeded initializers return the
+same values when called again), and fetches the weights as numpy. Building once is the honest
+baseline: a user re-initializes layers, they do not rebuild the model per draw. No statistics.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import numpy as np
+
+PARAMETRIZED = {
+    "orthogonal": "Orthogonal", "variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
+    "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
+    "identity": "Identity",
+}
+INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent_initializer",
+                  "bias": "bias_initializer"}
+
+
+def initializer(tf: Any, spec: Any) -> Any:
+    if not spec.params:
+        return tf.keras.initializers.get(spec.name)
+    return tf.keras.initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+
+
+def layer_kwargs(tf: Any, spec: Any) -> Dict[str, Any]:
+    kwargs = dict(spec.layer_kwargs)
+    for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+        if getattr(spec, key) is not None:
+            kwargs[key] = initializer(tf, getattr(spec, key))
+    return kwargs
+
+
+def build(tf: Any, scenario: Any) -> List[Any]:
+    layers, spec = tf.keras.layers, scenario.keras
+    if spec.stacking == "layers":
+        rnn_class = layers.GRU if scenario.cell == "gru" else layers.LSTM
+        rnns = [rnn_class(scenario.units, return_sequences=True, **layer_kwargs(tf, spec))
+                for _ in range(scenario.layers)]
+    else:
+        cell_class = layers.GRUCell if scenario.cell == "gru" else layers.LSTMCell
+        cells = [cell_class(scenario.units, **layer_kwargs(tf, spec)) for _ in range(scenario.layers)]
+        rnns = [layers.RNN(layers.StackedRNNCells(cells), return_sequences=True)]
+    return [layers.Bidirectional(r) for r in rnns] if scenario.bidirectional else rnns
+
+
+def cells(rnns: List[Any]) -> List[Any]:
+    found = []
+    for rnn in rnns:
+        for part in ([rnn.forward_layer, rnn.backward_layer] if hasattr(rnn, "forward_layer") else [rnn]):
+            found += list(getattr(part.cell, "cells", [part.cell]))
+    return found
+
+
+def seeded(init: Any, seed: int) -> Any:
+    """A copy of ``init`` with ``seed`` (initializers without a seed, like zeros, are returned as they are)."""
+    config = init.get_config()
+    if "seed" not in config:
+        return init
+    config["seed"] = seed
+    return type(init).from_config(config)
+
+
+def value(tf: Any, cell: Any, param: str, shape: Any, seed: int) -> Any:
+    init = seeded(getattr(cell, INITIALIZER_OF[param]), seed)
+    if param == "bias" and getattr(cell, "unit_forget_bias", False):  # what LSTMCell.build does
+        units = cell.units
+        return tf.concat([init((units,), dtype="float32"), tf.ones((units,)), init((2 * units,), dtype="float32")], 0)
+    return init(tuple(shape), dtype="float32")
+
+
+def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
+    """Build and call once, re-initialize ``seeds`` times; the fetched values of every draw."""
+    if hasattr(tf.keras.utils, "set_random_seed"):
+        tf.keras.utils.set_random_seed(scenario.base_seed)
+    else:
+        tf.compat.v1.set_random_seed(scenario.base_seed)
+    rnns = build(tf, scenario)
+    tensor = tf.constant(inputs)
+    for rnn in rnns:
+        tensor = rnn(tensor)
+    np.array(tensor.numpy())
+    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in INITIALIZER_OF if getattr(c, p, None) is not None]
+    draws = []
+    for k in range(scenario.seeds):
+        seed = scenario.base_seed + k
+        for c, param, variable in weights:
+            variable.assign(value(tf, c, param, variable.shape, seed))
+        draws.append([np.array(v.numpy()) for _, _, v in weights])
+    return draws

@@ -1,0 +1,71 @@
+"""Floor B, TF1 route: the script a TF1 user writes to initialize the scenario's layers ``seeds`` times.
+
+One graph: a placeholder, ``MultiRNNCell`` stacks per direction run by ``bidirectional_dynamic_rnn``
+(or ``dynamic_rnn``) inside ``variable_scope``s carrying the scenario's initializers, one
+``global_variables_initializer``; one session runs it ``seeds`` times and fetches the variables as
+numpy, plus one forward pass on the first draw. That is exactly the TensorFlow work
+``backends/tf1_route.py`` does, with no statistics, no artifact, no per-variable bookkeeping, so
+``worker - floor`` is what the worker adds. Runs on Python 3.7 + TF 1.15 as on TF 2.x.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, List
+
+import numpy as np
+
+
+def initializer(tf: Any, spec: Any) -> Any:
+    """``tf.compat.v1.initializers.<name>(**params)``, as a TF1 script names it (None stays None)."""
+    if spec is None:
+        return None
+    return getattr(tf.compat.v1.initializers, spec.name)(**spec.params)
+
+
+def cell(tf: Any, scenario: Any) -> Any:
+    kwargs = {k: (initializer(tf, v) if hasattr(v, "params") else v) for k, v in scenario.tf1.cell_kwargs.items()}
+    return getattr(tf.compat.v1.nn.rnn_cell, scenario.tf1.cell_class)(scenario.units, **kwargs)
+
+
+def stack(tf: Any, scenario: Any) -> Any:
+    cells = [cell(tf, scenario) for _ in range(scenario.layers)]
+    return cells[0] if len(cells) == 1 else tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells)
+
+
+def available(tf: Any) -> bool:
+    """Keras-3-era TF has no usable ``tf.compat.v1.nn.rnn_cell`` (the worker reports it unavailable)."""
+    try:
+        tf.compat.v1.nn.rnn_cell.GRUCell  # noqa: B018 - the attribute access is the probe
+        tf.compat.v1.nn.rnn_cell.MultiRNNCell  # noqa: B018
+    except (AttributeError, ImportError):
+        return False
+    return True
+
+
+def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
+    """Build once, initialize ``seeds`` times; the fetched values of every draw."""
+    tf1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        tf1.set_random_seed(scenario.base_seed)
+        x = tf1.placeholder(tf.float32, [None, None, scenario.input_dim])
+        with contextlib.ExitStack() as scopes:
+            for i, outer in enumerate(scenario.tf1.outer_scopes):
+                scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=initializer(tf, outer)))
+            scopes.enter_context(tf1.variable_scope("rnn", initializer=initializer(tf, scenario.tf1.scope_initializer)))
+            if scenario.bidirectional:
+                (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stack(tf, scenario), stack(tf, scenario), x,
+                                                               dtype=tf.float32)
+                output = tf.concat([fw, bw], axis=-1)
+            else:
+                output, _ = tf1.nn.dynamic_rnn(stack(tf, scenario), x, dtype=tf.float32)
+        variables = tf1.global_variables()
+        init = tf1.global_variables_initializer()
+    draws = []
+    with tf1.Session(graph=graph) as session:
+        for k in range(scenario.seeds):
+            session.run(init)
+            draws.append(session.run(variables))
+            if k == 0:
+                session.run(output, {x: inputs})
+    return draws

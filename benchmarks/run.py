@@ -1,0 +1,447 @@
+"""Measure the worker against honest floors, per env, in one run; print PASS/FAIL per target (issue 6).
+
+    python -m benchmarks.run [--quick] [--envs tf115,tf215,...] [--grid-env tf215] [--out DIR]
+
+Runs on the host Python from the repo root and times fresh processes of the tox envs' Pythons
+(``.tox/ENV/bin/python``; create them first with ``tox -m matrix``):
+
+* floor A: ``import tensorflow`` alone;
+* floor B: ``python -m benchmarks.floor``, the bare TF script for the same scenarios and routes;
+* the worker: ``python -m backends.worker --routes tf1,keras`` (the routes floor B builds);
+* per env on the default suite, and on the scaling grid (``benchmarks/grid.py``) in one env;
+* the matrix: three warm envs run one after another, then all at once.
+
+Writes ``DIR/latest.json`` and ``DIR/latest.md`` (default DIR: ``benchmarks/results``).
+Exit code 0 when every target holds, 1 when one fails, 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from benchmarks import grid, measure
+from benchmarks.measure import Command, Timing
+from benchmarks.targets import (
+    MEMORY_VS_FLOOR,
+    MIN_NET_SECONDS,
+    OVERHEAD_VS_INIT,
+    PARALLEL_VS_SERIAL,
+    WORKER_VS_FLOOR,
+    Target,
+    fit_exponents,
+    ratio,
+    worst,
+)
+
+ALL_ENVS = ("tf115", "tf215", "tf221", "tf221-legacy")
+MATRIX_ENVS = ("tf115", "tf215", "tf221-legacy")  # the three envs that build both routes
+ROUTES = "tf1,keras"
+RESULTS = Path(__file__).resolve().parent / "results"
+TINY_SUITE = Path(__file__).resolve().parent / "tiny.toml"
+SCHEMA = "rnncompare/benchmark"
+VERSION = 1
+BUSY_LOAD = 0.5
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class Bench:
+    """One benchmark run: the envs' variables, scratch space and the repeat policy, shared by every measurement."""
+
+    def __init__(self, args: argparse.Namespace, scratch: Path) -> None:
+        self.args = args
+        self.scratch = scratch
+        self.logs = scratch / "logs"
+        self.logs.mkdir()
+        wanted = sorted(set(args.envs) | {args.grid_env} | set(args.matrix_envs))
+        self.variables = measure.tox_set_env(wanted)
+
+    def command(self, env: str, label: str, argv: Sequence[str]) -> Command:
+        return Command([str(measure.env_python(env))] + list(argv), self.variables[env], env + "-" + label)
+
+    def time(self, command: Command, repeat: Optional[int] = None) -> Timing:
+        timing = measure.measure(command, self.logs, repeat or self.args.repeat, self.args.repeat_below)
+        shown = "{:.2f} s, {:.0f} MB, runs {}".format(timing.seconds, timing.peak_mb, timing.runs) \
+            if timing.status == "ok" else timing.status + ": " + timing.reason
+        log("  {:<40} {}".format(command.label, shown))
+        return timing
+
+    def floor_a(self, env: str) -> Timing:
+        return self.time(self.command(env, "floor-a", ["-c", "import tensorflow"]))
+
+    def floor_b(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
+                repeat: Optional[int] = None) -> Timing:
+        argv = ["-m", "benchmarks.floor", "--routes", routes] + scenario_args(scenarios)
+        return self.time(self.command(env, "floor-b-" + label, argv), repeat)
+
+    def worker_command(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None) -> Command:
+        out = self.scratch / "out" / (env + "-" + label + ".json")
+        out.parent.mkdir(exist_ok=True)
+        argv = ["-m", "backends.worker", "--routes", routes, "--out", str(out)] + scenario_args(scenarios)
+        return self.command(env, "worker-" + label, argv)
+
+    def worker(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
+               repeat: Optional[int] = None) -> Timing:
+        return self.time(self.worker_command(env, label, routes, scenarios), repeat)
+
+
+def scenario_args(scenarios: Optional[Path]) -> List[str]:
+    return [] if scenarios is None else ["--scenarios", str(scenarios)]
+
+
+# ------------------------------------------------------------------ the measurements
+def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
+    """Floors A and B and the worker on the default suite, in every env."""
+    found = {}
+    for env in bench.args.envs:
+        log("[{}] default suite".format(env))
+        suite = bench.args.suite
+        found[env] = {"floor_a": bench.floor_a(env), "floor_b": bench.floor_b(env, "default", ROUTES, suite),
+                      "worker": bench.worker(env, "default", ROUTES, suite)}
+    return found
+
+
+def measure_matrix(bench: Bench) -> Dict[str, Any]:
+    """Warm envs one after another (their sum), then all started at once (wall time to the last)."""
+    envs = list(bench.args.matrix_envs)
+    commands = [bench.worker_command(env, "matrix{}".format(i), ROUTES, bench.args.suite)
+                for i, env in enumerate(envs)]
+    log("[matrix] {} serial, then parallel".format(", ".join(envs)))
+    serial = []
+    for command in commands:
+        timing = measure.measure(command, bench.logs, 1, 0.0)
+        log("  {:<40} {}".format(command.label + " serial", timing.seconds if timing.status == "ok" else timing.reason))
+        serial.append(timing)
+    parallel = measure.run_together(commands, bench.logs)
+    log("  {:<40} {}".format("parallel", parallel.seconds if parallel.status == "ok" else parallel.reason))
+    total = None if any(t.status != "ok" for t in serial) else sum(t.seconds for t in serial)
+    return {"envs": envs, "cores": os.cpu_count(), "serial": serial, "serial_sum": total, "parallel": parallel}
+
+
+def measure_grid(bench: Bench, floor_a: Timing) -> Dict[str, Any]:
+    """Every grid point in one env: floor B and the worker, each as its own process, route by route."""
+    env = bench.args.grid_env
+    folder = bench.scratch / "grid"
+    folder.mkdir()
+    points = []
+    for point in grid.points(folder, bench.args.quick):
+        log("[{}] grid {}".format(env, point.label))
+        entry: Dict[str, Any] = {"route": point.route, "cell": point.cell, "units": point.units,
+                                 "seeds": point.seeds, "skipped": point.skipped}
+        if point.skipped:
+            log("  skipped: " + point.skipped)
+        else:
+            repeat = bench.args.grid_repeat
+            entry["floor_b"] = bench.floor_b(env, point.label, point.route, point.scenarios, repeat)
+            entry["worker"] = bench.worker(env, point.label, point.route, point.scenarios, repeat)
+        points.append(entry)
+    return {"env": env, "floor_a": floor_a, "input_dim": grid.INPUT_DIM, "points": points}
+
+
+# ------------------------------------------------------------------ targets
+def seconds(timing: Any) -> Optional[float]:
+    """A Timing's (or its JSON dict's) best time; None when it failed or never ran."""
+    return _field(timing, "seconds")
+
+
+def peak(timing: Any) -> Optional[float]:
+    return _field(timing, "peak_mb")
+
+
+def _field(timing: Any, name: str) -> Optional[float]:
+    if isinstance(timing, dict):
+        timing = Timing(**timing)
+    return getattr(timing, name) if timing is not None and timing.status == "ok" else None
+
+
+def ran(points: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [p for p in points if not p["skipped"]]
+
+
+def point_name(p: Dict[str, Any]) -> str:
+    return "{} {} u{} s{}".format(p["route"], p["cell"], p["units"], p["seeds"])
+
+
+def overhead_ratio(p: Dict[str, Any], floor_a: Optional[float]) -> Optional[float]:
+    """(worker - floor B) / (floor B - floor A): what statistics add, per unit of initialization cost.
+
+    The cost is floored at MIN_NET_SECONDS: on tiny grids floor B is within noise of floor A, and a
+    huge ratio says that more truthfully than none.
+    """
+    worker, floor_b = seconds(p.get("worker")), seconds(p.get("floor_b"))
+    if worker is None or floor_b is None or floor_a is None:
+        return None
+    return ratio(worker - floor_b, max(floor_b - floor_a, MIN_NET_SECONDS))
+
+
+def scaling(grid_result: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """Exponents b, c of net time (t - floor A) ~ units^b * seeds^c, per route and cell, worker and floor B."""
+    floor_a = seconds(grid_result["floor_a"]) or 0.0
+    fits: Dict[str, Dict[str, Any]] = {}
+    for p in ran(grid_result["points"]):
+        key = p["route"] + "/" + p["cell"]
+        for system in ("worker", "floor_b"):
+            t = seconds(p.get(system))
+            if t is not None:
+                fits.setdefault(key, {}).setdefault(system, []).append((p["units"], p["seeds"], t - floor_a))
+    result = {}
+    for key, systems in sorted(fits.items()):
+        result[key] = {}
+        for system, rows in systems.items():
+            fit = fit_exponents(rows)
+            result[key][system] = {"points": len(rows), "units_exp": None if fit is None else round(fit[0], 3),
+                                   "seeds_exp": None if fit is None else round(fit[1], 3)}
+    return result
+
+
+def suite_label(suite: Optional[Path]) -> str:
+    return "default suite" if suite is None else Path(suite).name
+
+
+def targets(envs: Dict[str, Any], grid_result: Dict[str, Any], matrix: Dict[str, Any],
+            fits: Dict[str, Dict[str, Any]], suite: str) -> List[Target]:
+    points = ran(grid_result["points"])
+    floor_a = seconds(grid_result["floor_a"])
+    top_units = max((p["units"] for p in points), default=0)
+    memory = [(env, ratio(peak(m["worker"]), peak(m["floor_b"]))) for env, m in envs.items()]
+    memory += [(point_name(p), ratio(peak(p.get("worker")), peak(p.get("floor_b")))) for p in points]
+    return [
+        worst("worker <= 1.3 x floor B ({})".format(suite), WORKER_VS_FLOOR,
+              [(env, ratio(seconds(m["worker"]), seconds(m["floor_b"]))) for env, m in envs.items()],
+              "worker / floor B per env"),
+        worst("statistics overhead <= 1 x initialization cost (units {})".format(top_units), OVERHEAD_VS_INIT,
+              [(point_name(p), overhead_ratio(p, floor_a)) for p in points if p["units"] == top_units],
+              "(worker - floor B) / (floor B - floor A) in {}".format(grid_result["env"])),
+        worst("warm {}-env matrix parallel <= 0.7 x serial".format(len(matrix["envs"])), PARALLEL_VS_SERIAL,
+              [("{} on {} cores".format("+".join(matrix["envs"]), matrix["cores"]),
+                ratio(seconds(matrix["parallel"]), matrix["serial_sum"]))], "parallel wall time / serial sum"),
+        worst("worker peak memory <= 1.5 x floor B", MEMORY_VS_FLOOR, memory, "peak RSS worker / floor B"),
+        scaling_target(fits),
+    ]
+
+
+def scaling_target(fits: Dict[str, Dict[str, Any]]) -> Target:
+    """Stated, not judged: the exponents of the worker (and of floor B beside them) from the grid."""
+    parts, missing = [], []
+    for key, systems in fits.items():
+        w, b = systems.get("worker", {}), systems.get("floor_b", {})
+        if w.get("units_exp") is None or b.get("units_exp") is None:
+            missing.append(key)
+            continue
+        parts.append("{}: worker ~ units^{:.2f} seeds^{:.2f} (floor B units^{:.2f} seeds^{:.2f})".format(
+            key, w["units_exp"], w["seeds_exp"], b["units_exp"], b["seeds_exp"]))
+    if missing or not parts:
+        return Target("time growth stated from the grid", None, None, "FAIL",
+                      "cannot fit: " + (", ".join(missing) or "no grid points"))
+    top = max(systems["worker"]["seeds_exp"] for systems in fits.values())
+    return Target("time growth stated from the grid", None, round(top, 3), "STATED",
+                  "net time (t - floor A) fitted by least squares on logs; " + "; ".join(parts))
+
+
+# ------------------------------------------------------------------ output
+def machine() -> Dict[str, Any]:
+    return {"platform": platform.platform(), "cpu": cpu_model(), "cores": os.cpu_count(),
+            "memory_gb": memory_gb(), "host_python": platform.python_version(), "load_before": load()}
+
+
+def load() -> List[float]:
+    """1/5/15-minute load averages: a busy machine (another tox run) inflates every time; look here first."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_gb() -> Optional[float]:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 2 ** 20, 1)
+    except OSError:
+        pass
+    return None
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (Timing, Target)):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def fmt(value: Optional[float], digits: int = 2) -> str:
+    return "–" if value is None else "{:.{}f}".format(value, digits)
+
+
+def markdown(doc: Dict[str, Any]) -> str:
+    """The tables README carries: targets, per env, matrix, grid, exponents."""
+    m = doc["machine"]
+    o = doc["options"]
+    lines = ["Measured {} on {} ({} cores, {} GB RAM, {}; load {} before, {} after); best of up to {} runs "
+             "(grid: {}), cases of {} s or more once; {:.0f} s in all.".format(
+                 doc["finished"][:10], m["cpu"], m["cores"], m["memory_gb"], m["platform"], m["load_before"][0],
+                 m["load_after"][0], o["repeat"], o.get("grid_repeat", o["repeat"]), o["repeat_below"],
+                 doc["seconds_total"]), ""]
+    lines += ["| target | limit | measured | verdict | detail |", "|---|---|---|---|---|"]
+    for t in doc["targets"]:
+        lines.append("| {} | {} | {} | **{}** | {} |".format(t["name"], fmt(t["limit"], 1), fmt(t["ratio"]),
+                                                              t["status"], t["detail"]))
+    lines += ["", "Per env, {}:".format(doc["suite"]), "",
+              "| env | floor A s | floor B s | worker s | worker / B | peak MB A | peak MB B | peak MB worker |",
+              "|---|---|---|---|---|---|---|---|"]
+    for env, e in doc["envs"].items():
+        a, b, w = (e[k] for k in ("floor_a", "floor_b", "worker"))
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            env, fmt(a["seconds"]), fmt(b["seconds"]), fmt(w["seconds"]), fmt(ratio(w["seconds"], b["seconds"])),
+            fmt(a["peak_mb"], 0), fmt(b["peak_mb"], 0), fmt(w["peak_mb"], 0)))
+    lines += matrix_lines(doc["matrix"]) + grid_lines(doc["grid"]) + scaling_lines(doc["scaling"])
+    return "\n".join(lines) + "\n"
+
+
+def matrix_lines(mx: Dict[str, Any]) -> List[str]:
+    serial = " + ".join("{} {}".format(env, fmt(t["seconds"])) for env, t in zip(mx["envs"], mx["serial"]))
+    return ["", "Matrix ({} cores): serial {} = {} s; parallel {} s; ratio {}.".format(
+        mx["cores"], serial, fmt(mx["serial_sum"]), fmt(mx["parallel"]["seconds"]),
+        fmt(ratio(mx["parallel"]["seconds"], mx["serial_sum"])))]
+
+
+def grid_lines(g: Dict[str, Any]) -> List[str]:
+    floor_a = g["floor_a"]["seconds"]
+    lines = ["", "Grid in {} (2 layers, bidirectional, input_dim {}; floor A {} s):".format(
+        g["env"], g["input_dim"], fmt(floor_a)), "",
+        "| route | cell | units | seeds | floor B s | worker s | worker / B | overhead / init | peak MB B | "
+        "peak MB worker |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for p in g["points"]:
+        if p["skipped"]:
+            lines.append("| {} | {} | {} | {} | skipped: refused by the worker's memory guard | | | | | |".format(
+                p["route"], p["cell"], p["units"], p["seeds"]))
+            continue
+        b, w = p["floor_b"], p["worker"]
+        over = overhead_ratio(p, floor_a)
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            p["route"], p["cell"], p["units"], p["seeds"], fmt(b["seconds"]), fmt(w["seconds"]),
+            fmt(ratio(w["seconds"], b["seconds"])), fmt(over), fmt(b["peak_mb"], 0), fmt(w["peak_mb"], 0)))
+    return lines
+
+
+def scaling_lines(fits: Dict[str, Dict[str, Any]]) -> List[str]:
+    lines = ["", "Net time (t − floor A) ~ units^b · seeds^c, least squares on logs:", "",
+             "| route/cell | worker b (units) | worker c (seeds) | floor B b | floor B c |", "|---|---|---|---|---|"]
+    for key, s in fits.items():
+        w, b = s.get("worker", {}), s.get("floor_b", {})
+        lines.append("| {} | {} | {} | {} | {} |".format(key, fmt(w.get("units_exp")), fmt(w.get("seeds_exp")),
+                                                        fmt(b.get("units_exp")), fmt(b.get("seeds_exp"))))
+    return lines
+
+
+def write(out_dir: Path, doc: Dict[str, Any], text: str) -> None:
+    """Both files atomically (a failed run never leaves half a latest.json)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, content in (("latest.json", json.dumps(doc, indent=2) + "\n"), ("latest.md", text)):
+        partial = out_dir / (name + ".partial")
+        partial.write_text(content, encoding="utf-8")
+        os.replace(str(partial), str(out_dir / name))
+
+
+# ------------------------------------------------------------------ main
+def env_list(text: str) -> List[str]:
+    envs = [e for e in text.split(",") if e]
+    unknown = [e for e in envs if e not in ALL_ENVS]
+    if unknown or not envs:
+        raise argparse.ArgumentTypeError("unknown env {!r} (envs: {})".format(
+            unknown[0] if unknown else text, ", ".join(ALL_ENVS)))
+    return envs
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny suite and grid, matrix of the first env three times, 1 run")
+    parser.add_argument("--suite", type=Path,
+                        help="scenario file for floors, worker and matrix (default: the built-in suite; "
+                             "--quick: benchmarks/tiny.toml)")
+    parser.add_argument("--envs", type=env_list, help="envs for floors and the default suite (default: all four)")
+    parser.add_argument("--grid-env", help="env for the scaling grid (default: tf215; --quick: the first env)")
+    parser.add_argument("--matrix-envs", type=env_list,
+                        help="three warm envs for the matrix (default: tf115,tf215,tf221-legacy)")
+    parser.add_argument("--repeat", type=int, help="runs per case, best kept (default 3; --quick 1)")
+    parser.add_argument("--grid-repeat", type=int, default=1,
+                        help="runs per grid point (default 1: the log-log fit over the grid absorbs the noise)")
+    parser.add_argument("--repeat-below", type=float, default=10.0,
+                        help="a case whose first run takes this many seconds or more runs once (default 10)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
+    args = parser.parse_args(argv)
+    args.envs = args.envs or list(ALL_ENVS)
+    args.grid_env = args.grid_env or (args.envs[0] if args.quick else "tf215")
+    args.matrix_envs = args.matrix_envs or ([args.envs[0]] * 3 if args.quick else list(MATRIX_ENVS))
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.suite = args.suite.resolve() if args.suite else (TINY_SUITE if args.quick else None)
+    return args
+
+
+def missing_envs(args: argparse.Namespace) -> List[str]:
+    wanted = set(args.envs) | {args.grid_env} | set(args.matrix_envs)
+    return sorted(e for e in wanted if not measure.env_python(e).exists())
+
+
+def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
+    started = time.perf_counter()
+    host = machine()
+    bench = Bench(args, scratch)
+    envs = measure_envs(bench)
+    floor_a = envs[args.grid_env]["floor_a"] if args.grid_env in envs else bench.floor_a(args.grid_env)
+    matrix = measure_matrix(bench)
+    grid_result = measure_grid(bench, floor_a)
+    fits = scaling(grid_result)
+    options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    host["load_after"] = load()
+    return {"schema": SCHEMA, "version": VERSION, "machine": host, "options": options,
+            "variables": bench.variables, "envs": envs, "matrix": matrix, "grid": grid_result, "scaling": fits,
+            "suite": suite_label(args.suite),
+            "targets": targets(envs, grid_result, matrix, fits, suite_label(args.suite)),
+            "seconds_total": round(time.perf_counter() - started, 1),
+            "finished": datetime.datetime.now().isoformat(timespec="seconds")}
+
+
+def main(argv: Optional[List[str]] = None, runner: Callable[..., Dict[str, Any]] = run) -> int:
+    args = parse_args(argv)
+    missing = missing_envs(args)
+    if missing:
+        print("error: no tox env {} (hint: create it with `tox run -e {} --notest`, or `tox -m matrix`)".format(
+            ", ".join(missing), ",".join(missing)), file=sys.stderr)
+        return 2
+    if os.getloadavg()[0] > BUSY_LOAD:
+        log("warning: load average {:.2f} before starting; other processes will inflate the times".format(
+            os.getloadavg()[0]))
+    with measure.scratch() as scratch:
+        doc = jsonable(runner(args, Path(scratch)))
+    text = markdown(doc)
+    write(args.out, doc, text)
+    print(text)
+    for t in doc["targets"]:
+        print("{:<7} {:<62} {}".format(t["status"], t["name"], fmt(t["ratio"])))
+    print("wrote {} and {} ({:.0f} s)".format(args.out / "latest.json", args.out / "latest.md", doc["seconds_total"]))
+    return 1 if any(t["status"] == "FAIL" for t in doc["targets"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
