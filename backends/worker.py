@@ -8,11 +8,21 @@ Defaults: the built-in suite, ``artifacts/<env>.json`` (env from ``RNNCOMPARE_EN
 ``rnncompare port``) into the routes it names instead of drawing ``seeds`` initializations, and
 records their forward output: the in-env half of the forward-equivalence proof.
 Progress goes to stderr, one line per scenario and route; bad input exits 2 with one line.
+
+Nothing is lost when the worker dies: the artifact is written (atomically) before the first
+scenario, with every route marked ``error`` / "not finished", and again after every scenario,
+so a worker that is killed, crashes or is interrupted leaves the scenarios it finished, honestly
+marked, and never a half-written file (``"complete": true`` once all ran). SIGTERM is turned into
+KeyboardInterrupt so temporary files are removed; exit code 130 then.
+Weights with NaN or Inf values are measured, not crashed on: every variable and block records
+``stats.nonfinite`` (their count), and blocks holding any get no statistics (nulls) and no fingerprint.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -23,12 +33,14 @@ import numpy as np
 from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Weight, forward_input
 from compare import artifact
-from compare.errors import UserError
-from compare.measure import Stacked, measure
-from compare.scenarios import Scenario, load_scenarios
+from compare.errors import ArgumentParser, UserError
+from compare.measure import Stacked, measure, nonfinite
+from compare.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.stats import summary
 
 REASON_CHARS = 600
+NOT_FINISHED = ("not finished: the worker stopped before this scenario was done (killed, crashed or "
+                "interrupted; see the env's log)")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -49,22 +61,30 @@ def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
 
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
     """Draw ``seeds`` initializations (or load one set); measure every variable and block over all of them."""
+    count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
-    pooled: List[List[np.ndarray]] = []
+    stacks: List[np.ndarray] = []  # one (seeds, ...) array per variable, filled in place: no second copy
     forward: Dict[str, np.ndarray] = {}
-    for k, weights in enumerate(built.draws(1 if loaded else scenario.seeds)):
+    for k, weights in enumerate(built.draws(count)):
         if k == 0:
             first = built.load(loaded) if loaded else weights
             weights = first
-            pooled = [[w.value] for w in weights]
+            stacks = [np.empty((count,) + w.value.shape, w.value.dtype) for w in weights]
             forward = built.forward(forward_input(scenario))
-        else:
-            for values, w in zip(pooled, weights):
-                values.append(w.value)
+        for stack, w in zip(stacks, weights):
+            stack[k] = w.value
     config = built.config()
-    stacked = [Stacked(w, values) for w, values in zip(first, pooled)]
+    stacked = [Stacked(w, stack) for w, stack in zip(first, stacks)]
     measured = measure(built.family, stacked, scenario.units, **_cell_options(built.family, config))
     return dict(measured, family=built.family, config=config, first=first, forward=forward)
+
+
+def _forward_stats(value: np.ndarray) -> Dict[str, Any]:
+    bad = nonfinite(value)
+    if not bad:
+        return summary(value)
+    return {"count": int(value.size), "nonfinite": bad, "mean": None, "std": None, "min": None, "max": None,
+            "constant": None}
 
 
 def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], loaded: Loaded = None) -> Dict[str, Any]:
@@ -86,9 +106,13 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
     forward = result.pop("forward")
     for key, value in forward.items():
         arrays[prefix + "forward/" + key] = value
-    result["forward"] = {key: {"shape": list(v.shape), "stats": summary(v)} for key, v in forward.items()}
+    result["forward"] = {key: {"shape": list(v.shape), "stats": _forward_stats(v)} for key, v in forward.items()}
     result["weights"] = "loaded" if loaded else "drawn"
-    return dict({"status": "ok", "reason": ""}, **result)
+    reason = ""
+    if result.get("nonfinite"):
+        reason = "{} weight values are NaN or Inf (e.g. an initializer overflowing float32); the blocks " \
+                 "holding them have no statistics".format(result["nonfinite"])
+    return dict({"status": "ok", "reason": reason}, **result)
 
 
 def load_weights(path: Optional[str]) -> Dict[str, Dict[Tuple[int, str, str], np.ndarray]]:
@@ -130,7 +154,7 @@ def _select(scenarios: List[Scenario], only: Optional[List[str]]) -> List[Scenar
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m backends.worker", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m backends.worker", description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
     parser.add_argument("--out", help="artifact path (default: artifacts/<env>.json)")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this scenario (repeatable)")
@@ -139,32 +163,75 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def output_path(out: Optional[str]) -> Tuple[str, Path]:
+    """This env's name and the artifact path, both checked before any work (the name may become a path)."""
+    name = os.environ.get("RNNCOMPARE_ENV", "local")
+    if not NAME_RE.match(name):
+        raise UserError("RNNCOMPARE_ENV {!r} is not a valid env name".format(name),
+                        "use letters, digits, '.', '_' or '-'")
+    path = Path(out) if out else Path("artifacts") / (name + ".json")
+    return name, artifact.check_writable(path, "--out", ".json")
+
+
+def _pending(scenario: Scenario, routes: List[Route], weights: Dict[str, Any]) -> Dict[str, Any]:
+    """A scenario's entry before it runs: every route it will run marked not finished."""
+    names = [r.name for r in routes if not weights or "{}/{}".format(scenario.name, r.name) in weights]
+    return {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(),
+            "routes": {n: {"status": "error", "reason": NOT_FINISHED} for n in names}}
+
+
+def _run_scenario(scenario: Scenario, label: str, routes: List[Route], weights: Dict[str, Any],
+                  arrays: Dict[str, np.ndarray], env: str) -> Dict[str, Any]:
+    entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
+    for route in routes:
+        started = time.time()
+        loaded = weights.get("{}/{}".format(scenario.name, route.name))
+        if weights and loaded is None:
+            continue  # --weights names the routes to run
+        entry["routes"][route.name] = run_route(route, scenario, arrays, loaded)
+        print("[{}] scenario {} {} {}: {} ({:.1f} s)".format(
+            env, label, scenario.name, route.name, entry["routes"][route.name]["status"],
+            time.time() - started), file=sys.stderr, flush=True)
+    return entry
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt("signal {}".format(signum))
+
+
+def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Any]) -> None:
+    """Every scenario; the artifact is rewritten (atomically) before the first and after each one."""
+    document: Dict[str, Any] = {"env": {"name": name}, "complete": False,
+                                "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios}}
+    arrays: Dict[str, np.ndarray] = {}
+    artifact.write(out, document, arrays, compressed=False)
+    document["env"] = tfenv.env_info()
+    for index, scenario in enumerate(scenarios, 1):
+        label = "{}/{}".format(index, len(scenarios))
+        document["scenarios"][scenario.name] = _run_scenario(scenario, label, routes, weights, arrays, name)
+        document["complete"] = index == len(scenarios)
+        artifact.write(out, document, arrays, compressed=document["complete"])
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
         scenarios = _select(load_scenarios(args.scenarios), args.only)
         routes = _routes(args.routes)
         weights = load_weights(args.weights)
+        name, out = output_path(args.out)
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
-    env = tfenv.env_info()
-    out = Path(args.out) if args.out else Path("artifacts") / (env["name"] + ".json")
-    document: Dict[str, Any] = {"env": env, "scenarios": {}}
-    arrays: Dict[str, np.ndarray] = {}
-    for index, scenario in enumerate(scenarios, 1):
-        entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
-        for route in routes:
-            started = time.time()
-            loaded = weights.get("{}/{}".format(scenario.name, route.name))
-            if weights and loaded is None:
-                continue  # --weights names the routes to run
-            entry["routes"][route.name] = run_route(route, scenario, arrays, loaded)
-            print("[{}] scenario {}/{} {} {}: {} ({:.1f} s)".format(
-                env["name"], index, len(scenarios), scenario.name, route.name,
-                entry["routes"][route.name]["status"], time.time() - started), file=sys.stderr, flush=True)
-        document["scenarios"][scenario.name] = entry
-    artifact.write(out, document, arrays)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        run(out, name, scenarios, routes, weights)
+    except KeyboardInterrupt:
+        print("error: interrupted; {} holds the scenarios that finished, the others are marked "
+              "not finished (hint: run again)".format(out), file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print("wrote {} and {}".format(out, artifact.npz_path(out)))
     return 0
 

@@ -62,9 +62,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from collections import namedtuple
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,7 +78,7 @@ ROUTES = ("tf1", "keras", "recipe")  # display order; any route an artifact hold
 INFORMATIONAL = frozenset({"fingerprint_mismatch", "effective_bias_same"})
 CODES = ("shape_mismatch", "constant_mismatch", "scale_mismatch", "distribution_mismatch",
          "orthogonality_mismatch", "fingerprint_mismatch", "effective_bias_same", "missing_block",
-         "config_mismatch")
+         "config_mismatch", "nonfinite")
 CONFIG_BLOCK = "config"
 ROUTE_BLOCK = "*"
 _Weight = namedtuple("_Weight", "name layer direction param value")
@@ -193,8 +191,7 @@ class Artifact:
     def first_seed(self) -> Optional[Dict[str, np.ndarray]]:
         """The ``.npz`` values (first seed), or None when there is none beside the JSON."""
         if self._arrays is None and self.path is not None and artifact_io.npz_path(self.path).exists():
-            with artifact_io.arrays(self.path) as npz:
-                self._arrays = {k: npz[k] for k in npz.files}
+            self._arrays = dict(artifact_io.arrays(self.path, self.doc))
         return self._arrays
 
 
@@ -432,8 +429,21 @@ def _compare_values(cmp: _Comparer, row: Row, sa: Dict[str, Any], sb: Dict[str, 
         cmp.queue_tests(row, sa, sb)
 
 
+def _nonfinite(cmp: _Comparer, row: Row, ba: Dict[str, Any], bb: Dict[str, Any]) -> bool:
+    """NaN/Inf values (the worker's ``stats.nonfinite`` count): flagged, and no statistics are judged."""
+    na, nb = (int((b.get("stats") or {}).get("nonfinite") or 0) for b in (ba, bb))
+    if not na and not nb:
+        return False
+    detail = "NaN or Inf values: {} has {}, {} has {} (of {} and {}); statistics are not comparable.".format(
+        cmp.a.label, na, cmp.b.label, nb, ba["stats"].get("count"), bb["stats"].get("count"))
+    row.reasons.append(Reason("nonfinite", detail, {"a": na, "b": nb}))
+    return True
+
+
 def _compare_block(cmp: _Comparer, row: Row, ea: Dict[str, Any], eb: Dict[str, Any]) -> None:
     ba, bb = ea["blocks"][row.block], eb["blocks"][row.block]
+    if _nonfinite(cmp, row, ba, bb):
+        return
     if list(ba.get("shape") or []) != list(bb.get("shape") or []):
         row.reasons.append(Reason("shape_mismatch", "{} has shape {}, {} has {}: the layers do not take the "
                                   "same inputs here, so these weights cannot be carried over one to one.".format(
@@ -487,8 +497,9 @@ def _part_orth(art: Artifact, scenario: str, route: str) -> Tuple[Dict[str, floa
     out = {}
     for key, parts in groups.items():
         matrix = np.concatenate([v for _, v in sorted(parts, key=lambda p: p[0])], axis=-1)
-        value = _orth(block_stats(matrix[None], sample_size=0, singular_values=False))
-        if value is not None:
+        with np.errstate(all="ignore"):
+            value = _orth(block_stats(matrix[None], sample_size=0, singular_values=False))
+        if value is not None and math.isfinite(value):
             out[key] = float(value)
     return out, ""
 
@@ -755,15 +766,6 @@ def diff_dir(directory: Path, baseline: str = "tf115:tf1", thresholds: Threshold
 
 
 def write_json(result: DiffResult, path: Path) -> None:
-    """The rows, thresholds and notes as JSON, written atomically (temp file + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(artifact_io.jsonable(result.to_dict()), indent=1)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, str(path))
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """The rows, thresholds and notes as JSON, written atomically (``compare.artifact.atomic_write``)."""
+    text = json.dumps(artifact_io.jsonable(result.to_dict()), indent=1, allow_nan=False) + "\n"
+    artifact_io.atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")))

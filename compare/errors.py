@@ -1,6 +1,10 @@
 """The one error type users see: a cause and a hint, printed on one line, exit code 2."""
 from __future__ import annotations
 
+import argparse
+import sys
+from typing import NoReturn
+
 
 class UserError(Exception):
     """Bad input (a scenario file, an artifact, a path): the user can fix it."""
@@ -15,3 +19,11 @@ class UserError(Exception):
         if self.hint:
             text += " (hint: " + self.hint + ")"
         return " ".join(text.split())
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with its usage errors printed as the same one line as every UserError (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(UserError(message, "see {} --help".format(self.prog)).one_line(), file=sys.stderr)
+        raise SystemExit(2)

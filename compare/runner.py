@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -17,13 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
+from compare import artifact as artifact_io
 from compare.errors import UserError
 
 MATRIX = ("tf115", "tf215", "tf221", "tf221-legacy")
 REPO = Path(__file__).resolve().parent.parent
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
+# tox (virtualenv): "could not find python interpreter with spec(s): python3.7"; tox-uv (uv venv):
+# "No interpreter found for CPython 3.7 in search path or managed installations" (tests/test_faults.py).
 NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find interpreter|No interpreter found", re.I)
+# tox's line for the command it ran: "tf115: exit -9 (3.21 seconds) /repo> python -m backends.worker ..."
+TOX_EXIT = re.compile(r"^\s*\S+: exit (?P<code>-?\d+) \(")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # tox's own variables would make a nested tox think it runs inside the outer env.
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 
@@ -41,6 +48,9 @@ class Event:
 
 @dataclass
 class EnvResult:
+    """How one env ran. ``artifact`` is what this run wrote: complete when ``status`` is ok, the finished
+    scenarios (the others marked not finished) when the worker died midway, None when it wrote nothing."""
+
     env: str
     status: str  # "ok" | "unavailable" | "error"
     artifact: Optional[Path]
@@ -73,16 +83,49 @@ def worker_command(env: str, out: Path, scenarios: Optional[Path], extra: Sequen
     return command + list(extra)
 
 
-def _classify(returncode: int, artifact: Path, lines: List[str]) -> tuple:
-    if returncode == 0 and artifact.exists():
+def _worker_exit(lines: List[str]) -> Optional[int]:
+    """The worker's own exit code, from tox's report (tox itself exits 1 whatever killed the worker)."""
+    for line in reversed(lines):
+        match = TOX_EXIT.match(line)
+        if match:
+            return int(match["code"])
+    return None
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "signal {}".format(-code)
+        return "worker killed by {} (signal {})".format(name, -code)
+    return "exit code {}".format(code)
+
+
+def _classify(returncode: int, artifact: Path, lines: List[str], started: float = 0.0) -> tuple:
+    """(status, reason) of a finished run; ``started`` tells this run's artifact from an earlier one."""
+    fresh = artifact.exists() and artifact.stat().st_mtime >= started - 1.0
+    if returncode == 0 and fresh:
         return "ok", ""
-    text = "\n".join(lines)
-    if NO_INTERPRETER.search(text):
+    if NO_INTERPRETER.search("\n".join(lines)):
         return "unavailable", ("tox could not find this env's Python "
                                "(remedy: install it, e.g. `pyenv install 3.7` for tf115; see README)")
-    if returncode < 0:
-        return "error", "worker killed by signal {}".format(-returncode)
-    return "error", "exit code {}".format(returncode)
+    worker = _worker_exit(lines)
+    reason = _exit_reason(worker if worker is not None else returncode)
+    if returncode == 0:
+        reason = "the worker wrote no artifact"
+    if fresh:
+        reason += "; {} keeps the scenarios that finished".format(artifact.name)
+    elif artifact.exists():
+        reason += "; {} is from an earlier run".format(artifact.name)
+    return "error", reason
+
+
+def _remove_temporaries(artifact: Path) -> None:
+    """A SIGKILLed worker cannot remove the temporary file it was writing; this env's own are removed."""
+    for path in (artifact, artifact_io.npz_path(artifact)):
+        for tmp in path.parent.glob(artifact_io.temporary_names(path)):
+            tmp.unlink()
 
 
 def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Sequence[str] = (),
@@ -100,14 +143,17 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
                                    stdin=subprocess.DEVNULL, text=True, errors="replace")
         for line in process.stdout:
             handle.write(line)
-            lines.append(line.rstrip("\n"))
+            lines.append(ANSI.sub("", line.rstrip("\n")))
             match = PROGRESS.match(line)
             if match:
                 notify(Event(env, "scenario", "{} {}".format(match["name"], match["route"]),
                              int(match["k"]), int(match["n"])))
         returncode = process.wait()
-    status, reason = _classify(returncode, artifact, lines)
-    result = EnvResult(env, status, artifact if status == "ok" else None, log, time.time() - started,
+    status, reason = _classify(returncode, artifact, lines, started)
+    if status != "ok":
+        _remove_temporaries(artifact)
+    wrote = artifact.exists() and artifact.stat().st_mtime >= started - 1.0
+    result = EnvResult(env, status, artifact if wrote else None, log, time.time() - started,
                        reason, returncode, lines[-15:])
     notify(Event(env, "done", status))
     return result

@@ -67,8 +67,13 @@ TF1_CELL_CLASSES = {"gru": ("GRUCell",), "lstm": ("LSTMCell", "BasicLSTMCell")}
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-# The guard against absurd sizes: every seed's weights are held in memory for pooled statistics.
+# The guards against absurd sizes: every seed's weights are held in memory for pooled statistics, and
+# every seed costs Gram matrices and eigenvalues (cubic in the thin side) plus building the layers.
 MAX_WEIGHT_BYTES = 4 * 2 ** 30
+MAX_SECONDS = 2 * 3600
+FLOPS_PER_SECOND = 2e10  # float64 Gram + eigvalsh: ~25 GFLOP/s measured on 2 cores for 2048-wide blocks
+BUILD_SECONDS = 0.05  # building one cell for one draw (Keras builds fresh layers per seed)
+ROUTES_MEASURED = 3  # tf1, keras, recipe
 LIMITS = {"units": 4096, "input_dim": 8192, "layers": 8, "seeds": 4096}
 
 
@@ -241,7 +246,7 @@ def parse_initializer(where: str, value: Any) -> Initializer:
         raise _fail(where, "an initializer is a name or a table, got {!r}".format(value),
                     'write "orthogonal" or { name = "orthogonal", gain = 1.0 }')
     name = table.get("name")
-    if name not in INITIALIZER_PARAMS:
+    if not isinstance(name, str) or name not in INITIALIZER_PARAMS:
         raise _fail(where, "unknown initializer {!r}".format(name),
                     _did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS))
     params = _check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name])
@@ -286,7 +291,19 @@ KERAS_LAYER_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
 }
 
 
-def _parse_kwargs(where: str, raw: Any, checkers: Dict[str, Callable[[str, str, Any], Any]]) -> Dict[str, Any]:
+def _owners(key: str, tables: Dict[str, Dict[str, Any]]) -> List[str]:
+    return [owner for owner, checkers in tables.items() if key in checkers]
+
+
+def _parse_kwargs(where: str, raw: Any, checkers: Dict[str, Callable[[str, str, Any], Any]],
+                  tables: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """Options checked one by one; an option of another cell says which cells take it."""
+    if isinstance(raw, dict) and tables:
+        for key in raw:
+            owners = _owners(key, tables)
+            if key not in checkers and owners:
+                raise _fail(where, "unknown key {!r}: an option of {}, not of this cell".format(
+                    key, " and ".join(owners)), "this cell takes: " + ", ".join(sorted(checkers)))
     table = _check_keys(where, raw, checkers)
     return {key: checkers[key](where, key, value) for key, value in table.items()}
 
@@ -305,7 +322,7 @@ def _parse_tf1(where: str, cell: str, raw: Any) -> TF1Spec:
         _check_keys(scope_where, scope, ("initializer",))
         outer_inits.append(_optional_initializer(scope_where, scope, "initializer"))
     kwargs = _parse_kwargs("{} cell_kwargs ({})".format(where, cell_class), table.get("cell_kwargs", {}),
-                           TF1_CELL_KWARGS[cell_class])
+                           TF1_CELL_KWARGS[cell_class], TF1_CELL_KWARGS)
     return TF1Spec(cell_class, _optional_initializer(where, table, "scope_initializer"), outer_inits, kwargs)
 
 
@@ -317,7 +334,7 @@ def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
         recurrent_initializer=_optional_initializer(where, table, "recurrent_initializer"),
         bias_initializer=_optional_initializer(where, table, "bias_initializer"),
         layer_kwargs=_parse_kwargs("{} layer_kwargs ({})".format(where, cell), table.get("layer_kwargs", {}),
-                                   KERAS_LAYER_KWARGS[cell]),
+                                   KERAS_LAYER_KWARGS[cell], KERAS_LAYER_KWARGS),
         stacking=_choice(where, "stacking", table.get("stacking", "layers"), STACKINGS),
     )
 
@@ -360,12 +377,42 @@ def weight_count(scenario: Scenario) -> int:
     return per_direction * len(scenario.directions)
 
 
+def _matrix_flops(rows: int, cols: int) -> float:
+    thin = min(rows, cols)
+    return 2.0 * rows * cols * thin + 10.0 * thin ** 3  # Gram matrix, then its eigenvalues
+
+
+def estimate_seconds(scenario: Scenario) -> float:
+    """A rough time to measure a scenario in one env: per seed, every route's variables and gate blocks
+    (Gram matrices and singular values), plus building the cells."""
+    gates = 3 if scenario.cell == "gru" else 4
+    flops, width_in = 0.0, scenario.input_dim
+    for _ in range(scenario.layers):
+        units = scenario.units
+        flops += _matrix_flops(width_in + units, gates * units)  # TF1's [x; h] kernel
+        flops += _matrix_flops(width_in, gates * units) + _matrix_flops(units, gates * units)  # Keras
+        flops += gates * (_matrix_flops(width_in, units) + _matrix_flops(units, units))  # gate blocks
+        width_in = units * len(scenario.directions)
+    cells = scenario.layers * len(scenario.directions)
+    per_seed = flops * len(scenario.directions) / FLOPS_PER_SECOND + cells * BUILD_SECONDS
+    return per_seed * scenario.seeds * ROUTES_MEASURED
+
+
+def _duration(seconds: float) -> str:
+    return "{:.1f} h".format(seconds / 3600) if seconds >= 3600 else "{:.0f} min".format(seconds / 60)
+
+
 def _check_size(where: str, scenario: Scenario) -> None:
     need = weight_count(scenario) * scenario.seeds * 4 * 2  # float32 values plus their pooled copy
     if need > MAX_WEIGHT_BYTES:
         raise _fail(where, "needs about {:.1f} GiB to hold {} seeds of {} weights".format(
             need / 2 ** 30, scenario.seeds, weight_count(scenario)),
             "lower seeds or units (the limit is {:.0f} GiB)".format(MAX_WEIGHT_BYTES / 2 ** 30))
+    seconds = estimate_seconds(scenario)
+    if seconds > MAX_SECONDS:
+        raise _fail(where, "would take about {} per env to measure {} seeds of {} weights".format(
+            _duration(seconds), scenario.seeds, weight_count(scenario)),
+            "lower seeds, units or layers (the limit is {} per env)".format(_duration(MAX_SECONDS)))
 
 
 def parse_scenarios(text: str, source: str = "<string>") -> List[Scenario]:

@@ -11,7 +11,7 @@ import sys
 from typing import List, Optional
 
 from compare import __version__
-from compare.errors import UserError
+from compare.errors import ArgumentParser, UserError
 
 VERBS = {
     "validate": "compare.cli.validate",
@@ -23,7 +23,7 @@ VERBS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rnncompare", description="How TF1 and Keras initialize equivalent "
+    parser = ArgumentParser(prog="rnncompare", description="How TF1 and Keras initialize equivalent "
                                      "GRU/LSTM layers, measured in real TensorFlow.")
     parser.add_argument("--version", action="version", version="rnncompare " + __version__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -46,3 +46,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise
         print(exc.one_line(), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("error: interrupted (hint: every file is written atomically: what was written is whole, "
+              "the rest untouched)", file=sys.stderr)
+        return 130

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
+from compare import artifact
 from compare import diff as engine
 from compare.errors import UserError
 
@@ -112,6 +113,8 @@ def print_table(result: engine.DiffResult, everything: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json:
+        artifact.check_writable(Path(args.json), "--json")
     result = compute(args)
     if args.json:
         engine.write_json(result, Path(args.json))

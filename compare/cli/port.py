@@ -37,6 +37,7 @@ def _side(text: str) -> Tuple[Path, str]:
 
 def run(args: argparse.Namespace) -> int:
     (src_path, src_route), (dst_path, dst_route) = _side(args.source), _side(args.target)
+    out = artifact.check_writable(Path(args.out), "--out", ".npz")
     source, target = artifact.load(src_path), artifact.load(dst_path)
     names = args.scenario or [n for n in source["scenarios"] if n in target["scenarios"]]
     if not names:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         raise UserError("scenario {!r} is not in both artifacts".format(missing[0]), "check --scenario")
     ported, refused = {}, 0
-    with artifact.arrays(src_path) as arrays:
+    with artifact.arrays(src_path, source) as arrays:
         for name in names:
             try:
                 variables = port.port_between(source, arrays, src_route, target, dst_route, name)
@@ -53,8 +54,11 @@ def run(args: argparse.Namespace) -> int:
                 refused += 1
                 print("{}: not ported: {}".format(name, exc))
                 continue
+            except (KeyError, TypeError, ValueError) as exc:
+                raise UserError("scenario {!r}: the artifacts lack what porting needs ({}: {})".format(
+                    name, type(exc).__name__, exc), artifact.FIX) from None
             ported.update(port.npz_keys(name, dst_route, variables))
             print("{}: ported {} variables".format(name, len(variables)))
-    artifact.atomic_write(Path(args.out), lambda handle: np.savez(handle, **ported))
+    artifact.atomic_write(out, lambda handle: np.savez(handle, **ported))
     print("wrote {} ({} of {} scenarios)".format(args.out, len(names) - refused, len(names)))
     return 1 if refused else 0

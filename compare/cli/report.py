@@ -93,7 +93,11 @@ def recipes_for(artifacts: Mapping[str, Mapping[str, Any]], rows: List[Dict[str,
     for document in artifacts.values():
         for name, entry in (document.get("scenarios") or {}).items():
             if name not in recipes and isinstance(entry.get("spec"), dict):
-                recipes[name] = {"snippet": snippet(entry["spec"]), "verdict": verdict(rows, name, baseline)}
+                try:
+                    code = snippet(entry["spec"])
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    continue  # not a whole scenario spec (hand-made or damaged): no recipe, nothing else lost
+                recipes[name] = {"snippet": code, "verdict": verdict(rows, name, baseline)}
     return recipes
 
 

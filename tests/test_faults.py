@@ -1,0 +1,209 @@
+"""Faults while running: a missing interpreter, a worker killed midway, Ctrl-C. Nothing is lost that
+finished, nothing is half-written, and the report says which env failed.
+
+The runner tests drive real tox: a throwaway tox.ini whose env asks for a Python that does not exist
+(tox's real message), and the repo's own TF envs with a worker killed by SIGKILL mid-run.
+"""
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compare import artifact
+
+TINY = """[[scenario]]
+name = "{name}"
+cell = "gru"
+units = 2
+input_dim = 3
+seeds = 2
+"""
+
+
+def tiny(tmp, names=("s1", "s2", "s3")):
+    path = tmp / "tiny.toml"
+    path.write_text("\n".join(TINY.format(name=n) for n in names))
+    return path
+
+
+def no_temporaries(folder):
+    return [p.name for p in Path(folder).rglob(".*.tmp")] == []
+
+
+# ---------------------------------------------------------------- in-process worker, no TensorFlow
+class FakeRoute:
+    def __init__(self, name):
+        self.name = name
+
+
+def fake_run_route(interrupt_at):
+    """A route that records its call and, at scenario ``interrupt_at``, behaves like Ctrl-C."""
+    def run_route(route, scenario, arrays, _loaded=None):
+        if scenario.name == interrupt_at:
+            raise KeyboardInterrupt
+        arrays["{}/{}/w".format(scenario.name, route.name)] = np.ones(2, dtype=np.float32)
+        return {"status": "ok", "reason": "", "variables": {"w": {"shape": [2], "stats": {"count": 2}}}}
+    return run_route
+
+
+@pytest.mark.parametrize("stop", ["s2", "signal"])
+def test_interrupted_worker_keeps_finished_scenarios_and_no_temporaries(tmp_path, monkeypatch, capsys, stop):
+    """Ctrl-C (or SIGTERM, turned into it) in scenario 2: exit 130, scenario 1 kept, 2 and 3 marked not finished."""
+    from backends import tfenv, worker
+
+    monkeypatch.setattr(tfenv, "env_info", lambda: {"name": "fake", "python": sys.version.split()[0]})
+    monkeypatch.setattr(worker, "_routes", lambda _names: [FakeRoute("keras")])
+    monkeypatch.setattr(worker, "run_route", fake_run_route("s2" if stop == "s2" else None))
+    if stop == "signal":
+        real = worker._run_scenario
+
+        def terminated(scenario, *args):
+            if scenario.name == "s2":
+                os.kill(os.getpid(), signal.SIGTERM)
+            return real(scenario, *args)
+        monkeypatch.setattr(worker, "_run_scenario", terminated)
+    out = tmp_path / "out" / "fake.json"
+    assert worker.main(["--scenarios", str(tiny(tmp_path)), "--out", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    document = artifact.load(out)
+    assert document["complete"] is False
+    routes = {n: e["routes"]["keras"] for n, e in document["scenarios"].items()}
+    assert routes["s1"]["status"] == "ok"
+    assert [routes[n]["status"] for n in ("s2", "s3")] == ["error", "error"]
+    assert all(routes[n]["reason"] == worker.NOT_FINISHED for n in ("s2", "s3"))
+    with artifact.arrays(out, document) as arrays:
+        assert list(arrays) == ["s1/keras/w"]
+    assert no_temporaries(tmp_path)
+    assert signal.getsignal(signal.SIGTERM) is not worker._terminate  # handler restored
+
+
+def test_atomic_write_interrupted_leaves_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "report.json"
+    artifact.atomic_write(target, lambda h: h.write(b"old"))
+
+    def interrupted(handle):
+        handle.write(b"half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        artifact.atomic_write(target, interrupted)
+    assert target.read_bytes() == b"old" and no_temporaries(tmp_path)
+    assert oct(target.stat().st_mode & 0o777) != oct(0o600)  # umask permissions, not mkstemp's owner-only
+
+
+@pytest.mark.host
+def test_diff_json_and_report_writers_are_atomic(tmp_path, monkeypatch):
+    """diff --json and the report files go through temp file + rename: Ctrl-C mid-write leaves the old ones."""
+    from compare import diff
+    from compare.report import output
+
+    target = tmp_path / "d.json"
+    target.write_text("old")
+    monkeypatch.setattr(diff.json, "dumps", lambda *_a, **_k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        diff.write_json(diff.DiffResult([], diff.Thresholds()), target)
+    assert target.read_text() == "old"
+    monkeypatch.setattr(output.os, "fsync", lambda _fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    (tmp_path / "report.md").write_text("old")
+    with pytest.raises(KeyboardInterrupt):
+        output.write_text(tmp_path / "report.md", "new")
+    assert (tmp_path / "report.md").read_text() == "old" and no_temporaries(tmp_path)
+
+
+# ---------------------------------------------------------------- runner: real tox
+GHOST_TOX = """[tox]
+requires =
+    tox>=4.20
+    tox-uv>=1.20
+skip_missing_interpreters = false
+
+[testenv]
+skip_install = true
+package = skip
+
+[testenv:tf115]
+base_python = python3.99
+
+[testenv:tf215]
+base_python = python3
+commands =
+    python -c "import json, sys; open(sys.argv[sys.argv.index('--out') + 1], 'w').write(json.dumps(\\
+        dict(schema='rnncompare/artifact', version=1, env=dict(name='tf215'), scenarios=dict())))" {posargs}
+"""
+
+
+@pytest.mark.host
+def test_missing_interpreter_is_unavailable_and_the_other_env_runs(tmp_path, monkeypatch):
+    """tox's real message for a base_python that does not exist -> unavailable, with the remedy."""
+    from compare import runner
+
+    ini = tmp_path / "tox.ini"
+    ini.write_text(GHOST_TOX)
+    monkeypatch.setattr(runner, "tox_ini", lambda: ini)
+    results = {r.env: r for r in runner.run_matrix(["tf115", "tf215"], tmp_path / "out", parallel=2)}
+    ghost = results["tf115"]
+    assert ghost.status == "unavailable", (ghost.reason, ghost.tail)
+    assert "pyenv install 3.7" in ghost.reason and ghost.artifact is None
+    assert any(runner.NO_INTERPRETER.search(line) for line in ghost.tail)
+    assert results["tf215"].status == "ok", results["tf215"].tail
+    assert artifact.load(results["tf215"].artifact)["env"]["name"] == "tf215"
+
+
+def _worker_pid(out: Path):
+    """The pid of the worker process writing ``out`` (a grandchild: runner -> tox -> python -m backends.worker)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"backends.worker" in argv and str(out).encode() in argv:
+            return int(entry.name)
+    return None
+
+
+@pytest.mark.host
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's pid in /proc")
+def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
+    """SIGKILL tf115's worker during scenario 2 of 3: tf115 is `error` with the signal and its log tail,
+    its artifact keeps scenario 1 and marks 2-3 not finished, tf215's artifact is complete, the report
+    shows tf115's unfinished routes as errors."""
+    from backends.worker import NOT_FINISHED
+    from compare import runner
+    from compare.cli import main
+
+    out, killed = tmp_path / "out", []
+    victim = (out / "tf115.json").resolve()
+
+    def on_event(event):
+        if event.env == "tf115" and event.stage == "scenario" and event.done == 2 and not killed:
+            pid = _worker_pid(victim)
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    results = {r.env: r for r in runner.run_matrix(["tf115", "tf215"], out, tiny(tmp_path), 2, on_event)}
+    assert killed, "the tf115 worker was never seen"
+    dead, alive = results["tf115"], results["tf215"]
+    assert dead.status == "error" and "SIGKILL" in dead.reason, (dead.reason, dead.tail)
+    assert dead.tail and dead.log.exists() and dead.artifact == victim
+    assert alive.status == "ok"
+    complete = artifact.load(alive.artifact)
+    assert complete["complete"] is True
+    assert all(r["status"] == "ok" for e in complete["scenarios"].values() for r in e["routes"].values())
+    partial = artifact.load(victim)
+    assert partial["complete"] is False
+    assert all(r["status"] == "ok" for r in partial["scenarios"]["s1"]["routes"].values())
+    assert all(r["reason"] == NOT_FINISHED for r in partial["scenarios"]["s3"]["routes"].values())
+    assert no_temporaries(out)
+    assert main(["report", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    s3 = next(s for s in report["scenarios"] if s["name"] == "s3")
+    states = {(c["env"], c["route"]): c for c in s3["grid"]}
+    assert states[("tf115", "keras")]["state"] == "error" and "not finished" in states[("tf115", "keras")]["detail"]
+    assert states[("tf215", "keras")]["state"] not in ("error", "missing")
