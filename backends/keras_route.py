@@ -45,14 +45,6 @@ def variable_name(variable: Any) -> str:
     return (getattr(variable, "path", None) or variable.name).split(":")[0]
 
 
-def seed_everything(tf: Any, seed: int) -> None:
-    setter = getattr(tf.keras.utils, "set_random_seed", None)
-    if setter is not None:
-        setter(seed)
-    else:  # TF 1.15: the global seed also drives tf.keras initializers
-        tf.compat.v1.set_random_seed(seed)
-
-
 class KerasBuilt(Built):
     """The scenario's Keras layers; ``spec`` (default: the scenario's [keras] table) says how to build them."""
 
@@ -97,7 +89,7 @@ class KerasBuilt(Built):
         so later draws of one scenario skip it (only the first draw's names are recorded)."""
         if clear:
             self.tf.keras.backend.clear_session()
-        seed_everything(self.tf, seed)
+        tfenv.seed_everything(seed)
         self.rnns = self._stack()
         self._build_weights()
 

@@ -27,8 +27,8 @@ class RecipeBuilt(KerasBuilt):
         spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking="cells")
         super().__init__(scenario, spec)
 
-    def _build(self, seed: int) -> None:
-        super()._build(seed)
+    def _build(self, seed: int, clear: bool = True) -> None:
+        super()._build(seed, clear)
         tf1 = self.scenario.tf1
         recipes.init_like_tf1(self.rnns, tf1.reaching_initializer, tf1.cell_kwargs)
 

@@ -76,6 +76,7 @@ class TF1Built(Built):
         tf = tfenv.tensorflow()
         tf1, spec, scenario = tf.compat.v1, self.scenario.tf1, self.scenario
         self.close()
+        tfenv.seed_everything(seed)
         self.graph = tf.Graph()
         with self.graph.as_default():
             tf1.set_random_seed(seed)

@@ -24,6 +24,17 @@ def tensorflow() -> Any:
     return _TF
 
 
+def seed_everything(seed: int) -> None:
+    """Seed TensorFlow, Keras, numpy and Python's ``random``: unseeded Keras initializers (Keras's own
+    and, in TF 2.x, the TF1 cells' default GlorotUniform) draw their seeds from Python's ``random``."""
+    tf = tensorflow()
+    setter = getattr(tf.keras.utils, "set_random_seed", None)
+    if setter is not None:
+        setter(seed)
+    else:  # TF 1.15: the global seed also drives tf.keras initializers
+        tf.compat.v1.set_random_seed(seed)
+
+
 def keras_flavor(tf: Any) -> Dict[str, str]:
     """Which Keras ``tf.keras`` is in this env, and its version."""
     module = tf.keras.__name__

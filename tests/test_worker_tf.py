@@ -36,6 +36,7 @@ def test_route_statuses_are_honest(default_run, env_name):
     for name, scenario in default_run[1]["scenarios"].items():
         routes = scenario["routes"]
         assert routes["keras"]["status"] == "ok", (name, routes["keras"]["reason"])
+        assert routes["recipe"]["status"] == "ok", (name, routes["recipe"]["reason"])
         if tf1_expected(env_name):
             assert routes["tf1"]["status"] == "ok", (name, routes["tf1"]["reason"])
         else:
