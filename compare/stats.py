@@ -211,7 +211,3 @@ def block_stats(values: np.ndarray, sample_size: int = 2048, singular_values: bo
     result["sample"] = _floats(picked.astype(np.float32))
     return result
 
-
-def variable_stats(values: np.ndarray, sample_size: int = 2048, singular_values: bool = True) -> Dict[str, Any]:
-    """``block_stats`` of a whole variable (same keys): its ``orth_err`` says whether it is orthogonal."""
-    return block_stats(values, sample_size=sample_size, singular_values=singular_values)

@@ -228,7 +228,7 @@ def _cli_cases():
         "port: no route named": (with_a(["port", "{a}", "{a}:keras", "--out", "{tmp}/w.npz"]),
                                  ["does not name a route"]),
         "report: --out unwritable": (lambda t: ["report", str(put(t, "a").parent), "--out", str(blocker(t))],
-                                     ["cannot write the report"]),
+                                     ["cannot write report file"]),
         "report: damaged artifact in the folder": (folder_with(lambda d: d.update(scenarios=[])),
                                                    ["tf215.json", "scenarios must be an object"]),
         "argparse: missing argument": (lambda _t: ["diff"], ["the following arguments are required"]),

@@ -107,7 +107,7 @@ def test_diff_json_and_report_writers_are_atomic(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         diff.write_json(diff.DiffResult([], diff.Thresholds()), target)
     assert target.read_text() == "old"
-    monkeypatch.setattr(output.os, "fsync", lambda _fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(artifact.os, "fsync", lambda _fd: (_ for _ in ()).throw(KeyboardInterrupt()))
     (tmp_path / "report.md").write_text("old")
     with pytest.raises(KeyboardInterrupt):
         output.write_text(tmp_path / "report.md", "new")

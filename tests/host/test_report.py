@@ -312,7 +312,7 @@ def test_unwritable_output_is_refused_before_reading(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["report", str(tmp_path / "no-such-folder"), "--out", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
-    assert "cannot write the report" in err and "no-such-folder" not in err
+    assert "cannot write report file" in err and "no-such-folder" not in err
 
 
 def test_folder_without_artifacts(tmp_path, capsys):
