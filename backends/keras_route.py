@@ -110,8 +110,13 @@ class KerasBuilt(Built):
                         yield layer, direction, param, variable
 
     def _weights(self) -> List[Weight]:
-        return [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
-                for layer, direction, param, v in self._variables()]
+        weights = [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
+                   for layer, direction, param, v in self._variables()]
+        names = [w.name for w in weights]
+        for w in weights:  # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
+            if names.count(w.name) > 1:
+                w.name = "{}[l{}/{}]".format(w.name, w.layer, w.direction)
+        return weights
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         for weight, (_, _, _, variable) in zip(self._weights(), self._variables()):

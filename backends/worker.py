@@ -69,6 +69,8 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
         if k == 0:
             first = built.load(loaded) if loaded else weights
             weights = first
+            if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
+                raise ValueError("{} variables share a name".format(built.family))
             stacks = [np.empty((count,) + w.value.shape, w.value.dtype) for w in weights]
             forward = built.forward(forward_input(scenario))
         for stack, w in zip(stacks, weights):
