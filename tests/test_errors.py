@@ -403,5 +403,8 @@ def test_worker_measures_inf_weights_in_real_tensorflow(tmp_path, env_name):
     out = tmp_path / (env_name + ".json")
     assert worker.main(["--scenarios", scenario_file(tmp_path, text), "--routes", "keras", "--out", str(out)]) == 0
     entry = artifact.load(out)["scenarios"]["a"]["routes"]["keras"]
+    if env_name == "tf221":  # Keras 3 refuses a float32 constant out of range: an honest error, one line
+        assert entry["status"] == "error" and "out of range" in entry["reason"]
+        return
     assert entry["status"] == "ok" and entry["nonfinite"] == 2 * 3 * 12  # seeds x kernel (input_dim, 3 units)
     assert sum(v["nonfinite"] for v in entry["variables"].values()) == 72
