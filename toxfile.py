@@ -25,7 +25,9 @@ def _pyenv_bin_dirs() -> list[str]:
     except (OSError, subprocess.SubprocessError):
         return []
     versions = Path(root.stdout.strip()) / "versions"
-    return sorted(str(p / "bin") for p in versions.glob("*") if (p / "bin").is_dir())
+    # Python 3 only: uv inspects every interpreter on PATH when one is missing, and a Python 2
+    # there turns "no such interpreter" into an error about the Python 2 instead.
+    return sorted(str(p / "bin") for p in versions.glob("3.*") if (p / "bin").is_dir())
 
 
 @impl
