@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Dict, List, Optional
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -113,6 +113,37 @@ def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray], c
 
 def _refuse_constant(token: str) -> Any:
     raise ValueError("{} is not JSON (rnncompare writes non-finite numbers as null)".format(token))
+
+
+OWN_OUTPUTS = ("rnncompare/report", "rnncompare/diff")  # what rnncompare writes beside artifacts
+
+
+def _own_output(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("schema") in OWN_OUTPUTS
+    except (OSError, ValueError, AttributeError):
+        return False  # load() says what is wrong with it
+
+
+def load_folder(folder: Path) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Path]]:
+    """Every artifact ``folder/*.json`` by env name (and its path), skipping rnncompare's own report
+    and diff JSON; anything else that is not an artifact, or two artifacts of one env, is a UserError."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError("{} is not a folder".format(folder), "pass the folder tox -m matrix wrote (artifacts)")
+    artifacts: Dict[str, Dict[str, Any]] = {}
+    paths: Dict[str, Path] = {}
+    for path in sorted(folder.glob("*.json")):
+        if _own_output(path):
+            continue
+        document = load(path)
+        name = str((document.get("env") or {}).get("name") or path.stem)
+        if name in artifacts:
+            raise UserError("two artifacts in {} come from env {!r}".format(folder, name), "keep one per env")
+        artifacts[name], paths[name] = document, path
+    if not artifacts:
+        raise UserError("no artifacts (*.json) in {}".format(folder), "run tox -m matrix first")
+    return dict(sorted(artifacts.items())), paths
 
 
 def load(path: Path) -> Dict[str, Any]:

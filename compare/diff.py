@@ -744,17 +744,14 @@ def parse_baseline(text: str) -> Tuple[str, str]:
     return env, route
 
 
-def diff_dir(directory: Path, baseline: str = "tf115:tf1", thresholds: Thresholds = Thresholds()) -> DiffResult:
-    """Every route of every artifact in ``directory`` against the baseline ENV:ROUTE."""
+def diff_against(arts: Sequence[Artifact], baseline: str = "tf115:tf1",
+                 thresholds: Thresholds = Thresholds()) -> DiffResult:
+    """Every route of every artifact against the baseline ENV:ROUTE; all tests corrected together."""
     env, route = parse_baseline(baseline)
-    paths = sorted(Path(directory).glob("*.json"))
-    if not paths:
-        raise UserError("no artifact (*.json) in {}".format(directory), "run `tox -m matrix` first")
-    arts = [Artifact.load(p) for p in paths]
     base = [x for x in arts if x.env == env]
     if not base:
-        raise UserError("no artifact of env {!r} in {}".format(env, directory),
-                        "envs there: " + ", ".join(x.env for x in arts))
+        raise UserError("no artifact of env {!r} among {}".format(env, ", ".join(x.env for x in arts)),
+                        "pass --baseline ENV:ROUTE with one of those envs")
     queue: List[_Test] = []
     total = DiffResult([], thresholds)
     for other in arts:
@@ -763,6 +760,12 @@ def diff_dir(directory: Path, baseline: str = "tf115:tf1", thresholds: Threshold
         total.rows.extend(part.rows)
         total.notes.extend(n for n in part.notes if n not in total.notes)
     return finish(total, queue)
+
+
+def diff_dir(directory: Path, baseline: str = "tf115:tf1", thresholds: Thresholds = Thresholds()) -> DiffResult:
+    """Every route of every artifact in ``directory`` against the baseline ENV:ROUTE."""
+    documents, paths = artifact_io.load_folder(Path(directory))
+    return diff_against([Artifact(documents[name], paths[name]) for name in documents], baseline, thresholds)
 
 
 def write_json(result: DiffResult, path: Path) -> None:

@@ -58,3 +58,16 @@ def test_object_arrays_are_refused_rather_than_pickled(tmp_path):
 def test_missing_npz_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="has no a.npz beside it"):
         artifact.arrays(tmp_path / "a.json")
+
+
+def test_load_folder_skips_rnncompare_outputs_but_refuses_foreign_json(tmp_path):
+    """report.json and diff JSON beside the artifacts are rnncompare's own outputs: skipped.
+    Any other JSON there is not silently ignored."""
+    artifact.write(tmp_path / "tf115.json", {"env": {"name": "tf115"}, "scenarios": {}}, {})
+    (tmp_path / "report.json").write_text(json.dumps({"schema": "rnncompare/report", "version": 1}))
+    (tmp_path / "diff.json").write_text(json.dumps({"schema": "rnncompare/diff", "version": 1}))
+    documents, paths = artifact.load_folder(tmp_path)
+    assert list(documents) == ["tf115"] and paths["tf115"].name == "tf115.json"
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(UserError, match="notes.json is not an rnncompare artifact"):
+        artifact.load_folder(tmp_path)

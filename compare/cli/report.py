@@ -13,9 +13,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from compare import artifact
 from compare.errors import UserError
 
-# The report's own files (never read as artifacts) and the routes; compare.report itself (matplotlib)
-# and compare.diff (scipy) are imported when the verb runs, so the CLI still loads where they are absent.
-NAMES = ("report.md", "report.json", "report.html")
+# compare.report itself (matplotlib) and compare.diff (scipy) are imported when the verb runs, so the
+# CLI still loads where they are absent.
 ROUTES = ("tf1", "keras")
 
 HELP = "write report.md, report.json and a standalone report.html from a folder of artifacts"
@@ -26,26 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="folder for the report files (default: the artifacts folder)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
                         help="what every env/route is compared with (default: the first env whose tf1 route ran)")
-
-
-def load_folder(folder: Path) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Path]]:
-    """env name -> artifact and env name -> its path, by env name; no artifact at all is a UserError."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise UserError("{} is not a folder".format(folder), "pass the folder tox -m matrix wrote (artifacts)")
-    artifacts: Dict[str, Dict[str, Any]] = {}
-    paths: Dict[str, Path] = {}
-    for path in sorted(folder.glob("*.json")):
-        if path.name in NAMES:
-            continue
-        document = artifact.load(path)
-        name = str((document.get("env") or {}).get("name") or path.stem)
-        if name in artifacts:
-            raise UserError("two artifacts in {} come from env {!r}".format(folder, name), "keep one per env")
-        artifacts[name], paths[name] = document, path
-    if not artifacts:
-        raise UserError("no artifacts (*.json) in {}".format(folder), "run tox -m matrix first")
-    return dict(sorted(artifacts.items())), paths
 
 
 def default_baseline(artifacts: Mapping[str, Mapping[str, Any]]) -> Tuple[str, str]:
@@ -61,27 +40,18 @@ def diff_rows(artifacts: Mapping[str, Mapping[str, Any]], paths: Mapping[str, Pa
               baseline: Tuple[str, str]) -> Tuple[List[Dict[str, Any]], List[str]]:
     """compare.diff's rows for every (env, route) against the baseline, and its notes.
 
-    Like ``compare.diff.diff_dir``, but on the artifacts already loaded (that one globs ``*.json`` and
-    would read our own report.json). When the diff refuses (artifacts without per-block statistics,
-    differing spec hashes), the report still shows the statistics, with the refusal as a note.
+    When the diff refuses (artifacts without per-block statistics, differing spec hashes), the
+    report still shows the statistics, with the refusal as a note.
     """
     from compare import diff
 
-    arts = {env: diff.Artifact(dict(doc), paths[env]) for env, doc in artifacts.items()}
-    base = arts[baseline[0]]
-    queue: list = []
-    total = diff.DiffResult([], diff.Thresholds())
+    arts = [diff.Artifact(dict(doc), paths[env]) for env, doc in artifacts.items()]
     try:
-        for other in arts.values():
-            pairs = [(baseline[1], r) for r in other.routes() if (other.env, r) != baseline]
-            part = diff.diff(base, other, pairs, total.thresholds, queue)
-            total.rows.extend(part.rows)
-            total.notes.extend(n for n in part.notes if n not in total.notes)
-        diff.finish(total, queue)
+        result = diff.diff_against(arts, "{}:{}".format(*baseline))
     except UserError as exc:
         return [], ["no verdicts: compare.diff refused these artifacts: " + exc.one_line()]
-    notes = total.notes + ["verdict thresholds: " + total.thresholds.describe()]
-    return [row.to_dict() for row in total.rows], notes
+    notes = result.notes + ["verdict thresholds: " + result.thresholds.describe()]
+    return [row.to_dict() for row in result.rows], notes
 
 
 def recipes_for(artifacts: Mapping[str, Mapping[str, Any]], rows: List[Dict[str, Any]],
@@ -116,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(Path(args.out or args.folder))
     baseline = parse_baseline(args.baseline)
-    artifacts, paths = load_folder(Path(args.folder))
+    artifacts, paths = artifact.load_folder(Path(args.folder))
     if baseline is not None and baseline[0] not in artifacts:
         raise UserError("--baseline env {!r} has no artifact".format(baseline[0]), "envs: " + ", ".join(artifacts))
     baseline = baseline or default_baseline(artifacts)

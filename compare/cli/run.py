@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from compare import runner
+from compare import artifact, runner
 from compare.cli import report as report_verb
 from compare.errors import UserError
 from compare.scenarios import load_scenarios
@@ -92,7 +92,7 @@ def write_report(out: Path, baseline: Optional[str]) -> Optional[Path]:
     from compare.report import build, check_output, write
 
     try:
-        artifacts, paths = report_verb.load_folder(out)
+        artifacts, paths = artifact.load_folder(out)
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return None
