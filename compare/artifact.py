@@ -115,6 +115,18 @@ def _refuse_constant(token: str) -> Any:
     raise ValueError("{} is not JSON (rnncompare writes non-finite numbers as null)".format(token))
 
 
+ROUTES = ("tf1", "keras", "recipe")  # the routes a worker measures (backends/<route>_route.py)
+
+
+def split_route(text: str, example: str = "ENV:tf1") -> Tuple[str, str]:
+    """``"tf115:tf1"`` or ``"out/tf115.json:keras"`` -> (what names the artifact, the route)."""
+    head, sep, route = text.rpartition(":")
+    if not sep or not head or route not in ROUTES:
+        raise UserError("{!r} does not name a route".format(text),
+                        "write {} (routes: {})".format(example, ", ".join(ROUTES)))
+    return head, route
+
+
 OWN_OUTPUTS = ("rnncompare/report", "rnncompare/diff")  # what rnncompare writes beside artifacts
 
 

@@ -738,10 +738,7 @@ def diff_paths(a_path: Path, b_path: Path, a_route: Optional[str] = None, b_rout
 
 
 def parse_baseline(text: str) -> Tuple[str, str]:
-    env, sep, route = text.partition(":")
-    if not sep or not env or not route:
-        raise UserError("baseline {!r} is not ENV:ROUTE".format(text), "e.g. tf115:tf1")
-    return env, route
+    return artifact_io.split_route(text, "ENV:ROUTE, e.g. tf115:tf1")
 
 
 def diff_against(arts: Sequence[Artifact], baseline: str = "tf115:tf1",

@@ -22,16 +22,14 @@ HELP = "port first-seed weights from one artifact's route to another's layout, e
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", help="SOURCE.json:ROUTE (route tf1 or keras)")
+    parser.add_argument("source", help="SOURCE.json:ROUTE (route tf1, keras or recipe)")
     parser.add_argument("target", help="TARGET.json:ROUTE whose built config the weights must fit")
     parser.add_argument("--out", required=True, help="the .npz to write")
     parser.add_argument("--scenario", action="append", help="port only this scenario (repeatable)")
 
 
 def _side(text: str) -> Tuple[Path, str]:
-    path, sep, route = text.rpartition(":")
-    if not sep or route not in ("tf1", "keras"):
-        raise UserError("{!r} does not name a route".format(text), "write PATH.json:tf1 or PATH.json:keras")
+    path, route = artifact.split_route(text, "PATH.json:tf1 or PATH.json:keras")
     return Path(path), route
 
 

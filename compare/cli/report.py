@@ -15,7 +15,6 @@ from compare.errors import UserError
 
 # compare.report itself (matplotlib) and compare.diff (scipy) are imported when the verb runs, so the
 # CLI still loads where they are absent.
-ROUTES = ("tf1", "keras")
 
 HELP = "write report.md, report.json and a standalone report.html from a folder of artifacts"
 
@@ -72,13 +71,8 @@ def recipes_for(artifacts: Mapping[str, Mapping[str, Any]], rows: List[Dict[str,
 
 
 def parse_baseline(value: Optional[str]) -> Optional[Tuple[str, str]]:
-    """``tf115:tf1`` -> ("tf115", "tf1"); the same spelling as ``compare.diff``."""
-    if not value:
-        return None
-    env, sep, route = value.rpartition(":")
-    if not sep or not env or route not in ROUTES:
-        raise UserError("--baseline {!r} is not ENV:ROUTE".format(value), "e.g. --baseline tf115:tf1")
-    return env, route
+    """``tf115:tf1`` -> ("tf115", "tf1"); None when not given."""
+    return artifact.split_route(value, "--baseline ENV:ROUTE, e.g. tf115:tf1") if value else None
 
 
 def run(args: argparse.Namespace) -> int:
