@@ -202,17 +202,19 @@ def _terminate(signum: int, _frame: Any) -> None:
 
 
 def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Any]) -> None:
-    """Every scenario; the artifact is rewritten (atomically) before the first and after each one."""
+    """Every scenario; the artifact is rewritten (atomically) before the first and after each one,
+    each finished scenario encoded to JSON once."""
     document: Dict[str, Any] = {"env": {"name": name}, "complete": False,
                                 "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios}}
     arrays: Dict[str, np.ndarray] = {}
-    artifact.write(out, document, arrays, compressed=False)
+    artifact.write(out, document, arrays)
     document["env"] = tfenv.env_info()
     for index, scenario in enumerate(scenarios, 1):
         label = "{}/{}".format(index, len(scenarios))
-        document["scenarios"][scenario.name] = _run_scenario(scenario, label, routes, weights, arrays, name)
+        entry = _run_scenario(scenario, label, routes, weights, arrays, name)
+        document["scenarios"][scenario.name] = artifact.encode(entry)
         document["complete"] = index == len(scenarios)
-        artifact.write(out, document, arrays, compressed=document["complete"])
+        artifact.write(out, document, arrays)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -30,7 +30,7 @@ def test_failed_write_leaves_previous_files_and_no_temporaries(tmp_path, monkeyp
         handle.write(b"PK partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(np, "savez_compressed", half_write)
+    monkeypatch.setattr(np, "savez", half_write)
     with pytest.raises(KeyboardInterrupt):
         artifact.write(out, {"n": 2}, {"x": np.zeros(3)})
     assert artifact.load(out)["n"] == 1
@@ -71,3 +71,15 @@ def test_load_folder_skips_rnncompare_outputs_but_refuses_foreign_json(tmp_path)
     (tmp_path / "notes.json").write_text("{}")
     with pytest.raises(UserError, match="notes.json is not an rnncompare artifact"):
         artifact.load_folder(tmp_path)
+
+
+def test_encode_inserts_encoded_parts_verbatim_and_reads_back_like_jsonable():
+    """A pre-encoded scenario is inserted as it is; numpy scalars, tuples and NaN/Inf come out as
+    ``jsonable`` makes them (NaN and Inf as their repr strings, numpy scalars as numbers)."""
+    part = artifact.encode({"stats": {"mean": np.float32(0.5), "shape": (2, 3)}})
+    assert part == '{"stats":{"mean":0.5,"shape":[2,3]}}'
+    document = {"env": {"name": "e"}, "scenarios": {"a": part, "b": {"value": float("inf"), "n": np.int64(3)}}}
+    text = artifact.encode(document)
+    assert json.loads(text) == {"env": {"name": "e"}, "scenarios": {
+        "a": {"stats": {"mean": 0.5, "shape": [2, 3]}}, "b": {"value": "inf", "n": 3}}}
+    assert artifact.encode(part) is part
