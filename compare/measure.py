@@ -24,11 +24,11 @@ def nonfinite(values: np.ndarray) -> int:
     return int(values.size - np.count_nonzero(np.isfinite(values)))
 
 
-def safe_stats(values: np.ndarray) -> Dict[str, Any]:
+def safe_stats(values: np.ndarray, singular_values: bool = True) -> Dict[str, Any]:
     """``block_stats`` with ``nonfinite: 0``; for values holding NaN/Inf, their counts and nulls instead."""
     bad = nonfinite(values)
     if not bad:
-        return dict(block_stats(values), nonfinite=0)
+        return dict(block_stats(values, singular_values=singular_values), nonfinite=0)
     stats: Dict[str, Any] = dict.fromkeys(STAT_KEYS)
     stats.update({"count": int(values.size), "seeds": int(values.shape[0]), "nonfinite": bad,
                   "nan": int(np.count_nonzero(np.isnan(values))),
@@ -67,7 +67,9 @@ def measure(family: str, stacked: List[Stacked], units: int, num_proj: Optional[
     variables: Dict[str, Any] = {}
     with np.errstate(all="ignore"):
         for var in stacked:
-            shape, stats = list(var.value.shape[1:]), safe_stats(var.value)
+            # singular values are reported per block; a variable's would cost the most (its thin side is
+            # the widest) and be shown nowhere
+            shape, stats = list(var.value.shape[1:]), safe_stats(var.value, singular_values=False)
             variables[var.name] = {
                 "shape": shape, "dtype": str(var.value.dtype), "layer": var.layer, "direction": var.direction,
                 "param": var.param, "nonfinite": stats["nonfinite"], "stats": stats,

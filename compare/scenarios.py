@@ -68,11 +68,11 @@ STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # The guards against absurd sizes: every seed's weights are held in memory for pooled statistics, and
-# every seed costs Gram matrices and eigenvalues (cubic in the thin side) plus building the layers.
+# Gram matrices and eigenvalues cost the cube of the thin side, plus building the layers per seed.
 MAX_WEIGHT_BYTES = 4 * 2 ** 30
 MAX_SECONDS = 2 * 3600
 FLOPS_PER_SECOND = 2e10  # float64 Gram + eigvalsh: ~25 GFLOP/s measured on 2 cores for 2048-wide blocks
-BUILD_SECONDS = 0.05  # building one cell for one draw (Keras builds fresh layers per seed)
+BUILD_SECONDS = 0.05  # one cell for one draw (a TF1 graph where re-running repeats values)
 ROUTES_MEASURED = 3  # tf1, keras, recipe
 LIMITS = {"units": 4096, "input_dim": 8192, "layers": 8, "seeds": 4096}
 
@@ -383,8 +383,10 @@ def _matrix_flops(rows: int, cols: int) -> float:
 
 
 def estimate_seconds(scenario: Scenario) -> float:
-    """A rough time to measure a scenario in one env: per seed, every route's variables and gate blocks
-    (Gram matrices and singular values), plus building the cells."""
+    """A rough upper bound of the time to measure a scenario in one env: per seed, every route's
+    variables and gate blocks (Gram matrices and singular values), plus building the cells. The
+    worker forms Gram matrices for the first 2 seeds only (``compare.stats.MATRIX_SEEDS``), so many
+    seeds cost less than this says; the guard stays on the safe side."""
     gates = 3 if scenario.cell == "gru" else 4
     flops, width_in = 0.0, scenario.input_dim
     for _ in range(scenario.layers):

@@ -69,13 +69,14 @@ def test_random_matrix_is_far_from_orthogonal():
     assert block_stats(values)["orth_rel_err"] > 0.1
 
 
-def test_singular_values_match_svd():
-    """sv_min / sv_max / sv_mean pooled over seeds equal numpy's SVD of each seed (min of mins, max of
-    maxes, mean of all), for square, tall and wide float32 matrices."""
+def test_singular_values_match_svd_of_the_first_seed():
+    """sv_min / sv_max / sv_mean equal numpy's SVD of the first seed (the others do not count), for
+    square, tall and wide float32 matrices."""
     rs = np.random.RandomState(2)
     for shape in [(3, 40, 40), (2, 60, 20), (2, 20, 70)]:
         values = rs.uniform(-1, 1, shape).astype(np.float32)
-        sv = np.array([np.linalg.svd(v.astype(np.float64), compute_uv=False) for v in values])
+        sv = np.linalg.svd(values[0].astype(np.float64), compute_uv=False)
+        values[1:] *= 3.0  # other seeds' spectra are three times larger: they must not show
         result = block_stats(values)
         assert result["sv_min"] == pytest.approx(sv.min(), rel=1e-6)
         assert result["sv_max"] == pytest.approx(sv.max(), rel=1e-9)
