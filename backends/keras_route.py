@@ -11,8 +11,13 @@ Stackings:
 * ``cells``: ``RNN(StackedRNNCells([...]))`` (wrapped in ``Bidirectional``), shaped like the TF1
   route: each direction stacks its own cells, so level 2 sees ``units`` inputs.
 
-Draws: draw k clears the Keras session, seeds TensorFlow/Keras with ``base_seed + k`` and
-builds fresh layers, exactly as a user script that seeds and builds would.
+Draws: draw 0 clears the Keras session, seeds TensorFlow/Keras with ``base_seed`` and builds the
+layers, exactly as a user script that seeds and builds would. Draw k > 0 re-initializes every
+weight of those layers as their ``build`` initialized it: the cell's own initializer object,
+re-seeded with ``base_seed + k`` (a seeded Keras 2+ initializer returns the same values on every
+call), over the variable's shape, with ``LSTMCell``'s ``unit_forget_bias`` ones spliced in as its
+``build`` does. Rebuilding the layers per draw gave the same distributions (a test compares
+them in every env) at several times the cost.
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ PARAMETRIZED = {
     "identity": "Identity",
 }
 CELL_PARAMS = ("kernel", "recurrent_kernel", "bias")
+INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent_initializer",
+                  "bias": "bias_initializer"}
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
@@ -38,6 +45,27 @@ def make_initializer(tf: Any, spec: Any) -> Any:
     if not spec.params:
         return tf.keras.initializers.get(spec.name)
     return tf.keras.initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+
+
+def reseeded(init: Any, seed: int) -> Any:
+    """A copy of the initializer ``init`` seeded with ``seed``; initializers without a seed (zeros,
+    constant, identity) are returned as they are."""
+    config = init.get_config()
+    if "seed" not in config:
+        return init
+    config["seed"] = seed
+    return type(init).from_config(config)
+
+
+def initial_value(tf: Any, cell: Any, param: str, variable: Any, seed: int) -> Any:
+    """What the cell's ``build`` puts into ``variable`` (its ``param``), drawn again with ``seed``."""
+    init = reseeded(getattr(cell, INITIALIZER_OF[param]), seed)
+    dtype = variable.dtype
+    if param == "bias" and getattr(cell, "unit_forget_bias", False):  # as LSTMCell.build does
+        units = int(cell.units)
+        return tf.concat([init((units,), dtype=dtype), tf.ones((units,), dtype=dtype),
+                          init((2 * units,), dtype=dtype)], 0)
+    return init(tuple(int(n) for n in variable.shape), dtype=dtype)
 
 
 def variable_name(variable: Any) -> str:
@@ -83,12 +111,10 @@ class KerasBuilt(Built):
             return [p.cell for p in pieces]
         return list(pieces[0].cell.cells)
 
-    def _build(self, seed: int, clear: bool = True) -> None:
-        """Fresh layers seeded with ``seed``. ``clear`` resets Keras's name counters first, so the first
-        draw's variable names do not depend on what ran before; it costs a gc.collect in Keras 3,
-        so later draws of one scenario skip it (only the first draw's names are recorded)."""
-        if clear:
-            self.tf.keras.backend.clear_session()
+    def _build(self, seed: int) -> None:
+        """Fresh layers seeded with ``seed``, after resetting Keras's name counters, so the variable
+        names do not depend on what ran before."""
+        self.tf.keras.backend.clear_session()
         tfenv.seed_everything(seed)
         self.rnns = self._stack()
         self._build_weights()
@@ -101,17 +127,25 @@ class KerasBuilt(Built):
             rnn.build((FORWARD_BATCH, FORWARD_STEPS, width))
             width = s.units * len(s.directions)
 
-    def _variables(self) -> Iterator[Tuple[int, str, str, Any]]:
+    def _reinitialize(self, seed: int) -> None:
+        """Draw every weight of the built layers again, as their ``build`` did, seeded with ``seed``.
+
+        The re-seeded initializers make the values independent of the global seeds, so these are not
+        reset per draw: resetting them clears TF's kernel cache and made drawing 5x slower."""
+        for _, _, cell, param, variable in self._variables():
+            variable.assign(initial_value(self.tf, cell, param, variable, seed))
+
+    def _variables(self) -> Iterator[Tuple[int, str, Any, str, Any]]:
         for direction in self.scenario.directions:
             for layer, cell in enumerate(self._cells(direction)):
                 for param in CELL_PARAMS:
                     variable = getattr(cell, param, None)
                     if variable is not None:
-                        yield layer, direction, param, variable
+                        yield layer, direction, cell, param, variable
 
     def _weights(self) -> List[Weight]:
         weights = [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
-                   for layer, direction, param, v in self._variables()]
+                   for layer, direction, _, param, v in self._variables()]
         names = [w.name for w in weights]
         for w in weights:  # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
             if names.count(w.name) > 1:
@@ -119,13 +153,18 @@ class KerasBuilt(Built):
         return weights
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
-        for weight, (_, _, _, variable) in zip(self._weights(), self._variables()):
+        for weight, (_, _, _, _, variable) in zip(self._weights(), self._variables()):
             variable.assign(checked_value(values, weight))
         return self._weights()
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
+        """Draw 0 builds the layers (seeded ``base_seed``); draw k re-initializes them (``base_seed + k``)."""
         for k in range(count):
-            self._build(self.scenario.base_seed + k, clear=k == 0)
+            seed = self.scenario.base_seed + k
+            if k == 0:
+                self._build(seed)
+            else:
+                self._reinitialize(seed)
             yield self._weights()
 
     def config(self) -> Dict[str, Any]:

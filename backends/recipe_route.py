@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from backends import recipes
+from backends import recipes, tfenv
 from backends.base import Built, Route
 from backends.keras_route import ROUTE as KERAS
 from backends.keras_route import KerasBuilt
@@ -27,8 +27,15 @@ class RecipeBuilt(KerasBuilt):
         spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking="cells")
         super().__init__(scenario, spec)
 
-    def _build(self, seed: int, clear: bool = True) -> None:
-        super()._build(seed, clear)
+    def _build(self, seed: int) -> None:
+        super()._build(seed)
+        self._init_like_tf1()
+
+    def _reinitialize(self, seed: int) -> None:
+        tfenv.seed_everything(seed)
+        self._init_like_tf1()
+
+    def _init_like_tf1(self) -> None:
         tf1 = self.scenario.tf1
         recipes.init_like_tf1(self.rnns, tf1.reaching_initializer, tf1.cell_kwargs)
 

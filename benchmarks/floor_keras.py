@@ -14,13 +14,14 @@ from typing import Any, Dict, List
 
 import numpy as np
 
+from backends.keras_route import initial_value
+
 PARAMETRIZED = {
     "orthogonal": "Orthogonal", "variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
     "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
     "identity": "Identity",
 }
-INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent_initializer",
-                  "bias": "bias_initializer"}
+PARAMS = ("kernel", "recurrent_kernel", "bias")
 
 
 def initializer(tf: Any, spec: Any) -> Any:
@@ -58,23 +59,6 @@ def cells(rnns: List[Any]) -> List[Any]:
     return found
 
 
-def seeded(init: Any, seed: int) -> Any:
-    """A copy of ``init`` with ``seed`` (initializers without a seed, like zeros, are returned as they are)."""
-    config = init.get_config()
-    if "seed" not in config:
-        return init
-    config["seed"] = seed
-    return type(init).from_config(config)
-
-
-def value(tf: Any, cell: Any, param: str, shape: Any, seed: int) -> Any:
-    init = seeded(getattr(cell, INITIALIZER_OF[param]), seed)
-    if param == "bias" and getattr(cell, "unit_forget_bias", False):  # what LSTMCell.build does
-        units = cell.units
-        return tf.concat([init((units,), dtype="float32"), tf.ones((units,)), init((2 * units,), dtype="float32")], 0)
-    return init(tuple(shape), dtype="float32")
-
-
 def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     """Build and call once, re-initialize ``seeds`` times; the fetched values of every draw."""
     if hasattr(tf.keras.utils, "set_random_seed"):
@@ -86,11 +70,10 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     for rnn in rnns:
         tensor = rnn(tensor)
     np.array(tensor.numpy())
-    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in INITIALIZER_OF if getattr(c, p, None) is not None]
-    draws = []
-    for k in range(scenario.seeds):
-        seed = scenario.base_seed + k
+    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in PARAMS if getattr(c, p, None) is not None]
+    draws = [[np.array(v.numpy()) for _, _, v in weights]]
+    for k in range(1, scenario.seeds):
         for c, param, variable in weights:
-            variable.assign(value(tf, c, param, variable.shape, seed))
+            variable.assign(initial_value(tf, c, param, variable, scenario.base_seed + k))
         draws.append([np.array(v.numpy()) for _, _, v in weights])
     return draws
