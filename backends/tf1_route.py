@@ -12,8 +12,9 @@ What this route relies on, as TF 1.x documents it:
 * Stacks are ``MultiRNNCell``; ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` run them, each
   direction stacking its own layers (layer 2 of each direction sees ``units`` inputs).
 
-Draws: draw k builds a fresh graph with graph seed ``base_seed + k`` and runs its initializer,
-as k separate TF1 programs seeded that way would; every run of the worker reproduces them.
+Draws: draw 0 builds the graph with graph seed ``base_seed``; later draws re-run its initializer,
+or, where that repeats the values, build a fresh graph seeded ``base_seed + k`` as a separate TF1
+program would (see ``TF1Built.draws``); every run of the worker reproduces them.
 """
 from __future__ import annotations
 

@@ -3,14 +3,15 @@
 One graph: a placeholder, ``MultiRNNCell`` stacks per direction run by ``bidirectional_dynamic_rnn``
 (or ``dynamic_rnn``) inside ``variable_scope``s carrying the scenario's initializers, one
 ``global_variables_initializer``; one session runs it ``seeds`` times and fetches the variables as
-numpy, plus one forward pass on the first draw. That is exactly the TensorFlow work
-``backends/tf1_route.py`` does, with no statistics, no artifact, no per-variable bookkeeping, so
-``worker - floor`` is what the worker adds. Runs on Python 3.7 + TF 1.15 as on TF 2.x.
+numpy, plus one forward pass on the first draw (a fresh graph per draw where re-running repeats
+the values, as the worker must too). That is exactly the TensorFlow work ``backends/tf1_route.py``
+does, with no statistics, no artifact, no per-variable bookkeeping, so ``worker - floor`` is what
+the worker adds. Runs on Python 3.7 + TF 1.15 as on TF 2.x.
 """
 from __future__ import annotations
 
 import contextlib
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -42,12 +43,14 @@ def available(tf: Any) -> bool:
     return True
 
 
-def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
-    """Build once, initialize ``seeds`` times; the fetched values of every draw."""
+def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, Any]:
+    """The scenario's layers in a fresh graph seeded ``seed``: (graph, input, variables, init op, output)."""
     tf1 = tf.compat.v1
-    graph = tf.Graph()
-    with graph.as_default():
-        tf1.set_random_seed(scenario.base_seed)
+    if hasattr(tf.keras.utils, "set_random_seed"):  # TF 2.x: the cells' default initializer seeds from it
+        tf.keras.utils.set_random_seed(seed)
+    built = tf.Graph()
+    with built.as_default():
+        tf1.set_random_seed(seed)
         x = tf1.placeholder(tf.float32, [None, None, scenario.input_dim])
         with contextlib.ExitStack() as scopes:
             for i, outer in enumerate(scenario.tf1.outer_scopes):
@@ -59,13 +62,36 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
                 output = tf.concat([fw, bw], axis=-1)
             else:
                 output, _ = tf1.nn.dynamic_rnn(stack(tf, scenario), x, dtype=tf.float32)
-        variables = tf1.global_variables()
-        init = tf1.global_variables_initializer()
-    draws = []
-    with tf1.Session(graph=graph) as session:
-        for k in range(scenario.seeds):
-            session.run(init)
-            draws.append(session.run(variables))
-            if k == 0:
-                session.run(output, {x: inputs})
+        return built, x, tf1.global_variables(), tf1.global_variables_initializer(), output
+
+
+def repeated(first: List[np.ndarray], second: List[np.ndarray]) -> bool:
+    """Whether a random (non-constant) variable came out identical twice."""
+    return any(a.size > 1 and a.min() != a.max() and np.array_equal(a, b) for a, b in zip(first, second))
+
+
+def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
+    """Build once, initialize ``seeds`` times; the fetched values of every draw. Where re-running the
+    initializer repeats its values (TF 2.x's default initializer for these cells is stateless), draw k
+    builds a fresh graph seeded ``base_seed + k``: S distinct draws cost S graphs there."""
+    tf1 = tf.compat.v1
+    built, x, variables, init, output = graph(tf, scenario, scenario.base_seed)
+    session = tf1.Session(graph=built)
+    session.run(init)
+    draws = [session.run(variables)]
+    session.run(output, {x: inputs})
+    rebuild = False
+    if scenario.seeds > 1:
+        session.run(init)
+        second = session.run(variables)
+        rebuild = repeated(draws[0], second)
+        draws += [] if rebuild else [second]
+    for k in range(len(draws), scenario.seeds):
+        if rebuild:
+            session.close()
+            built, _, variables, init, _ = graph(tf, scenario, scenario.base_seed + k)
+            session = tf1.Session(graph=built)
+        session.run(init)
+        draws.append(session.run(variables))
+    session.close()
     return draws
