@@ -383,7 +383,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--grid-env", help="env for the scaling grid (default: tf215; --quick: the first env)")
     parser.add_argument("--matrix-envs", type=env_list,
                         help="three warm envs for the matrix (default: tf115,tf215,tf221-legacy)")
-    parser.add_argument("--repeat", type=int, help="runs per case, best kept (default 3; --quick 1)")
+    parser.add_argument("--repeat", type=int, help="runs per case, best kept (default 5; --quick 1)")
     parser.add_argument("--grid-repeat", type=int, default=1,
                         help="runs per grid point (default 1: the log-log fit over the grid absorbs the noise)")
     parser.add_argument("--repeat-below", type=float, default=10.0,
@@ -393,7 +393,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args.envs = args.envs or list(ALL_ENVS)
     args.grid_env = args.grid_env or (args.envs[0] if args.quick else "tf215")
     args.matrix_envs = args.matrix_envs or ([args.envs[0]] * 3 if args.quick else list(MATRIX_ENVS))
-    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.repeat = args.repeat or (1 if args.quick else 5)
     args.suite = args.suite.resolve() if args.suite else (TINY_SUITE if args.quick else None)
     return args
 

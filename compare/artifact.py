@@ -8,6 +8,8 @@ Runs in every env (Python 3.7 + numpy 1.18 included).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import os
@@ -22,7 +24,8 @@ import numpy as np
 from compare.errors import UserError
 
 SCHEMA = "rnncompare/artifact"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)  # version 1 stored samples as JSON lists of floats; the loader reads both
 
 
 def npz_path(json_path: Path) -> Path:
@@ -75,6 +78,13 @@ def _holds_encoded(value: Any) -> bool:
     if isinstance(value, Encoded):
         return True
     return isinstance(value, dict) and any(_holds_encoded(v) for v in value.values())
+
+
+def pack_floats(values: Any) -> Dict[str, str]:
+    """Floats as an artifact stores them: little-endian float32 bytes in base64. A sample as JSON
+    numbers took 4x the bytes, and encoding them cost the worker more than measuring them."""
+    raw = np.asarray(values, dtype="<f4").tobytes()
+    return {"dtype": "float32", "base64": base64.b64encode(raw).decode("ascii")}
 
 
 def _umask() -> int:
@@ -208,7 +218,7 @@ def load(path: Path) -> Dict[str, Any]:
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise UserError("{} is not an rnncompare artifact".format(path), "expected schema " + SCHEMA)
     version = document.get("version")
-    if version != VERSION:
+    if version not in READABLE:
         newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
         raise UserError("artifact {} has schema version {!r}; this rnncompare reads version {}".format(
             path, version, VERSION), "upgrade rnncompare to read it" if newer else
@@ -275,6 +285,19 @@ def _numbers(where: List[str], value: Any) -> None:
         raise _Bad(where, "must hold finite numbers only")
 
 
+def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> List[float]:
+    """The list of floats ``pack_floats`` stored."""
+    if packed.get("dtype") != "float32" or not isinstance(packed.get("base64"), str):
+        raise _Bad(where, "must be a list of numbers or {\"dtype\": \"float32\", \"base64\": ...}")
+    try:
+        raw = base64.b64decode(packed["base64"].encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise _Bad(where, "holds invalid base64") from None
+    if len(raw) % 4:
+        raise _Bad(where, "holds {} bytes, not a whole number of float32".format(len(raw)))
+    return np.frombuffer(raw, dtype="<f4").tolist()
+
+
 def _stats(where: List[str], stats: Any) -> None:
     """Numeric fields: a finite number or null; ``"nan"``/``"inf"`` (older writers) become null and flag
     the block ``nonfinite`` (at least 1 when the count is unknown)."""
@@ -291,6 +314,8 @@ def _stats(where: List[str], stats: Any) -> None:
     for key in ("mean", "std", "fro_norm"):
         if per_seed.get(key) is not None:
             _numbers(where + ["per_seed", key], per_seed[key])
+    if isinstance(stats.get("sample"), dict):
+        stats["sample"] = _unpack_floats(where + ["sample"], stats["sample"])
     if stats.get("sample") is not None:
         _numbers(where + ["sample"], stats["sample"])
     _need(where + ["orth_side"], stats.get("orth_side"), str, "a string", optional=True)

@@ -7,11 +7,13 @@ any gets nulls instead of statistics, and no fingerprint.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from compare import layout
+from compare.artifact import pack_floats
 from compare.fingerprint import fingerprint
 from compare.stats import block_stats
 
@@ -67,13 +69,15 @@ def measure(family: str, stacked: List[Stacked], units: int, num_proj: Optional[
     variables: Dict[str, Any] = {}
     with np.errstate(all="ignore"):
         for var in stacked:
-            # singular values are reported per block; a variable's would cost the most (its thin side is
-            # the widest) and be shown nowhere
+            # The diff and the report work per block: a variable's singular values (the costliest, its
+            # thin side being the widest) and its sample (a fifth of the artifact's JSON) are shown
+            # nowhere, so the sample serves its fingerprint and is not stored.
             shape, stats = list(var.value.shape[1:]), safe_stats(var.value, singular_values=False)
+            fingerprinted = _fingerprint(var.value, [shape], stats)
+            stats["sample"] = []
             variables[var.name] = {
                 "shape": shape, "dtype": str(var.value.dtype), "layer": var.layer, "direction": var.direction,
-                "param": var.param, "nonfinite": stats["nonfinite"], "stats": stats,
-                "fingerprint": _fingerprint(var.value, [shape], stats),
+                "param": var.param, "nonfinite": stats["nonfinite"], "stats": stats, "fingerprint": fingerprinted,
             }
         blocks: Dict[str, Any] = {}
         split = layout.split(family, stacked, units, num_proj)
@@ -88,5 +92,7 @@ def measure(family: str, stacked: List[Stacked], units: int, num_proj: Optional[
             }
     bad = sum(v["nonfinite"] for v in variables.values())
     effective = {} if bad else layout.effective_biases(family, {k: b.value for k, b in split.items()}, forget_bias)
-    return {"variables": variables, "blocks": blocks, "nonfinite": bad,
-            "effective_bias": {key: {"stats": safe_stats(value)} for key, value in effective.items()}}
+    effective_bias = {key: {"stats": safe_stats(value)} for key, value in effective.items()}
+    for entry in itertools.chain(variables.values(), blocks.values(), effective_bias.values()):
+        entry["stats"]["sample"] = pack_floats(entry["stats"]["sample"])
+    return {"variables": variables, "blocks": blocks, "nonfinite": bad, "effective_bias": effective_bias}

@@ -385,7 +385,7 @@ def _matrix_flops(rows: int, cols: int) -> float:
 def estimate_seconds(scenario: Scenario) -> float:
     """A rough upper bound of the time to measure a scenario in one env: per seed, every route's
     variables and gate blocks (Gram matrices and singular values), plus building the cells. The
-    worker forms Gram matrices for the first 2 seeds only (``compare.stats.MATRIX_SEEDS``), so many
+    worker forms Gram matrices for the first seed only (``compare.stats.MATRIX_SEEDS``), so many
     seeds cost less than this says; the guard stays on the safe side."""
     gates = 3 if scenario.cell == "gru" else 4
     flops, width_in = 0.0, scenario.input_dim

@@ -13,9 +13,9 @@ matrix statistics (None for 0-D and 1-D elements)
     An element shape with two or more axes is read as the matrix ``(prod(shape[:-1]), shape[-1])``,
     as Keras' ``Orthogonal`` flattens it. Per seed, the Gram matrix ``G`` of the thin side is formed
     (``QᵀQ`` when rows >= cols, ``orth_side = "columns"``; else ``QQᵀ``, ``orth_side = "rows"``) and
-    ``g²`` is fitted as the mean of its diagonal, on the first ``matrix_seeds`` seeds (default 2:
-    orthogonality belongs to the initializer, not to one draw, and the Gram matrices cost the most
-    at large sizes). ``orth_err`` is the max over them of
+    ``g²`` is fitted as the mean of its diagonal, on the first ``matrix_seeds`` seeds (default 1:
+    orthogonality belongs to the initializer, every draw of an orthogonal one is orthogonal, and
+    the Gram matrices cost the most at large sizes). ``orth_err`` is the max over them of
     ``max |G - g²I|``; ``orth_rel_err`` the max over seeds of that error divided by the seed's ``g²``
     (scale-free: ~1e-7 for float32 orthogonal matrices, order 1 for random ones); ``orth_gain`` the mean
     over seeds of ``g``. ``sv_min`` ``sv_max`` ``sv_mean`` are the first seed's singular values (the
@@ -40,9 +40,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-# Seeds whose orthogonality is measured (orth_*; sv_* come from the first of them): orthogonality
-# is a property of the initializer, not of one draw, and Gram matrices dominate the cost at large sizes.
-MATRIX_SEEDS = 2
+# Seeds whose orthogonality is measured (orth_*; sv_* come from the first of them): orthogonality is
+# a property of the initializer, every draw shows it, and Gram matrices dominate the cost at large sizes.
+MATRIX_SEEDS = 1
 # float64 elements per chunk of seeds (2**24 elements = 128 MiB per float64 temporary)
 CHUNK_ELEMENTS = 1 << 24
 SAMPLE_SEED = 0

@@ -1,11 +1,14 @@
 """The artifact contract: atomic writes, no pickles, and a loader that refuses what it does not know."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from compare import artifact
 from compare.errors import UserError
+
+TINY = Path(__file__).resolve().parent / "data" / "tiny-tf115.json"  # a version-1 artifact
 
 
 def test_round_trip_json_and_npz(tmp_path):
@@ -83,3 +86,30 @@ def test_encode_inserts_encoded_parts_verbatim_and_reads_back_like_jsonable():
     assert json.loads(text) == {"env": {"name": "e"}, "scenarios": {
         "a": {"stats": {"mean": 0.5, "shape": [2, 3]}}, "b": {"value": "inf", "n": 3}}}
     assert artifact.encode(part) is part
+
+
+def test_samples_are_stored_as_float32_base64_and_read_back_as_lists(tmp_path):
+    """A sample written packed (4 bytes a value) loads as the same list of floats; a version-1 artifact's
+    plain list is read as it is; damaged base64 is one error naming the place."""
+    document = artifact.load(TINY)
+    route = next(r for s in document["scenarios"].values() for r in s["routes"].values() if r["status"] == "ok")
+    key = next(iter(route["blocks"]))
+    sample = [0.1, -2.5, 3.0e-8]
+    route["blocks"][key]["stats"]["sample"] = artifact.pack_floats(sample)
+    out = tmp_path / "env.json"
+    artifact.write(out, document, {})
+    assert '"base64"' in out.read_text()
+
+    def stored_sample(doc):
+        return next(r for s in doc["scenarios"].values() for r in s["routes"].values()
+                    if r["status"] == "ok")["blocks"][key]["stats"]["sample"]
+
+    assert stored_sample(artifact.load(out)) == np.asarray(sample, dtype=np.float32).tolist()
+    old = json.loads(out.read_text())
+    old["version"] = 1
+    stored = stored_sample(old)
+    stored.clear()
+    stored.update({"dtype": "float32", "base64": "%%"})
+    out.write_text(json.dumps(old))
+    with pytest.raises(UserError, match=r"\.stats\.sample holds invalid base64"):
+        artifact.load(out)
