@@ -32,6 +32,8 @@ class RecipeBuilt(KerasBuilt):
         self._init_like_tf1()
 
     def _reinitialize(self, seed: int) -> None:
+        """``init_like_tf1`` overwrites every weight, so re-running it seeded ``seed`` is a fresh draw;
+        its TF1 initializers are unseeded, so the global seeds are reset first."""
         tfenv.seed_everything(seed)
         self._init_like_tf1()
 

@@ -69,7 +69,7 @@ class Bench:
         return Command([str(measure.env_python(env))] + list(argv), self.variables[env], env + "-" + label)
 
     def time(self, command: Command, repeat: Optional[int] = None) -> Timing:
-        timing = measure.measure(command, self.logs, repeat or self.args.repeat, self.args.repeat_below)
+        timing = measure.measure(command, self.logs, repeat or self.args.repeat)
         shown = "{:.2f} s, {:.0f} MB, runs {}".format(timing.seconds, timing.peak_mb, timing.runs) \
             if timing.status == "ok" else timing.status + ": " + timing.reason
         log("  {:<40} {}".format(command.label, shown))
@@ -118,7 +118,7 @@ def measure_matrix(bench: Bench) -> Dict[str, Any]:
     log("[matrix] {} serial, then parallel".format(", ".join(envs)))
     serial = []
     for command in commands:
-        timing = measure.measure(command, bench.logs, 1, 0.0)
+        timing = measure.measure(command, bench.logs, 1)
         log("  {:<40} {}".format(command.label + " serial", timing.seconds if timing.status == "ok" else timing.reason))
         serial.append(timing)
     parallel = measure.run_together(commands, bench.logs)
@@ -296,10 +296,10 @@ def markdown(doc: Dict[str, Any]) -> str:
     """The tables README carries: targets, per env, matrix, grid, exponents."""
     m = doc["machine"]
     o = doc["options"]
-    lines = ["Measured {} on {} ({} cores, {} GB RAM, {}; load {} before, {} after); best of up to {} runs "
-             "(grid: {}), cases of {} s or more once; {:.0f} s in all.".format(
+    lines = ["Measured {} on {} ({} cores, {} GB RAM, {}; load {} before, {} after); best of {} runs "
+             "(grid: {}); {:.0f} s in all.".format(
                  doc["finished"][:10], m["cpu"], m["cores"], m["memory_gb"], m["platform"], m["load_before"][0],
-                 m["load_after"][0], o["repeat"], o.get("grid_repeat", o["repeat"]), o["repeat_below"],
+                 m["load_after"][0], o["repeat"], o.get("grid_repeat", o["repeat"]),
                  doc["seconds_total"]), ""]
     lines += ["| target | limit | measured | verdict | detail |", "|---|---|---|---|---|"]
     for t in doc["targets"]:
@@ -386,8 +386,6 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="runs per case, best kept (default 5; --quick 1)")
     parser.add_argument("--grid-repeat", type=int, default=1,
                         help="runs per grid point (default 1: the log-log fit over the grid absorbs the noise)")
-    parser.add_argument("--repeat-below", type=float, default=10.0,
-                        help="a case whose first run takes this many seconds or more runs once (default 10)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     args = parser.parse_args(argv)
     args.envs = args.envs or list(ALL_ENVS)
