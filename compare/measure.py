@@ -64,7 +64,8 @@ def measure(family: str, stacked: List[Stacked], units: int, num_proj: Optional[
 
     A block's candidate shapes are its own and its variable's (TF1 draws over the concatenated
     [x; h] kernel); a block cut from a variable measured orthogonal is fingerprinted against it.
-    ``nonfinite`` in the result counts NaN/Inf values over all variables.
+    ``nonfinite`` in the result counts NaN/Inf values over all variables. Samples come out packed
+    (``compare.artifact.pack_floats``), the variables' empty.
     """
     variables: Dict[str, Any] = {}
     with np.errstate(all="ignore"):
