@@ -19,7 +19,7 @@ program would (see ``TF1Built.draws``); every run of the worker reproduces them.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -56,13 +56,9 @@ def cell_param(cell_class: str, variable_name: str) -> str:
     raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
 
 
-def repeats(first: List[Weight], second: List[Weight]) -> bool:
-    """Whether a random (non-constant) variable came out identical twice."""
-    for a, b in zip(first, second):
-        flat = a.value.ravel()
-        if flat.size > 1 and not np.all(flat == flat[0]) and np.array_equal(a.value, b.value):
-            return True
-    return False
+def repeats(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> bool:
+    """Whether a random (non-constant) variable's values came out identical in two draws."""
+    return any(a.size > 1 and a.min() != a.max() and np.array_equal(a, b) for a, b in zip(first, second))
 
 
 class TF1Built(Built):
@@ -158,7 +154,7 @@ class TF1Built(Built):
         rebuild = False
         for k in range(1, count):
             current = self._fresh(self.scenario.base_seed + k) if rebuild else self._rerun()
-            if k == 1 and repeats(first, current):
+            if k == 1 and repeats([w.value for w in first], [w.value for w in current]):
                 rebuild = True
                 self._draws = "fresh graph per draw (re-running the initializer repeats its values)"
                 current = self._fresh(self.scenario.base_seed + k)

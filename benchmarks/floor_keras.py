@@ -14,27 +14,14 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from backends.keras_route import initial_value
-
-PARAMETRIZED = {
-    "orthogonal": "Orthogonal", "variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
-    "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
-    "identity": "Identity",
-}
-PARAMS = ("kernel", "recurrent_kernel", "bias")
-
-
-def initializer(tf: Any, spec: Any) -> Any:
-    if not spec.params:
-        return tf.keras.initializers.get(spec.name)
-    return tf.keras.initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+from backends.keras_route import CELL_PARAMS, initial_value, make_initializer
 
 
 def layer_kwargs(tf: Any, spec: Any) -> Dict[str, Any]:
     kwargs = dict(spec.layer_kwargs)
     for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
         if getattr(spec, key) is not None:
-            kwargs[key] = initializer(tf, getattr(spec, key))
+            kwargs[key] = make_initializer(tf, getattr(spec, key))
     return kwargs
 
 
@@ -70,7 +57,7 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     for rnn in rnns:
         tensor = rnn(tensor)
     np.array(tensor.numpy())
-    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in PARAMS if getattr(c, p, None) is not None]
+    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in CELL_PARAMS if getattr(c, p, None) is not None]
     draws = [[np.array(v.numpy()) for _, _, v in weights]]
     for k in range(1, scenario.seeds):
         for c, param, variable in weights:

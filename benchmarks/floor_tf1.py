@@ -15,32 +15,17 @@ from typing import Any, List, Tuple
 
 import numpy as np
 
-
-def initializer(tf: Any, spec: Any) -> Any:
-    """``tf.compat.v1.initializers.<name>(**params)``, as a TF1 script names it (None stays None)."""
-    if spec is None:
-        return None
-    return getattr(tf.compat.v1.initializers, spec.name)(**spec.params)
+from backends.tf1_route import make_initializer, repeats
 
 
 def cell(tf: Any, scenario: Any) -> Any:
-    kwargs = {k: (initializer(tf, v) if hasattr(v, "params") else v) for k, v in scenario.tf1.cell_kwargs.items()}
+    kwargs = {k: (make_initializer(tf, v) if hasattr(v, "params") else v) for k, v in scenario.tf1.cell_kwargs.items()}
     return getattr(tf.compat.v1.nn.rnn_cell, scenario.tf1.cell_class)(scenario.units, **kwargs)
 
 
 def stack(tf: Any, scenario: Any) -> Any:
     cells = [cell(tf, scenario) for _ in range(scenario.layers)]
     return cells[0] if len(cells) == 1 else tf.compat.v1.nn.rnn_cell.MultiRNNCell(cells)
-
-
-def available(tf: Any) -> bool:
-    """Keras-3-era TF has no usable ``tf.compat.v1.nn.rnn_cell`` (the worker reports it unavailable)."""
-    try:
-        tf.compat.v1.nn.rnn_cell.GRUCell  # noqa: B018 - the attribute access is the probe
-        tf.compat.v1.nn.rnn_cell.MultiRNNCell  # noqa: B018
-    except (AttributeError, ImportError):
-        return False
-    return True
 
 
 def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, Any]:
@@ -54,8 +39,9 @@ def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, 
         x = tf1.placeholder(tf.float32, [None, None, scenario.input_dim])
         with contextlib.ExitStack() as scopes:
             for i, outer in enumerate(scenario.tf1.outer_scopes):
-                scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=initializer(tf, outer)))
-            scopes.enter_context(tf1.variable_scope("rnn", initializer=initializer(tf, scenario.tf1.scope_initializer)))
+                scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=make_initializer(tf, outer)))
+            scope_init = make_initializer(tf, scenario.tf1.scope_initializer)
+            scopes.enter_context(tf1.variable_scope("rnn", initializer=scope_init))
             if scenario.bidirectional:
                 (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stack(tf, scenario), stack(tf, scenario), x,
                                                                dtype=tf.float32)
@@ -63,11 +49,6 @@ def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, 
             else:
                 output, _ = tf1.nn.dynamic_rnn(stack(tf, scenario), x, dtype=tf.float32)
         return built, x, tf1.global_variables(), tf1.global_variables_initializer(), output
-
-
-def repeated(first: List[np.ndarray], second: List[np.ndarray]) -> bool:
-    """Whether a random (non-constant) variable came out identical twice."""
-    return any(a.size > 1 and a.min() != a.max() and np.array_equal(a, b) for a, b in zip(first, second))
 
 
 def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
@@ -84,7 +65,7 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     if scenario.seeds > 1:
         session.run(init)
         second = session.run(variables)
-        rebuild = repeated(draws[0], second)
+        rebuild = repeats(draws[0], second)
         draws += [] if rebuild else [second]
     for k in range(len(draws), scenario.seeds):
         if rebuild:
