@@ -1,24 +1,16 @@
 """The interface every route implements, and the records it hands back (numpy only)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+from compare.weights import Weight
+
+__all__ = ["Built", "Route", "Weight", "checked_value", "forward_input"]
+
 FORWARD_BATCH = 2
 FORWARD_STEPS = 5
-
-
-@dataclass
-class Weight:
-    """One variable of one cell, located by layer, direction and its cell-local name."""
-
-    name: str       # the TF variable name, without ':0'
-    layer: int
-    direction: str  # "fw" | "bw"
-    param: str      # cell-local: "gates/kernel", "kernel", "recurrent_kernel", "bias", "w_f_diag", ...
-    value: np.ndarray
 
 
 class Built:

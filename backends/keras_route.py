@@ -21,12 +21,14 @@ them in every env) at several times the cost.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from backends import tfenv
 from backends.base import FORWARD_BATCH, FORWARD_STEPS, Built, Route, Weight, checked_value
+from compare import families
 from compare.artifact import jsonable
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
@@ -35,7 +37,8 @@ PARAMETRIZED = {
     "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
     "identity": "Identity",
 }
-CELL_PARAMS = ("kernel", "recurrent_kernel", "bias")
+# The variables a Keras GRU/LSTM cell holds, as the family registry names them.
+CELL_PARAMS = tuple(dict.fromkeys(families.for_cell("keras", "gru").params + families.for_cell("keras", "lstm").params))
 INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent_initializer",
                   "bias": "bias_initializer"}
 
@@ -68,6 +71,23 @@ def initial_value(tf: Any, cell: Any, param: str, variable: Any, seed: int) -> A
     return init(tuple(int(n) for n in variable.shape), dtype=dtype)
 
 
+def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
+    """``(level, direction, cell)`` of built Keras RNN layers (GRU, LSTM, RNN of StackedRNNCells,
+    Bidirectional, or a list of them stacked in order)."""
+    found: List[Tuple[int, str, Any]] = []
+    level = 0
+    for rnn in layers if isinstance(layers, (list, tuple)) else [layers]:
+        parts = [("fw", rnn.forward_layer), ("bw", rnn.backward_layer)] if hasattr(rnn, "forward_layer") \
+            else [("fw", rnn)]
+        depth = 0
+        for direction, part in parts:
+            cells = list(getattr(part.cell, "cells", [part.cell]))
+            found += [(level + i, direction, cell) for i, cell in enumerate(cells)]
+            depth = len(cells)
+        level += depth
+    return found
+
+
 def variable_name(variable: Any) -> str:
     """Keras 3 names a variable by ``path``; earlier Keras by ``name`` with a ':0' suffix."""
     return (getattr(variable, "path", None) or variable.name).split(":")[0]
@@ -79,7 +99,7 @@ class KerasBuilt(Built):
     def __init__(self, scenario: Any, spec: Any = None) -> None:
         self.scenario = scenario
         self.spec = spec or scenario.keras
-        self.family = "keras_" + scenario.cell
+        self.family = families.for_cell("keras", scenario.cell).name
         self.tf = tfenv.tensorflow()
         self.rnns: List[Any] = []
 
@@ -104,12 +124,7 @@ class KerasBuilt(Built):
         return [layers.Bidirectional(r) for r in rnns] if s.bidirectional else rnns
 
     def _cells(self, direction: str) -> List[Any]:
-        pieces = self.rnns
-        if self.scenario.bidirectional:
-            pieces = [r.forward_layer if direction == "fw" else r.backward_layer for r in pieces]
-        if self.spec.stacking == "layers":
-            return [p.cell for p in pieces]
-        return list(pieces[0].cell.cells)
+        return [cell for _, d, cell in keras_cells(self.rnns) if d == direction]
 
     def _build(self, seed: int) -> None:
         """Fresh layers seeded with ``seed``, after resetting Keras's name counters, so the variable
@@ -147,10 +162,9 @@ class KerasBuilt(Built):
         weights = [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
                    for layer, direction, _, param, v in self._variables()]
         names = [w.name for w in weights]
-        for w in weights:  # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
-            if names.count(w.name) > 1:
-                w.name = "{}[l{}/{}]".format(w.name, w.layer, w.direction)
-        return weights
+        # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
+        return [replace(w, name="{}[l{}/{}]".format(w.name, w.layer, w.direction)) if names.count(w.name) > 1
+                else w for w in weights]
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         for weight, (_, _, _, _, variable) in zip(self._weights(), self._variables()):

@@ -19,11 +19,12 @@ per-gate blocks and writes them into the Keras variables (``compare.layout``). P
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
 from backends.base import Weight
+from backends.keras_route import keras_cells
 from backends.tf1_route import make_initializer
 from compare import layout
 from compare.port import fold_forget_bias
@@ -32,23 +33,6 @@ from compare.scenarios import parse_initializer
 GRU_GATE_BIAS = 1.0       # GRUCell: constant_initializer(1.0) for gates/bias when none is given
 LSTM_FORGET_BIAS = 1.0    # LSTMCell / BasicLSTMCell default forget_bias
 UNSUPPORTED = ("use_peepholes", "num_proj", "cell_clip")
-
-
-def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
-    """``(level, direction, cell)`` of built Keras RNN layers (GRU, LSTM, RNN of StackedRNNCells,
-    Bidirectional, or a list of them stacked in order)."""
-    found: List[Tuple[int, str, Any]] = []
-    level = 0
-    for rnn in layers if isinstance(layers, (list, tuple)) else [layers]:
-        parts = [("fw", rnn.forward_layer), ("bw", rnn.backward_layer)] if hasattr(rnn, "forward_layer") \
-            else [("fw", rnn)]
-        depth = 0
-        for direction, part in parts:
-            cells = list(getattr(part.cell, "cells", [part.cell]))
-            found += [(level + i, direction, cell) for i, cell in enumerate(cells)]
-            depth = len(cells)
-        level += depth
-    return found
 
 
 def _initializer(tf: Any, value: Any) -> Any:

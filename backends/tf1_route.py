@@ -19,20 +19,15 @@ program would (see ``TF1Built.draws``); every run of the worker reproduces them.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from backends import tfenv
 from backends.base import Built, Route, Weight, checked_value
+from compare import families
 from compare.artifact import jsonable
-
-CELL_PARAMS = {
-    "GRUCell": ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"),
-    "LSTMCell": ("projection/kernel", "kernel", "bias", "w_i_diag", "w_f_diag", "w_o_diag"),
-    "BasicLSTMCell": ("kernel", "bias"),
-}
-FAMILY = {"GRUCell": "tf1_gru", "LSTMCell": "tf1_lstm", "BasicLSTMCell": "tf1_lstm"}
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
@@ -50,7 +45,10 @@ def describe_initializer(init: Any) -> Any:
 
 
 def cell_param(cell_class: str, variable_name: str) -> str:
-    for param in CELL_PARAMS[cell_class]:
+    """The registry's cell-local param a variable of ``cell_class`` holds (longest match first:
+    ``projection/kernel`` before ``kernel``)."""
+    params = sorted(set(families.of_class(cell_class, "tf1").params), key=len, reverse=True)
+    for param in params:
         if variable_name.endswith("/" + param):
             return param
     raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
@@ -64,7 +62,7 @@ def repeats(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> bool:
 class TF1Built(Built):
     def __init__(self, scenario: Any) -> None:
         self.scenario = scenario
-        self.family = FAMILY[scenario.tf1.cell_class]
+        self.family = families.of_class(scenario.tf1.cell_class, "tf1").name
         self.session: Any = None
         self._draws = ""
 
@@ -163,12 +161,14 @@ class TF1Built(Built):
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         located = self._located()
         current = self.session.run([v for _, v in located])
+        loaded = []
         with self.graph.as_default():  # TF 1.15 runs eagerly outside it
-            for (weight, variable), value in zip(located, current):
-                weight.value = value  # the drawn value: checked_value compares shapes with it
-                weight.value = checked_value(values, weight)
+            for (weight, variable), drawn in zip(located, current):
+                # the drawn value's shape is what checked_value holds the given one to
+                weight = replace(weight, value=checked_value(values, replace(weight, value=drawn)))
                 variable.load(weight.value, self.session)
-        return [weight for weight, _ in located]
+                loaded.append(weight)
+        return loaded
 
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
         return {"output": self.session.run(self.output, {self.inputs: inputs})}

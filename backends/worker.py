@@ -32,7 +32,7 @@ import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Weight, forward_input
-from compare import artifact
+from compare import artifact, families
 from compare.errors import ArgumentParser, UserError
 from compare.measure import Stacked, measure, nonfinite
 from compare.scenarios import NAME_RE, Scenario, load_scenarios
@@ -52,11 +52,11 @@ Loaded = Optional[Dict[Tuple[int, str, str], np.ndarray]]
 
 
 def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
-    """num_proj and the run-time forget_bias, read from the built TF1 cell's own config."""
-    if family != "tf1_lstm":
-        return {}
-    cell = config["cell"]
-    return {"num_proj": cell.get("num_proj"), "forget_bias": float(cell["forget_bias"])}
+    """num_proj and the run-time forget_bias, as the built cell's own config says (the registry reads it)."""
+    fam = families.get(family)
+    computes = families.computation(fam, config)
+    return {"num_proj": computes.get("num_proj"),
+            "forget_bias": computes.get("forget_bias") if fam.runtime_forget_bias else 0.0}
 
 
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:

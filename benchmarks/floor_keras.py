@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from backends.keras_route import CELL_PARAMS, initial_value, make_initializer
+from backends.keras_route import CELL_PARAMS, initial_value, keras_cells, make_initializer
 
 
 def layer_kwargs(tf: Any, spec: Any) -> Dict[str, Any]:
@@ -38,14 +38,6 @@ def build(tf: Any, scenario: Any) -> List[Any]:
     return [layers.Bidirectional(r) for r in rnns] if scenario.bidirectional else rnns
 
 
-def cells(rnns: List[Any]) -> List[Any]:
-    found = []
-    for rnn in rnns:
-        for part in ([rnn.forward_layer, rnn.backward_layer] if hasattr(rnn, "forward_layer") else [rnn]):
-            found += list(getattr(part.cell, "cells", [part.cell]))
-    return found
-
-
 def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     """Build and call once, re-initialize ``seeds`` times; the fetched values of every draw."""
     if hasattr(tf.keras.utils, "set_random_seed"):
@@ -57,7 +49,8 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     for rnn in rnns:
         tensor = rnn(tensor)
     np.array(tensor.numpy())
-    weights = [(c, p, getattr(c, p)) for c in cells(rnns) for p in CELL_PARAMS if getattr(c, p, None) is not None]
+    weights = [(c, p, getattr(c, p)) for _, _, c in keras_cells(rnns) for p in CELL_PARAMS
+               if getattr(c, p, None) is not None]
     draws = [[np.array(v.numpy()) for _, _, v in weights]]
     for k in range(1, scenario.seeds):
         for c, param, variable in weights:

@@ -7,42 +7,22 @@ Every variable of one built route maps onto blocks keyed ``l{layer}/{fw|bw}/{gat
 * parts: ``kernel`` (input -> gate), ``recurrent`` (hidden -> gate), ``bias``, ``recurrent_bias``
   (Keras ``GRU(reset_after=True)`` only) and ``peephole`` (TF1 ``LSTMCell(use_peepholes=True)``).
 
-The layouts relied on (the order of gates inside the fused variables, as the cells' ``call`` splits them):
-
-* ``tf1_gru`` (``GRUCell``): ``gates/kernel`` (in+units, 2*units) columns [r | u] over rows [x; h],
-  ``gates/bias`` (2*units) [r | u], ``candidate/kernel`` (in+units, units) rows [x; h], ``candidate/bias``.
-* ``tf1_lstm`` (``LSTMCell``, ``BasicLSTMCell``): ``kernel`` (in+h, 4*units) columns [i | j | f | o],
-  j being the cell input, rows [x; h] with h = num_proj or units; ``bias`` (4*units); ``w_i_diag``,
-  ``w_f_diag``, ``w_o_diag`` (units,); ``projection/kernel`` (units, num_proj).
-* ``keras_gru``: ``kernel`` (in, 3*units) and ``recurrent_kernel`` (units, 3*units) columns [z | r | h];
-  ``bias`` (3*units), or (2, 3*units) with reset_after (row 0 input bias, row 1 recurrent bias), or absent.
-* ``keras_lstm``: ``kernel`` (in, 4*units), ``recurrent_kernel`` (units, 4*units), ``bias`` (4*units),
-  columns [i | f | c | o].
+Where each block sits inside a family's variables (gate order, [x; h] rows, bias rows) is read from
+the family registry (``compare.families``); this module knows no family by name.
 
 Every array may carry extra leading axes (a stack of draws: seeds first); blocks are cut with
 ``value[..., rows, cols]``, so one draw and a stack of draws go through the same code.
 """
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-GATES = {"gru": ("update", "reset", "candidate"), "lstm": ("input", "forget", "cell", "output")}
-PARTS = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole")
-PROJECTION = "projection"
-FAMILIES = ("tf1_gru", "tf1_lstm", "keras_gru", "keras_lstm")
+from compare import families
+from compare.families import GATES, PARTS, PROJECTION
 
-# Column order of the gates inside each family's fused variables.
-TF1_GRU_GATES = ("reset", "update")                        # gates/kernel, gates/bias: [r | u]
-TF1_LSTM_GATES = ("input", "cell", "forget", "output")     # [i | j | f | o], j = the cell input
-KERAS_GRU_GATES = ("update", "reset", "candidate")         # [z | r | h]
-KERAS_LSTM_GATES = ("input", "forget", "cell", "output")   # [i | f | c | o]
-PEEPHOLES = (("w_i_diag", "input"), ("w_f_diag", "forget"), ("w_o_diag", "output"))
-
-# The variable whose last two axes are (rows, columns) of a 2-D kernel: it tells the leading axes.
-ANCHOR = {"tf1_gru": "gates/kernel", "tf1_lstm": "kernel", "keras_gru": "kernel", "keras_lstm": "kernel"}
+__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError",
+           "assemble", "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
 
 Region = Tuple[Union[int, slice], ...]
 
@@ -72,10 +52,10 @@ class ParamLayout:
 class CellOptions:
     """The cell options that change which variables exist (defaults: a plain cell)."""
 
-    num_proj: Optional[int] = None   # tf1_lstm only
-    peepholes: bool = False          # tf1_lstm only
-    use_bias: bool = True            # False only for keras_gru / keras_lstm
-    reset_after: bool = False        # keras_gru only
+    num_proj: Optional[int] = None   # each is valid only for the families whose registry entry
+    peepholes: bool = False          # lists it among its options (use_bias=False: families
+    use_bias: bool = True            # without always_bias)
+    reset_after: bool = False
 
 
 @dataclass
@@ -98,9 +78,7 @@ class Block:
 
 def family_cell(family: str) -> str:
     """``gru`` or ``lstm``; ValueError for an unknown family."""
-    if family not in FAMILIES:
-        raise ValueError("unknown family {!r} (known: {})".format(family, ", ".join(FAMILIES)))
-    return family.split("_")[1]
+    return families.get(family).cell
 
 
 def block_key(layer: int, direction: str, gate: str, part: str) -> str:
@@ -149,81 +127,63 @@ def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> T
     return tuple(Piece(g, part, lead + (_cols(i, units),)) for i, g in enumerate(gates))
 
 
-def _tf1_gru(inp: int, units: int, _options: CellOptions) -> Dict[str, ParamLayout]:
-    """GRUCell: ``[x, h] @ gates/kernel`` splits into r, u; the candidate sees ``[x, r * h]``."""
-    rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + units)))
-    return {
-        "gates/kernel": ParamLayout((inp + units, 2 * units), _matrix(TF1_GRU_GATES, units, rows)),
-        "gates/bias": ParamLayout((2 * units,), _vector(TF1_GRU_GATES, units, "bias")),
-        "candidate/kernel": ParamLayout((inp + units, units), _matrix(("candidate",), units, rows)),
-        "candidate/bias": ParamLayout((units,), _vector(("candidate",), units, "bias")),
-    }
+def _variable_layout(var: families.Variable, inp: int, units: int, options: CellOptions) -> ParamLayout:
+    """Shape and pieces of one declared variable (the kinds of ``compare.families``)."""
+    h, width = options.num_proj or units, len(var.gates) * units
+    if var.kind == "fused":
+        rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
+        return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
+    if var.kind == "input":
+        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),)))
+    if var.kind == "recurrent":
+        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),)))
+    if var.kind == "vector":
+        return ParamLayout((width,), _vector(var.gates, units, var.part))
+    if var.kind == "pair":
+        return ParamLayout((2, width), _vector(var.gates, units, "bias", (0,))
+                           + _vector(var.gates, units, "recurrent_bias", (1,)))
+    if var.kind == "diag":
+        return ParamLayout((units,), tuple(Piece(g, var.part, (slice(0, units),)) for g in var.gates))
+    region = (slice(0, units), slice(0, options.num_proj))
+    return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
 
 
-def _tf1_lstm(inp: int, units: int, options: CellOptions) -> Dict[str, ParamLayout]:
-    """LSTMCell/BasicLSTMCell: ``[x, h] @ kernel + bias`` splits into i, j, f, o; h has num_proj columns."""
-    h = options.num_proj or units
-    rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
-    layout = {
-        "kernel": ParamLayout((inp + h, 4 * units), _matrix(TF1_LSTM_GATES, units, rows)),
-        "bias": ParamLayout((4 * units,), _vector(TF1_LSTM_GATES, units, "bias")),
-    }
-    if options.peepholes:
-        for param, gate in PEEPHOLES:
-            layout[param] = ParamLayout((units,), (Piece(gate, "peephole", (slice(0, units),)),))
-    if options.num_proj:
-        region = (slice(0, units), slice(0, options.num_proj))
-        layout["projection/kernel"] = ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
-    return layout
+OPTION_TEXT = {
+    "num_proj": "has no projection (num_proj)",
+    "peepholes": "has no peephole connections (use_peepholes)",
+    "reset_after": "has no reset_after variant",
+}
 
 
-def _keras(gates: Sequence[str], inp: int, units: int, options: CellOptions) -> Dict[str, ParamLayout]:
-    """Keras GRU/LSTM: ``x @ kernel`` and ``h @ recurrent_kernel``, gates side by side."""
-    width = len(gates) * units
-    layout = {
-        "kernel": ParamLayout((inp, width), _matrix(gates, units, (("kernel", slice(0, inp)),))),
-        "recurrent_kernel": ParamLayout((units, width), _matrix(gates, units, (("recurrent", slice(0, units)),))),
-    }
-    if options.use_bias and options.reset_after:
-        pieces = _vector(gates, units, "bias", (0,)) + _vector(gates, units, "recurrent_bias", (1,))
-        layout["bias"] = ParamLayout((2, width), pieces)
-    elif options.use_bias:
-        layout["bias"] = ParamLayout((width,), _vector(gates, units, "bias"))
-    return layout
-
-
-def _keras_gru(inp: int, units: int, options: CellOptions) -> Dict[str, ParamLayout]:
-    return _keras(KERAS_GRU_GATES, inp, units, options)
-
-
-def _keras_lstm(inp: int, units: int, options: CellOptions) -> Dict[str, ParamLayout]:
-    return _keras(KERAS_LSTM_GATES, inp, units, options)
-
-
-LAYOUTS = {"tf1_gru": _tf1_gru, "tf1_lstm": _tf1_lstm, "keras_gru": _keras_gru, "keras_lstm": _keras_lstm}
+def _flags(options: CellOptions) -> Dict[str, bool]:
+    return {"num_proj": bool(options.num_proj), "peepholes": options.peepholes, "use_bias": options.use_bias,
+            "reset_after": options.reset_after}
 
 
 def unsupported(family: str, options: CellOptions) -> Optional[str]:
     """Why ``family`` has no cell with these options, or None."""
-    if options.num_proj and family != "tf1_lstm":
-        return "{} has no projection (only TF1 LSTMCell num_proj has)".format(family)
-    if options.peepholes and family != "tf1_lstm":
-        return "{} has no peephole connections (only TF1 LSTMCell use_peepholes has)".format(family)
-    if options.reset_after and family != "keras_gru":
-        return "{} has no reset_after variant (only Keras GRU has)".format(family)
-    if not options.use_bias and family.startswith("tf1_"):
-        return "{} always has biases".format(family)
+    fam = families.get(family)
+    for option, on in _flags(options).items():
+        if option == "use_bias":
+            if not on and fam.always_bias:
+                return "{} always has biases".format(family)
+        elif on and option not in fam.options:
+            having = [f for f in families.names() if option in families.get(f).options]
+            return "{} {} (only {} {})".format(family, OPTION_TEXT[option], " and ".join(having),
+                                                "has" if len(having) == 1 else "have")
     return None
 
 
 def cell_layout(family: str, inp: int, units: int, options: Optional[CellOptions] = None) -> Dict[str, ParamLayout]:
     """Every variable of one cell (``inp`` inputs, ``units`` units) and the blocks that tile it."""
-    family_cell(family)
+    fam = families.get(family)
     options = options or CellOptions()
     reason = unsupported(family, options)
     if reason:
         raise ValueError(reason)
-    return LAYOUTS[family](inp, units, options)
+    flags = _flags(options)
+    return {var.param: _variable_layout(var, inp, units, options)
+            for var in fam.variables if fam.exists(var, flags)}
 
 
 # ---------------------------------------------------------------- variables -> blocks
@@ -242,13 +202,14 @@ def _by_cell(weights: Iterable[Any]) -> Dict[Tuple[int, str], Dict[str, Any]]:
 
 def _inputs(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]) -> Tuple[Tuple[int, ...], int]:
     """(leading axes, input width) of a cell, read off its anchor kernel."""
-    anchor = cell.get(ANCHOR[family])
+    fam = families.get(family)
+    anchor = cell.get(fam.anchor)
     if anchor is None:
-        raise ValueError("no {!r} variable among {}".format(ANCHOR[family], sorted(cell)))
+        raise ValueError("no {!r} variable among {}".format(fam.anchor, sorted(cell)))
     shape = np.shape(anchor.value)
     if len(shape) < 2:
         raise ValueError("{} has shape {}, not (..., rows, columns)".format(anchor.name, shape))
-    hidden = (num_proj or units) if family.startswith("tf1_") else 0
+    hidden = (num_proj or units) if fam.fuses_hidden_rows else 0
     if shape[-2] <= hidden:
         raise ValueError("{} has {} rows: no room for inputs besides {} hidden rows".format(
             anchor.name, shape[-2], hidden))
@@ -256,15 +217,20 @@ def _inputs(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[in
 
 
 def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_proj: Optional[int]) -> CellOptions:
-    keras = family.startswith("keras_")
-    bias = cell.get("bias")
-    if num_proj is None and "projection/kernel" in cell:
-        raise ValueError("{} is a projection: pass num_proj".format(cell["projection/kernel"].name))
+    """The options of a built cell, from which of its family's optional variables it has."""
+    fam = families.get(family)
+
+    def present(option: str) -> List[Any]:
+        return [cell[v.param] for v in fam.variables if option in v.needs and v.param in cell]
+
+    projection = present("num_proj")
+    if num_proj is None and projection:
+        raise ValueError("{} is a projection: pass num_proj".format(projection[0].name))
     return CellOptions(
         num_proj=num_proj,
-        peepholes=family == "tf1_lstm" and any(p in cell for p, _ in PEEPHOLES),
-        use_bias=(bias is not None) if keras else True,
-        reset_after=family == "keras_gru" and bias is not None and np.ndim(bias.value) == len(leading) + 2,
+        peepholes=bool(present("peepholes")),
+        use_bias=fam.always_bias or bool(present("use_bias")),
+        reset_after=any(np.ndim(w.value) == len(leading) + 2 for w in present("reset_after")),
     )
 
 
@@ -297,9 +263,8 @@ def split(family: str, weights: Iterable[Any], units: int, num_proj: Optional[in
     the TF1 LSTMCell projection width (its recurrent kernel rows are then num_proj, not units).
     Raises ValueError for an unknown family or param, a missing variable or a shape that does not fit.
     """
-    family_cell(family)
-    if num_proj is not None and family != "tf1_lstm":
-        raise ValueError("num_proj is a TF1 LSTMCell option; {} has none".format(family))
+    if num_proj is not None and "num_proj" not in families.get(family).options:
+        raise ValueError("num_proj is a projection width; {} has no projection".format(family))
     blocks: Dict[str, Block] = {}
     for cell in _by_cell(weights).values():
         for block in _split_cell(family, cell, units, num_proj):
@@ -314,17 +279,17 @@ def _value(block: Any) -> np.ndarray:
 def effective_biases(family: str, blocks: Dict[str, Any], forget_bias: float = 0.0) -> Dict[str, np.ndarray]:
     """For every ``.../bias`` block, the bias its gate really sees before the nonlinearity.
 
-    * tf1_lstm: ``LSTMCell``/``BasicLSTMCell`` add ``forget_bias`` to the forget gate at run time
-      (``sigmoid(f + forget_bias)``); it is never stored, so the caller passes the value from the cell
-      config. Every other family takes no forget_bias (Keras ``unit_forget_bias`` stores its 1.0).
-    * keras_gru with reset_after: update and reset see ``x W + b_in + h U + b_rec``, so bias +
-      recurrent_bias; the candidate computes ``tanh(x W + b_in + r * (h U + b_rec))``, its recurrent
-      bias is scaled by r and is no plain bias: its effective bias is ``bias`` alone.
+    * a family with a run-time forget bias (TF1 ``LSTMCell``/``BasicLSTMCell``) adds ``forget_bias`` to
+      the forget gate in ``call`` (``sigmoid(f + forget_bias)``); it is never stored, so the caller passes
+      the value from the cell config. Other families take none (Keras ``unit_forget_bias`` stores 1.0).
+    * a stored ``recurrent_bias`` (Keras GRU reset_after): update and reset see ``x W + b_in + h U +
+      b_rec``, so bias + recurrent_bias; a gate whose recurrent term the reset gate scales (the
+      candidate: ``tanh(x W + b_in + r * (h U + b_rec))``) sees ``bias`` alone.
     * otherwise the stored bias.
     ``blocks`` may map keys to ``Block`` or to arrays.
     """
-    family_cell(family)
-    if forget_bias and family != "tf1_lstm":
+    fam = families.get(family)
+    if forget_bias and not fam.runtime_forget_bias:
         raise ValueError("forget_bias is a run-time TF1 LSTM cell option; {} has none".format(family))
     biases = {}
     for key, block in blocks.items():
@@ -333,9 +298,9 @@ def effective_biases(family: str, blocks: Dict[str, Any], forget_bias: float = 0
             continue
         value = _value(block)
         recurrent = blocks.get(block_key(layer, direction, gate, "recurrent_bias"))
-        if family == "tf1_lstm" and gate == "forget":
+        if fam.runtime_forget_bias and gate == "forget":
             value = value + forget_bias
-        elif recurrent is not None and gate != "candidate":
+        elif recurrent is not None and gate not in fam.reset_scaled:
             value = value + _value(recurrent)
         biases[key] = value
     return biases
@@ -368,7 +333,7 @@ def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_af
     options = CellOptions(
         num_proj=None if projection is None else int(projection.shape[-1]),
         peepholes="peephole" in parts,
-        use_bias="bias" in parts or family.startswith("tf1_"),
+        use_bias="bias" in parts or families.get(family).always_bias,
         reset_after=reset_after,
     )
     reason = unsupported(family, options)
@@ -402,7 +367,7 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
 def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: int,
                    reset_after: bool) -> Dict[Tuple[int, str, str], np.ndarray]:
     name = "l{}/{}".format(layer, direction)
-    gates = GATES[family_cell(family)]
+    gates = families.get(family).gates
     foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION,))
     if foreign:
         raise PortError("block {}/{}/{} has no place in {} (gates {})".format(
@@ -434,9 +399,8 @@ def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, direc
     without ``recurrent_bias`` into reset_after=True, blocks of the other cell kind, missing blocks.
     Without any bias the reset_after variant cannot be told from the blocks: the caller checks it.
     """
-    family_cell(family)
-    if reset_after and family != "keras_gru":
-        raise PortError("reset_after is a Keras GRU option; {} has none".format(family))
+    if reset_after and "reset_after" not in families.get(family).options:
+        raise PortError("{} has no reset_after variant".format(family))
     cells = _group(blocks, layers, directions)
     variables: Dict[Tuple[int, str, str], np.ndarray] = {}
     for layer in range(layers):

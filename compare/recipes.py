@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Sequence, Tuple
 
+from compare.artifact import Spec
+
 
 def init_like_tf1(layers: Any, scope_initializer: Any = None, cell_kwargs: Any = None) -> None:
     """See :func:`backends.recipes.init_like_tf1`."""
@@ -25,31 +27,21 @@ def _literal(init: Any) -> str:
     return repr(init)
 
 
-def _reaching(tf1: Dict[str, Any]) -> Any:
-    scopes = [tf1.get("scope_initializer")] + [s.get("initializer") for s in reversed(tf1.get("outer_scopes", []))]
-    return next((init for init in scopes if init is not None), None)
-
-
-def snippet(spec: Dict[str, Any]) -> str:
-    """Python for the Keras equivalent of a scenario's TF1 route, initialized like it.
-
-    ``spec`` is ``Scenario.to_dict()``, as every artifact stores it.
-    """
-    kind = "GRU" if spec["cell"] == "gru" else "LSTM"
+def snippet(spec: Spec) -> str:
+    """Python for the Keras equivalent of a scenario's TF1 route, initialized like it (``spec.complete``)."""
+    kind = "GRU" if spec.cell == "gru" else "LSTM"
     options = 'recurrent_activation="sigmoid"'
     if kind == "GRU":
         options = "reset_after=False, " + options
-    cells = "[tf.keras.layers.{}Cell({}, {}) for _ in range({})]".format(kind, spec["units"], options, spec["layers"])
+    cells = "[tf.keras.layers.{}Cell({}, {}) for _ in range({})]".format(kind, spec.units, options, spec.layers)
     layer = "tf.keras.layers.RNN(tf.keras.layers.StackedRNNCells(cells), return_sequences=True)"
-    if spec["bidirectional"]:
+    if spec.bidirectional:
         layer = "tf.keras.layers.Bidirectional(\n    {})".format(layer)
     arguments: List[str] = ["layer"]
-    scope = _reaching(spec["tf1"])
-    if scope is not None:
-        arguments.append("scope_initializer=" + _literal(scope))
-    kwargs = spec["tf1"].get("cell_kwargs") or {}
-    if kwargs:
-        pairs = ", ".join("{!r}: {}".format(k, _literal(v)) for k, v in sorted(kwargs.items()))
+    if spec.tf1_initializer is not None:
+        arguments.append("scope_initializer=" + _literal(spec.tf1_initializer))
+    if spec.tf1_cell_kwargs:
+        pairs = ", ".join("{!r}: {}".format(k, _literal(v)) for k, v in sorted(spec.tf1_cell_kwargs.items()))
         arguments.append("cell_kwargs={" + pairs + "}")
     return "\n".join([
         "import tensorflow as tf",
@@ -57,19 +49,18 @@ def snippet(spec: Dict[str, Any]) -> str:
         "",
         "cells = " + cells,
         "layer = " + layer,
-        "layer(tf.zeros((1, 1, {})))  # build the weights".format(spec["input_dim"]),
+        "layer(tf.zeros((1, 1, {})))  # build the weights".format(spec.input_dim),
         "init_like_tf1({})".format(", ".join(arguments)),
     ])
 
 
-def verdict(rows: Sequence[Dict[str, Any]], scenario: str, baseline: Tuple[str, str]) -> str:
-    """The recipe route's measured verdict against the baseline, per env, from diff rows."""
+def verdict(rows: Sequence[Any], scenario: str, baseline: Tuple[str, str]) -> str:
+    """The recipe route's measured verdict against the baseline, per env, from the diff's rows."""
     per_env: Dict[str, Dict[str, int]] = {}
     for row in rows:
-        a, b = row["a"], row["b"]
-        if row["scenario"] == scenario and (a["env"], a["route"]) == baseline and b["route"] == "recipe":
-            counts = per_env.setdefault(b["env"], {"same": 0, "differs": 0, "missing": 0})
-            counts[row["verdict"]] += 1
+        if row.scenario == scenario and (row.a.env, row.a.route) == baseline and row.b.route == "recipe":
+            counts = per_env.setdefault(row.b.env, {"same": 0, "differs": 0, "missing": 0})
+            counts[row.verdict] += 1
     if not per_env:
         return "not measured: no recipe route was compared with {}:{}".format(*baseline)
     parts = []

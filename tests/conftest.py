@@ -1,13 +1,10 @@
-"""Test markers: ``tf`` tests run inside the tox TF envs (real TensorFlow, never a mock);
-``host`` tests need the host-only libraries (scipy, rich, matplotlib). Unmarked tests run
-everywhere, so the in-env code is also tested on Python 3.7 + numpy 1.18."""
+"""Shared fixtures. The markers (``tf``, ``host``, ``slow``) are registered in pyproject.toml: ``tf`` tests
+run inside the tox TF envs (real TensorFlow, never a mock); ``host`` tests need the host-only libraries
+(scipy, rich, matplotlib); ``slow`` tests drive real tox TF envs. Unmarked tests run everywhere, so the
+in-env code is also tested on every env's Python and numpy."""
 import os
 
 import pytest
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "host: needs host-only libraries (runs in tests-host)")
 
 
 @pytest.fixture(scope="session")

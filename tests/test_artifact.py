@@ -19,8 +19,7 @@ def test_round_trip_json_and_npz(tmp_path):
     doc = artifact.load(out)
     assert doc["schema"] == "rnncompare/artifact" and doc["version"] == artifact.VERSION
     assert doc["value"] == 0.5 and doc["bad"] == "nan"
-    with artifact.arrays(out) as arrays:
-        np.testing.assert_array_equal(arrays["s/r/v"], np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(artifact.arrays(out)["s/r/v"], np.arange(6).reshape(2, 3))
     assert sorted(p.name for p in out.parent.iterdir()) == ["env.json", "env.npz"]
 
 
@@ -69,11 +68,11 @@ def test_load_folder_skips_rnncompare_outputs_but_refuses_foreign_json(tmp_path)
     artifact.write(tmp_path / "tf115.json", {"env": {"name": "tf115"}, "scenarios": {}}, {})
     (tmp_path / "report.json").write_text(json.dumps({"schema": "rnncompare/report", "version": 1}))
     (tmp_path / "diff.json").write_text(json.dumps({"schema": "rnncompare/diff", "version": 1}))
-    documents, paths = artifact.load_folder(tmp_path)
-    assert list(documents) == ["tf115"] and paths["tf115"].name == "tf115.json"
+    found = artifact.read_folder(tmp_path)
+    assert list(found) == ["tf115"] and found["tf115"].path.name == "tf115.json"
     (tmp_path / "notes.json").write_text("{}")
     with pytest.raises(UserError, match="notes.json is not an rnncompare artifact"):
-        artifact.load_folder(tmp_path)
+        artifact.read_folder(tmp_path)
 
 
 def test_encode_inserts_encoded_parts_verbatim_and_reads_back_like_jsonable():
@@ -104,7 +103,8 @@ def test_samples_are_stored_as_float32_base64_and_read_back_as_lists(tmp_path):
         return next(r for s in doc["scenarios"].values() for r in s["routes"].values()
                     if r["status"] == "ok")["blocks"][key]["stats"]["sample"]
 
-    assert stored_sample(artifact.load(out)) == np.asarray(sample, dtype=np.float32).tolist()
+    read = next(r for _, _, r in artifact.read(out).ok_routes())
+    assert list(read.blocks[key].stats.sample) == np.asarray(sample, dtype=np.float32).tolist()
     old = json.loads(out.read_text())
     old["version"] = 1
     stored = stored_sample(old)

@@ -75,8 +75,7 @@ def test_interrupted_worker_keeps_finished_scenarios_and_no_temporaries(tmp_path
     assert routes["s1"]["status"] == "ok"
     assert [routes[n]["status"] for n in ("s2", "s3")] == ["error", "error"]
     assert all(routes[n]["reason"] == worker.NOT_FINISHED for n in ("s2", "s3"))
-    with artifact.arrays(out, document) as arrays:
-        assert list(arrays) == ["s1/keras/w"]
+    assert list(artifact.arrays(out, artifact.read(out))) == ["s1/keras/w"]
     assert no_temporaries(tmp_path)
     assert signal.getsignal(signal.SIGTERM) is not worker._terminate  # handler restored
 
@@ -99,15 +98,16 @@ def test_atomic_write_interrupted_leaves_old_file_and_no_temporary(tmp_path):
 def test_diff_json_and_report_writers_are_atomic(tmp_path, monkeypatch):
     """diff --json and the report files go through temp file + rename: Ctrl-C mid-write leaves the old ones."""
     from compare import diff
+    from compare.diff import results
     from compare.report import output
 
     target = tmp_path / "d.json"
     target.write_text("old")
-    monkeypatch.setattr(diff.json, "dumps", lambda *_a, **_k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(results.json, "dumps", lambda *_a, **_k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         diff.write_json(diff.DiffResult([], diff.Thresholds()), target)
     assert target.read_text() == "old"
-    monkeypatch.setattr(artifact.os, "fsync", lambda _fd: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(artifact.writing.os, "fsync", lambda _fd: (_ for _ in ()).throw(KeyboardInterrupt()))
     (tmp_path / "report.md").write_text("old")
     with pytest.raises(KeyboardInterrupt):
         output.write_text(tmp_path / "report.md", "new")
@@ -137,6 +137,7 @@ commands =
 
 
 @pytest.mark.host
+@pytest.mark.slow
 def test_missing_interpreter_is_unavailable_and_the_other_env_runs(tmp_path, monkeypatch):
     """tox's real message for a base_python that does not exist -> unavailable, with the remedy."""
     from compare import runner
@@ -168,6 +169,7 @@ def _worker_pid(out: Path):
 
 
 @pytest.mark.host
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's pid in /proc")
 def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
     """SIGKILL tf115's worker during scenario 2 of 3: tf115 is `error` with the signal and its log tail,

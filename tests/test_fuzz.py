@@ -135,8 +135,8 @@ def test_artifact_with_a_value_replaced_loads_or_refuses(tmp_path_factory, data,
 def test_accepted_artifacts_never_crash_diff_or_report(tmp_path_factory, data, value):
     """Whatever the loader accepts, compare.diff and the report model handle (or refuse with a UserError)."""
     from compare import diff
-    from compare.cli.report import diff_rows, recipes_for
     from compare.report import build, htmlpage, markdown
+    from compare.report.pipeline import diff_rows, recipes_for
 
     folder = tmp_path_factory.mktemp("d")
     document = mutated_document(data, value)
@@ -145,12 +145,11 @@ def test_accepted_artifacts_never_crash_diff_or_report(tmp_path_factory, data, v
     loaded = one_line_or_valid(lambda: artifact.load(path))
     if loaded is None or not isinstance(loaded.get("env"), dict):
         return
-    base = diff.Artifact(copy.deepcopy(BASE_DOC), None)
-    other = diff.Artifact(loaded, None)
-    other.doc["env"]["name"] = "other"
+    loaded["env"]["name"] = "other"
+    base, other = artifact.read(ARTIFACT), artifact.from_document(loaded, str(path), path)
     one_line_or_valid(lambda: diff.diff(base, other, [("tf1", "keras"), ("keras", "keras")]))
-    artifacts, paths = {"tf115": BASE_DOC, "other": loaded}, {"tf115": ARTIFACT, "other": path}
-    rows, notes = diff_rows(artifacts, paths, ("tf115", "tf1"))
+    artifacts = {"tf115": base, "other": other}
+    rows, notes = diff_rows(artifacts, ("tf115", "tf1"))
     model = build(artifacts, rows, recipes_for(artifacts, rows, ("tf115", "tf1")), ("tf115", "tf1"), notes)
     markdown.render(model)
     htmlpage.render(model)

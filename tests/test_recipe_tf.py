@@ -4,6 +4,7 @@ import pytest
 
 from backends.base import Weight
 from compare import layout
+from compare.artifact import read_spec
 from compare.recipes import snippet
 from compare.scenarios import load_scenarios
 
@@ -12,13 +13,13 @@ pytestmark = pytest.mark.tf
 
 def run_snippet(spec):
     namespace = {}
-    exec(compile(snippet(spec), "<snippet>", "exec"), namespace)  # our own generated code, not user input
+    exec(compile(snippet(read_spec(spec)), "<snippet>", "exec"), namespace)  # our own generated code, not user input
     return namespace["layer"]
 
 
 def tf1_variables(layer, spec):
     """The Keras weights seen as the TF1 cells' variables (canonical blocks in between)."""
-    from backends.recipes import keras_cells
+    from backends.keras_route import keras_cells
 
     weights = [Weight(param, level, direction, param, getattr(cell, param).numpy())
                for level, direction, cell in keras_cells(layer) for param in ("kernel", "recurrent_kernel", "bias")]

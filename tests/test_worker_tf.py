@@ -55,11 +55,11 @@ def test_seed_gru_tf1_gate_kernel_is_orthonormal_and_gate_bias_is_one(default_ru
     kernels = [n for n in variables if n.endswith("cell_0/gru_cell/gates/kernel")]
     biases = [n for n in variables if n.endswith("gru_cell/gates/bias")]
     assert len(kernels) == 2 and len(biases) == 4  # fw and bw; two layers of biases each
-    with artifact.arrays(out) as arrays:
-        for name in kernels:
-            assert variables[name]["shape"] == [input_dim + units, 2 * units]
-            kernel = arrays[SEED_GRU + "/tf1/" + name].astype(np.float64)
-            np.testing.assert_allclose(kernel.T @ kernel, np.eye(2 * units), atol=1e-5)
+    arrays = artifact.arrays(out)
+    for name in kernels:
+        assert variables[name]["shape"] == [input_dim + units, 2 * units]
+        kernel = arrays[SEED_GRU + "/tf1/" + name].astype(np.float64)
+        np.testing.assert_allclose(kernel.T @ kernel, np.eye(2 * units), atol=1e-5)
     for name in biases:
         assert variables[name]["stats"]["constant"] == 1.0
 
@@ -77,10 +77,10 @@ def test_running_twice_gives_the_same_numbers(default_run, tmp_path):
     again = tmp_path / "again.json"
     assert worker.main(["--out", str(again), "--only", "defaults-lstm", "--only", SEED_GRU]) == 0
     second = artifact.load(again)
-    with artifact.arrays(first_out) as a, artifact.arrays(again) as b:
-        assert set(b.files) <= set(a.files) and len(b.files) > 0
-        for key in b.files:
-            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    a, b = artifact.arrays(first_out), artifact.arrays(again)
+    assert set(b) <= set(a) and len(b) > 0
+    for key in b:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     for name in ("defaults-lstm", SEED_GRU):
         assert json.dumps(first["scenarios"][name]) == json.dumps(second["scenarios"][name])
 

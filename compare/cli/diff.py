@@ -13,7 +13,6 @@ from typing import Any, Dict, List
 
 from compare import artifact
 from compare import diff as engine
-from compare.errors import UserError
 
 HELP = "compare two artifacts (or every artifact in a folder against a baseline), block by block"
 ORDER = {"differs": 0, "missing": 1, "same": 2}
@@ -26,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--a-route", help="route of A: tf1, keras, recipe (default: the same route on both sides, "
                         "plus tf1 vs keras)")
     parser.add_argument("--b-route", help="route of B (default: as A)")
-    parser.add_argument("--baseline", default="tf115:tf1", help="ENV:ROUTE every artifact of a folder is "
-                        "compared against (default tf115:tf1)")
+    parser.add_argument("--baseline", metavar="ENV:ROUTE", help="what every artifact of a folder is compared "
+                        "against (default: the first env whose tf1 route ran, e.g. tf115:tf1)")
     parser.add_argument("--json", metavar="PATH", help="write every row as JSON")
     parser.add_argument("--all", action="store_true", help="also list the blocks that are the same")
     parser.add_argument("--alpha", type=float, default=defaults.alpha, help="significance after correction "
@@ -46,17 +45,8 @@ def _thresholds(args: argparse.Namespace) -> engine.Thresholds:
 
 
 def compute(args: argparse.Namespace) -> engine.DiffResult:
-    th = _thresholds(args)
-    if len(args.paths) == 1:
-        folder = Path(args.paths[0])
-        if not folder.is_dir():
-            raise UserError("{} is not a folder".format(folder), "pass A.json B.json, or a folder of artifacts")
-        if args.a_route or args.b_route:
-            raise UserError("--a-route/--b-route apply to two artifacts", "use --baseline ENV:ROUTE with a folder")
-        return engine.diff_dir(folder, args.baseline, th)
-    if len(args.paths) != 2:
-        raise UserError("diff takes two artifacts or one folder, got {} paths".format(len(args.paths)))
-    return engine.diff_paths(Path(args.paths[0]), Path(args.paths[1]), args.a_route, args.b_route, th)
+    return engine.diff_files([Path(p) for p in args.paths], args.a_route, args.b_route, args.baseline,
+                             _thresholds(args))
 
 
 def _reasons_text(row: engine.Row) -> str:

@@ -1,4 +1,4 @@
-"""``rnncompare port SOURCE.json:ROUTE TARGET.json:ROUTE --out WEIGHTS.npz``.
+"""``rnncompare port SOURCE.json:ROUTE TARGET.json:ROUTE --out WEIGHTS.npz``: ``compare.port.port_files``.
 
 Takes the first-seed weights of one route of an artifact and rewrites them for another route
 (the target artifact supplies the built config: reset_after, activations, forget_bias).
@@ -9,14 +9,8 @@ code is 1 when any was left out. The ``.npz`` loads into the target env with
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Tuple
 
-import numpy as np
-
-from compare import artifact, port
-from compare.errors import UserError
-from compare.layout import PortError
+from compare.port import port_files
 
 HELP = "port first-seed weights from one artifact's route to another's layout, exactly or not at all"
 
@@ -28,35 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", action="append", help="port only this scenario (repeatable)")
 
 
-def _side(text: str) -> Tuple[Path, str]:
-    path, route = artifact.split_route(text, "PATH.json:tf1 or PATH.json:keras")
-    return Path(path), route
-
-
 def run(args: argparse.Namespace) -> int:
-    (src_path, src_route), (dst_path, dst_route) = _side(args.source), _side(args.target)
-    out = artifact.check_writable(Path(args.out), "--out", ".npz")
-    source, target = artifact.load(src_path), artifact.load(dst_path)
-    names = args.scenario or [n for n in source["scenarios"] if n in target["scenarios"]]
-    if not names:
-        raise UserError("the two artifacts share no scenario", "port between artifacts of one scenario file")
-    missing = [n for n in names if n not in source["scenarios"] or n not in target["scenarios"]]
-    if missing:
-        raise UserError("scenario {!r} is not in both artifacts".format(missing[0]), "check --scenario")
-    ported, refused = {}, 0
-    with artifact.arrays(src_path, source) as arrays:
-        for name in names:
-            try:
-                variables = port.port_between(source, arrays, src_route, target, dst_route, name)
-            except PortError as exc:
-                refused += 1
-                print("{}: not ported: {}".format(name, exc))
-                continue
-            except (KeyError, TypeError, ValueError) as exc:
-                raise UserError("scenario {!r}: the artifacts lack what porting needs ({}: {})".format(
-                    name, type(exc).__name__, exc), artifact.FIX) from None
-            ported.update(port.npz_keys(name, dst_route, variables))
-            print("{}: ported {} variables".format(name, len(variables)))
-    artifact.atomic_write(out, lambda handle: np.savez(handle, **ported))
-    print("wrote {} ({} of {} scenarios)".format(args.out, len(names) - refused, len(names)))
-    return 1 if refused else 0
+    outcome = port_files(args.source, args.target, args.out, args.scenario)
+    for item in outcome:
+        print("{}: {}".format(item.scenario, "not ported: " + item.refused if item.refused
+                              else "ported {} variables".format(item.variables)))
+    done = sum(1 for item in outcome if not item.refused)
+    print("wrote {} ({} of {} scenarios)".format(args.out, done, len(outcome)))
+    return 0 if done == len(outcome) else 1

@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from compare import artifact, runner
-from compare.cli import report as report_verb
+from compare import runner
 from compare.errors import UserError
 from compare.scenarios import load_scenarios
 
@@ -30,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="artifacts",
                         help="folder for artifacts, logs and report (default: %(default)s)")
     parser.add_argument("-p", "--parallel", type=int, default=1, metavar="N", help="envs at a time (default 1)")
-    parser.add_argument("--baseline", metavar="ENV:ROUTE", help="what the report compares with (default tf115:tf1)")
+    parser.add_argument("--baseline", metavar="ENV:ROUTE",
+                        help="what the report compares with (default: the first env whose tf1 route ran)")
 
 
 class Display:
@@ -88,18 +88,14 @@ def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
 
 
 def write_report(out: Path, baseline: Optional[str]) -> Optional[Path]:
-    """The report of whatever artifacts ``out`` holds; None when no env produced one."""
-    from compare.report import build, check_output, write
+    """The report of whatever artifacts ``out`` holds; None (and the reason on stderr) when there is none."""
+    from compare.report import make_report
 
     try:
-        artifacts, paths = artifact.load_folder(out)
+        return make_report(out, out, baseline)["report.html"]
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return None
-    base = report_verb.parse_baseline(baseline) or report_verb.default_baseline(artifacts)
-    rows, notes = report_verb.diff_rows(artifacts, paths, base)
-    recipes = report_verb.recipes_for(artifacts, rows, base)
-    return write(build(artifacts, rows, recipes, base, notes), check_output(out))["report.html"]
 
 
 def run(args: argparse.Namespace) -> int:

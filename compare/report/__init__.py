@@ -1,19 +1,34 @@
 """The migration report: ``report.md``, ``report.json`` and a standalone ``report.html``.
 
+    make_report(folder, out=None, baseline=None)                  # the whole pipeline (compare.report.pipeline)
     model = build(artifacts, rows, recipes=None, baseline=None)   # compare.report.model
     write(model, folder)                                          # -> {"report.md": Path, ...}
 
-``artifacts`` maps env name -> loaded artifact (``compare.artifact.load``), ``rows`` are the diff
-rows of ``compare.diff`` as dicts, ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
+``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the diff's
+rows (``compare.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
 (``compare.recipes``): a scenario's recipe is shown when given, nothing when not.
 Modules: ``model`` (what is shown), ``plots`` (PNG figures), ``markdown`` and ``htmlpage``
-(renderers), ``output`` (checked folder, atomic files).
+(renderers), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
+The renderers (matplotlib) load on first use, so the model imports without them.
 """
-from compare.report.htmlpage import render as render_html
-from compare.report.markdown import escape as markdown_escape
-from compare.report.markdown import render as render_markdown
-from compare.report.model import Recipe, Report, build
-from compare.report.output import check_output, write
+import importlib
+from typing import Any
 
-__all__ = ["Recipe", "Report", "build", "check_output", "markdown_escape", "render_html", "render_markdown",
-           "write"]
+from compare.report.model import Recipe, Report, build
+from compare.report.pipeline import make_report
+
+_LAZY = {"render_html": ("compare.report.htmlpage", "render"),
+         "render_markdown": ("compare.report.markdown", "render"),
+         "markdown_escape": ("compare.report.markdown", "escape"),
+         "check_output": ("compare.report.output", "check_output"),
+         "write": ("compare.report.output", "write")}
+
+__all__ = ["Recipe", "Report", "build", "check_output", "make_report", "markdown_escape", "render_html",
+           "render_markdown", "write"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -3,9 +3,9 @@
 Renderers (Markdown, HTML, JSON) only format this model; they never look into artifacts, so the
 three outputs cannot disagree. Nothing here formats text or draws plots.
 
-Inputs are plain data: ``artifacts`` maps env name -> loaded artifact document
-(``compare.artifact.load``), ``rows`` are diff rows as dicts (``compare.diff``), ``recipes`` maps
-scenario -> ``{"snippet": str, "verdict": str}`` (``compare.recipes``, optional).
+Inputs: ``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the
+diff's rows (``compare.diff.Row``), ``recipes`` maps scenario -> ``{"snippet": str, "verdict": str}``
+(``compare.recipes``, optional). Host side; no plotting library is imported here.
 
 The summary grid compares every (env, route) of a scenario with one **baseline** (by default the
 first env whose TF1 route is ok: the code being migrated away from), so each cell answers "does
@@ -19,7 +19,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-ROUTES = ("tf1", "keras")  # always shown, in this order; other routes an artifact has (e.g. "recipe") follow
+from compare import families, layout
+from compare.artifact import ROUTES, Artifact, Measured, RouteResult
+from compare.diff import CONFIG_BLOCK, Row, default_baseline
+
 # Worst first: a grid cell shows the worst verdict of its rows against the baseline.
 VERDICT_ORDER = ("differs", "missing", "same")
 # Config keys that differ between builds without changing any weight (auto-generated names, module paths).
@@ -28,9 +31,7 @@ COSMETIC_KEYS = frozenset({"name", "module", "registered_name"})
 TABLE_STATS = ("count", "mean", "std", "min", "max", "abs_max", "fro_norm", "kurtosis", "constant",
                "orth_err", "orth_gain", "sv_min", "sv_mean", "sv_max")
 
-# Display order of gates (GRU, then LSTM) and parts, as compare.layout names them.
-GATE_ORDER = ("update", "reset", "candidate", "input", "forget", "cell", "output", "projection", "*")
-PART_ORDER = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole")
+GATE_ORDER, PART_ORDER = families.display_order()
 
 Series = Tuple[str, str]  # (env, route)
 
@@ -216,42 +217,22 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def _env_info(name: str, document: Mapping[str, Any]) -> EnvInfo:
-    env = document.get("env") or {}
-    keras = env.get("keras")
-    if isinstance(keras, dict):
-        keras = " ".join(str(keras.get(k, "")) for k in ("flavor", "version")).strip()
-    return EnvInfo(name=name, python=_text(env.get("python", "")), tensorflow=_text(env.get("tensorflow", "")),
-                   keras=_text(keras or ""), numpy=_text(env.get("numpy", "")))
+def _env_info(name: str, art: Artifact) -> EnvInfo:
+    return EnvInfo(name=name, python=art.env.python, tensorflow=art.env.tensorflow, keras=art.env.keras,
+                   numpy=art.env.numpy)
 
 
-def _route_doc(document: Mapping[str, Any], scenario: str, route: str) -> Optional[Mapping[str, Any]]:
-    entry = (document.get("scenarios") or {}).get(scenario)
-    if not entry:
-        return None
-    return (entry.get("routes") or {}).get(route)
-
-
-def _route_state(env: str, route: str, document: Mapping[str, Any], scenario: str) -> RouteState:
-    doc = _route_doc(document, scenario, route)
-    if doc is None:
+def _route_state(env: str, route: str, art: Artifact, scenario: str) -> RouteState:
+    found = art.route(scenario, route)
+    if found is None:
         return RouteState(env, route, "missing", "not in this env's artifact")
-    entry = document["scenarios"][scenario]
-    return RouteState(env, route, str(doc.get("status", "error")), _text(doc.get("reason", "")),
-                      _text(doc.get("family", "")), _text(entry.get("spec_hash", "")))
+    return RouteState(env, route, found.status, found.reason, found.family, art.scenarios[scenario].spec_hash)
 
 
-def _series_of(row: Mapping[str, Any], side: str) -> Series:
-    part = row.get(side) or {}
-    return (str(part.get("env", "")), str(part.get("route", "")))
-
-
-def _finding(row: Mapping[str, Any]) -> Finding:
-    reasons = [Reason(_text(r.get("code", "")), _text(r.get("detail", "")), dict(r.get("figures") or {}))
-               for r in row.get("reasons") or []]
-    return Finding(block=_text(row.get("block", "")), a=_series_of(row, "a"), b=_series_of(row, "b"),
-                   verdict=_text(row.get("verdict", "")), reasons=reasons,
-                   explanation=_text(row.get("explanation") or ""))
+def _finding(row: Row) -> Finding:
+    reasons = [Reason(r.code, r.detail, dict(r.figures)) for r in row.reasons]
+    return Finding(block=row.block, a=(row.a.env, row.a.route), b=(row.b.env, row.b.route), verdict=row.verdict,
+                   reasons=reasons)
 
 
 def _worst(verdicts: Sequence[str]) -> str:
@@ -268,12 +249,6 @@ def _pair(a: Series, b: Series) -> frozenset:
 # ---------------------------------------------------------------- grid and pairs
 
 
-def _default_baseline(states: Sequence[RouteState]) -> Optional[Series]:
-    ok = [(s.env, s.route) for s in states if s.status == "ok"]
-    tf1 = [s for s in ok if s[1] == "tf1"]
-    return (tf1 or ok or [None])[0]
-
-
 def _grid_cell(state: RouteState, baseline: Optional[Series], findings: Sequence[Finding]) -> GridCell:
     series = (state.env, state.route)
     if state.status != "ok":
@@ -283,9 +258,9 @@ def _grid_cell(state: RouteState, baseline: Optional[Series], findings: Sequence
     if baseline is None:
         return GridCell(state.env, state.route, "not compared")
     rows = [f for f in findings if _pair(f.a, f.b) == _pair(series, baseline)]
-    blocks = [f.verdict for f in rows if f.block != "config"]
+    blocks = [f.verdict for f in rows if f.block != CONFIG_BLOCK]
     counts = {v: blocks.count(v) for v in sorted(set(blocks))}
-    config_differs = any(f.block == "config" and f.verdict != "same" for f in rows)
+    config_differs = any(f.block == CONFIG_BLOCK and f.verdict != "same" for f in rows)
     if not blocks:
         return GridCell(state.env, state.route, "not compared", "no diff rows against the baseline",
                         config_differs=config_differs)
@@ -299,8 +274,8 @@ def _pairs(findings: Sequence[Finding]) -> List[PairSummary]:
         grouped.setdefault((f.a, f.b), []).append(f)
     result = []
     for (a, b), rows in grouped.items():
-        blocks = [f.verdict for f in rows if f.block != "config"]
-        config = [f.verdict for f in rows if f.block == "config"]
+        blocks = [f.verdict for f in rows if f.block != CONFIG_BLOCK]
+        config = [f.verdict for f in rows if f.block == CONFIG_BLOCK]
         result.append(PairSummary(a, b, {v: blocks.count(v) for v in sorted(set(blocks))},
                                   "" if not config else ("same" if set(config) == {"same"} else "differs")))
     return result
@@ -309,27 +284,27 @@ def _pairs(findings: Sequence[Finding]) -> List[PairSummary]:
 # ---------------------------------------------------------------- blocks, biases
 
 
-def _block_entries(doc: Mapping[str, Any]) -> Tuple[Dict[str, Mapping[str, Any]], bool]:
+def _block_entries(route: RouteResult) -> Tuple[Mapping[str, Measured], bool]:
     """The route's canonical blocks; until an artifact has them, its variables stand in (flag True)."""
-    blocks = doc.get("blocks")
-    if blocks:
-        return dict(blocks), False
-    variables = doc.get("variables") or {}
-    return {name: dict(v, variable=name) for name, v in variables.items()}, True
+    if route.blocks:
+        return route.blocks, False
+    return {name: dataclasses.replace(v, variable=name) for name, v in route.variables.items()}, True
+
+
+def _key_fields(key: str) -> Optional[Tuple[int, str, str, str]]:
+    try:
+        return layout.parse_key(key)
+    except ValueError:
+        return None  # a variable name standing in for blocks
 
 
 def _part(key: str) -> str:
-    fields = key.split("/")
-    return fields[3] if len(fields) == 4 and key.startswith("l") else ""
+    fields = _key_fields(key)
+    return fields[3] if fields else ""
 
 
-def _table_stats(stats: Mapping[str, Any]) -> Dict[str, Any]:
-    return {k: stats.get(k) for k in TABLE_STATS if k in stats}
-
-
-def _sample(stats: Mapping[str, Any]) -> List[float]:
-    sample = stats.get("sample") or []
-    return [float(x) for x in sample if isinstance(x, (int, float))]
+def _table_stats(measured: Optional[Measured]) -> Dict[str, Any]:
+    return dict(measured.stats.shown(TABLE_STATS)) if measured is not None and measured.stats is not None else {}
 
 
 def _verdict_against(key: str, series: Series, baseline: Optional[Series],
@@ -342,21 +317,20 @@ def _verdict_against(key: str, series: Series, baseline: Optional[Series],
     return "", []
 
 
-def _blocks(ok: Sequence[Tuple[Series, Mapping[str, Any]]], baseline: Optional[Series],
+def _blocks(ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series],
             findings: Sequence[Finding]) -> Tuple[List[BlockGroup], bool]:
     groups: Dict[str, BlockGroup] = {}
     from_variables = False
-    for series, doc in ok:
-        entries, fallback = _block_entries(doc)
+    for series, route in ok:
+        entries, fallback = _block_entries(route)
         from_variables = from_variables or fallback
         for key, entry in entries.items():
-            stats = entry.get("stats") or {}
             verdict, reasons = _verdict_against(key, series, baseline, findings)
             group = groups.setdefault(key, BlockGroup(key, _part(key)))
             group.cells.append(BlockCell(
-                env=series[0], route=series[1], shape=list(entry.get("shape") or []),
-                variable=_text(entry.get("variable", "")), stats=_table_stats(stats),
-                fingerprint=entry.get("fingerprint"), verdict=verdict, reasons=reasons, sample=_sample(stats)))
+                env=series[0], route=series[1], shape=list(entry.shape), variable=entry.variable,
+                stats=_table_stats(entry), fingerprint=entry.fingerprint.as_json() if entry.fingerprint else None,
+                verdict=verdict, reasons=reasons, sample=list(entry.stats.sample) if entry.stats else []))
     return sorted(groups.values(), key=lambda g: _block_sort_key(g.key)), from_variables
 
 
@@ -366,23 +340,21 @@ def _rank(order: Sequence[str], name: str) -> Tuple[int, str]:
 
 def _block_sort_key(key: str) -> Tuple[Any, ...]:
     """Layer, direction (fw first), part, then gates in the order the docs name them."""
-    fields = key.split("/")
-    if len(fields) == 4 and key.startswith("l") and fields[0][1:].isdigit():
-        return (0, int(fields[0][1:]), _rank(("fw", "bw"), fields[1]), _rank(PART_ORDER, fields[3]),
-                _rank(GATE_ORDER, fields[2]))
+    fields = _key_fields(key)
+    if fields:
+        layer, direction, gate, part = fields
+        return (0, layer, _rank(("fw", "bw"), direction), _rank(PART_ORDER, part), _rank(GATE_ORDER, gate))
     return (1, key)
 
 
-def _biases(ok: Sequence[Tuple[Series, Mapping[str, Any]]]) -> List[BiasCell]:
+def _biases(ok: Sequence[Tuple[Series, RouteResult]]) -> List[BiasCell]:
     cells = []
-    for series, doc in ok:
-        blocks = doc.get("blocks") or {}
-        effective = doc.get("effective_bias") or {}
-        for key in sorted(set(effective) | {k for k in blocks if _part(k) == "bias"}, key=_block_sort_key):
-            stored = (blocks.get(key) or {}).get("stats") or {}
-            eff = (effective.get(key) or {}).get("stats")
-            cells.append(BiasCell(key, series[0], series[1], _table_stats(stored),
-                                  _table_stats(eff) if eff is not None else None))
+    for series, route in ok:
+        keys = set(route.effective_bias) | {k for k in route.blocks if _part(k) == "bias"}
+        for key in sorted(keys, key=_block_sort_key):
+            effective = route.effective_bias.get(key)
+            cells.append(BiasCell(key, series[0], series[1], _table_stats(route.blocks.get(key)),
+                                  _table_stats(effective) if effective is not None and effective.stats else None))
     return cells
 
 
@@ -412,11 +384,11 @@ def _is_cosmetic(key: str) -> bool:
     return key.rsplit(".", 1)[-1] in COSMETIC_KEYS
 
 
-def _config(ok: Sequence[Tuple[Series, Mapping[str, Any]]], routes: Sequence[str]) -> Tuple[List[ConfigDiff], int]:
+def _config(ok: Sequence[Tuple[Series, RouteResult]], routes: Sequence[str]) -> Tuple[List[ConfigDiff], int]:
     diffs: List[ConfigDiff] = []
     cosmetic = 0
     for route in routes:
-        flat = {s[0]: dict(flatten(doc.get("config") or {})) for s, doc in ok if s[1] == route}
+        flat = {s[0]: dict(flatten(found.config)) for s, found in ok if s[1] == route}
         if len(flat) < 2:
             continue
         keys: Dict[str, None] = {}
@@ -438,7 +410,7 @@ def _config(ok: Sequence[Tuple[Series, Mapping[str, Any]]], routes: Sequence[str
 def _config_mismatches(findings: Sequence[Finding]) -> List[ConfigMismatch]:
     out = []
     for f in findings:
-        for r in f.reasons if f.block == "config" else []:
+        for r in f.reasons if f.block == CONFIG_BLOCK else []:
             if r.code == "config_mismatch":
                 out.append(ConfigMismatch(f.a, f.b, _text(r.figures.get("key", "")), _text(r.figures.get("a")),
                                           _text(r.figures.get("b")), r.detail))
@@ -463,14 +435,14 @@ def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str) -> Op
     return Recipe(snippet=_text(entry.get("snippet", "")), verdict=_text(entry.get("verdict", "")))
 
 
-def _scenario(name: str, artifacts: Mapping[str, Mapping[str, Any]], findings: Sequence[Finding],
+def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[Finding],
               recipes: Optional[Mapping[str, Mapping[str, Any]]], baseline: Optional[Series],
               routes: Sequence[str]) -> ScenarioReport:
-    states = [_route_state(env, route, doc, name) for env, doc in artifacts.items() for route in routes]
+    states = [_route_state(env, route, art, name) for env, art in artifacts.items() for route in routes]
     ok_series = {(s.env, s.route) for s in states if s.status == "ok"}
     if baseline not in ok_series:
-        baseline = _default_baseline(states)
-    ok = [((s.env, s.route), _route_doc(artifacts[s.env], name, s.route)) for s in states if s.status == "ok"]
+        baseline = default_baseline(list(artifacts.values()), name)
+    ok = [((s.env, s.route), artifacts[s.env].route(name, s.route)) for s in states if s.status == "ok"]
     blocks, from_variables = _blocks(ok, baseline, findings)
     config, cosmetic = _config(ok, routes)
     return ScenarioReport(
@@ -482,33 +454,33 @@ def _scenario(name: str, artifacts: Mapping[str, Mapping[str, Any]], findings: S
         warnings=_spec_warnings(states), blocks_from_variables=from_variables)
 
 
-def _routes(artifacts: Mapping[str, Mapping[str, Any]]) -> List[str]:
-    found = {r for doc in artifacts.values() for entry in (doc.get("scenarios") or {}).values()
-             for r in (entry.get("routes") or {})}
-    return list(ROUTES) + sorted(found - set(ROUTES))
+def _routes(artifacts: Mapping[str, Artifact]) -> List[str]:
+    """The routes shown: the measured ones in display order (every ROUTE any artifact holds), then others."""
+    found = {r for art in artifacts.values() for r in art.routes()}
+    return [r for r in ROUTES if r in found] + sorted(found - set(ROUTES))
 
 
-def _scenario_names(artifacts: Mapping[str, Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]) -> List[str]:
+def _scenario_names(artifacts: Mapping[str, Artifact], rows: Sequence[Row]) -> List[str]:
     names: Dict[str, None] = {}
-    for doc in artifacts.values():
-        names.update(dict.fromkeys(doc.get("scenarios") or {}))
-    names.update(dict.fromkeys(_text(r.get("scenario", "")) for r in rows))
+    for art in artifacts.values():
+        names.update(dict.fromkeys(art.scenarios))
+    names.update(dict.fromkeys(r.scenario for r in rows))
     return [n for n in names if n]
 
 
-def build(artifacts: Mapping[str, Mapping[str, Any]], rows: Sequence[Mapping[str, Any]],
+def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
           recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
           baseline: Optional[Series] = None, notes: Sequence[str] = ()) -> Report:
-    """The report model. ``artifacts``: env -> artifact document, in display order; ``rows``: diff rows;
+    """The report model. ``artifacts``: env -> typed artifact, in display order; ``rows``: the diff's rows;
     ``recipes``: optional scenario -> {"snippet", "verdict"}; ``baseline``: (env, route) the grid
-    compares with, where that route is ok (default per scenario: the first env's ok TF1 route);
+    compares with, where that route is ok (default per scenario: ``compare.diff.default_baseline``);
     ``notes``: lines shown on top (the diff's notes and thresholds)."""
     findings: Dict[str, List[Finding]] = {}
     for row in rows:
-        findings.setdefault(_text(row.get("scenario", "")), []).append(_finding(row))
+        findings.setdefault(row.scenario, []).append(_finding(row))
     routes = _routes(artifacts)
     scenarios = [_scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes)
                  for name in _scenario_names(artifacts, rows)]
-    return Report(envs=[_env_info(env, doc) for env, doc in artifacts.items()],
+    return Report(envs=[_env_info(env, art) for env, art in artifacts.items()],
                   series=[(env, route) for env in artifacts for route in routes],
                   scenarios=scenarios, compared=bool(rows), notes=[_text(n) for n in notes])

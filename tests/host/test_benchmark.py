@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.host
+pytestmark = [pytest.mark.host, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "tf115"  # the quickest TensorFlow to import: the tiny run takes about a minute

@@ -53,7 +53,7 @@ def doc(env: str, routes: Dict[str, Dict[str, Any]], name: str = "s", spec_hash:
 
 
 def run(a: Dict[str, Any], b: Dict[str, Any], pairs=(("keras", "keras"),), **kw) -> diff.DiffResult:
-    return diff.diff(diff.Artifact(a), diff.Artifact(b), list(pairs), diff.Thresholds(**kw))
+    return diff.diff(artifact.from_document(a), artifact.from_document(b), list(pairs), diff.Thresholds(**kw))
 
 
 def row(result: diff.DiffResult, key: str) -> diff.Row:
@@ -324,7 +324,8 @@ def test_repeated_draws_count_once():
     result = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
     assert row(result, "l0/fw/update/kernel").verdict == "same"
     assert any("distinct draws" in n for n in result.notes)
-    assert diff.distinct_draws(block_stats(one)) == [pytest.approx(float(one[0].std()), rel=1e-6)]
+    stats = artifact.from_document(doc("x", {"keras": a})).route("s", "keras").blocks["l0/fw/update/kernel"].stats
+    assert stats.per_seed.distinct_stds() == [pytest.approx(float(one[0].std()), rel=1e-6)]
     # but a large difference is still found from one draw per side
     wide = np.repeat(uniform(rng, (32, 16), 0.4)[:1], S, axis=0)
     b = entry("keras_gru", {"l0/fw/update/kernel": wide}, KERAS_GRU)

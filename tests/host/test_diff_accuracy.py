@@ -17,15 +17,16 @@ from __future__ import annotations
 import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from compare import diff
+from compare import artifact, diff
 
-pytestmark = pytest.mark.host
+pytestmark = [pytest.mark.host, pytest.mark.slow]
 SCENARIOS = Path(__file__).parent.parent / "data" / "accuracy.toml"
 ENVS = ("tf115", "tf215", "tf221", "tf221-legacy")
 TF1_ENVS = ("tf115", "tf215", "tf221-legacy")
@@ -114,10 +115,10 @@ def run_envs(directory: Path) -> Dict[Tuple[str, int], Path]:
     return {(env, s): r.artifact for env, s, r in results}
 
 
-def _artifact(paths: Dict[Tuple[str, int], Path], env: str, seed_set: int, prefix: Optional[str]) -> diff.Artifact:
-    art = diff.Artifact.load(paths[(env, seed_set)])
+def _artifact(paths: Dict[Tuple[str, int], Path], env: str, seed_set: int, prefix: Optional[str]) -> artifact.Artifact:
+    art = artifact.read(paths[(env, seed_set)])
     if prefix:
-        art.doc["scenarios"] = {n: s for n, s in art.scenarios.items() if n.startswith(prefix)}
+        art = dataclasses.replace(art, scenarios={n: s for n, s in art.scenarios.items() if n.startswith(prefix)})
     return art
 
 

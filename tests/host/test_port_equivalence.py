@@ -12,7 +12,7 @@ import pytest
 
 from compare import artifact, port, runner
 
-pytestmark = pytest.mark.host
+pytestmark = [pytest.mark.host, pytest.mark.slow]
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "equivalence.toml"
 TOLERANCE = 1e-5
@@ -30,21 +30,20 @@ def drawn(tmp_path_factory):
 
 def ported_outputs(source_path, source_route, target_env, target_path, target_route, out):
     """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
-    source, target = artifact.load(source_path), artifact.load(target_path)
+    source, target = artifact.read(source_path), artifact.read(target_path)
     weights = {}
-    with artifact.arrays(source_path) as arrays:
-        for name in source["scenarios"]:
-            variables = port.port_between(source, arrays, source_route, target, target_route, name)
-            weights.update(port.npz_keys(name, target_route, variables))
+    for name in source.scenarios:
+        variables = port.port_between(source, source_route, target, target_route, name)
+        weights.update(port.npz_keys(name, target_route, variables))
     out.mkdir()
     np.savez(str(out / "ported.npz"), **weights)
     result = runner.run_env(target_env, out, SCENARIOS, ["--weights", str(out / "ported.npz")])
     assert result.status == "ok", (result.reason, result.tail)
     pairs = {}
-    with artifact.arrays(source_path) as expected, artifact.arrays(result.artifact) as got:
-        for name in source["scenarios"]:
-            pairs[name] = (expected[name + "/" + source_route + "/forward/output"],
-                           got[name + "/" + target_route + "/forward/output"])
+    expected, got = artifact.arrays(source_path), artifact.arrays(result.artifact)
+    for name in source.scenarios:
+        pairs[name] = (expected[name + "/" + source_route + "/forward/output"],
+                       got[name + "/" + target_route + "/forward/output"])
     return pairs
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from compare import diff, runner
 
-pytestmark = pytest.mark.host
+pytestmark = [pytest.mark.host, pytest.mark.slow]
 
 
 def test_recipe_route_in_every_env_is_the_same_as_the_tf115_tf1_route(tmp_path, capsys):

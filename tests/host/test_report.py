@@ -17,7 +17,7 @@ import pytest
 
 # The TF envs collect this module too (then deselect it by its host mark): without matplotlib, skip
 # at import instead of failing their collection.
-from compare import artifact  # noqa: E402
+from compare import artifact, diff  # noqa: E402
 from compare.cli import main  # noqa: E402
 from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
 from compare.stats import block_stats  # noqa: E402
@@ -97,7 +97,15 @@ def write_artifacts(folder: Path) -> Path:
     return folder
 
 
-def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+def typed(documents: Dict[str, Dict[str, Any]]) -> Dict[str, artifact.Artifact]:
+    return {env: artifact.from_document(doc, env) for env, doc in documents.items()}
+
+
+def _row(block: str, env: str, route: str, verdict: str, reasons: List[diff.Reason]) -> diff.Row:
+    return diff.Row("bigru", block, diff.Side("tf115", "tf1"), diff.Side(env, route), verdict, reasons)
+
+
+def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[diff.Row]:
     """Hand-made diff rows against tf115/tf1: tf215/keras differs on one block, with a hostile reason."""
     rows = []
     for env, doc in artifacts.items():
@@ -106,14 +114,10 @@ def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
                 continue
             for key in entry["blocks"]:
                 differs = (env, route) == ("tf215", "keras") and key == "l0/fw/update/kernel"
-                rows.append({"scenario": "bigru", "block": key, "a": {"env": "tf115", "route": "tf1"},
-                             "b": {"env": env, "route": route}, "verdict": "differs" if differs else "same",
-                             "reasons": [{"code": "scale_mismatch", "detail": EVIL_REASON, "figures": {"r": 1.5}}]
-                             if differs else []})
-    rows.append({"scenario": "bigru", "block": "config", "a": {"env": "tf115", "route": "tf1"},
-                 "b": {"env": "tf215", "route": "keras"}, "verdict": "differs",
-                 "reasons": [{"code": "config_mismatch", "detail": "reset_after differs",
-                              "figures": {"key": "reset_after", "a": False, "b": True}}]})
+                reasons = [diff.Reason("scale_mismatch", EVIL_REASON, {"r": 1.5})] if differs else []
+                rows.append(_row(key, env, route, "differs" if differs else "same", reasons))
+    rows.append(_row("config", "tf215", "keras", "differs", [diff.Reason(
+        "config_mismatch", "reset_after differs", {"key": "reset_after", "a": False, "b": True})]))
     return rows
 
 
@@ -125,7 +129,7 @@ def artifacts() -> Dict[str, Dict[str, Any]]:
 @pytest.fixture(scope="module")
 def model(artifacts):
     recipes = {"bigru": {"snippet": "GRU(4, reset_after=False)  # <b>``` fence", "verdict": "verified <same>"}}
-    return build(artifacts, rows_for(artifacts), recipes)
+    return build(typed(artifacts), rows_for(artifacts), recipes)
 
 
 @pytest.fixture(scope="module")
@@ -192,9 +196,9 @@ def test_config_diff_between_envs_of_a_route(model):
 def test_variables_stand_in_before_blocks_exist():
     doc = _doc("old", {"s": {"tf1": {"status": "ok", "family": "tf1_gru", "config": {}, "variables": {
         "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
-    sc = build({"old": doc}, []).scenarios[0]
+    sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
-    assert "Variables" in render_markdown(build({"old": doc}, []))
+    assert "Variables" in render_markdown(build(typed({"old": doc}), []))
 
 
 def test_report_json_has_no_samples(model, tmp_path):
@@ -252,7 +256,7 @@ def test_html_escapes_artifact_text(page):
 
 def test_recipe_shown_only_when_given(artifacts, page):
     assert page.count("Initialize Keras like TF1") == 1
-    bare = build(artifacts, rows_for(artifacts))
+    bare = build(typed(artifacts), rows_for(artifacts))
     assert "Initialize Keras like TF1" not in render_html(bare) + render_markdown(bare)
 
 

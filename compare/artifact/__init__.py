@@ -1,0 +1,45 @@
+"""The artifact: the contract between the TF envs (writers) and the host (readers).
+
+``<env>.json`` holds env metadata and, per scenario and route, the built config and the statistics
+and fingerprints of every variable, canonical block and effective bias; ``<env>.npz`` beside it holds
+the first seed's raw values (keys ``scenario/route/variable``), saved without pickles.
+
+* ``writing``: atomic writes and JSON encoding (the worker; every file rnncompare writes).
+* ``reading``: the one reader. :func:`read` validates once and returns frozen records (``records``):
+  ``Artifact -> ScenarioResult -> RouteResult -> Measured (variables, blocks, effective_bias, forward)
+  -> Stats, Fingerprint``. Nothing downstream indexes the JSON.
+
+Runs in every env (numpy only).
+"""
+from compare.artifact.reading import FIX, arrays, check, from_document, load, read, read_folder, read_spec, split_route
+from compare.artifact.records import (
+                                      ROUTES,
+                                      Artifact,
+                                      Env,
+                                      Fingerprint,
+                                      Measured,
+                                      PerSeed,
+                                      RouteResult,
+                                      ScenarioResult,
+                                      Spec,
+                                      Stats,
+)
+from compare.artifact.writing import (
+                                      READABLE,
+                                      SCHEMA,
+                                      VERSION,
+                                      Encoded,
+                                      atomic_write,
+                                      check_writable,
+                                      encode,
+                                      jsonable,
+                                      npz_path,
+                                      pack_floats,
+                                      temporary_names,
+                                      write,
+)
+
+__all__ = ["FIX", "READABLE", "ROUTES", "SCHEMA", "VERSION", "Artifact", "Encoded", "Env", "Fingerprint",
+           "Measured", "PerSeed", "RouteResult", "ScenarioResult", "Spec", "Stats", "arrays", "atomic_write",
+           "check", "check_writable", "encode", "from_document", "jsonable", "load", "npz_path", "pack_floats",
+           "read", "read_folder", "read_spec", "split_route", "temporary_names", "write"]

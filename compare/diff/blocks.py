@@ -1,0 +1,253 @@
+"""Block rows of a diff: one canonical block of one route pair, judged (host only).
+
+Constants and shapes are judged at once; the scale and distribution tests are queued for the
+correction over the whole diff (``compare.diff.significance``); orthogonality and fingerprints
+are judged per block and, from the first seed, for the matrix of all gates of one part.
+"""
+import math
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from compare import layout
+from compare.artifact import Artifact, Fingerprint, Measured, RouteResult, Stats
+from compare.diff.results import Reason, Row, Side, Thresholds
+from compare.diff.significance import QueuedTest, ks_test, scale_pvalue
+from compare.weights import Weight
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "{:.4g}".format(value)
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return str(value)
+
+
+def _fp_label(fp: Fingerprint) -> str:
+    if not fp.name:
+        return "?"
+    return fp.name + (" over " + fmt(fp.over_shape) if fp.over_shape else "")
+
+
+def key_order(key: str) -> Tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", key))
+
+
+class Comparer:
+    """Compares blocks of one route pair; statistical tests are queued on ``tests``."""
+
+    def __init__(self, a: Side, b: Side, th: Thresholds, tests: List[QueuedTest], notes: List[str]) -> None:
+        self.a, self.b, self.th, self.tests, self.notes = a, b, th, tests, notes
+
+    def _check_draws(self, row: Row, side: Side, stats: Stats) -> None:
+        seeds, distinct = stats.draws, len(stats.per_seed.distinct_stds())
+        if 0 < distinct < seeds:
+            note = ("{} {}: some blocks have only {} distinct draws among {} seeds (the route repeats its "
+                    "draws); the tests count distinct draws only").format(side.label, row.scenario, distinct, seeds)
+            if not any(n.startswith("{} {}:".format(side.label, row.scenario)) for n in self.notes):
+                self.notes.append(note)
+
+    def constants(self, sa: Stats, sb: Stats, what: str = "") -> Optional[Reason]:
+        ca, cb = sa.constant, sb.constant
+        if ca is None and cb is None:
+            return None
+        if ca is not None and cb is not None:
+            if np.isclose(ca, cb, rtol=self.th.rtol, atol=self.th.atol):
+                return None
+            detail = "{}{} sets it to the constant {}, {} to the constant {}.".format(
+                what, self.a.label, fmt(ca), self.b.label, fmt(cb))
+        else:
+            const, rand = (self.a, self.b) if ca is not None else (self.b, self.a)
+            rs = sb if ca is not None else sa
+            detail = "{}{} sets it to the constant {}, {} draws it at random (mean {}, std {}).".format(
+                what, const.label, fmt(ca if ca is not None else cb), rand.label, fmt(rs.mean), fmt(rs.std))
+        return Reason("constant_mismatch", detail, {"a": ca, "b": cb})
+
+    def queue_tests(self, row: Row, sa: Stats, sb: Stats) -> None:
+        self._check_draws(row, self.a, sa)
+        self._check_draws(row, self.b, sb)
+        self._queue_scale(row, sa, sb)
+        self._queue_distribution(row, sa, sb)
+
+    def _queue_scale(self, row: Row, sa: Stats, sb: Stats) -> None:
+        std_a, std_b = sa.std or 0.0, sb.std or 0.0
+        if std_a <= 0 or std_b <= 0:
+            return
+        ratio = std_b / std_a
+        p = scale_pvalue(sa, sb)
+        big = max(ratio, 1.0 / ratio) - 1.0 >= self.th.scale_floor
+        figures = {"std_a": std_a, "std_b": std_b, "ratio": ratio, "p": p, "test": "welch_t_log_per_seed_std",
+                   "draws_a": len(sa.per_seed.distinct_stds()), "draws_b": len(sb.per_seed.distinct_stds())}
+
+        def detail(p_adj: float) -> str:
+            return "{} draws values {:.1f} % {} spread than {} (std {} vs {}; Welch t on per-seed log std, " \
+                   "corrected p {:.2g}).".format(self.b.label, abs(ratio - 1) * 100,
+                                                "more" if ratio > 1 else "less", self.a.label,
+                                                fmt(std_b), fmt(std_a), p_adj)
+        self.tests.append(QueuedTest(row, "scale_mismatch", p, big, detail, figures))
+
+    def _queue_distribution(self, row: Row, sa: Stats, sb: Stats) -> None:
+        if len(sa.sample) < 2 or len(sb.sample) < 2:
+            return
+        d, p = ks_test(sa, sb)
+        figures = {"ks_d": d, "p": p, "n_a": len(sa.sample), "n_b": len(sb.sample), "test": "ks_2samp",
+                   "mean_a": sa.mean, "mean_b": sb.mean, "kurtosis_a": sa.kurtosis, "kurtosis_b": sb.kurtosis}
+
+        def detail(p_adj: float) -> str:
+            return "The values are distributed differently (KS D {:.3f}, corrected p {:.2g}): {} mean {} " \
+                   "kurtosis {}, {} mean {} kurtosis {}.".format(
+                       d, p_adj, self.a.label, fmt(sa.mean), fmt(sa.kurtosis), self.b.label,
+                       fmt(sb.mean), fmt(sb.kurtosis))
+        self.tests.append(QueuedTest(row, "distribution_mismatch", p, d >= self.th.ks_floor, detail, figures))
+
+    def orthogonality(self, ea: Optional[float], eb: Optional[float], what: str = "") -> Optional[Reason]:
+        if ea is None or eb is None:
+            return None
+        low, high = min(ea, eb), max(ea, eb)
+        if not (low <= self.th.orth_tol and high >= self.th.orth_far):
+            return None
+        orth, not_orth = (self.a, self.b) if ea <= eb else (self.b, self.a)
+        detail = "{}{} is an orthogonal matrix (relative error {:.1e}), {} is not ({:.2g}).".format(
+            what, orth.label, low, not_orth.label, high)
+        return Reason("orthogonality_mismatch", detail, {"orth_rel_err_a": ea, "orth_rel_err_b": eb})
+
+    def fingerprints(self, fa: Optional[Fingerprint], fb: Optional[Fingerprint]) -> Optional[Reason]:
+        if fa is None or fb is None or not fa.name or not fb.name:
+            return None
+        if fa.label == fb.label or fb.label in fa.ties or fa.label in fb.ties:
+            return None
+        detail = "Best-fitting initializer: {} {} (confidence {}), {} {} (confidence {}).".format(
+            self.a.label, _fp_label(fa), fmt(fa.confidence), self.b.label, _fp_label(fb), fmt(fb.confidence))
+        return Reason("fingerprint_mismatch", detail, {"a": fa.as_json(), "b": fb.as_json()})
+
+
+# ---------------------------------------------------------------- one block
+
+
+def _compare_values(cmp: Comparer, row: Row, sa: Stats, sb: Stats) -> None:
+    reason = cmp.constants(sa, sb)
+    if reason is not None:
+        row.reasons.append(reason)
+    elif sa.constant is None and sb.constant is None:
+        cmp.queue_tests(row, sa, sb)
+
+
+def _effective(route: RouteResult, key: str) -> Optional[Stats]:
+    found = route.effective_bias.get(key)
+    return None if found is None else found.stats
+
+
+def _compare_bias(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> None:
+    """Bias blocks: judge what the gate sees; stored-only differences are informational."""
+    sa, sb = ea.blocks[row.block].stats, eb.blocks[row.block].stats
+    eff_a, eff_b = _effective(ea, row.block), _effective(eb, row.block)
+    if eff_a is None or eff_b is None:
+        _compare_values(cmp, row, sa, sb)
+        return
+    stored = cmp.constants(sa, sb)
+    effective = cmp.constants(eff_a, eff_b, "The gate sees a different bias: ")
+    if effective is not None:
+        row.reasons.append(effective)
+    elif stored is not None and eff_a.constant is not None:
+        row.reasons.append(Reason("effective_bias_same", "Stored biases differ ({} {}, {} {}) but the gate "
+                                  "sees the same bias {} (e.g. TF1 forget_bias added at run time vs Keras "
+                                  "unit_forget_bias stored).".format(
+                                      cmp.a.label, fmt(sa.constant), cmp.b.label, fmt(sb.constant),
+                                      fmt(eff_a.constant)),
+                                  {"stored_a": sa.constant, "stored_b": sb.constant, "effective": eff_a.constant}))
+    elif stored is not None:
+        row.reasons.append(stored)
+    if eff_a.constant is None and eff_b.constant is None:
+        cmp.queue_tests(row, eff_a, eff_b)
+
+
+def _nonfinite(cmp: Comparer, row: Row, ba: Measured, bb: Measured) -> bool:
+    """NaN/Inf values (the worker's ``stats.nonfinite`` count): flagged, and no statistics are judged."""
+    na, nb = ba.nonfinite, bb.nonfinite
+    if not na and not nb:
+        return False
+    detail = "NaN or Inf values: {} has {}, {} has {} (of {} and {}); statistics are not comparable.".format(
+        cmp.a.label, na, cmp.b.label, nb, ba.stats.count, bb.stats.count)
+    row.reasons.append(Reason("nonfinite", detail, {"a": na, "b": nb}))
+    return True
+
+
+def compare_block(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> None:
+    ba, bb = ea.blocks[row.block], eb.blocks[row.block]
+    if _nonfinite(cmp, row, ba, bb):
+        return
+    if ba.shape != bb.shape:
+        row.reasons.append(Reason("shape_mismatch", "{} has shape {}, {} has {}: the layers do not take the "
+                                  "same inputs here, so these weights cannot be carried over one to one.".format(
+                                      cmp.a.label, fmt(ba.shape), cmp.b.label, fmt(bb.shape)),
+                                  {"a": list(ba.shape), "b": list(bb.shape)}))
+    if row.block.endswith("/bias"):
+        _compare_bias(cmp, row, ea, eb)
+    else:
+        _compare_values(cmp, row, ba.stats, bb.stats)
+    for reason in (cmp.orthogonality(ba.stats.orthogonality, bb.stats.orthogonality),
+                   cmp.fingerprints(ba.fingerprint, bb.fingerprint)):
+        if reason is not None:
+            row.reasons.append(reason)
+
+
+def missing(row: Row, present: Side, absent: Side, what: str) -> Row:
+    row.verdict = "missing"
+    row.reasons.append(Reason("missing_block", "Only {} has {}; {} has none.".format(present.label, what,
+                                                                                  absent.label),
+                              {"present": present.label}))
+    return row
+
+
+# ---------------------------------------------------------------- all gates of one part (first seed)
+
+
+def _part_orth(art: Artifact, scenario: str, route_name: str) -> Tuple[Dict[str, float], str]:
+    """orth_rel_err of every ``l{k}/{dir}/*/{kernel|recurrent}`` matrix (all gates side by side), seed 0."""
+    from compare.stats import block_stats
+
+    values = art.first_seed(scenario, route_name)
+    if values is None:
+        return {}, "no .npz beside {}".format(art.path) if art.path else "hand-made artifact"
+    route, spec = art.route(scenario, route_name), art.scenarios[scenario].spec
+    if spec.units is None:
+        return {}, "{} {} does not say its units".format(art.name, scenario)
+    weights = [Weight(name, v.layer, v.direction, v.param, values[name])
+               for name, v in route.variables.items() if name in values]
+    try:
+        blocks = layout.split(route.family, weights, spec.units, route.computation(spec).get("num_proj"))
+    except ValueError as exc:
+        return {}, "cannot cut {} {} {} into blocks: {}".format(art.name, scenario, route_name, exc)
+    groups: Dict[str, List[Tuple[str, np.ndarray]]] = {}
+    for key, block in blocks.items():
+        layer, direction, gate, part = layout.parse_key(key)
+        if part in ("kernel", "recurrent") and gate != layout.PROJECTION:
+            groups.setdefault(layout.block_key(layer, direction, "*", part), []).append((gate, block.value))
+    out = {}
+    for key, parts in groups.items():
+        matrix = np.concatenate([v for _, v in sorted(parts, key=lambda p: p[0])], axis=-1)
+        with np.errstate(all="ignore"):
+            stats = block_stats(matrix[None], sample_size=0, singular_values=False)
+        value = stats["orth_err"] if stats.get("orth_rel_err") is None else stats["orth_rel_err"]
+        if value is not None and math.isfinite(value):
+            out[key] = float(value)
+    return out, ""
+
+
+def part_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, notes: List[str]) -> List[Row]:
+    oa, why_a = _part_orth(a, scenario, cmp.a.route)
+    ob, why_b = _part_orth(b, scenario, cmp.b.route)
+    for why in (why_a, why_b):
+        if why and why not in notes:
+            notes.append("all-gates orthogonality not checked: " + why)
+    rows = []
+    for key in sorted(set(oa) & set(ob), key=key_order):
+        row = Row(scenario, key, cmp.a, cmp.b)
+        part = key.rsplit("/", 1)[1]
+        reason = cmp.orthogonality(oa[key], ob[key], "The {} weights of all gates together: ".format(part))
+        if reason is not None:
+            row.reasons.append(reason)
+        rows.append(row)
+    return rows

@@ -1,0 +1,62 @@
+"""The migration report of a folder of artifacts, in one call: read, diff against a baseline, recipes, write.
+
+    make_report(folder, out=None, baseline=None) -> {"report.md": Path, "report.json": Path, "report.html": Path}
+
+``rnncompare report`` and ``rnncompare run`` are this function. Host side.
+"""
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from compare import artifact, diff
+from compare.artifact import Artifact
+from compare.errors import UserError
+from compare.recipes import snippet, verdict
+from compare.report.model import Series, build
+
+
+def baseline_of(artifacts: Mapping[str, Artifact], text: Optional[str]) -> Series:
+    """``--baseline ENV:ROUTE`` checked against the artifacts, else ``compare.diff.default_baseline``."""
+    if text:
+        env, route = artifact.split_route(text, "--baseline ENV:ROUTE, e.g. tf115:tf1")
+        if env not in artifacts:
+            raise UserError("--baseline env {!r} has no artifact".format(env), "envs: " + ", ".join(artifacts))
+        return env, route
+    arts = list(artifacts.values())
+    return diff.default_baseline(arts) or (arts[0].name, artifact.ROUTES[0])
+
+
+def diff_rows(artifacts: Mapping[str, Artifact], baseline: Series) -> Tuple[List[diff.Row], List[str]]:
+    """The diff's rows for every (env, route) against the baseline, and its notes.
+
+    When the diff refuses (artifacts without per-block statistics, differing spec hashes), the
+    report still shows the statistics, with the refusal as a note.
+    """
+    try:
+        result = diff.diff_against(list(artifacts.values()), "{}:{}".format(*baseline))
+    except UserError as exc:
+        return [], ["no verdicts: compare.diff refused these artifacts: " + exc.one_line()]
+    return result.rows, result.notes + ["verdict thresholds: " + result.thresholds.describe()]
+
+
+def recipes_for(artifacts: Mapping[str, Artifact], rows: Sequence[diff.Row],
+                baseline: Series) -> Dict[str, Dict[str, str]]:
+    """scenario -> {"snippet", "verdict"}: the recipe's code and its measured verdict (the recipe route).
+    Scenarios whose stored spec is not a whole scenario (hand-made artifacts) get none."""
+    recipes: Dict[str, Dict[str, str]] = {}
+    for art in artifacts.values():
+        for name, scenario in art.scenarios.items():
+            if name not in recipes and scenario.spec.complete:
+                recipes[name] = {"snippet": snippet(scenario.spec), "verdict": verdict(rows, name, baseline)}
+    return recipes
+
+
+def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None) -> Dict[str, Path]:
+    """Read every artifact in ``folder``, judge every env/route against the baseline, write the report
+    files into ``out`` (default: ``folder``, checked before anything is read); returns their paths."""
+    from compare.report.output import check_output, write
+
+    target = check_output(Path(out or folder))
+    artifacts = artifact.read_folder(Path(folder))
+    base = baseline_of(artifacts, baseline)
+    rows, notes = diff_rows(artifacts, base)
+    return write(build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes), target)
