@@ -6,8 +6,12 @@ tf115) is a failure too, never a skip.
 """
 import json
 import sys
+from pathlib import Path
 
-REQUIRED = ("tests-tf115", "tests-tf215", "tests-tf221", "tests-tf221-legacy", "tests-host")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from compare import toxini  # noqa: E402 - the checkout's own package, standard library only
+
+REQUIRED = toxini.test_envs()
 
 
 def main(path: str, tox_status: int) -> int:

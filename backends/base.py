@@ -1,4 +1,7 @@
-"""The interface every route implements, and the records it hands back (numpy only)."""
+"""The interface every route implements, and the records it hands back (numpy only).
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Tuple

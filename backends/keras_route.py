@@ -18,6 +18,8 @@ re-seeded with ``base_seed + k`` (a seeded Keras 2+ initializer returns the same
 call), over the variable's shape, with ``LSTMCell``'s ``unit_forget_bias`` ones spliced in as its
 ``build`` does. Rebuilding the layers per draw gave the same distributions (a test compares
 them in every env) at several times the cost.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

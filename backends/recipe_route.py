@@ -5,6 +5,8 @@ This is the migration answer measured: Keras ``GRU(reset_after=False, recurrent_
 GRUCell resets before the recurrent matmul), stacked per direction like ``MultiRNNCell``
 (``stacking = "cells"``), and initialized by :func:`backends.recipes.init_like_tf1` from the
 scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

@@ -16,6 +16,8 @@ This module draws those variables with TF's own ``tf.compat.v1`` initializers, f
 per-gate blocks and writes them into the Keras variables (``compare.layout``). Peepholes,
 ``num_proj`` and ``cell_clip`` have no Keras counterpart and are refused. It needs eager execution
 (TF 2.x: Keras 2, tf_keras, Keras 3); TF 1.15's graph-mode Keras is not supported.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

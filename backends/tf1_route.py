@@ -15,6 +15,8 @@ What this route relies on, as TF 1.x documents it:
 Draws: draw 0 builds the graph with graph seed ``base_seed``; later draws re-run its initializer,
 or, where that repeats the values, build a fresh graph seeded ``base_seed + k`` as a separate TF1
 program would (see ``TF1Built.draws``); every run of the worker reproduces them.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

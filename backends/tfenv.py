@@ -1,4 +1,7 @@
-"""Import TensorFlow once, in the mode every route expects, and describe this env."""
+"""Import TensorFlow once, in the mode every route expects, and describe this env.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
+"""
 from __future__ import annotations
 
 import os

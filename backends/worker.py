@@ -16,6 +16,8 @@ marked, and never a half-written file (``"complete": true`` once all ran). SIGTE
 KeyboardInterrupt so temporary files are removed; exit code 130 then.
 Weights with NaN or Inf values are measured, not crashed on: every variable and block records
 ``stats.nonfinite`` (their count), and blocks holding any get no statistics (nulls) and no fingerprint.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

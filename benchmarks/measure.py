@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from compare.runner import tox_environment
+
 REPO = Path(__file__).resolve().parent.parent
-# tox's own variables would make the child think it runs inside a tox run; PYTHONPATH is set per env.
-SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
+# A child run without tox gets what tox.ini's [testenv] sets.
 FALLBACK_ENV = {"PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2",
                 "CUDA_VISIBLE_DEVICES": "-1"}
 TAIL_LINES = 15
@@ -38,10 +39,6 @@ class Timing:
 
     def to_dict(self) -> Dict[str, object]:
         return asdict(self)
-
-
-def _host_environment() -> Dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in SCRUBBED}
 
 
 def parse_set_env(text: str) -> Dict[str, Dict[str, str]]:
@@ -64,7 +61,7 @@ def tox_set_env(envs: Sequence[str]) -> Dict[str, Dict[str, str]]:
     command = [sys.executable, "-m", "tox", "config", "-c", str(REPO / "tox.ini"), "-e", ",".join(envs),
                "-k", "set_env"]
     try:
-        done = subprocess.run(command, cwd=str(REPO), env=_host_environment(), capture_output=True, text=True,
+        done = subprocess.run(command, cwd=str(REPO), env=tox_environment(), capture_output=True, text=True,
                               timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired):
         done = None
@@ -94,7 +91,7 @@ class Command:
 
 
 def start(command: Command, log: Path) -> subprocess.Popen[bytes]:
-    environment = dict(_host_environment(), **command.variables)
+    environment = dict(tox_environment(), **command.variables)
     with log.open("wb") as handle:
         return subprocess.Popen(command.argv, cwd=str(REPO), env=environment, stdout=handle,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -39,8 +39,9 @@ from benchmarks.targets import (
     ratio,
     worst,
 )
+from compare import toxini
 
-ALL_ENVS = ("tf115", "tf215", "tf221", "tf221-legacy")
+ALL_ENVS = toxini.matrix()
 MATRIX_ENVS = ("tf115", "tf215", "tf221-legacy")  # the three envs that build both routes
 ROUTES = "tf1,keras"
 RESULTS = Path(__file__).resolve().parent / "results"

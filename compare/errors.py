@@ -1,4 +1,7 @@
-"""The one error type users see: a cause and a hint, printed on one line, exit code 2."""
+"""The one error type users see: a cause and a hint, printed on one line, exit code 2.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
+"""
 from __future__ import annotations
 
 import argparse

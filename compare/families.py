@@ -24,6 +24,8 @@ pair         (2, G * units)              row 0 part bias, row 1 part recurrent_b
 diag         (units,)                    ``part`` of the one gate
 projection   (units, num_proj)           the projection block
 ===========  ==========================  =============================================================
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import re
 from collections import OrderedDict

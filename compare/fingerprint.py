@@ -61,6 +61,8 @@ fitted one): 1 for any fit better than the median of a true fit, 0 at the 0.1 % 
 where t counts the other (name, over_shape) hypotheses of the same tier that fit as well: a tie (the
 same prediction from two shapes, e.g. glorot over (in+u, 2u) and (in, 3u) with in = 32, u = 16) reports
 the first and lists the others in ``ties``. ``unknown``: ``1 - max ks`` over the families tried.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ the family registry (``compare.families``); this module knows no family by name.
 
 Every array may carry extra leading axes (a stack of draws: seeds first); blocks are cut with
 ``value[..., rows, cols]``, so one draw and a stack of draws go through the same code.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union

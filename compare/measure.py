@@ -4,6 +4,8 @@ Runs in the TF envs (numpy only, Python 3.7 + numpy 1.18 compatible): the stacks
 leave the env, only their statistics and fingerprints do. Weights with NaN or Inf values are
 measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
 any gets nulls instead of statistics, and no fingerprint.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ weights that load but compute something else are worse than none.
 The weights go through the canonical blocks of ``compare.layout``: split from the source
 family, forget bias folded, assembled into the target family. Forward-equivalence tests on real
 TensorFlow prove it (tests/test_port_equivalence.py).
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from dataclasses import dataclass
 from pathlib import Path

@@ -4,6 +4,8 @@
 ``backends/`` imports TensorFlow; importing it here loads TensorFlow). ``snippet`` writes the
 code a user pastes for one scenario; the ``recipe`` route of every env runs exactly that code,
 and its diff against the real TF1 route is the recipe's verified verdict.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

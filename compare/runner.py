@@ -4,6 +4,8 @@ Each env runs as ``tox run -e ENV -- <worker args>`` from the source checkout, s
 reuses the env exactly as ``tox -m matrix`` does. The worker prints one progress line per
 scenario and route on stderr (``[env] scenario k/n NAME ROUTE: STATUS (S s)``); the runner
 turns them into events for a progress display.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact as artifact_io
+from compare import toxini
 from compare.errors import UserError
 
-MATRIX = ("tf115", "tf215", "tf221", "tf221-legacy")
-REPO = Path(__file__).resolve().parent.parent
+REPO = toxini.REPO
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
 # tox (virtualenv): "could not find python interpreter with spec(s): python3.7"; tox-uv (uv venv):
@@ -62,14 +64,20 @@ class EnvResult:
 
 
 def tox_ini() -> Path:
-    path = REPO / "tox.ini"
+    path = toxini.TOX_INI
     if not path.exists():
         raise UserError("tox.ini not found next to the compare package ({})".format(REPO),
                         "rnncompare run drives the tox envs of a source checkout: run it from a clone")
     return path
 
 
-def _environment() -> dict:
+def matrix() -> Tuple[str, ...]:
+    """The TF envs of a full run: tox.ini's ``matrix`` label."""
+    return toxini.matrix(tox_ini())
+
+
+def tox_environment() -> Dict[str, str]:
+    """This process's environment for a nested tox: tox's own variables removed, this Python's folder first."""
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir] + [p for p in env.get("PATH", "").split(os.pathsep) if p != bin_dir])
@@ -139,7 +147,7 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
     notify(Event(env, "starting", "creating or reusing the tox env"))
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(worker_command(env, artifact, scenarios, extra), cwd=str(REPO),
-                                   env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   env=tox_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, text=True, errors="replace")
         for line in process.stdout:
             handle.write(line)
@@ -162,9 +170,10 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
 def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None, parallel: int = 1,
                on_event: Optional[Callable[[Event], None]] = None) -> List[EnvResult]:
     """Run every env (``parallel`` at a time); one failing env does not stop the others."""
-    unknown = [e for e in envs if e not in MATRIX]
+    known = matrix()
+    unknown = [e for e in envs if e not in known]
     if unknown:
-        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(MATRIX))
+        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         futures = [pool.submit(run_env, env, out_dir, scenarios, (), on_event) for env in envs]
         return [f.result() for f in futures]

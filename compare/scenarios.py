@@ -20,6 +20,8 @@ Example::
     kernel_initializer = "orthogonal"
     recurrent_initializer = "orthogonal"
     stacking = "cells"
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

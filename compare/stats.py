@@ -31,6 +31,8 @@ matrix statistics (None for 0-D and 1-D elements)
 
 Memory: the values are read in chunks of seeds converted to float64, never copied whole, so a
 (128, 2048, 3072) float32 array (3 GiB) needs about 0.2 GiB on top of itself.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from __future__ import annotations
 

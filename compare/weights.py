@@ -2,6 +2,8 @@
 
 In-env and host alike (numpy only). Routes hand these back, ``compare.layout`` cuts them into
 canonical blocks, ``compare.port`` rebuilds them from an artifact's first seed.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from dataclasses import dataclass
 

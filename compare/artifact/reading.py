@@ -4,6 +4,8 @@ In-env and host alike (numpy only). :func:`read` returns a typed :class:`~compar
 a damaged, hand-edited, foreign or newer file is one ``UserError`` naming the first bad place, never a
 KeyError deep inside the diff. Validation never changes the document it reads. :func:`load` returns
 the validated document itself, for tools that work on the file format (tests of the contract).
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import base64
 import binascii

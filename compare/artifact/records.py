@@ -4,6 +4,8 @@ In-env and host alike (numpy only). ``compare.artifact.reading`` builds these fr
 downstream indexes the document itself. Statistics keep which keys the writer stored (``present``),
 so a table shows exactly what was measured; fingerprints keep the record they were read from
 (``as_json``), so reports quote it unchanged.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from collections import OrderedDict
 from dataclasses import dataclass, field

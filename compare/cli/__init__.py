@@ -2,6 +2,8 @@
 
 Every verb raises :class:`compare.errors.UserError` for bad input; ``main`` prints it as one
 line and exits 2 (the traceback only with ``--debug``).
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

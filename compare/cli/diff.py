@@ -3,6 +3,8 @@
 Exit code 0 when every row is ``same``, 1 when any ``differs`` or is ``missing``, 2 on bad input.
 The terminal gets the differing and missing rows first (``--all`` adds the same ones); ``--json PATH``
 writes every row atomically. The thresholds in force are printed under the table.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

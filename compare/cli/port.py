@@ -5,6 +5,8 @@ Takes the first-seed weights of one route of an artifact and rewrites them for a
 Scenarios that cannot be ported exactly are listed with the reason and left out; the exit
 code is 1 when any was left out. The ``.npz`` loads into the target env with
 ``python -m backends.worker --weights WEIGHTS.npz`` (or ``tox -e ENV -- --weights ...``).
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

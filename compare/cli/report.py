@@ -4,6 +4,8 @@ Reads every artifact ``DIR/*.json`` (the report's own ``report.json`` excepted),
 ``compare.diff`` judge every env/route against the baseline, and writes ``report.md``,
 ``report.json`` and ``report.html`` into ``--out`` (default: DIR): ``compare.report.make_report``.
 The output folder is checked before anything is read.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

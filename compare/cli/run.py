@@ -1,11 +1,13 @@
 """``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
 
-    rnncompare run [--scenarios FILE] [--envs tf115,tf215,tf221,tf221-legacy] [--out DIR] [-p N]
+    rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N]
 
 Each env runs through tox (created on first use, reused after), ``N`` at a time; a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
 failed (the report is still written), 2 on bad input.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 
@@ -24,8 +26,7 @@ HELP = "run every TF env on a scenario file, then diff the artifacts and write t
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
-    parser.add_argument("--envs", default=",".join(runner.MATRIX),
-                        help="comma-separated tox envs (default: %(default)s)")
+    parser.add_argument("--envs", help="comma-separated tox envs (default: tox.ini's matrix label)")
     parser.add_argument("--out", default="artifacts",
                         help="folder for artifacts, logs and report (default: %(default)s)")
     parser.add_argument("-p", "--parallel", type=int, default=1, metavar="N", help="envs at a time (default 1)")
@@ -67,10 +68,11 @@ class Display:
 
 def _check(args: argparse.Namespace) -> List[str]:
     load_scenarios(args.scenarios)  # bad input fails here, before any env starts
-    envs = [e for e in args.envs.split(",") if e]
-    unknown = [e for e in envs if e not in runner.MATRIX]
+    known = runner.matrix()
+    envs = [e for e in args.envs.split(",") if e] if args.envs else list(known)
+    unknown = [e for e in envs if e not in known]
     if unknown or not envs:
-        raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(runner.MATRIX))
+        raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(known))
     if args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
     runner.tox_ini()

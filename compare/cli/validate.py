@@ -1,4 +1,7 @@
-"""``rnncompare validate [FILE]``: check a scenario file and list what it defines."""
+"""``rnncompare validate [FILE]``: check a scenario file and list what it defines.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
+"""
 from __future__ import annotations
 
 import argparse

@@ -61,6 +61,8 @@ std ratio), ks_floor 0.05, constants rtol 1e-6 / atol 1e-7, orth_tol 1e-4, orth_
 default 32 seeds a 5 % std difference in a kernel block of 256+ elements is ~7 standard errors.
 Verdict: ``missing`` if a side lacks the block, else ``differs`` if any non-informational reason,
 else ``same``. Exit code (``DiffResult.exit_code``): 0 all same, 1 otherwise.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from compare.diff.blocks import Comparer
 from compare.diff.engine import (

@@ -3,6 +3,8 @@
 Constants and shapes are judged at once; the scale and distribution tests are queued for the
 correction over the whole diff (``compare.diff.significance``); orthogonality and fingerprints
 are judged per block and, from the first seed, for the matrix of all gates of one part.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 import math
 import re

@@ -3,6 +3,8 @@
 Both routes' built configs are normalised by the family registry (``compare.families.computation``)
 into one vocabulary, so a TF1 ``GRUCell`` reads as a GRU with reset_after=False and sigmoid gates, and
 TF1's run-time ``forget_bias`` sits beside Keras's stored ``unit_forget_bias``.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from typing import List
 

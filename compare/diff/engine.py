@@ -1,4 +1,7 @@
-"""Driving a diff: scenarios and route pairs of typed artifacts into rows, tests corrected together (host only)."""
+"""Driving a diff: scenarios and route pairs of typed artifacts into rows, tests corrected together (host only).
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
+"""
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 

@@ -2,6 +2,8 @@
 
 Diff rows: ``{scenario, block, a: {env, route}, b: {env, route}, verdict: same|differs|missing,
 reasons: [{code, detail, figures}]}`` (``Row.to_dict``); ``DiffResult.to_dict`` is the ``--json`` file.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 import json
 from dataclasses import asdict, dataclass, field

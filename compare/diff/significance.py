@@ -3,6 +3,8 @@
 Seeds are the independent units: the scale test works on per-seed stds, the distribution test on the
 distinct values of the stored samples. Tests are queued while the rows are built and judged together
 once every p-value is known (Holm or Benjamini-Hochberg).
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 import math
 from dataclasses import dataclass

@@ -10,6 +10,8 @@ rows (``compare.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "
 Modules: ``model`` (what is shown), ``plots`` (PNG figures), ``markdown`` and ``htmlpage``
 (renderers), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
 The renderers (matplotlib) load on first use, so the model imports without them.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 import importlib
 from typing import Any

@@ -3,6 +3,8 @@
 A Content-Security-Policy meta tag forbids every fetch and every script, so the page cannot reach
 the network even if a value slipped through unescaped; and every value that comes from an artifact,
 a diff row or a recipe goes through :func:`e` (``html.escape`` with quotes) anyway.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

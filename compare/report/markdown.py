@@ -2,6 +2,8 @@
 
 Every piece of text that comes from an artifact, a diff row or a recipe verdict goes through
 :func:`escape`, so a pipe cannot split a table cell and ``<script>`` stays text.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ The summary grid compares every (env, route) of a scenario with one **baseline**
 first env whose TF1 route is ok: the code being migrated away from), so each cell answers "does
 this start from the same weights as the TF1 original?". Every other pair the diff compared stays
 visible in the scenario's pair table and findings.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
 Only ``report.md``, ``report.json`` and ``report.html`` are written, all inside the output folder;
 each goes to a temporary file beside its target first, so a reader never sees half a report and
 an interrupted run leaves the previous report whole.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

@@ -3,6 +3,8 @@
     make_report(folder, out=None, baseline=None) -> {"report.md": Path, "report.json": Path, "report.html": Path}
 
 ``rnncompare report`` and ``rnncompare run`` are this function. Host side.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple

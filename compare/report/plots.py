@@ -3,6 +3,8 @@
 Every figure is small (about 4 x 2.5 in at 80 dpi) because the HTML shows dozens of them; each
 (env, route) keeps one colour through the whole report (TF1 solid, Keras dashed), and the HTML
 prints that legend once, so the figures carry none of their own.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

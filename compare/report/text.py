@@ -1,6 +1,8 @@
 """Plain-text pieces both renderers share: numbers, shapes, fingerprints, reasons, labels.
 
 These return unescaped text; each renderer escapes it for its own format (HTML or Markdown).
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 

@@ -5,12 +5,13 @@ number (or a stated exponent), so a change to the worker or the floors that brea
 shows here. Runs on the host (tests-host) and drives a real tox TF env, creating it if missing.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from compare import runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 
@@ -18,16 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 ENV = "tf115"  # the quickest TensorFlow to import: the tiny run takes about a minute
 MEASURES = ("floor_a", "floor_b", "worker")
 TARGET_COUNT = 5
-# tox's own variables would make the nested tox think it runs inside tests-host.
-SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV")
 
 
 def ensure_env(env):
     """``tox run -e ENV --notest`` creates the env when ``tox -m matrix`` has not."""
     if not (REPO / ".tox" / env / "bin" / "python").exists():
-        environment = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-        subprocess.run([sys.executable, "-m", "tox", "run", "-e", env, "--notest"], cwd=str(REPO), env=environment,
-                       check=True)
+        subprocess.run([sys.executable, "-m", "tox", "run", "-e", env, "--notest"], cwd=str(REPO),
+                       env=runner.tox_environment(), check=True)
 
 
 def is_timing(entry):

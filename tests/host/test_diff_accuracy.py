@@ -14,10 +14,10 @@ An env that cannot run fails the test; it is never skipped.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple

@@ -22,7 +22,7 @@ KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
     out = tmp_path_factory.mktemp("drawn")
-    results = runner.run_matrix(runner.MATRIX, out, SCENARIOS, parallel=2)
+    results = runner.run_matrix(runner.matrix(), out, SCENARIOS, parallel=2)
     for result in results:
         assert result.status == "ok", (result.env, result.reason, result.tail)
     return {r.env: r.artifact for r in results}
