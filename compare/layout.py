@@ -327,15 +327,18 @@ def _group(blocks: Dict[str, Any], layers: int, directions: Sequence[str]) -> Di
 
 def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_after: bool) -> CellOptions:
     """The target cell's options, from which blocks exist; PortError when no such cell exists."""
+    fam = families.get(family)
     parts = {part for _, part in cell}
     projection = cell.get((PROJECTION, "kernel"))
-    has_recurrent_bias = "recurrent_bias" in parts
-    if has_recurrent_bias != reset_after and "bias" in parts:
+    # the reset_after option decides it where the family has one; elsewhere its layout always does or never does
+    stores_recurrent_bias = reset_after if "reset_after" in fam.options else any(
+        v.kind == "pair" for v in fam.variables)
+    if ("recurrent_bias" in parts) != stores_recurrent_bias and "bias" in parts:
         raise PortError(RESET_AFTER_REASON)
     options = CellOptions(
         num_proj=None if projection is None else int(projection.shape[-1]),
         peepholes="peephole" in parts,
-        use_bias="bias" in parts or families.get(family).always_bias,
+        use_bias="bias" in parts or fam.always_bias,
         reset_after=reset_after,
     )
     reason = unsupported(family, options)
