@@ -113,3 +113,29 @@ def test_samples_are_stored_as_float32_base64_and_read_back_as_lists(tmp_path):
     out.write_text(json.dumps(old))
     with pytest.raises(UserError, match=r"\.stats\.sample holds invalid base64"):
         artifact.load(out)
+
+
+def test_reader_hands_out_typed_records_and_leaves_the_document_as_it_was(tmp_path):
+    """read() validates once and returns frozen records; the JSON document it read is not changed."""
+    import copy
+
+    document = artifact.load(TINY)
+    before = copy.deepcopy(document)
+    art = artifact.from_document(document, str(TINY), TINY)
+    assert document == before
+    scenario, route_name, route = next(art.ok_routes())
+    block = next(iter(route.blocks.values()))
+    assert art.name == "tf115" and route.family in ("tf1_gru", "tf1_lstm", "keras_gru", "keras_lstm")
+    assert isinstance(block.shape, tuple) and block.stats.count == int(np.prod(block.shape)) * block.stats.draws
+    with pytest.raises(AttributeError):
+        block.stats.std = 0.0  # frozen
+
+
+def test_an_ok_route_of_an_unknown_family_is_refused_naming_the_place():
+    document = artifact.load(TINY)
+    name, entry = next(iter(document["scenarios"].items()))
+    route = next(r for r in entry["routes"] if entry["routes"][r]["status"] == "ok")
+    entry["routes"][route]["family"] = "tf9_gru"
+    with pytest.raises(UserError, match=r"scenarios\.{}\.routes\.{}\.family must be one of tf1_gru".format(
+            name, route)):
+        artifact.check(document)

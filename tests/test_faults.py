@@ -46,7 +46,8 @@ def fake_run_route(interrupt_at):
         if scenario.name == interrupt_at:
             raise KeyboardInterrupt
         arrays["{}/{}/w".format(scenario.name, route.name)] = np.ones(2, dtype=np.float32)
-        return {"status": "ok", "reason": "", "variables": {"w": {"shape": [2], "stats": {"count": 2}}}}
+        return {"status": "ok", "reason": "", "family": "keras_gru",
+                "variables": {"w": {"shape": [2], "stats": {"count": 2}}}}
     return run_route
 
 

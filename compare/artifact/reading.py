@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from compare import families
 from compare.artifact.records import (
     NUMBER_STATS,
     PER_SEED,
@@ -293,6 +294,9 @@ def _route(where: List[str], name: str, route: Any) -> RouteResult:
         raise _Bad(where + ["status"], "must be one of {}, got {}".format(", ".join(STATUSES), _kind(status)))
     text = {key: _need(where + [key], route.get(key), str, "a string", optional=True)
             for key in ("reason", "family", "weights")}
+    if status == "ok" and text["family"] not in families.names():
+        raise _Bad(where + ["family"], "must be one of {}, got {}".format(", ".join(families.names()),
+                                                                           _kind(route.get("family"))))
     config = _table(where, route, "config")
     if "cell" in config:
         cell = _table(where + ["config"], config, "cell")
