@@ -115,7 +115,7 @@ def test_samples_are_stored_as_float32_base64_and_read_back_as_lists(tmp_path):
         artifact.load(out)
 
 
-def test_reader_hands_out_typed_records_and_leaves_the_document_as_it_was(tmp_path):
+def test_reader_hands_out_typed_records_and_leaves_the_document_as_it_was():
     """read() validates once and returns frozen records; the JSON document it read is not changed."""
     import copy
 

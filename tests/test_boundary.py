@@ -57,9 +57,10 @@ def loaded_after_import(names, blocked):
     """The watched modules a fresh interpreter has loaded after importing ``names`` with ``blocked`` blocked."""
     watched = PROJECT + HOST_LIBRARIES + TENSORFLOW
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(blocked), ",".join(names), ",".join(watched)],
+    # stdout/stderr pipes and universal_newlines: capture_output and text are Python 3.7+ (tf11 runs 3.6)
+    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(blocked), ",".join(names), ",".join(watched)],  # noqa: UP022
                           cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=300)
+                          universal_newlines=True, timeout=300)  # noqa: UP021
     assert done.returncode == 0, done.stderr[-2000:]
     return set(filter(None, done.stdout.strip().split(",")))
 

@@ -24,7 +24,8 @@ def gated_gru():
     families.unregister(family.name)
 
 
-def test_a_family_added_through_the_registry_alone_round_trips(gated_gru):
+@pytest.mark.usefixtures("gated_gru")
+def test_a_family_added_through_the_registry_alone_round_trips():
     """split cuts the declared layout into canonical blocks, assemble puts every element back, bit for bit."""
     inp, units = 3, 2
     kernel = np.arange((inp + units) * 3 * units, dtype=np.float32).reshape(inp + units, 3 * units)
@@ -43,7 +44,8 @@ def test_a_family_added_through_the_registry_alone_round_trips(gated_gru):
     np.testing.assert_array_equal(effective["l0/fw/candidate/bias"], bias[0, 0:2])  # the reset gate scales b_rec
 
 
-def test_the_new_family_ports_exactly_into_keras_gru_reset_after(gated_gru):
+@pytest.mark.usefixtures("gated_gru")
+def test_the_new_family_ports_exactly_into_keras_gru_reset_after():
     """Same cell kind and computation: the registry's port rule carries it into Keras GRU(reset_after=True)."""
     units, inp = 2, 3
     weights = [Weight("w", 0, "fw", "w", np.ones((inp + units, 3 * units), np.float32)),
