@@ -28,7 +28,7 @@ import numpy as np
 from backends.base import Weight
 from backends.keras_route import keras_cells
 from backends.tf1_route import make_initializer
-from compare import layout
+from compare import families, layout
 from compare.port import fold_forget_bias
 from compare.scenarios import parse_initializer
 
@@ -78,13 +78,14 @@ def _keras_values(kind: str, cell: Any, tf1_values: Dict[str, np.ndarray],
                   forget_bias: float) -> Dict[str, np.ndarray]:
     units = int(cell.units)
     weights = [Weight(param, 0, "fw", param, value) for param, value in tf1_values.items()]
-    blocks = {k: b.value for k, b in layout.split("tf1_" + kind, weights, units).items()}
+    source, target = families.for_cell("tf1", kind), families.of_instance(cell, "keras")
+    blocks = {k: b.value for k, b in layout.split(source.name, weights, units).items()}
     blocks = fold_forget_bias(blocks, forget_bias)
     reset_after = bool(getattr(cell, "reset_after", False))
     if reset_after:  # the gates see bias + recurrent_bias: all of TF1's bias goes into the input bias
-        for gate in layout.GATES["gru"]:
+        for gate in target.gates:
             blocks[layout.block_key(0, "fw", gate, "recurrent_bias")] = np.zeros(units, np.float32)
-    variables = layout.assemble("keras_" + kind, blocks, units, 1, ["fw"], reset_after)
+    variables = layout.assemble(target.name, blocks, units, 1, ["fw"], reset_after)
     return {param: value for (_, _, param), value in variables.items()}
 
 
@@ -100,7 +101,7 @@ def init_like_tf1(layers: Any, scope_initializer: Any = None, cell_kwargs: Optio
     kwargs = dict(cell_kwargs or {})
     forget_bias = float(kwargs.pop("forget_bias", LSTM_FORGET_BIAS))
     for _, _, cell in keras_cells(layers):
-        kind = "gru" if hasattr(cell, "reset_after") else "lstm"
+        kind = families.of_instance(cell, "keras").cell
         if getattr(cell, "bias", None) is None:
             raise ValueError("a Keras cell with use_bias=False cannot hold TF1's biases")
         in_dim = int(cell.kernel.shape[0])

@@ -166,6 +166,16 @@ def of_class(class_name: str, framework: Optional[str] = None) -> Family:
     raise ValueError("no family stores the weights of {!r}".format(class_name))
 
 
+def of_instance(obj: Any, framework: Optional[str] = None) -> Family:
+    """The family of a built cell object: its class or the nearest base class the registry names
+    (a user's subclass of ``GRUCell`` stores its weights as ``GRUCell`` does)."""
+    for klass in type(obj).__mro__:
+        for family in _REGISTRY.values():
+            if klass.__name__ in family.classes and framework in (None, family.framework):
+                return family
+    raise ValueError("no family stores the weights of {!r}".format(type(obj).__name__))
+
+
 def for_cell(framework: str, cell: str) -> Family:
     """The plain family of ``framework`` for a ``gru`` or ``lstm`` (the first registered)."""
     for family in _REGISTRY.values():

@@ -94,6 +94,14 @@ def test_families_are_found_by_the_class_that_stores_them():
     with pytest.raises(ValueError, match="no family stores"):
         families.of_class("NoSuchCell")
 
+    class GRUCell:  # stands for Keras's class: only its name matters
+        pass
+
+    class MyGRUCell(GRUCell):
+        pass
+
+    assert families.of_instance(MyGRUCell(), "keras").name == "keras_gru"
+
 
 def test_display_order_lists_gru_then_lstm_gates():
     gates, parts = families.display_order()

@@ -7,11 +7,11 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 import pytest
+from builders import block, document, route, scenario
 
 from compare import artifact, diff
 from compare.cli import main
 from compare.errors import UserError
-from compare.stats import block_stats
 
 pytestmark = pytest.mark.host
 S = 32
@@ -34,22 +34,14 @@ def orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-def block(values: np.ndarray, fingerprint: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    return {"shape": list(values.shape[1:]), "variable": "v", "stats": block_stats(values),
-            "fingerprint": fingerprint or {}}
-
-
 def entry(family: str, blocks: Dict[str, np.ndarray], cell: Optional[Dict[str, Any]] = None,
           effective: Optional[Dict[str, np.ndarray]] = None, stacking: str = "cells") -> Dict[str, Any]:
-    config = {"cell": dict(cell or {}), "stacking": stacking}
-    return {"status": "ok", "reason": "", "family": family, "config": config,
-            "blocks": {k: block(v) for k, v in blocks.items()},
-            "effective_bias": {k: {"stats": block_stats(v)} for k, v in (effective or {}).items()}}
+    return route(family, {k: block(v) for k, v in blocks.items()}, {"cell": dict(cell or {}), "stacking": stacking},
+                 effective)
 
 
 def doc(env: str, routes: Dict[str, Dict[str, Any]], name: str = "s", spec_hash: str = "h") -> Dict[str, Any]:
-    spec = {"units": 16, "layers": 1, "bidirectional": False}
-    return {"env": {"name": env}, "scenarios": {name: {"spec_hash": spec_hash, "spec": spec, "routes": routes}}}
+    return document(env, {name: scenario(routes, {"units": 16, "layers": 1, "bidirectional": False}, spec_hash)})
 
 
 def run(a: Dict[str, Any], b: Dict[str, Any], pairs=(("keras", "keras"),), **kw) -> diff.DiffResult:

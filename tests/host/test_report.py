@@ -14,13 +14,13 @@ from typing import Any, Dict, List
 
 import numpy as np
 import pytest
+from builders import block, document, route, scenario, typed  # noqa: E402
 
 # The TF envs collect this module too (then deselect it by its host mark): without matplotlib, skip
 # at import instead of failing their collection.
 from compare import artifact, diff  # noqa: E402
 from compare.cli import main  # noqa: E402
 from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
-from compare.stats import block_stats  # noqa: E402
 
 pytestmark = pytest.mark.host
 
@@ -38,9 +38,8 @@ def _orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
 
 
 def _block(values: np.ndarray, variable: str, name: str) -> Dict[str, Any]:
-    return {"shape": list(values.shape[1:]), "variable": variable, "stats": block_stats(values),
-            "fingerprint": {"name": name, "params": {"gain": 1.0} if name == "orthogonal" else {},
-                            "over_shape": list(values.shape[1:]), "confidence": 0.9}}
+    return block(values, variable, {"name": name, "params": {"gain": 1.0} if name == "orthogonal" else {},
+                                    "over_shape": list(values.shape[1:]), "confidence": 0.9})
 
 
 def _route(rng: np.random.RandomState, family: str, directions: List[str], scale: float = 1.0,
@@ -58,17 +57,16 @@ def _route(rng: np.random.RandomState, family: str, directions: List[str], scale
             blocks[key + "recurrent"] = _block(recurrent, "cell/recurrent_kernel", "orthogonal")
             blocks[key + "bias"] = _block(bias, "cell/bias", "constant")
             added = forget_added if g == "forget" else 0.0
-            effective[key + "bias"] = {"stats": block_stats(bias + np.float32(added))}
+            effective[key + "bias"] = bias + np.float32(added)
     default_cell = {"units": UNITS, "forget_bias": forget_added} if family == "tf1_lstm" else {"units": UNITS}
-    return {"status": "ok", "reason": "", "family": family, "config": config or {"cell": default_cell},
-            "variables": {}, "blocks": blocks, "effective_bias": effective}
+    return route(family, blocks, config or {"cell": default_cell}, effective)
 
 
 def _doc(name: str, scenarios: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
-    return {"env": {"name": name, "python": "3.x", "tensorflow": "t", "keras": {"flavor": "k", "version": "v"},
-                    "numpy": "n", "platform": "p"},
-            "scenarios": {s: {"spec_hash": "hash-" + s, "spec": {"name": s, "units": UNITS}, "routes": routes}
-                          for s, routes in scenarios.items()}}
+    env = {"name": name, "python": "3.x", "tensorflow": "t", "keras": {"flavor": "k", "version": "v"},
+           "numpy": "n", "platform": "p"}
+    return document(env, {s: scenario(routes, {"name": s, "units": UNITS}, "hash-" + s)
+                          for s, routes in scenarios.items()})
 
 
 def synthetic_artifacts() -> Dict[str, Dict[str, Any]]:
@@ -97,10 +95,6 @@ def write_artifacts(folder: Path) -> Path:
     return folder
 
 
-def typed(documents: Dict[str, Dict[str, Any]]) -> Dict[str, artifact.Artifact]:
-    return {env: artifact.from_document(doc, env) for env, doc in documents.items()}
-
-
 def _row(block: str, env: str, route: str, verdict: str, reasons: List[diff.Reason]) -> diff.Row:
     return diff.Row("bigru", block, diff.Side("tf115", "tf1"), diff.Side(env, route), verdict, reasons)
 
@@ -109,13 +103,13 @@ def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[diff.Row]:
     """Hand-made diff rows against tf115/tf1: tf215/keras differs on one block, with a hostile reason."""
     rows = []
     for env, doc in artifacts.items():
-        for route, entry in doc["scenarios"]["bigru"]["routes"].items():
-            if (env, route) == ("tf115", "tf1") or entry["status"] != "ok":
+        for route_name, entry in doc["scenarios"]["bigru"]["routes"].items():
+            if (env, route_name) == ("tf115", "tf1") or entry["status"] != "ok":
                 continue
             for key in entry["blocks"]:
-                differs = (env, route) == ("tf215", "keras") and key == "l0/fw/update/kernel"
+                differs = (env, route_name) == ("tf215", "keras") and key == "l0/fw/update/kernel"
                 reasons = [diff.Reason("scale_mismatch", EVIL_REASON, {"r": 1.5})] if differs else []
-                rows.append(_row(key, env, route, "differs" if differs else "same", reasons))
+                rows.append(_row(key, env, route_name, "differs" if differs else "same", reasons))
     rows.append(_row("config", "tf215", "keras", "differs", [diff.Reason(
         "config_mismatch", "reset_after differs", {"key": "reset_after", "a": False, "b": True})]))
     return rows
