@@ -2,21 +2,20 @@
 
 Constants and shapes are judged at once; the scale and distribution tests are queued for the
 correction over the whole diff (``compare.diff.significance``); orthogonality and fingerprints
-are judged per block and, from the first seed, for the matrix of all gates of one part.
+are judged per block and, from the first seed (``compare.diff.structure``), for all gates of one part,
+for the whole cell, and for blocks that are exact copies of others.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
-import math
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from compare import layout
 from compare.artifact import Artifact, Fingerprint, Measured, RouteResult, Stats
 from compare.diff.results import Reason, Row, Side, Thresholds
 from compare.diff.significance import QueuedTest, ks_test, scale_pvalue
-from compare.weights import Weight
+from compare.diff.structure import CellFigures, first_seed
 
 
 def fmt(value: Any) -> str:
@@ -176,10 +175,32 @@ def _nonfinite(cmp: Comparer, row: Row, ba: Measured, bb: Measured) -> bool:
     return True
 
 
+def _repeats(stats: Stats) -> Optional[Tuple[int, int]]:
+    """(distinct draws, seeds) of a random block whose seeds repeat draws, else None."""
+    distinct = len(stats.per_seed.distinct_stds())
+    return (distinct, stats.draws) if stats.constant is None and 0 < distinct < stats.draws else None
+
+
+def _repeated_draws(cmp: Comparer, ba: Measured, bb: Measured) -> Optional[Reason]:
+    """One side gives several seeds the very same draw (a seeded initializer: every run starts alike),
+    the other draws afresh per seed."""
+    ra, rb = _repeats(ba.stats), _repeats(bb.stats)
+    if (ra is None) == (rb is None):
+        return None
+    side, other, (distinct, seeds) = (cmp.a, cmp.b, ra) if ra is not None else (cmp.b, cmp.a, rb)
+    return Reason("repeated_draws", "{} repeats its draws ({} distinct among {} seeds: a seeded initializer "
+                  "gives every run the same weights); {} draws afresh with each seed.".format(
+                      side.label, distinct, seeds, other.label), {"repeats": side.label, "distinct": distinct,
+                                                                 "seeds": seeds})
+
+
 def compare_block(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> None:
     ba, bb = ea.blocks[row.block], eb.blocks[row.block]
     if _nonfinite(cmp, row, ba, bb):
         return
+    repeated = _repeated_draws(cmp, ba, bb)
+    if repeated is not None:
+        row.reasons.append(repeated)
     if ba.shape != bb.shape:
         row.reasons.append(Reason("shape_mismatch", "{} has shape {}, {} has {}: the layers do not take the "
                                   "same inputs here, so these weights cannot be carried over one to one.".format(
@@ -203,53 +224,61 @@ def missing(row: Row, present: Side, absent: Side, what: str) -> Row:
     return row
 
 
-# ---------------------------------------------------------------- all gates of one part (first seed)
+# ---------------------------------------------------------------- first seed: parts, whole cells, copies
 
 
-def _part_orth(art: Artifact, scenario: str, route_name: str) -> Tuple[Dict[str, float], str]:
-    """orth_rel_err of every ``l{k}/{dir}/*/{kernel|recurrent}`` matrix (all gates side by side), seed 0."""
-    from compare.stats import block_stats
-
-    values = art.first_seed(scenario, route_name)
-    if values is None:
-        return {}, "no .npz beside {}".format(art.path) if art.path else "hand-made artifact"
-    route, spec = art.route(scenario, route_name), art.scenarios[scenario].spec
-    if spec.units is None:
-        return {}, "{} {} does not say its units".format(art.name, scenario)
-    weights = [Weight(name, v.layer, v.direction, v.param, values[name])
-               for name, v in route.variables.items() if name in values]
-    try:
-        blocks = layout.split(route.family, weights, spec.units, route.computation(spec).get("num_proj"))
-    except ValueError as exc:
-        return {}, "cannot cut {} {} {} into blocks: {}".format(art.name, scenario, route_name, exc)
-    groups: Dict[str, List[Tuple[str, np.ndarray]]] = {}
-    for key, block in blocks.items():
-        layer, direction, gate, part = layout.parse_key(key)
-        if part in ("kernel", "recurrent") and gate != layout.PROJECTION:
-            groups.setdefault(layout.block_key(layer, direction, "*", part), []).append((gate, block.value))
-    out = {}
-    for key, parts in groups.items():
-        matrix = np.concatenate([v for _, v in sorted(parts, key=lambda p: p[0])], axis=-1)
-        with np.errstate(all="ignore"):
-            stats = block_stats(matrix[None], sample_size=0, singular_values=False)
-        value = stats["orth_err"] if stats.get("orth_rel_err") is None else stats["orth_rel_err"]
-        if value is not None and math.isfinite(value):
-            out[key] = float(value)
-    return out, ""
+def _cell_reasons(cmp: Comparer, fa: CellFigures, fb: CellFigures) -> List[Reason]:
+    reasons = []
+    whole = cmp.orthogonality(fa.orth_rel_err, fb.orth_rel_err,
+                              "The whole cell ([x; h] x gates, {}x{}): ".format(*fa.shape))
+    if whole is not None:
+        reasons.append(whole)
+    ca, cb = fa.coupling, fb.coupling
+    if ca is not None and cb is not None and min(ca, cb) <= cmp.th.orth_tol and max(ca, cb) >= cmp.th.orth_far:
+        joint, apart = (cmp.a, cmp.b) if ca <= cb else (cmp.b, cmp.a)
+        reasons.append(Reason("joint_orthogonality_mismatch", (
+            "{} makes the input and recurrent rows mutually orthogonal (coupling {:.1e}); {} draws them "
+            "independently (coupling {:.2g}): each part alone can look alike while the cell as a whole "
+            "starts differently.").format(joint.label, min(ca, cb), apart.label, max(ca, cb)),
+            {"coupling_a": ca, "coupling_b": cb, "orth_rel_err_a": fa.orth_rel_err, "orth_rel_err_b": fb.orth_rel_err}))
+    return reasons
 
 
-def part_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, notes: List[str]) -> List[Row]:
-    oa, why_a = _part_orth(a, scenario, cmp.a.route)
-    ob, why_b = _part_orth(b, scenario, cmp.b.route)
-    for why in (why_a, why_b):
-        if why and why not in notes:
-            notes.append("all-gates orthogonality not checked: " + why)
-    rows = []
+def _tie_reason(cmp: Comparer, copy_a: Optional[str], copy_b: Optional[str]) -> Optional[Reason]:
+    if copy_a == copy_b:
+        return None
+    said = []
+    for side, copy in ((cmp.a, copy_a), (cmp.b, copy_b)):
+        said.append("{} {}".format(side.label, "starts it as an exact copy of " + copy if copy
+                                   else "draws it on its own"))
+    return Reason("tied_weights", "{}: the weights start tied on one side (one seeded initializer drawing several "
+                  "weights gives each the same values).".format("; ".join(said)),
+                  {"copy_of_a": copy_a, "copy_of_b": copy_b})
+
+
+def first_seed_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows: List[Row],
+                    notes: List[str]) -> List[Row]:
+    """Rows for all gates of one part and for whole cells, from both sides' first seed; block rows whose
+    block is a copy of another on one side only get ``tied_weights``."""
+    fa, fb = first_seed(a, scenario, cmp.a.route), first_seed(b, scenario, cmp.b.route)
+    for why in (fa.why, fb.why):
+        if why and "first-seed checks (all gates, whole cells, copies) not made: " + why not in notes:
+            notes.append("first-seed checks (all gates, whole cells, copies) not made: " + why)
+    copies_a, copies_b = fa.copies(), fb.copies()
+    for row in rows:
+        reason = _tie_reason(cmp, copies_a.get(row.block), copies_b.get(row.block)) \
+            if row.block in fa.blocks and row.block in fb.blocks else None
+        if reason is not None:
+            row.reasons.append(reason)
+    out = []
+    oa, ob = fa.part_orthogonality(), fb.part_orthogonality()
     for key in sorted(set(oa) & set(ob), key=key_order):
         row = Row(scenario, key, cmp.a, cmp.b)
         part = key.rsplit("/", 1)[1]
         reason = cmp.orthogonality(oa[key], ob[key], "The {} weights of all gates together: ".format(part))
-        if reason is not None:
-            row.reasons.append(reason)
-        rows.append(row)
-    return rows
+        row.reasons += [reason] if reason is not None else []
+        out.append(row)
+    ca, cb = fa.cells(), fb.cells()
+    for key in sorted(set(ca) & set(cb), key=key_order):
+        out.append(Row(scenario, key, cmp.a, cmp.b, reasons=_cell_reasons(cmp, ca[key], cb[key])))
+    return out

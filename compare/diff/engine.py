@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from compare import artifact
 from compare.artifact import Artifact
-from compare.diff.blocks import Comparer, compare_block, key_order, missing, part_rows
+from compare.diff.blocks import Comparer, compare_block, first_seed_rows, key_order, missing
 from compare.diff.config import config_row, forget_bias_settled
 from compare.diff.results import DEFAULTS, ROUTE_BLOCK, DiffResult, Reason, Row, Side, Thresholds
 from compare.diff.significance import QueuedTest, resolve
@@ -37,7 +37,7 @@ def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: Li
             compare_block(cmp, row, ea, eb)
             rows.append(row)
     forget_bias_settled(config, rows)
-    return [config] + rows + part_rows(cmp, name, a, b, notes)
+    return [config] + rows + first_seed_rows(cmp, name, a, b, rows, notes)
 
 
 def _check_hashes(a: Artifact, b: Artifact) -> List[str]:

@@ -16,7 +16,7 @@ from compare.errors import UserError
 INFORMATIONAL = frozenset({"fingerprint_mismatch", "effective_bias_same"})
 CODES = ("shape_mismatch", "constant_mismatch", "scale_mismatch", "distribution_mismatch",
          "orthogonality_mismatch", "fingerprint_mismatch", "effective_bias_same", "missing_block",
-         "config_mismatch", "nonfinite")
+         "config_mismatch", "nonfinite", "joint_orthogonality_mismatch", "tied_weights", "repeated_draws")
 VERDICTS = ("same", "differs", "missing")
 CONFIG_BLOCK = "config"
 ROUTE_BLOCK = "*"

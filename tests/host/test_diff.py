@@ -281,6 +281,11 @@ def keras_gru_artifact(path: Path, env: str, rng, orthogonal_recurrent: bool) ->
     """A Keras GRU whose raw first-seed variables are in the .npz (for the all-gates orthogonality)."""
     kernel = orthogonal(rng, 32, 48)
     recurrent = orthogonal(rng, 16, 48) if orthogonal_recurrent else uniform(rng, (16, 48), 0.25)
+    return gru_variables_artifact(path, env, kernel, recurrent)
+
+
+def gru_variables_artifact(path: Path, env: str, kernel: np.ndarray, recurrent: np.ndarray) -> Path:
+    """A Keras GRU (16 units) of these draws of its kernel and recurrent kernel, first seed in the .npz."""
     blocks = {}
     for g, gate in enumerate(("update", "reset", "candidate")):
         blocks["l0/fw/{}/kernel".format(gate)] = kernel[:, :, 16 * g:16 * (g + 1)]
@@ -322,3 +327,47 @@ def test_repeated_draws_count_once():
     wide = np.repeat(uniform(rng, (32, 16), 0.4)[:1], S, axis=0)
     b = entry("keras_gru", {"l0/fw/update/kernel": wide}, KERAS_GRU)
     assert "scale_mismatch" in codes(row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel"))
+
+
+def test_whole_cell_rows_tell_joint_orthogonality_from_independent_parts(tmp_path):
+    """Both sides: orthonormal input rows and orthonormal recurrent rows (every part looks alike). One side
+    cuts both from one orthogonal (48, 48) matrix, like TF1's scope over the fused [x; h] kernel; the other
+    draws them independently, like Keras. Only the whole-cell row tells them apart, with both figures."""
+    rng = np.random.default_rng(20)
+    fused = orthogonal(rng, 48, 48)
+    a = gru_variables_artifact(tmp_path / "a.json", "x", fused[:, :32], fused[:, 32:])
+    b = gru_variables_artifact(tmp_path / "b.json", "y", orthogonal(rng, 32, 48), orthogonal(rng, 16, 48))
+    result = diff.diff_paths(a, b)
+    assert row(result, "l0/fw/*/kernel").verdict == row(result, "l0/fw/*/recurrent").verdict == "same"
+    cell = row(result, "l0/fw/*/cell")
+    assert codes(cell) == ["joint_orthogonality_mismatch", "orthogonality_mismatch"] and cell.verdict == "differs"
+    joint = next(x for x in cell.reasons if x.code == "joint_orthogonality_mismatch")
+    assert joint.figures["coupling_a"] < 1e-5 and joint.figures["coupling_b"] > 0.5
+    assert "x:keras makes the input and recurrent rows mutually orthogonal" in joint.detail
+
+
+def test_a_block_copied_from_another_is_tied_naming_what_it_copies(tmp_path):
+    """One seeded initializer for kernel and recurrent kernel (16 inputs, 16 units): the recurrent blocks
+    equal the kernel blocks exactly on one side only."""
+    rng = np.random.default_rng(21)
+    kernel = orthogonal(rng, 16, 48)
+    a = gru_variables_artifact(tmp_path / "a.json", "x", kernel, orthogonal(rng, 16, 48))
+    b = gru_variables_artifact(tmp_path / "b.json", "y", kernel, kernel.copy())
+    result = diff.diff_paths(a, b)
+    tied = row(result, "l0/fw/reset/recurrent")
+    assert "tied_weights" in codes(tied) and tied.verdict == "differs"
+    assert next(x for x in tied.reasons if x.code == "tied_weights").figures == {
+        "copy_of_a": None, "copy_of_b": "l0/fw/reset/kernel"}
+    assert "tied_weights" not in codes(row(result, "l0/fw/reset/kernel"))  # the original is not the copy
+    same = diff.diff_paths(b, b)  # both sides tied alike: nothing differs
+    assert "tied_weights" not in [c for r in same.rows for c in codes(r)]
+
+
+def test_draws_repeated_on_one_side_only_are_named():
+    rng = np.random.default_rng(22)
+    one = np.repeat(uniform(rng, (32, 16))[:1], S, axis=0)
+    a = entry("keras_gru", {"l0/fw/update/kernel": one}, KERAS_GRU)
+    b = entry("keras_gru", {"l0/fw/update/kernel": uniform(rng, (32, 16))}, KERAS_GRU)
+    r = row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel")
+    assert "repeated_draws" in codes(r) and r.verdict == "differs"
+    assert next(x for x in r.reasons if x.code == "repeated_draws").figures == {"repeats": "x:keras", "distinct": 1, "seeds": S}
