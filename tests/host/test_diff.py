@@ -370,4 +370,5 @@ def test_draws_repeated_on_one_side_only_are_named():
     b = entry("keras_gru", {"l0/fw/update/kernel": uniform(rng, (32, 16))}, KERAS_GRU)
     r = row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel")
     assert "repeated_draws" in codes(r) and r.verdict == "differs"
-    assert next(x for x in r.reasons if x.code == "repeated_draws").figures == {"repeats": "x:keras", "distinct": 1, "seeds": S}
+    figures = next(x for x in r.reasons if x.code == "repeated_draws").figures
+    assert figures == {"repeats": "x:keras", "distinct": 1, "seeds": S}
