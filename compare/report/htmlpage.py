@@ -123,8 +123,12 @@ def _routes(sc: ScenarioReport) -> str:
 def _recipe(sc: ScenarioReport) -> str:
     if sc.recipe is None:
         return ""
-    return ('<div class="recipe"><h3>Initialize Keras like TF1</h3><p>Verified verdict: <b>{}</b></p>'
-            '<pre><code>{}</code></pre></div>').format(e(sc.recipe.verdict), e(sc.recipe.snippet))
+    warning = ""
+    if sc.recipe.warnings:
+        warning = '<p class="warning"><b>Warning:</b> {}</p><ul>{}</ul>'.format(
+            e(text.TIED_WEIGHTS), "".join("<li>{}</li>".format(e(w)) for w in sc.recipe.warnings))
+    return ('<div class="recipe"><h3>Initialize Keras like TF1</h3><p>Verified verdict: <b>{}</b></p>{}'
+            '<pre><code>{}</code></pre></div>').format(e(sc.recipe.verdict), warning, e(sc.recipe.snippet))
 
 
 def _pairs(sc: ScenarioReport) -> str:

@@ -63,8 +63,12 @@ def _recipe(sc: ScenarioReport) -> List[str]:
     if sc.recipe is None:
         return []
     fence = text.fence(sc.recipe.snippet)
-    return ["### Initialize Keras like TF1", "", "Verified verdict: " + escape(sc.recipe.verdict), "",
-            fence + "python", sc.recipe.snippet, fence, ""]
+    warning = []
+    if sc.recipe.warnings:
+        warning = ["**Warning:** " + escape(text.TIED_WEIGHTS), ""] + ["* " + escape(w) for w in sc.recipe.warnings]
+        warning.append("")
+    return ["### Initialize Keras like TF1", "", "Verified verdict: " + escape(sc.recipe.verdict), ""] + warning + [
+        fence + "python", sc.recipe.snippet, fence, ""]
 
 
 def _pairs(sc: ScenarioReport) -> List[str]:

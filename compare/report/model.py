@@ -168,6 +168,7 @@ class Recipe:
 
     snippet: str
     verdict: str
+    warnings: List[str] = field(default_factory=list)  # Keras weights that start tied, where the diff found them
 
 
 @dataclass
@@ -430,11 +431,25 @@ def _spec_warnings(states: Sequence[RouteState]) -> List[str]:
             "with one scenario file".format(", ".join(hashes))]
 
 
-def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str) -> Optional[Recipe]:
+def _ties(findings: Sequence[Finding], states: Sequence[RouteState]) -> List[str]:
+    """One line per Keras-side block that starts as an exact copy of another (the diff's tied_weights)."""
+    keras = {(s.env, s.route) for s in states if s.family and families.get(s.family).framework == "keras"}
+    lines: Dict[str, None] = {}
+    for f in findings:
+        for r in f.reasons:
+            for series, copy in ((f.a, r.figures.get("copy_of_a")), (f.b, r.figures.get("copy_of_b"))):
+                if r.code == "tied_weights" and copy and series in keras:
+                    lines["{}:{} {} starts as an exact copy of {}".format(series[0], series[1], f.block, copy)] = None
+    return list(lines)
+
+
+def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str, findings: Sequence[Finding],
+            states: Sequence[RouteState]) -> Optional[Recipe]:
     entry = (recipes or {}).get(name)
     if not entry:
         return None
-    return Recipe(snippet=_text(entry.get("snippet", "")), verdict=_text(entry.get("verdict", "")))
+    return Recipe(snippet=_text(entry.get("snippet", "")), verdict=_text(entry.get("verdict", "")),
+                  warnings=_ties(findings, states))
 
 
 def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[Finding],
@@ -452,7 +467,8 @@ def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[F
         grid=[_grid_cell(s, baseline, findings) for s in states], pairs=_pairs(findings),
         blocks=blocks, biases=_biases(ok), config=config, config_cosmetic=cosmetic,
         config_mismatches=_config_mismatches(findings),
-        findings=[f for f in findings if f.verdict != "same" or f.reasons], recipe=_recipe(recipes, name),
+        findings=[f for f in findings if f.verdict != "same" or f.reasons],
+        recipe=_recipe(recipes, name, findings, states),
         warnings=_spec_warnings(states), blocks_from_variables=from_variables)
 
 

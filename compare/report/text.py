@@ -99,3 +99,8 @@ def fence(code: str) -> str:
         run = run + 1 if char == "`" else 0
         longest = max(longest, run)
     return "`" * max(3, longest + 1)
+
+
+TIED_WEIGHTS = ("Keras weights here start tied: one seeded initializer object drew several weights, so each got "
+                "the same values. Give every weight its own initializer (or no seed), or use init_like_tf1, which "
+                "draws every weight afresh.")

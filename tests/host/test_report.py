@@ -323,3 +323,18 @@ def test_bad_baseline(tmp_path, capsys):
     assert main(["report", str(folder), "--baseline", "tf115/tf1"]) == 2
     assert main(["report", str(folder), "--baseline", "nope:tf1"]) == 2
     assert "ENV:ROUTE" in capsys.readouterr().err
+
+
+def test_recipe_warns_where_keras_weights_start_tied(artifacts):
+    """A tied_weights finding on a Keras route puts a warning, naming the copy, into the recipe section."""
+    tie = diff.Reason("tied_weights", "tf215:keras starts it as an exact copy of l0/fw/update/kernel",
+                      {"copy_of_a": None, "copy_of_b": "l0/fw/update/kernel"})
+    rows = rows_for(artifacts) + [_row("l0/fw/update/recurrent", "tf215", "keras", "differs", [tie])]
+    recipes = {"bigru": {"snippet": "init_like_tf1(layer)", "verdict": "same"}}
+    sc = next(s for s in build(typed(artifacts), rows, recipes).scenarios if s.name == "bigru")
+    assert sc.recipe.warnings == ["tf215:keras l0/fw/update/recurrent starts as an exact copy of l0/fw/update/kernel"]
+    model = build(typed(artifacts), rows, recipes)
+    assert "**Warning:** Keras weights here start tied" in render_markdown(model)
+    assert "Keras weights here start tied" in render_html(model)
+    untied = next(s for s in build(typed(artifacts), rows_for(artifacts), recipes).scenarios if s.name == "bigru")
+    assert untied.recipe.warnings == []
