@@ -61,6 +61,10 @@ INITIALIZER_PARAMS = {
     "ones": (),
     "identity": ("gain",),
 }
+# Initializers that draw at random also take a ``seed``: one seeded initializer object is what user code
+# passes to several weights (``init = Orthogonal(seed=1)``), and the routes pass it likewise.
+UNSEEDED = ("constant", "zeros", "ones", "identity")
+MAX_SEED = 2 ** 31 - 1
 VS_MODES = ("fan_in", "fan_out", "fan_avg")
 VS_DISTRIBUTIONS = ("uniform", "normal", "truncated_normal", "untruncated_normal")
 ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
@@ -251,12 +255,15 @@ def parse_initializer(where: str, value: Any) -> Initializer:
     if not isinstance(name, str) or name not in INITIALIZER_PARAMS:
         raise _fail(where, "unknown initializer {!r}".format(name),
                     _did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS))
-    params = _check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name])
+    seed = () if name in UNSEEDED else ("seed",)
+    params = _check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name] + seed)
     parsed = {}
     for key, raw in params.items():
         if key == "name":
             continue
-        if key == "mode":
+        if key == "seed":
+            parsed[key] = _int(where, key, raw, 0, MAX_SEED)
+        elif key == "mode":
             parsed[key] = _choice(where, key, raw, VS_MODES)
         elif key == "distribution":
             parsed[key] = _choice(where, key, raw, VS_DISTRIBUTIONS)

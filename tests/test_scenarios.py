@@ -69,6 +69,9 @@ def test_default_suite_has_the_seed_and_all_defaults_cases():
      "unknown initializer 'orthogonl' (hint: did you mean 'orthogonal'?)"),
     (MINIMAL + "[scenario.tf1]\nscope_initializer = { name = \"orthogonal\", scale = 2.0 }\n", "unknown key 'scale'"),
     (MINIMAL + "[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n", "unknown key 'forget_bias'"),
+    (MINIMAL + "[scenario.keras]\nbias_initializer = { name = \"zeros\", seed = 1 }\n", "unknown key 'seed'"),
+    (MINIMAL + "[scenario.keras]\nkernel_initializer = { name = \"orthogonal\", seed = 1.5 }\n",
+     "seed must be a whole number"),
     (MINIMAL + "[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n", "unknown key 'unit_forget_bias'"),
     (MINIMAL.replace("units = 4", "units = 0"), "units = 0 is out of range"),
     (MINIMAL.replace("units = 4", "units = \"4\""), "units must be a whole number"),
@@ -97,3 +100,12 @@ def test_absurd_sizes_are_refused_with_the_memory_figure():
 def test_missing_file_is_a_user_error():
     with pytest.raises(UserError, match="cannot read scenario file"):
         load_scenarios("/nonexistent/x.toml")
+
+
+def test_a_seed_in_an_initializer_table_is_part_of_the_definition():
+    """``seed`` makes one initializer object that user code passes to several weights; it changes the spec."""
+    seeded = MINIMAL + "[scenario.keras]\nkernel_initializer = { name = \"orthogonal\", seed = 7 }\n"
+    scenario = parse_scenarios(seeded)[0]
+    assert scenario.keras.kernel_initializer.to_dict() == {"name": "orthogonal", "params": {"seed": 7}}
+    unseeded = parse_scenarios(MINIMAL + "[scenario.keras]\nkernel_initializer = \"orthogonal\"\n")[0]
+    assert scenario.spec_hash != unseeded.spec_hash
