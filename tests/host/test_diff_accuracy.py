@@ -67,9 +67,20 @@ PLANTED = (
                "scale_mismatch") for k in _gru_blocks("kernel")]
     + [Planted("5 % std difference between variance_scaling scales (TF 1.15 vs Keras 3)", ("tf115", 0, "tf1"),
                ("tf221", 0, "keras"), "plant-scale-5pct", k, "scale_mismatch") for k in _gru_blocks("kernel")]
+    + [Planted("TF1 orthogonal over the fused LSTM [x; h] kernel vs Keras independent orthogonal kernel and "
+               "recurrent kernel: the whole cell", *TF1_VS_KERAS, "plant-lstm-joint-orthogonal", "l0/fw/*/cell",
+               "joint_orthogonality_mismatch")]
+    + [Planted("one seeded Keras initializer shared by two layers and both kernels: " + what, *TF1_VS_KERAS,
+               "plant-lstm-tied", k, "tied_weights")
+       for what, k in (("layer 2 copies layer 1", "l1/fw/forget/kernel"),
+                       ("the recurrent kernel copies the kernel", "l0/fw/cell/recurrent"))]
 )
-# blocks inside planted scenarios that must still come out `same` (TF1 1.5/48 == Keras 0.5/16)
-SAME_INSIDE_PLANTED = [(TF1_VS_KERAS, "plant-scale-5pct", k) for k in _gru_blocks("recurrent")[:2]]
+LSTM_GATES = ("input", "forget", "cell", "output")
+# blocks inside planted scenarios that must still come out `same` (TF1 1.5/48 == Keras 0.5/16; the joint
+# orthogonal LSTM's every block and each part alone)
+SAME_INSIDE_PLANTED = ([(TF1_VS_KERAS, "plant-scale-5pct", k) for k in _gru_blocks("recurrent")[:2]]
+                       + [(TF1_VS_KERAS, "plant-lstm-joint-orthogonal", "l0/fw/{}/{}".format(g, part))
+                          for g in LSTM_GATES + ("*",) for part in ("kernel", "recurrent")])
 
 
 def null_comparisons() -> List[Tuple[Where, Where, Optional[str]]]:
@@ -151,7 +162,9 @@ def confusion(paths: Dict[Tuple[str, int], Path]) -> Dict[str, object]:
         (found if hit else missed).append("{} [{} {} {}]: {}".format(
             p.what, p.scenario, p.block, p.code, [(r.verdict, [x.code for x in r.reasons]) for r in rows]))
     for (a, b), scenario, block in SAME_INSIDE_PLANTED:
-        rows = [r for r in _compare(paths, a, b).rows if r.scenario == scenario and r.block == block]
+        if (a, b) not in cache:
+            cache[(a, b)] = _compare(paths, a, b)
+        rows = [r for r in cache[(a, b)].rows if r.scenario == scenario and r.block == block]
         pairs += 1
         if not rows or rows[0].verdict != "same":
             alarms.append("{} {} inside a planted scenario: {}".format(scenario, block,
