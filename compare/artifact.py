@@ -6,8 +6,6 @@ statistics of every variable; ``<out>.npz`` beside it holds the first seed's raw
 never sees a half-written file, and an interrupted run leaves the old files in place.
 Runs in every env (Python 3.7 + numpy 1.18 included).
 """
-from __future__ import annotations
-
 import base64
 import binascii
 import json
@@ -415,7 +413,7 @@ class Arrays(dict):
     def files(self) -> List[str]:
         return list(self)
 
-    def __enter__(self) -> Arrays:
+    def __enter__(self) -> "Arrays":
         return self
 
     def __exit__(self, *_exc: Any) -> None:

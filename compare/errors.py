@@ -1,6 +1,4 @@
 """The one error type users see: a cause and a hint, printed on one line, exit code 2."""
-from __future__ import annotations
-
 import argparse
 import sys
 from typing import NoReturn

@@ -62,8 +62,6 @@ where t counts the other (name, over_shape) hypotheses of the same tier that fit
 same prediction from two shapes, e.g. glorot over (in+u, 2u) and (in, 3u) with in = 32, u = 16) reports
 the first and lists the others in ``ties``. ``unknown``: ``1 - max ks`` over the families tried.
 """
-from __future__ import annotations
-
 import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 

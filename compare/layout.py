@@ -22,8 +22,6 @@ The layouts relied on (the order of gates inside the fused variables, as the cel
 Every array may carry extra leading axes (a stack of draws: seeds first); blocks are cut with
 ``value[..., rows, cols]``, so one draw and a stack of draws go through the same code.
 """
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 

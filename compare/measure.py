@@ -5,8 +5,6 @@ leave the env, only their statistics and fingerprints do. Weights with NaN or In
 measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
 any gets nulls instead of statistics, and no fingerprint.
 """
-from __future__ import annotations
-
 import itertools
 from typing import Any, Dict, List, Optional
 

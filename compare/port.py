@@ -11,8 +11,6 @@ The weights go through the canonical blocks of ``compare.layout``: split from th
 family, forget bias folded, assembled into the target family. Forward-equivalence tests on real
 TensorFlow prove it (tests/test_port_equivalence.py).
 """
-from __future__ import annotations
-
 from typing import Any, Dict, Iterable, List, Tuple
 
 import numpy as np

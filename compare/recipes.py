@@ -5,8 +5,6 @@
 code a user pastes for one scenario; the ``recipe`` route of every env runs exactly that code,
 and its diff against the real TF1 route is the recipe's verified verdict.
 """
-from __future__ import annotations
-
 from typing import Any, Dict, List, Sequence, Tuple
 
 

@@ -21,8 +21,6 @@ Example::
     recurrent_initializer = "orthogonal"
     stacking = "cells"
 """
-from __future__ import annotations
-
 import difflib
 import hashlib
 import json

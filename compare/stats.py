@@ -32,8 +32,6 @@ matrix statistics (None for 0-D and 1-D elements)
 Memory: the values are read in chunks of seeds converted to float64, never copied whole, so a
 (128, 2048, 3072) float32 array (3 GiB) needs about 0.2 GiB on top of itself.
 """
-from __future__ import annotations
-
 import functools
 import math
 from typing import Any, Dict, List, Optional, Tuple
