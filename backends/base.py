@@ -1,8 +1,7 @@
 """The interface every route implements, and the records it hands back (numpy only)."""
-from __future__ import annotations
-
+import inspect
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -10,14 +9,18 @@ FORWARD_BATCH = 2
 FORWARD_STEPS = 5
 
 
+class Unavailable(Exception):
+    """This env's TensorFlow cannot build what the scenario asks of a route: the message says what it lacks."""
+
+
 @dataclass
 class Weight:
     """One variable of one cell, located by layer, direction and its cell-local name."""
 
-    name: str       # the TF variable name, without ':0'
+    name: str       # the TF variable name, without ':0' (TF 1.1's "gates/weights" stays so)
     layer: int
     direction: str  # "fw" | "bw"
-    param: str      # cell-local: "gates/kernel", "kernel", "recurrent_kernel", "bias", "w_f_diag", ...
+    param: str      # canonical, cell-local: "gates/kernel", "kernel", "recurrent_kernel", "bias", "w_f_diag", ...
     value: np.ndarray
 
 
@@ -58,7 +61,21 @@ class Route:
         raise NotImplementedError
 
     def build(self, scenario: Any) -> Built:
+        """The scenario's layers; raises :class:`Unavailable` when this env lacks one of its options."""
         raise NotImplementedError
+
+
+def unknown_options(factory: Any, names: Iterable[str]) -> List[str]:
+    """Those of ``names`` that ``factory`` (a class: any ``__init__`` along its MRO; else a function)
+    does not take as a named parameter: options this version does not have. A catch-all ``**kwargs``
+    does not count as taking them."""
+    functions = [k.__dict__["__init__"] for k in inspect.getmro(factory) if "__init__" in k.__dict__] \
+        if inspect.isclass(factory) else [factory]
+    known = set()
+    for function in functions:
+        known.update(name for name, p in inspect.signature(function).parameters.items()
+                     if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+    return [name for name in names if name not in known]
 
 
 def checked_value(values: Dict[Tuple[int, str, str], np.ndarray], weight: Weight) -> np.ndarray:

@@ -19,8 +19,6 @@ call), over the variable's shape, with ``LSTMCell``'s ``unit_forget_bias`` ones 
 ``build`` does. Rebuilding the layers per draw gave the same distributions (a test compares
 them in every env) at several times the cost.
 """
-from __future__ import annotations
-
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np

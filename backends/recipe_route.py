@@ -6,8 +6,6 @@ GRUCell resets before the recurrent matmul), stacked per direction like ``MultiR
 (``stacking = "cells"``), and initialized by :func:`backends.recipes.init_like_tf1` from the
 scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
 """
-from __future__ import annotations
-
 from typing import Any, Dict, Optional
 
 from backends import recipes, tfenv

@@ -17,8 +17,6 @@ per-gate blocks and writes them into the Keras variables (``compare.layout``). P
 ``num_proj`` and ``cell_clip`` have no Keras counterpart and are refused. It needs eager execution
 (TF 2.x: Keras 2, tf_keras, Keras 3); TF 1.15's graph-mode Keras is not supported.
 """
-from __future__ import annotations
-
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
