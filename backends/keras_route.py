@@ -27,7 +27,16 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 
 from backends import tfenv
-from backends.base import FORWARD_BATCH, FORWARD_STEPS, Built, Route, Unavailable, Weight, checked_value, unknown_options
+from backends.base import (
+    FORWARD_BATCH,
+    FORWARD_STEPS,
+    Built,
+    Route,
+    Unavailable,
+    Weight,
+    checked_value,
+    unknown_options,
+)
 from compare.artifact import jsonable
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
@@ -55,7 +64,8 @@ def make_initializer(tf: Any, spec: Any) -> Any:
 
 def check_options(tf: Any, scenario: Any, spec: Any) -> None:
     """Raise Unavailable when this Keras lacks what the scenario's [keras] table (``spec``) asks for."""
-    layers, keras = tfenv.keras(tf).layers, "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
+    layers = tfenv.keras(tf).layers
+    keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
     name = "GRU" if scenario.cell == "gru" else "LSTM"
     needed = ["Bidirectional"] if scenario.bidirectional else []
     if spec.stacking == "cells":
@@ -134,8 +144,8 @@ class KerasBuilt(Built):
         pieces = self.rnns
         if self.scenario.bidirectional:
             pieces = [r.forward_layer if direction == "fw" else r.backward_layer for r in pieces]
-        if self.spec.stacking == "layers":
-            return [p.cell for p in pieces]
+        if self.spec.stacking == "layers":  # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells
+            return [getattr(p, "cell", p) for p in pieces]
         return list(pieces[0].cell.cells)
 
     def _build(self, seed: int) -> None:
@@ -220,15 +230,11 @@ class KerasBuilt(Built):
 
 
 class GraphKerasBuilt(KerasBuilt):
-    """Keras in graph mode (``tf.contrib.keras`` in TF 1.1): values go through Keras's session, and
-    layers are their own cells (no ``.cell``)."""
+    """Keras in graph mode (``tf.contrib.keras`` in TF 1.1): values go through Keras's session."""
 
     def _reinitialize(self, seed: int) -> None:
         """The initializers are ops of Keras's graph, seeded by its graph seed: a fresh graph per draw."""
         self._build(seed)
-
-    def _cells(self, direction: str) -> List[Any]:
-        return list(self.rnns)
 
     def _values(self, variables: List[Any]) -> List[np.ndarray]:
         return [np.array(v) for v in self.keras.backend.batch_get_value(variables)]

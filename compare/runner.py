@@ -21,7 +21,7 @@ from typing import Callable, List, Optional, Sequence
 from compare import artifact as artifact_io
 from compare.errors import UserError
 
-MATRIX = ("tf115", "tf215", "tf221", "tf221-legacy")
+MATRIX = ("tf11", "tf115", "tf215", "tf221", "tf221-legacy")
 REPO = Path(__file__).resolve().parent.parent
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
@@ -109,7 +109,8 @@ def _classify(returncode: int, artifact: Path, lines: List[str], started: float 
         return "ok", ""
     if NO_INTERPRETER.search("\n".join(lines)):
         return "unavailable", ("tox could not find this env's Python "
-                               "(remedy: install it, e.g. `pyenv install 3.7` for tf115; see README)")
+                               "(remedy: install it, e.g. `pyenv install 3.6` for tf11, `pyenv install 3.7` for "
+                               "tf115; see README)")
     worker = _worker_exit(lines)
     reason = _exit_reason(worker if worker is not None else returncode)
     if returncode == 0:

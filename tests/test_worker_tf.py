@@ -10,7 +10,7 @@ from compare import artifact
 pytestmark = pytest.mark.tf
 
 SEED_GRU = "seed-bigru-orthogonal"
-SEEDS = ("seed-bigru-orthogonal", "seed-bilstm-orthogonal")
+SEEDS = ("seed-bigru-orthogonal", "seed-bilstm-orthogonal", "seed-code-bigru", "seed-code-bilstm")
 
 
 @pytest.fixture(scope="module")
