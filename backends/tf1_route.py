@@ -87,13 +87,22 @@ def cell_param(cell_class: str, variable_name: str) -> str:
 
 def cell_config(cell: Any, units: int, kwargs: Dict[str, Any]) -> Dict[str, Any]:
     """The built cell's config: its own ``get_config``, or (TF 1.1 cells have none) its constructor's
-    defaults with the arguments it was given."""
+    defaults with the arguments it was given, functions by name and initializers described, as
+    ``get_config`` gives them from TF 1.2 on."""
     if hasattr(cell, "get_config"):
         return jsonable(cell.get_config())
     parameters = inspect.signature(type(cell).__init__).parameters
     config = {name: p.default for name, p in parameters.items() if p.default is not p.empty}
     config.update(kwargs, num_units=units)
-    return jsonable(config)
+    return jsonable({name: _described(value) for name, value in config.items()})
+
+
+def _described(value: Any) -> Any:
+    if inspect.isfunction(value):
+        return value.__name__
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return value
+    return describe_initializer(value)
 
 
 def cell_variables(tf: Any, cell: Any) -> List[Any]:
