@@ -1,8 +1,8 @@
 """Judge a `tox -m test` run from its result JSON: every env must have run and passed.
 
 pytest's exit code 5 (no tests collected) is reported as such and counts as a failure,
-because every env of this project has tests; a missing env (e.g. no Python 3.7 for
-tf115) is a failure too, never a skip.
+because every env of this project has tests; a missing env (e.g. no Python 3.6 for
+tf11 or 3.7 for tf115) is a failure too, never a skip.
 """
 import json
 import sys

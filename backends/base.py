@@ -2,18 +2,21 @@
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+import inspect
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from compare.weights import Weight
 
-__all__ = ["Built", "Route", "Weight", "checked_value", "forward_input"]
+__all__ = ["Built", "Route", "Unavailable", "Weight", "checked_value", "forward_input", "unknown_options"]
 
 FORWARD_BATCH = 2
 FORWARD_STEPS = 5
+
+
+class Unavailable(Exception):
+    """This env's TensorFlow cannot build what the scenario asks of a route: the message says what it lacks."""
 
 
 class Built:
@@ -53,7 +56,21 @@ class Route:
         raise NotImplementedError
 
     def build(self, scenario: Any) -> Built:
+        """The scenario's layers; raises :class:`Unavailable` when this env lacks one of its options."""
         raise NotImplementedError
+
+
+def unknown_options(factory: Any, names: Iterable[str]) -> List[str]:
+    """Those of ``names`` that ``factory`` (a class: any ``__init__`` along its MRO; else a function)
+    does not take as a named parameter: options this version does not have. A catch-all ``**kwargs``
+    does not count as taking them."""
+    functions = [k.__dict__["__init__"] for k in inspect.getmro(factory) if "__init__" in k.__dict__] \
+        if inspect.isclass(factory) else [factory]
+    known = set()
+    for function in functions:
+        known.update(name for name, p in inspect.signature(function).parameters.items()
+                     if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+    return [name for name in names if name not in known]
 
 
 def checked_value(values: Dict[Tuple[int, str, str], np.ndarray], weight: Weight) -> np.ndarray:

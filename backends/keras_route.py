@@ -1,8 +1,10 @@
 """The Keras route: ``tf.keras.layers.GRU`` / ``LSTM`` with explicit initializers.
 
-``tf.keras`` is whatever this env ships: the Keras inside TF 1.15, Keras 2 (TF 2.15),
-tf_keras (TF 2.16+ with ``TF_USE_LEGACY_KERAS=1``) or Keras 3. Initializers the scenario
-leaves out are not passed, so the layer's own defaults apply and show in the config.
+``tf.keras`` is whatever this env ships: ``tf.contrib.keras`` (Keras 2.0, graph mode) in TF 1.1,
+the Keras inside TF 1.15, Keras 2 (TF 2.15), tf_keras (TF 2.16+ with ``TF_USE_LEGACY_KERAS=1``) or
+Keras 3. Initializers the scenario leaves out are not passed, so the layer's own defaults apply and
+show in the config. What this Keras cannot build (TF 1.1's has no ``Bidirectional``, no cells to
+stack, no ``reset_after``) makes the route ``unavailable`` for that scenario, with the reason.
 
 Stackings:
 
@@ -17,19 +19,27 @@ weight of those layers as their ``build`` initialized it: the cell's own initial
 re-seeded with ``base_seed + k`` (a seeded Keras 2+ initializer returns the same values on every
 call), over the variable's shape, with ``LSTMCell``'s ``unit_forget_bias`` ones spliced in as its
 ``build`` does. Rebuilding the layers per draw gave the same distributions (a test compares
-them in every env) at several times the cost.
+them in every env) at several times the cost. In graph mode (TF 1.1) the layers' variables live in
+Keras's graph and session, so every draw rebuilds them there (``GraphKerasBuilt``).
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from backends import tfenv
-from backends.base import FORWARD_BATCH, FORWARD_STEPS, Built, Route, Weight, checked_value
+from backends.base import (
+    FORWARD_BATCH,
+    FORWARD_STEPS,
+    Built,
+    Route,
+    Unavailable,
+    Weight,
+    checked_value,
+    unknown_options,
+)
 from compare import families
 from compare.artifact import jsonable
 
@@ -46,10 +56,36 @@ INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
-    """This Keras's initializer object for an ``Initializer`` spec."""
-    if not spec.params:
-        return tf.keras.initializers.get(spec.name)
-    return tf.keras.initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+    """This Keras's initializer object for an ``Initializer`` spec; Unavailable when it has no such one."""
+    initializers = tfenv.keras(tf).initializers
+    try:
+        if not spec.params:
+            return initializers.get(spec.name)
+        return initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+    except ValueError as exc:  # Keras's "Unknown initializer"
+        raise Unavailable("{} in TensorFlow {} has no {} initializer ({})".format(
+            tfenv.keras_flavor(tf)["flavor"], tf.__version__, spec.name, exc)) from None
+
+
+def check_options(tf: Any, scenario: Any, spec: Any) -> None:
+    """Raise Unavailable when this Keras lacks what the scenario's [keras] table (``spec``) asks for."""
+    layers = tfenv.keras(tf).layers
+    keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
+    name = "GRU" if scenario.cell == "gru" else "LSTM"
+    needed = ["Bidirectional"] if scenario.bidirectional else []
+    if spec.stacking == "cells":
+        needed += ["RNN", "StackedRNNCells", name + "Cell"]
+    missing = [n for n in needed if not hasattr(layers, n)]
+    if missing:
+        raise Unavailable("{} has no {}, which {}stacking = \"{}\" needs".format(
+            keras, ", ".join(missing), "bidirectional = true and " if scenario.bidirectional else "", spec.stacking))
+    layer_class = getattr(layers, name + "Cell" if spec.stacking == "cells" else name)
+    unknown = unknown_options(layer_class, spec.layer_kwargs)
+    if unknown:
+        raise Unavailable("{} of {} takes no {}".format(layer_class.__name__, keras, ", ".join(unknown)))
+    for key in INITIALIZER_OF.values():
+        if getattr(spec, key) is not None:
+            make_initializer(tf, getattr(spec, key))
 
 
 def reseeded(init: Any, seed: int) -> Any:
@@ -83,7 +119,8 @@ def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
             else [("fw", rnn)]
         depth = 0
         for direction, part in parts:
-            cells = list(getattr(part.cell, "cells", [part.cell]))
+            cell = getattr(part, "cell", part)  # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells
+            cells = list(getattr(cell, "cells", [cell]))
             found += [(level + i, direction, cell) for i, cell in enumerate(cells)]
             depth = len(cells)
         level += depth
@@ -103,6 +140,7 @@ class KerasBuilt(Built):
         self.spec = spec or scenario.keras
         self.family = families.for_cell("keras", scenario.cell).name
         self.tf = tfenv.tensorflow()
+        self.keras = tfenv.keras(self.tf)
         self.rnns: List[Any] = []
 
     def _kwargs(self) -> Dict[str, Any]:
@@ -115,7 +153,7 @@ class KerasBuilt(Built):
         return kwargs
 
     def _stack(self) -> List[Any]:
-        layers, s = self.tf.keras.layers, self.scenario
+        layers, s = self.keras.layers, self.scenario
         if self.spec.stacking == "layers":
             rnn_class = layers.GRU if s.cell == "gru" else layers.LSTM
             rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs()) for _ in range(s.layers)]
@@ -131,7 +169,7 @@ class KerasBuilt(Built):
     def _build(self, seed: int) -> None:
         """Fresh layers seeded with ``seed``, after resetting Keras's name counters, so the variable
         names do not depend on what ran before."""
-        self.tf.keras.backend.clear_session()
+        self.keras.backend.clear_session()
         tfenv.seed_everything(seed)
         self.rnns = self._stack()
         self._build_weights()
@@ -160,9 +198,17 @@ class KerasBuilt(Built):
                     if variable is not None:
                         yield layer, direction, cell, param, variable
 
+    def _values(self, variables: List[Any]) -> List[np.ndarray]:
+        return [np.array(v.numpy()) for v in variables]
+
+    def _assign(self, variable: Any, value: np.ndarray) -> None:
+        variable.assign(value)
+
     def _weights(self) -> List[Weight]:
-        weights = [Weight(variable_name(v), layer, direction, param, np.array(v.numpy()))
-                   for layer, direction, _, param, v in self._variables()]
+        located = list(self._variables())
+        values = self._values([v for _, _, _, _, v in located])
+        weights = [Weight(variable_name(v), layer, direction, param, value)
+                   for (layer, direction, _, param, v), value in zip(located, values)]
         names = [w.name for w in weights]
         # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
         return [replace(w, name="{}[l{}/{}]".format(w.name, w.layer, w.direction)) if names.count(w.name) > 1
@@ -170,7 +216,7 @@ class KerasBuilt(Built):
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         for weight, (_, _, _, _, variable) in zip(self._weights(), self._variables()):
-            variable.assign(checked_value(values, weight))
+            self._assign(variable, checked_value(values, weight))
         return self._weights()
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
@@ -200,17 +246,46 @@ class KerasBuilt(Built):
         return {"output": np.array(tensor.numpy())}
 
 
+class GraphKerasBuilt(KerasBuilt):
+    """Keras in graph mode (``tf.contrib.keras`` in TF 1.1): values go through Keras's session."""
+
+    def _reinitialize(self, seed: int) -> None:
+        """The initializers are ops of Keras's graph, seeded by its graph seed: a fresh graph per draw."""
+        self._build(seed)
+
+    def _values(self, variables: List[Any]) -> List[np.ndarray]:
+        return [np.array(v) for v in self.keras.backend.batch_get_value(variables)]
+
+    def _assign(self, variable: Any, value: np.ndarray) -> None:
+        self.keras.backend.set_value(variable, value)
+
+    def close(self) -> None:
+        self.keras.backend.clear_session()
+
+    def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
+        backend = self.keras.backend
+        placeholder = backend.placeholder(shape=(None, None, self.scenario.input_dim))
+        tensor = placeholder
+        for rnn in self.rnns:
+            tensor = rnn(tensor)
+        return {"output": backend.get_session().run(tensor, {placeholder: inputs})}
+
+
 class KerasRoute(Route):
     name = "keras"
 
     def unavailable_reason(self) -> Optional[str]:
         tf = tfenv.tensorflow()
-        if not hasattr(tf, "keras"):
+        try:
+            tfenv.keras(tf)
+        except AttributeError:
             return "this TensorFlow {} has no tf.keras".format(tf.__version__)
         return None
 
     def build(self, scenario: Any) -> Built:
-        return KerasBuilt(scenario)
+        tf = tfenv.tensorflow()
+        check_options(tf, scenario, scenario.keras)
+        return KerasBuilt(scenario) if tfenv.eager(tf) else GraphKerasBuilt(scenario)
 
 
 ROUTE = KerasRoute()

@@ -8,14 +8,12 @@ scenario's [tf1] table. A diff of this route against the real TF1 route must say
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 from typing import Any, Dict, Optional
 
 from backends import recipes, tfenv
 from backends.base import Built, Route
 from backends.keras_route import ROUTE as KERAS
-from backends.keras_route import KerasBuilt
+from backends.keras_route import KerasBuilt, check_options
 from compare.scenarios import KerasSpec
 
 EQUIVALENT_KWARGS = {
@@ -54,7 +52,9 @@ class RecipeRoute(Route):
         return KERAS.unavailable_reason()
 
     def build(self, scenario: Any) -> Built:
-        return RecipeBuilt(scenario)
+        built = RecipeBuilt(scenario)
+        check_options(tfenv.tensorflow(), scenario, built.spec)
+        return built
 
 
 ROUTE = RecipeRoute()

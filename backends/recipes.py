@@ -19,8 +19,6 @@ per-gate blocks and writes them into the Keras variables (``compare.layout``). P
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np

@@ -11,6 +11,11 @@ What this route relies on, as TF 1.x documents it:
   never stored.
 * Stacks are ``MultiRNNCell``; ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` run them, each
   direction stacking its own layers (layer 2 of each direction sees ``units`` inputs).
+* TensorFlow 1.1 (see ``backends.tfenv``) has the cells in ``tf.contrib.rnn``, names their variables
+  ``weights`` / ``biases`` (``kernel`` / ``bias`` from 1.2 on; each Weight keeps the real name and
+  carries the canonical ``param``), and its cells are not layers: no ``weights``, no ``get_config``.
+  A scenario option the env's TensorFlow lacks (a cell kwarg, an initializer) makes the route
+  ``unavailable`` for that scenario, with the reason.
 
 Draws: draw 0 builds the graph with graph seed ``base_seed``; later draws re-run its initializer,
 or, where that repeats the values, build a fresh graph seeded ``base_seed + k`` as a separate TF1
@@ -18,25 +23,45 @@ program would (see ``TF1Built.draws``); every run of the worker reproduces them.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import contextlib
+import inspect
 from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from backends import tfenv
-from backends.base import Built, Route, Weight, checked_value
+from backends.base import Built, Route, Unavailable, Weight, checked_value, unknown_options
 from compare import families
 from compare.artifact import jsonable
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
-    """A ``tf.compat.v1.initializers`` object for an ``Initializer`` spec (None stays None)."""
+    """This TensorFlow's TF1 initializer object for an ``Initializer`` spec (None stays None)."""
     if spec is None:
         return None
-    return getattr(tf.compat.v1.initializers, spec.name)(**spec.params)
+    factory = tfenv.tf1_initializer(tf, spec.name)
+    if factory is None:
+        raise Unavailable("TensorFlow {} has no {} initializer".format(tf.__version__, spec.name))
+    unknown = unknown_options(factory, spec.params)
+    if unknown:
+        raise Unavailable("the {} initializer of TensorFlow {} takes no {}".format(
+            spec.name, tf.__version__, ", ".join(unknown)))
+    return factory(**spec.params)
+
+
+def check_options(tf: Any, spec: Any) -> None:
+    """Raise Unavailable when this TensorFlow lacks the [tf1] table's cell class, a cell kwarg or an
+    initializer; each initializer is made once here, so a missing one is named before any graph is built."""
+    cell_class = getattr(tfenv.rnn_cells(tf), spec.cell_class, None)
+    if cell_class is None:
+        raise Unavailable("TensorFlow {} has no {}".format(tf.__version__, spec.cell_class))
+    unknown = unknown_options(cell_class, spec.cell_kwargs)
+    if unknown:
+        raise Unavailable("{} of TensorFlow {} takes no {}".format(spec.cell_class, tf.__version__, ", ".join(unknown)))
+    kwarg_inits = [v for v in spec.cell_kwargs.values() if hasattr(v, "params")]
+    for init in [spec.scope_initializer] + list(spec.outer_scopes) + kwarg_inits:
+        make_initializer(tf, init)
 
 
 def describe_initializer(init: Any) -> Any:
@@ -47,13 +72,44 @@ def describe_initializer(init: Any) -> Any:
 
 
 def cell_param(cell_class: str, variable_name: str) -> str:
-    """The registry's cell-local param a variable of ``cell_class`` holds (longest match first:
-    ``projection/kernel`` before ``kernel``)."""
-    params = sorted(set(families.of_class(cell_class, "tf1").params), key=len, reverse=True)
-    for param in params:
-        if variable_name.endswith("/" + param):
+    """The registry's canonical cell-local param of a variable of ``cell_class``: ``.../gates/weights``
+    (TF <= 1.1's name) is ``gates/kernel``; longest match first (``projection/kernel`` before ``kernel``)."""
+    family = families.of_class(cell_class, "tf1")
+    head, _, last = variable_name.rpartition("/")
+    canonical = head + "/" + dict(family.legacy_names).get(last, last)
+    for param in sorted(set(family.params), key=len, reverse=True):
+        if canonical.endswith("/" + param):
             return param
     raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
+
+
+def cell_config(cell: Any, units: int, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The built cell's config: its own ``get_config``, or (TF 1.1 cells have none) its constructor's
+    defaults with the arguments it was given, functions by name and initializers described, as
+    ``get_config`` gives them from TF 1.2 on."""
+    if hasattr(cell, "get_config"):
+        return jsonable(cell.get_config())
+    parameters = inspect.signature(type(cell).__init__).parameters
+    config = {name: p.default for name, p in parameters.items() if p.default is not p.empty}
+    config.update(kwargs, num_units=units)
+    return jsonable({name: _described(value) for name, value in config.items()})
+
+
+def _described(value: Any) -> Any:
+    if inspect.isfunction(value):
+        return value.__name__
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return value
+    return describe_initializer(value)
+
+
+def cell_variables(tf: Any, cell: Any) -> List[Any]:
+    """The variables a called cell created: its ``weights``, or (TF 1.1 cells are not layers) the
+    graph's trainable variables inside the scope the cell recorded when it was called."""
+    if hasattr(cell, "weights"):
+        return list(cell.weights)
+    prefix = cell._scope.name + "/"
+    return [v for v in tfenv.v1(tf).trainable_variables() if v.name.startswith(prefix)]
 
 
 def repeats(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> bool:
@@ -71,7 +127,7 @@ class TF1Built(Built):
     def _build(self, seed: int) -> None:
         """A fresh graph with graph seed ``seed``, initialized: one draw, as a fresh TF1 program makes it."""
         tf = tfenv.tensorflow()
-        tf1, spec, scenario = tf.compat.v1, self.scenario.tf1, self.scenario
+        tf1, spec, scenario = tfenv.v1(tf), self.scenario.tf1, self.scenario
         self.close()
         tfenv.seed_everything(seed)
         self.graph = tf.Graph()
@@ -87,26 +143,30 @@ class TF1Built(Built):
                 self.cells = {d: [self._cell(tf, scenario) for _ in range(scenario.layers)]
                               for d in scenario.directions}
                 self.output = self._run(tf, tf1)
+            self.variables = {d: [cell_variables(tf, c) for c in cells] for d, cells in self.cells.items()}
             self.init_op = tf1.global_variables_initializer()
             self.session = tf1.Session(graph=self.graph)
             self.session.run(self.init_op)
         self._config = {
             "cell_class": spec.cell_class,
-            "cell": jsonable(self.cells["fw"][0].get_config()),
+            "cell": cell_config(self.cells["fw"][0], scenario.units, self._cell_kwargs(tf)),
             "scope_initializer": describe_initializer(scope_init),
             "outer_scope_initializers": [o.to_dict() if o else None for o in spec.outer_scopes],
             "stacking": "MultiRNNCell" if scenario.layers > 1 else "single cell",
             "runner": "bidirectional_dynamic_rnn" if scenario.bidirectional else "dynamic_rnn",
         }
 
-    @staticmethod
-    def _cell(tf: Any, scenario: Any) -> Any:
-        spec = scenario.tf1
-        kwargs = {k: (make_initializer(tf, v) if hasattr(v, "params") else v) for k, v in spec.cell_kwargs.items()}
-        return getattr(tf.compat.v1.nn.rnn_cell, spec.cell_class)(scenario.units, **kwargs)
+    def _cell_kwargs(self, tf: Any) -> Dict[str, Any]:
+        return {k: (make_initializer(tf, v) if hasattr(v, "params") else v)
+                for k, v in self.scenario.tf1.cell_kwargs.items()}
+
+    def _cell(self, tf: Any, scenario: Any) -> Any:
+        cell_class = getattr(tfenv.rnn_cells(tf), scenario.tf1.cell_class)
+        return cell_class(scenario.units, **self._cell_kwargs(tf))
 
     def _run(self, tf: Any, tf1: Any) -> Any:
-        stacks = {d: (c[0] if len(c) == 1 else tf1.nn.rnn_cell.MultiRNNCell(c)) for d, c in self.cells.items()}
+        multi = tfenv.rnn_cells(tf).MultiRNNCell
+        stacks = {d: (c[0] if len(c) == 1 else multi(c)) for d, c in self.cells.items()}
         if self.scenario.bidirectional:
             (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], self.inputs, dtype=tf.float32)
             return tf.concat([fw, bw], axis=-1)
@@ -118,9 +178,9 @@ class TF1Built(Built):
 
     def _located(self) -> List[tuple]:
         located = []
-        for direction, cells in self.cells.items():
-            for layer, cell in enumerate(cells):
-                for variable in cell.weights:
+        for direction, cells in self.variables.items():
+            for layer, variables in enumerate(cells):
+                for variable in variables:
                     name = variable.name.split(":")[0]
                     located.append((Weight(name, layer, direction, cell_param(self.scenario.tf1.cell_class, name),
                                            np.empty(0)), variable))
@@ -188,9 +248,9 @@ class TF1Route(Route):
         tf = tfenv.tensorflow()
         try:
             for cls in ("GRUCell", "LSTMCell", "BasicLSTMCell", "MultiRNNCell"):
-                getattr(tf.compat.v1.nn.rnn_cell, cls)
+                getattr(tfenv.rnn_cells(tf), cls)
         except (AttributeError, ImportError) as exc:
-            reason = "tf.compat.v1.nn.rnn_cell is not usable in TensorFlow {}: {}".format(tf.__version__, exc)
+            reason = "the TF1 RNN cells are not usable in TensorFlow {}: {}".format(tf.__version__, exc)
             if tfenv.keras_flavor(tf)["flavor"] == "keras3":
                 major_minor = ".".join(tf.__version__.split(".")[:2])
                 reason += (" (remedy: pip install 'tf-keras~={}.0' and set TF_USE_LEGACY_KERAS=1, "
@@ -199,6 +259,7 @@ class TF1Route(Route):
         return None
 
     def build(self, scenario: Any) -> Built:
+        check_options(tfenv.tensorflow(), scenario.tf1)
         return TF1Built(scenario)
 
 

@@ -1,12 +1,17 @@
 """Import TensorFlow once, in the mode every route expects, and describe this env.
 
+The TF API differences between the envs' TensorFlow versions live here, each behind one function:
+where the TF1 API, its RNN cells, its initializers and Keras are found, and whether TensorFlow runs
+eagerly. TensorFlow 1.1 (tox env tf11) predates ``tf.compat``, ``tf.nn.rnn_cell``, ``tf.keras``
+and eager execution: it has the TF1 API at the top level, the cells in ``tf.contrib.rnn`` and
+Keras 2.0 as ``tf.contrib.keras``, in graph mode.
+
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import os
 import platform
-from typing import Any, Dict
+import random
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
@@ -14,42 +19,83 @@ _TF = None
 
 
 def tensorflow() -> Any:
-    """TensorFlow with eager execution on (TF 1.15 enables it here; the TF1 route uses its own graph)."""
+    """TensorFlow, eager where it can be (TF 1.15 enables it here; the TF1 route uses its own graph)."""
     global _TF
     if _TF is None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import tensorflow as tf
 
-        tf.get_logger().setLevel("ERROR")
-        if not tf.executing_eagerly():
+        if hasattr(tf, "get_logger"):
+            tf.get_logger().setLevel("ERROR")
+        else:
+            tf.logging.set_verbosity(tf.logging.ERROR)
+        if hasattr(tf, "executing_eagerly") and not tf.executing_eagerly():
             tf.compat.v1.enable_eager_execution()
         _TF = tf
     return _TF
 
 
+def eager(tf: Any) -> bool:
+    """Whether Keras variables hold values here (TF 1.15 on) or live in a graph and a session (TF 1.1)."""
+    return hasattr(tf, "executing_eagerly") and tf.executing_eagerly()
+
+
+def v1(tf: Any) -> Any:
+    """The TF1 API: ``tf.compat.v1``, or ``tf`` itself where there is no ``tf.compat.v1`` (TF 1.1)."""
+    return getattr(getattr(tf, "compat", None), "v1", tf)
+
+
+def rnn_cells(tf: Any) -> Any:
+    """The module of the TF1 RNN cells: ``nn.rnn_cell``, or ``tf.contrib.rnn`` in TF 1.1."""
+    cells = getattr(v1(tf).nn, "rnn_cell", None)
+    return cells if cells is not None else tf.contrib.rnn
+
+
+def tf1_initializer(tf: Any, name: str) -> Optional[Callable[..., Any]]:
+    """The TF1 initializer class called ``name``: ``initializers.<name>``, or ``tf.<name>_initializer``
+    in TF 1.1; None when this TensorFlow has neither (TF 1.1 has no glorot, he, lecun, variance_scaling
+    or identity initializer outside contrib)."""
+    initializers = getattr(v1(tf), "initializers", None)
+    found = getattr(initializers, name, None)
+    return found if found is not None else getattr(tf, name + "_initializer", None)
+
+
+def keras(tf: Any) -> Any:
+    """``tf.keras``, or ``tf.contrib.keras`` (Keras 2.0, graph mode) in TF 1.1."""
+    found = getattr(tf, "keras", None)
+    return found if found is not None else tf.contrib.keras
+
+
 def seed_everything(seed: int) -> None:
     """Seed TensorFlow, Keras, numpy and Python's ``random``: unseeded Keras initializers (Keras's own
-    and, in TF 2.x, the TF1 cells' default GlorotUniform) draw their seeds from Python's ``random``."""
+    and, in TF 2.x, the TF1 cells' default GlorotUniform) draw their seeds from Python's ``random``,
+    and Keras 2.0's (TF 1.1) from numpy's."""
     tf = tensorflow()
-    setter = getattr(tf.keras.utils, "set_random_seed", None)
+    setter = getattr(getattr(tf, "keras", None), "utils", None)
+    setter = getattr(setter, "set_random_seed", None)
     if setter is not None:
         setter(seed)
-    else:  # TF 1.15: the global seed also drives tf.keras initializers
-        tf.compat.v1.set_random_seed(seed)
+        return
+    # TF 1.1 and 1.15: the graph seed also drives the Keras initializers of that graph.
+    v1(tf).set_random_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
 
 
 def keras_flavor(tf: Any) -> Dict[str, str]:
     """Which Keras ``tf.keras`` is in this env, and its version."""
-    module = tf.keras.__name__
+    module = keras(tf).__name__
     if module.startswith("tf_keras"):
         import tf_keras
 
         return {"flavor": "tf_keras", "version": tf_keras.__version__}
     if module.startswith("keras"):
-        import keras
+        import keras as keras_package
 
-        major = keras.__version__.split(".")[0]
-        return {"flavor": "keras" + major, "version": keras.__version__}
+        major = keras_package.__version__.split(".")[0]
+        return {"flavor": "keras" + major, "version": keras_package.__version__}
+    if module.startswith("tensorflow.contrib"):
+        return {"flavor": "tf.contrib.keras", "version": "bundled with TensorFlow " + tf.__version__}
     return {"flavor": "tf.keras", "version": getattr(tf.keras, "__version__", "unknown")}
 
 

@@ -19,8 +19,6 @@ Weights with NaN or Inf values are measured, not crashed on: every variable and 
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import argparse
 import importlib
 import os
@@ -33,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
-from backends.base import Route, Weight, forward_input
+from backends.base import Route, Unavailable, Weight, forward_input
 from compare import artifact, families
 from compare.errors import ArgumentParser, UserError
 from compare.measure import Stacked, measure, nonfinite
@@ -102,6 +100,8 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
             result = _measure(scenario, built, loaded)
         finally:
             built.close()
+    except Unavailable as exc:  # an option this TensorFlow lacks: said per scenario, never dropped
+        return {"status": "unavailable", "reason": str(exc)}
     except Exception as exc:  # TF refusing a construction is a finding to report, not a crash
         return {"status": "error", "reason": _one_line(exc)}
     prefix = "{}/{}/".format(scenario.name, route.name)

@@ -2,8 +2,6 @@
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import argparse
 import sys
 from typing import NoReturn

@@ -91,6 +91,7 @@ class Family:
     reset_scaled: Tuple[str, ...] = ()          # gates whose recurrent_bias the reset gate scales
     config: Mapping[str, Any] = field(default_factory=dict)  # computation key -> Read | Fixed
     stacks_per_direction: bool = False          # True: each direction stacks its own layers, always
+    legacy_names: Tuple[Tuple[str, str], ...] = ()  # (old, current) last name parts of older TF versions
 
     @property
     def gates(self) -> Tuple[str, ...]:
@@ -274,13 +275,15 @@ _KERAS_CONFIG = {"activation": Read("activation"), "recurrent_activation": Read(
                  "forget_bias": Fixed(0.0), "unit_forget_bias": Read("unit_forget_bias", False),
                  "use_peepholes": Fixed(False), "num_proj": Fixed(None), "cell_clip": Fixed(None)}
 
+_TF1_LEGACY = (("weights", "kernel"), ("biases", "bias"))  # TF <= 1.1 named the variables so
+
 TF1_GRU = register(Family(
     name="tf1_gru", cell="gru", framework="tf1", classes=("GRUCell",), anchor="gates/kernel",
     variables=(Variable("gates/kernel", "fused", ("reset", "update")),
                Variable("gates/bias", "vector", ("reset", "update")),
                Variable("candidate/kernel", "fused", ("candidate",)),
                Variable("candidate/bias", "vector", ("candidate",))),
-    always_bias=True, config=_TF1_CONFIG, stacks_per_direction=True))
+    always_bias=True, config=_TF1_CONFIG, stacks_per_direction=True, legacy_names=_TF1_LEGACY))
 
 TF1_LSTM = register(Family(
     name="tf1_lstm", cell="lstm", framework="tf1", classes=("LSTMCell", "BasicLSTMCell"), anchor="kernel",
@@ -294,7 +297,7 @@ TF1_LSTM = register(Family(
     config=dict(_TF1_CONFIG, forget_bias=Read("forget_bias"), unit_forget_bias=Fixed(False),
                 use_peepholes=Read("use_peepholes", False), num_proj=Read("num_proj"),
                 cell_clip=Read("cell_clip")),
-    stacks_per_direction=True))
+    stacks_per_direction=True, legacy_names=_TF1_LEGACY))
 
 _KERAS_GRU_GATES = ("update", "reset", "candidate")        # [z | r | h]
 _KERAS_LSTM_GATES = ("input", "forget", "cell", "output")  # [i | f | c | o]

@@ -64,8 +64,6 @@ the first and lists the others in ``ties``. ``unknown``: ``1 - max ks`` over the
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 

@@ -7,8 +7,6 @@ any gets nulls instead of statistics, and no fingerprint.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import itertools
 from typing import Any, Dict, List, Optional
 

@@ -7,8 +7,6 @@ and its diff against the real TF1 route is the recipe's verified verdict.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 from typing import Any, Dict, List, Sequence, Tuple
 
 from compare.artifact import Spec

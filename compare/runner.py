@@ -117,7 +117,8 @@ def _classify(returncode: int, artifact: Path, lines: List[str], started: float 
         return "ok", ""
     if NO_INTERPRETER.search("\n".join(lines)):
         return "unavailable", ("tox could not find this env's Python "
-                               "(remedy: install it, e.g. `pyenv install 3.7` for tf115; see README)")
+                               "(remedy: install it, e.g. `pyenv install 3.6` for tf11, `pyenv install 3.7` for "
+                               "tf115; see README)")
     worker = _worker_exit(lines)
     reason = _exit_reason(worker if worker is not None else returncode)
     if returncode == 0:

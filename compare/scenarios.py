@@ -23,8 +23,6 @@ Example::
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import difflib
 import hashlib
 import json

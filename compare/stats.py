@@ -34,8 +34,6 @@ Memory: the values are read in chunks of seeds converted to float64, never copie
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
-from __future__ import annotations
-
 import functools
 import math
 from typing import Any, Dict, List, Optional, Tuple

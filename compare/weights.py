@@ -15,8 +15,8 @@ class Weight:
     """One variable of one cell. ``param`` is cell-local as the family registry names it
     (``gates/kernel``, ``kernel``, ``recurrent_kernel``, ``bias``, ``w_f_diag``, ...)."""
 
-    name: str       # the TF variable name, without ':0'
+    name: str       # the TF variable name, without ':0' (TF 1.1's "gates/weights" stays so)
     layer: int
     direction: str  # "fw" | "bw"
-    param: str
+    param: str      # canonical: the registry's name for it, whatever this TF version called it
     value: np.ndarray

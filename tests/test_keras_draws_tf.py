@@ -5,7 +5,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from backends.keras_route import KerasBuilt
+from backends.base import Unavailable
+from backends.keras_route import ROUTE
 from compare.scenarios import load_scenarios
 from compare.stats import block_stats
 
@@ -32,9 +33,12 @@ def test_reinitialized_draws_match_freshly_built_layers(name):
     random ones have the same pooled mean, std and quantiles (within 0.1 std, 10 % for the std) and
     the same orthogonality; and the re-initialized draws differ from each other."""
     scenario = next(s for s in load_scenarios(None) if s.name == name)
-    built = KerasBuilt(dataclasses.replace(scenario, seeds=DRAWS))
+    try:
+        built = ROUTE.build(dataclasses.replace(scenario, seeds=DRAWS))
+    except Unavailable as exc:  # tf11's Keras 2.0 has no Bidirectional: the worker reports it so
+        pytest.skip(str(exc))
     reinit = stacked(list(built.draws(DRAWS))[1:])
-    fresh = stacked([next(KerasBuilt(dataclasses.replace(scenario, base_seed=1000 + k, seeds=1)).draws(1))
+    fresh = stacked([next(ROUTE.build(dataclasses.replace(scenario, base_seed=1000 + k, seeds=1)).draws(1))
                      for k in range(1, DRAWS)])
     assert set(reinit) == set(fresh)
     for variable, values in reinit.items():

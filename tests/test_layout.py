@@ -3,8 +3,6 @@
 The variable shapes and gate orders below are written out from the TF/Keras cell sources
 (independently of compare.layout's own tables); forward equivalence in real TF is tested elsewhere.
 """
-from __future__ import annotations
-
 import numpy as np
 import pytest
 from hypothesis import given, settings

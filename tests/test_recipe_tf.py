@@ -31,8 +31,8 @@ def tf1_variables(layer, spec):
 @pytest.mark.parametrize("name", ["seed-bigru-orthogonal", "seed-bilstm-orthogonal"])
 def test_snippet_gives_orthogonal_concatenated_kernels_and_tf1_biases(name, env_name):
     """Seen as TF1 variables, each [x; h] kernel is orthogonal on its thin side; GRU gate biases 1, LSTM forget 1."""
-    if env_name == "tf115":
-        pytest.skip("the recipe is for TF 2.x Keras (eager); TF 1.15 Keras runs in graph mode")
+    if env_name in ("tf11", "tf115"):
+        pytest.skip("the recipe is for TF 2.x Keras (eager); TF 1.1 and 1.15 Keras run in graph mode")
     spec = {s.name: s for s in load_scenarios()}[name].to_dict()
     variables = tf1_variables(run_snippet(spec), spec)
     kernels = [v for (_, _, p), v in variables.items() if p in ("gates/kernel", "candidate/kernel", "kernel")]

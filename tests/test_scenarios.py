@@ -51,13 +51,15 @@ def test_spec_hash_depends_on_definition_only():
 
 
 def test_default_suite_has_the_seed_and_all_defaults_cases():
-    """The built-in suite: 2-layer bidirectional GRU and LSTM with orthogonal, and the all-defaults pair."""
+    """The built-in suite: 2-layer bidirectional GRU and LSTM with orthogonal (at input_dim 32, and at the
+    seed code's own 8 inputs and 16 units), and the all-defaults pair."""
     by_name = {s.name: s for s in load_scenarios()}
     for cell in ("gru", "lstm"):
-        seed = by_name["seed-bi{}-orthogonal".format(cell)]
-        assert (seed.cell, seed.layers, seed.bidirectional) == (cell, 2, True)
-        assert seed.tf1.scope_initializer.name == "orthogonal"
-        assert seed.keras.kernel_initializer.name == seed.keras.recurrent_initializer.name == "orthogonal"
+        for seed in (by_name["seed-bi{}-orthogonal".format(cell)], by_name["seed-code-bi" + cell]):
+            assert (seed.cell, seed.layers, seed.bidirectional) == (cell, 2, True)
+            assert seed.tf1.scope_initializer.name == "orthogonal"
+            assert seed.keras.kernel_initializer.name == seed.keras.recurrent_initializer.name == "orthogonal"
+        assert (by_name["seed-code-bi" + cell].input_dim, by_name["seed-code-bi" + cell].units) == (8, 16)
         defaults = by_name["defaults-" + cell]
         assert defaults.tf1.to_dict()["scope_initializer"] is None
         assert all(v is None for k, v in defaults.keras.to_dict().items() if k.endswith("initializer"))

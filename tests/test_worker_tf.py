@@ -10,6 +10,7 @@ from compare import artifact
 pytestmark = pytest.mark.tf
 
 SEED_GRU = "seed-bigru-orthogonal"
+SEEDS = ("seed-bigru-orthogonal", "seed-bilstm-orthogonal", "seed-code-bigru", "seed-code-bilstm")
 
 
 @pytest.fixture(scope="module")
@@ -24,17 +25,34 @@ def tf1_expected(env_name):
     return env_name != "tf221"
 
 
+def kernel_name(env_name):
+    """TF <= 1.1 names the TF1 cells' variables weights / biases; kernel / bias from TF 1.2 on."""
+    return ("weights", "biases") if env_name == "tf11" else ("kernel", "bias")
+
+
 def test_env_metadata_names_real_versions(default_run, env_name):
     env = default_run[1]["env"]
     assert env["name"] == env_name
-    assert env["tensorflow"].startswith({"tf115": "1.15", "tf215": "2.15"}.get(env_name, "2.21"))
+    assert env["tensorflow"].startswith({"tf11": "1.1.", "tf115": "1.15", "tf215": "2.15"}.get(env_name, "2.21"))
     assert set(env) >= {"python", "tensorflow", "keras", "numpy", "platform"}
 
 
 def test_route_statuses_are_honest(default_run, env_name):
-    """tf115 and tf221-legacy build both routes; tf221 reports TF1 unavailable with the remedy."""
+    """tf115 and tf221-legacy build every route; tf221 reports TF1 unavailable with the remedy; tf11's
+    Keras 2.0 (tf.contrib.keras) builds the unidirectional GRU/LSTM layers and reports what it lacks
+    for the rest: Bidirectional and the cells the "cells" stacking and the recipe need."""
     for name, scenario in default_run[1]["scenarios"].items():
         routes = scenario["routes"]
+        if env_name == "tf11":
+            assert routes["tf1"]["status"] == "ok", (name, routes["tf1"]["reason"])
+            assert routes["recipe"]["status"] == "unavailable"
+            assert "StackedRNNCells" in routes["recipe"]["reason"]
+            if scenario["spec"]["bidirectional"]:
+                assert routes["keras"]["status"] == "unavailable"
+                assert "has no Bidirectional" in routes["keras"]["reason"]
+            else:
+                assert routes["keras"]["status"] == "ok", (name, routes["keras"]["reason"])
+            continue
         assert routes["keras"]["status"] == "ok", (name, routes["keras"]["reason"])
         assert routes["recipe"]["status"] == "ok", (name, routes["recipe"]["reason"])
         if tf1_expected(env_name):
@@ -52,8 +70,9 @@ def test_seed_gru_tf1_gate_kernel_is_orthonormal_and_gate_bias_is_one(default_ru
     scenario = doc["scenarios"][SEED_GRU]
     spec, variables = scenario["spec"], scenario["routes"]["tf1"]["variables"]
     units, input_dim = spec["units"], spec["input_dim"]
-    kernels = [n for n in variables if n.endswith("cell_0/gru_cell/gates/kernel")]
-    biases = [n for n in variables if n.endswith("gru_cell/gates/bias")]
+    kernel, bias = kernel_name(env_name)
+    kernels = [n for n in variables if n.endswith("cell_0/gru_cell/gates/" + kernel)]
+    biases = [n for n in variables if n.endswith("gru_cell/gates/" + bias)]
     assert len(kernels) == 2 and len(biases) == 4  # fw and bw; two layers of biases each
     arrays = artifact.arrays(out)
     for name in kernels:
@@ -65,10 +84,12 @@ def test_seed_gru_tf1_gate_kernel_is_orthonormal_and_gate_bias_is_one(default_ru
 
 
 def test_keras_defaults_are_visible_in_the_built_config(default_run, env_name):
-    """The built config shows reset_after and recurrent_activation as this Keras chose them."""
+    """The built config shows reset_after and recurrent_activation as this Keras chose them (Keras 2.0
+    in tf11 predates reset_after: its GRU resets before the recurrent matmul)."""
     cell = default_run[1]["scenarios"]["defaults-gru"]["routes"]["keras"]["config"]["cell"]
-    expected = (False, "hard_sigmoid") if env_name == "tf115" else (True, "sigmoid")
-    assert (cell["reset_after"], cell["recurrent_activation"]) == expected
+    expected = (False, "hard_sigmoid") if env_name in ("tf11", "tf115") else (True, "sigmoid")
+    assert (cell.get("reset_after", False), cell["recurrent_activation"]) == expected
+    assert ("reset_after" in cell) == (env_name != "tf11")
 
 
 def test_running_twice_gives_the_same_numbers(default_run, tmp_path):
@@ -107,7 +128,8 @@ def test_blocks_cover_every_element_of_every_variable(default_run):
 
 def test_seed_scenario_tf1_kernel_blocks_are_orthogonal_over_their_whole_variable(default_run, env_name):
     """Measured: every TF1 kernel/recurrent block of the seed GRU comes from a variable with orth_err
-    <= 1e-5, and is fingerprinted orthogonal over that variable's (input_dim + units, k * units) shape."""
+    <= 1e-5, and is fingerprinted orthogonal over that variable's (input_dim + units, k * units) shape;
+    not in tf11, whose orthogonal initializer is not Haar (see the next test)."""
     if not tf1_expected(env_name):
         pytest.skip("no TF1 route in this env (asserted unavailable above)")
     route = default_run[1]["scenarios"][SEED_GRU]["routes"]["tf1"]
@@ -116,8 +138,99 @@ def test_seed_scenario_tf1_kernel_blocks_are_orthogonal_over_their_whole_variabl
     for key, block in matrices.items():
         variable = route["variables"][block["variable"]]
         assert block["stats"]["orth_err_variable"] <= 1e-5, key
-        assert block["fingerprint"]["name"] == "orthogonal", (key, block["fingerprint"])
-        assert block["fingerprint"]["over_shape"] == variable["shape"], key
+        if env_name != "tf11":
+            assert block["fingerprint"]["name"] == "orthogonal", (key, block["fingerprint"])
+            assert block["fingerprint"]["over_shape"] == variable["shape"], key
+
+
+def ones_cosines(matrix):
+    """|cos| between the ones vector and each orthonormal vector of ``matrix``: its columns when it is
+    tall, its rows when it is square or wide (TF 1.1 transposes V there)."""
+    vectors = matrix if matrix.shape[0] > matrix.shape[1] else matrix.T
+    return np.abs(vectors.sum(axis=0)) / np.sqrt(vectors.shape[0]) / np.linalg.norm(vectors, axis=0)
+
+
+def test_tf11_orthogonal_initializer_puts_its_first_vector_along_the_ones_vector(default_run, env_name):
+    """TF 1.1's orthogonal_initializer takes the singular vectors of a uniform [0, 1) matrix, whose
+    mean makes the first one lie along (1, ..., 1); from TF 1.2 on it is the Q of a normal matrix's
+    QR, so no vector is special. Measured on the first seed of every TF1 kernel of the seed stacks."""
+    if not tf1_expected(env_name):
+        pytest.skip("no TF1 route in this env (asserted unavailable above)")
+    out, doc = default_run
+    arrays = artifact.arrays(out)
+    for name in SEEDS:
+        for variable in doc["scenarios"][name]["routes"]["tf1"]["variables"]:
+            value = arrays[name + "/tf1/" + variable]
+            if value.ndim != 2:
+                continue
+            cosines = ones_cosines(value.astype(np.float64))
+            if env_name == "tf11":
+                assert cosines[0] > 0.9 > cosines[1:].max(), (variable, cosines[:3])
+            else:
+                assert cosines.max() < 0.9, (variable, cosines.max())
+
+
+def test_tf1_variables_keep_their_names_and_blocks_are_canonical(default_run, env_name):
+    """TF 1.1's gates/weights and gates/biases keep their names in the artifact and land in the same
+    canonical blocks as TF 1.2+'s gates/kernel and gates/bias."""
+    if not tf1_expected(env_name):
+        pytest.skip("no TF1 route in this env (asserted unavailable above)")
+    route = default_run[1]["scenarios"][SEED_GRU]["routes"]["tf1"]
+    kernel, bias = kernel_name(env_name)
+    leaves = sorted({name.rsplit("/", 1)[1] for name in route["variables"]})
+    assert leaves == sorted([kernel, bias])
+    expected = {"l{}/{}/{}/{}".format(layer, direction, gate, part)
+                for layer in (0, 1) for direction in ("fw", "bw") for gate in ("reset", "update", "candidate")
+                for part in ("kernel", "recurrent", "bias")}
+    assert set(route["blocks"]) == expected
+    assert route["blocks"]["l0/fw/reset/bias"]["variable"].endswith("cell_0/gru_cell/gates/" + bias)
+
+
+UNAVAILABLE_IN_TF11 = """
+[[scenario]]
+name = "cell-kernel-initializer"
+cell = "gru"
+units = 4
+input_dim = 6
+seeds = 2
+[scenario.tf1]
+cell_kwargs = {kernel_initializer = "orthogonal"}
+[scenario.keras]
+layer_kwargs = {reset_after = false}
+
+[[scenario]]
+name = "glorot-scope"
+cell = "lstm"
+units = 4
+input_dim = 6
+seeds = 2
+[scenario.tf1]
+scope_initializer = "glorot_normal"
+[scenario.keras]
+kernel_initializer = "lecun_normal"
+"""
+
+
+def test_options_tf11_lacks_are_unavailable_per_route_with_the_reason(tmp_path, env_name):
+    """GRUCell(kernel_initializer=...), a glorot_normal scope, Keras reset_after and lecun_normal do not
+    exist in TF 1.1: each route says so per scenario; every later env builds them."""
+    if not tf1_expected(env_name):
+        pytest.skip("no TF1 route in this env (asserted unavailable above)")
+    scenarios, out = tmp_path / "options.toml", tmp_path / "options.json"
+    scenarios.write_text(UNAVAILABLE_IN_TF11)
+    assert worker.main(["--scenarios", str(scenarios), "--out", str(out), "--routes", "tf1,keras"]) == 0
+    routes = {name: s["routes"] for name, s in artifact.load(out)["scenarios"].items()}
+    statuses = {(name, route): entry["status"] for name, r in routes.items() for route, entry in r.items()}
+    if env_name != "tf11":
+        assert set(statuses.values()) == {"ok"}, routes
+        return
+    assert set(statuses.values()) == {"unavailable"}, routes
+    reasons = {key: routes[key[0]][key[1]]["reason"] for key in statuses}
+    assert "GRUCell of TensorFlow 1.1.0 takes no kernel_initializer" in reasons["cell-kernel-initializer", "tf1"]
+    assert "GRU of tf.contrib.keras" in reasons["cell-kernel-initializer", "keras"]
+    assert "takes no reset_after" in reasons["cell-kernel-initializer", "keras"]
+    assert "TensorFlow 1.1.0 has no glorot_normal initializer" in reasons["glorot-scope", "tf1"]
+    assert "lecun_normal" in reasons["glorot-scope", "keras"]
 
 
 def test_defaults_fingerprints_show_the_shape_each_route_draws_over(default_run, env_name):

@@ -13,6 +13,8 @@ From the ``.npz`` of first-seed values, cut into canonical blocks by ``compare.l
   recurrent kernel);
 * **copies**: a block whose values equal an earlier block's exactly (across gates, parts, layers and
   directions; constants aside), as when one seeded initializer object draws several weights.
+
+Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 import math
 from dataclasses import dataclass, field

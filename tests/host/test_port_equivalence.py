@@ -4,6 +4,8 @@ TF 1.15's TF1-route weights, ported, make the Keras route of tf215, tf221 and tf
 compute the same outputs on the same input; and Keras weights from those envs, ported back,
 make TF 1.15's TF1 route compute the Keras outputs. GRU and LSTM (LSTMCell and BasicLSTMCell
 with forget_bias 0.5), uni- and bidirectional, 1 and 2 layers (tests/data/equivalence.toml).
+TF 1.1's cells (tf11: ``weights`` / ``biases``, from ``tf.contrib.rnn``) are proven the same way
+against tf215's Keras, both ways, on those scenarios without the TF1 cell kwargs TF 1.1 lacks.
 """
 from pathlib import Path
 
@@ -28,7 +30,21 @@ def drawn(tmp_path_factory):
     return {r.env: r.artifact for r in results}
 
 
-def ported_outputs(source_path, source_route, target_env, target_path, target_route, out):
+@pytest.fixture(scope="module")
+def drawn_tf11(tmp_path_factory):
+    """tf11 and tf215 on the equivalence scenarios minus GRUCell's bias_initializer (TF 1.1's GRUCell
+    takes none; its biases are then the constants, and Keras's random biases are ported the other way)."""
+    out = tmp_path_factory.mktemp("drawn_tf11")
+    scenarios = out / "equivalence-tf11.toml"
+    lines = SCENARIOS.read_text().splitlines(keepends=True)
+    scenarios.write_text("".join(line for line in lines if not line.startswith("cell_kwargs = { bias_initializer")))
+    results = runner.run_matrix(["tf11", "tf215"], out, scenarios, parallel=2)
+    for result in results:
+        assert result.status == "ok", (result.env, result.reason, result.tail)
+    return scenarios, {r.env: r.artifact for r in results}
+
+
+def ported_outputs(source_path, source_route, target_env, target_path, target_route, out, scenarios=SCENARIOS):
     """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
     source, target = artifact.read(source_path), artifact.read(target_path)
     weights = {}
@@ -37,7 +53,7 @@ def ported_outputs(source_path, source_route, target_env, target_path, target_ro
         weights.update(port.npz_keys(name, target_route, variables))
     out.mkdir()
     np.savez(str(out / "ported.npz"), **weights)
-    result = runner.run_env(target_env, out, SCENARIOS, ["--weights", str(out / "ported.npz")])
+    result = runner.run_env(target_env, out, scenarios, ["--weights", str(out / "ported.npz")])
     assert result.status == "ok", (result.reason, result.tail)
     pairs = {}
     expected, got = artifact.arrays(source_path), artifact.arrays(result.artifact)
@@ -69,3 +85,17 @@ def test_keras_weights_give_the_same_outputs_in_the_tf115_tf1_route(drawn, env, 
     """Keras route of env -> port -> tf115 TF1 route: outputs equal within 1e-5."""
     pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run")
     assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), capsys)
+
+
+def test_tf11_tf1_weights_give_the_same_outputs_in_keras(drawn_tf11, tmp_path, capsys):
+    """tf11 TF1 route (weights / biases) -> port -> tf215 Keras route: outputs equal within 1e-5."""
+    scenarios, drawn = drawn_tf11
+    pairs = ported_outputs(drawn["tf11"], "tf1", "tf215", drawn["tf215"], "keras", tmp_path / "run", scenarios)
+    assert_equivalent(pairs, "tf11:tf1 -> tf215:keras", capsys)
+
+
+def test_keras_weights_give_the_same_outputs_in_the_tf11_tf1_route(drawn_tf11, tmp_path, capsys):
+    """tf215 Keras route (random biases) -> port -> tf11 TF1 route: outputs equal within 1e-5."""
+    scenarios, drawn = drawn_tf11
+    pairs = ported_outputs(drawn["tf215"], "keras", "tf11", drawn["tf11"], "tf1", tmp_path / "run", scenarios)
+    assert_equivalent(pairs, "tf215:keras -> tf11:tf1", capsys)
