@@ -56,15 +56,24 @@ INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
-    """This Keras's initializer object for an ``Initializer`` spec; Unavailable when it has no such one."""
+    """This Keras's initializer object for an ``Initializer`` spec (seeded when it names a ``seed``);
+    Unavailable when this Keras has no such initializer."""
     initializers = tfenv.keras(tf).initializers
+    params = {k: v for k, v in spec.params.items() if k != "seed"}
     try:
-        if not spec.params:
-            return initializers.get(spec.name)
-        return initializers.get({"class_name": PARAMETRIZED[spec.name], "config": dict(spec.params)})
+        if not params:
+            init = initializers.get(spec.name)
+        else:
+            init = initializers.get({"class_name": PARAMETRIZED[spec.name], "config": params})
     except ValueError as exc:  # Keras's "Unknown initializer"
         raise Unavailable("{} in TensorFlow {} has no {} initializer ({})".format(
             tfenv.keras_flavor(tf)["flavor"], tf.__version__, spec.name, exc)) from None
+    if "seed" not in spec.params:
+        return init
+    if "seed" not in init.get_config():
+        raise Unavailable("{} in TensorFlow {}: {} takes no seed".format(
+            tfenv.keras_flavor(tf)["flavor"], tf.__version__, type(init).__name__))
+    return reseeded(init, spec.params["seed"])
 
 
 def check_options(tf: Any, scenario: Any, spec: Any) -> None:
@@ -142,24 +151,33 @@ class KerasBuilt(Built):
         self.tf = tfenv.tensorflow()
         self.keras = tfenv.keras(self.tf)
         self.rnns: List[Any] = []
+        # A seeded initializer is one object, passed to every weight it is given for, as user code
+        # does (``init = Orthogonal(seed=1)``): in Keras 2 and 3 those weights start as copies.
+        self.seeded = any("seed" in init.params for init in self._specs().values())
 
-    def _kwargs(self) -> Dict[str, Any]:
-        spec = self.spec
-        kwargs = dict(spec.layer_kwargs)
-        for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
-            init = getattr(spec, key)
-            if init is not None:
+    def _specs(self) -> Dict[str, Any]:
+        return {key: getattr(self.spec, key) for key in INITIALIZER_OF.values() if getattr(self.spec, key) is not None}
+
+    def _kwargs(self, shared: Dict[str, Any]) -> Dict[str, Any]:
+        """One layer's keyword arguments: fresh initializer objects, but the seeded ones from ``shared``."""
+        kwargs = dict(self.spec.layer_kwargs)
+        for key, init in self._specs().items():
+            if "seed" in init.params:
+                token = repr(init.to_dict())
+                kwargs[key] = shared[token] = shared.get(token) or make_initializer(self.tf, init)
+            else:
                 kwargs[key] = make_initializer(self.tf, init)
         return kwargs
 
     def _stack(self) -> List[Any]:
         layers, s = self.keras.layers, self.scenario
+        shared: Dict[str, Any] = {}
         if self.spec.stacking == "layers":
             rnn_class = layers.GRU if s.cell == "gru" else layers.LSTM
-            rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs()) for _ in range(s.layers)]
+            rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs(shared)) for _ in range(s.layers)]
         else:
             cell_class = layers.GRUCell if s.cell == "gru" else layers.LSTMCell
-            cells = [cell_class(s.units, **self._kwargs()) for _ in range(s.layers)]
+            cells = [cell_class(s.units, **self._kwargs(shared)) for _ in range(s.layers)]
             rnns = [layers.RNN(layers.StackedRNNCells(cells), return_sequences=True)]
         return [layers.Bidirectional(r) for r in rnns] if s.bidirectional else rnns
 
@@ -220,10 +238,12 @@ class KerasBuilt(Built):
         return self._weights()
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
-        """Draw 0 builds the layers (seeded ``base_seed``); draw k re-initializes them (``base_seed + k``)."""
+        """Draw 0 builds the layers (seeded ``base_seed``); draw k re-initializes them (``base_seed + k``).
+        With a seeded initializer, draw k builds the layers afresh under the global seed ``base_seed + k``
+        and keeps the user's seed, as a rerun of the user's program would."""
         for k in range(count):
             seed = self.scenario.base_seed + k
-            if k == 0:
+            if k == 0 or self.seeded:
                 self._build(seed)
             else:
                 self._reinitialize(seed)

@@ -247,3 +247,40 @@ def test_defaults_fingerprints_show_the_shape_each_route_draws_over(default_run,
         for key in ("l0/fw/update/kernel", "l0/fw/reset/recurrent"):
             assert tf1[key]["fingerprint"]["name"] == "glorot_uniform", key
             assert tf1[key]["fingerprint"]["over_shape"] == [input_dim + units, 2 * units], key
+
+
+TIED = """[[scenario]]
+name = "tied"
+cell = "lstm"
+units = 8
+input_dim = 8
+layers = 2
+seeds = 3
+[scenario.keras]
+kernel_initializer = { name = "orthogonal", seed = 1 }
+recurrent_initializer = { name = "orthogonal", seed = 1 }
+stacking = "layers"
+"""
+KERAS_2_AND_3 = ("tf215", "tf221", "tf221-legacy")
+
+
+def test_one_seeded_keras_initializer_shared_by_two_layers_and_both_kernels(tmp_path, env_name):
+    """``init = Orthogonal(seed=1)`` passed as kernel and recurrent initializer of two LSTM(8) layers over
+    8 inputs: in Keras 2 and 3 every one of the four kernels starts as the same matrix, and every rerun
+    (every seed of the scenario) starts the same. Other Kerases are measured, not asserted."""
+    scenarios = tmp_path / "tied.toml"
+    scenarios.write_text(TIED)
+    out = tmp_path / "tied.json"
+    assert worker.main(["--scenarios", str(scenarios), "--routes", "keras", "--out", str(out)]) == 0
+    route = artifact.read(out).route("tied", "keras")
+    if env_name not in KERAS_2_AND_3:
+        assert route.status in ("ok", "unavailable"), route.reason
+        return
+    assert route.ok, route.reason
+    arrays = artifact.arrays(out)
+    kernels = {(v.layer, v.param): arrays["tied/keras/" + name] for name, v in route.variables.items()
+               if v.param in ("kernel", "recurrent_kernel")}
+    assert len(kernels) == 4
+    first = kernels[(0, "kernel")]
+    assert all(np.array_equal(first, value) for value in kernels.values())
+    assert {len(b.stats.per_seed.distinct_stds()) for k, b in route.blocks.items() if "/bias" not in k} == {1}
