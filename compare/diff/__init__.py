@@ -5,8 +5,9 @@
     diff(a: Artifact, b: Artifact, pairs, thresholds) -> DiffResult      (the core, on typed artifacts)
 
 Modules: ``results`` (thresholds, rows, the result and its JSON), ``significance`` (the tests and their
-correction), ``blocks`` (one block's row, all-gates orthogonality), ``config`` (the config row, read
-through the family registry), ``engine`` (scenarios, route pairs, baselines).
+correction), ``blocks`` (one block's row), ``structure`` (the first seed: all gates of a part, the whole
+cell, copies), ``config`` (the config row, read through the family registry), ``engine`` (scenarios,
+route pairs, baselines).
 
 Every scenario both artifacts share (same ``spec_hash``, else UserError) is compared, for every pair of
 routes asked for, block by block (``l{layer}/{fw|bw}/{gate}/{part}``), plus one ``config`` row per
@@ -40,6 +41,15 @@ Method, per block present on both sides
     first seed's raw values (cut into blocks by ``compare.layout``), for the matrix of all gates of one
     part: Keras' recurrent kernel is orthogonal as a whole (units, G*units) while none of its gate
     blocks is; the TF1 scope initializer makes [x; h] orthogonal, so the recurrent rows are not.
+``joint_orthogonality_mismatch`` (the ``l{k}/{dir}/*/cell`` row)
+    the whole cell, as the fused [x; h] x gates matrix of the first seed: one side's input and recurrent
+    rows are mutually orthogonal (coupling ``σmax(X Hᵀ) / (σmax(X) σmax(H)) <= orth_tol``), the other's
+    clearly not (``>= orth_far``); the row also judges the whole matrix's orthogonality.
+``tied_weights``
+    in the first seed, the block equals another block of its route exactly (constants aside) on one side
+    only, or copies another block there: the weights start tied (one seeded initializer object).
+``repeated_draws``
+    one side gives several seeds the very same draw of a random block, the other draws afresh.
 ``fingerprint_mismatch`` (informational)
     the best-fitting initializer (name, over_shape) differs and neither is among the other's ties. It
     is a label inferred from the data, and two labels often predict the very same values (glorot over
