@@ -23,12 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", help="folder of artifacts (<env>.json + .npz), e.g. artifacts")
     parser.add_argument("--out", help="folder for the report files (default: the artifacts folder)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
-                        help="what every env/route is compared with (default: the first env whose tf1 route ran)")
+                        help="what every env/route is compared with (default: tf115:tf1, else the first env whose "
+                        "tf1 route ran)")
 
 
 def default_baseline(artifacts: Mapping[str, Mapping[str, Any]]) -> Tuple[str, str]:
-    """The first env (by name) where some scenario's TF1 route ran: the code being migrated away from."""
-    for env, document in artifacts.items():
+    """tf115 (diff's default baseline), else the first env (by name), where some scenario's TF1 route
+    ran: the code being migrated away from. tf11 sorts first but is the oddity (TF 1.1's orthogonal
+    initializer), not the reference."""
+    for env, document in sorted(artifacts.items(), key=lambda item: item[0] != "tf115"):
         for entry in (document.get("scenarios") or {}).values():
             if ((entry.get("routes") or {}).get("tf1") or {}).get("status") == "ok":
                 return env, "tf1"

@@ -325,3 +325,15 @@ def test_bad_baseline(tmp_path, capsys):
     assert main(["report", str(folder), "--baseline", "tf115/tf1"]) == 2
     assert main(["report", str(folder), "--baseline", "nope:tf1"]) == 2
     assert "ENV:ROUTE" in capsys.readouterr().err
+
+
+def test_default_baseline_is_tf115s_tf1_route_when_it_ran_else_the_first_env_with_one():
+    """tf11 sorts first but TF 1.15 stays the reference; without tf115 the first env whose TF1 route ran."""
+    from compare.cli.report import default_baseline
+
+    def doc(status):
+        return {"scenarios": {"s": {"routes": {"tf1": {"status": status}, "keras": {"status": "ok"}}}}}
+
+    assert default_baseline({"tf11": doc("ok"), "tf115": doc("ok"), "tf215": doc("ok")}) == ("tf115", "tf1")
+    assert default_baseline({"tf11": doc("ok"), "tf115": doc("error"), "tf215": doc("ok")}) == ("tf11", "tf1")
+    assert default_baseline({"tf221": doc("unavailable")}) == ("tf221", "keras")
