@@ -1,6 +1,6 @@
 """From the weights of every draw to the artifact's ``variables``, ``blocks`` and ``effective_bias``.
 
-Runs in the TF envs (numpy only, Python 3.7 + numpy 1.18 compatible): the stacks of draws never
+Runs in the TF envs (numpy only, Python 3.6 and numpy 1.18 compatible): the stacks of draws never
 leave the env, only their statistics and fingerprints do. Weights with NaN or Inf values are
 measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
 any gets nulls instead of statistics, and no fingerprint.

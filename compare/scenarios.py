@@ -1,6 +1,6 @@
 """Scenario files: parse, validate and hash the TOML spec of the layers to compare.
 
-This module runs in every environment (host and TF envs, Python 3.7 + numpy 1.18 included),
+This module runs in every environment (host and TF envs, Python 3.6 and numpy 1.18 included),
 so the same file yields the same validated spec, and the same ``spec_hash``, everywhere.
 A scenario says *what* to build; ``backends/`` says how each TensorFlow builds it.
 
@@ -36,7 +36,7 @@ from compare.errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # Python 3.7 in the TF 1.15 env
+else:  # Python 3.6 and 3.7 in the TF 1.1 and 1.15 envs
     import tomli as tomllib
 
 DEFAULT_SUITE = Path(__file__).resolve().parent / "suites" / "default.toml"

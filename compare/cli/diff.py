@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "plus tf1 vs keras)")
     parser.add_argument("--b-route", help="route of B (default: as A)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE", help="what every artifact of a folder is compared "
-                        "against (default: the first env whose tf1 route ran, e.g. tf115:tf1)")
+                        "against (default: the tf1 route of the newest TF 1.x, e.g. tf115:tf1)")
     parser.add_argument("--json", metavar="PATH", help="write every row as JSON")
     parser.add_argument("--all", action="store_true", help="also list the blocks that are the same")
     parser.add_argument("--alpha", type=float, default=defaults.alpha, help="significance after correction "

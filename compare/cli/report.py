@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", help="folder of artifacts (<env>.json + .npz), e.g. artifacts")
     parser.add_argument("--out", help="folder for the report files (default: the artifacts folder)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
-                        help="what every env/route is compared with (default: the first env whose tf1 route ran)")
+                        help="what every env/route is compared with (default: the tf1 route of the newest TF 1.x)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for artifacts, logs and report (default: %(default)s)")
     parser.add_argument("-p", "--parallel", type=int, default=1, metavar="N", help="envs at a time (default 1)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
-                        help="what the report compares with (default: the first env whose tf1 route ran)")
+                        help="what the report compares with (default: the tf1 route of the newest TF 1.x)")
 
 
 class Display:

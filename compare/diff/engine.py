@@ -2,6 +2,7 @@
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
+import re
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -111,12 +112,22 @@ def parse_baseline(text: str) -> Tuple[str, str]:
     return artifact.split_route(text, "ENV:ROUTE, e.g. tf115:tf1")
 
 
+def _tf1_release(art: Artifact) -> Tuple[int, ...]:
+    """The env's TensorFlow version as numbers when it is a 1.x release, else ``()``."""
+    numbers = tuple(int(n) for n in re.findall(r"\d+", art.env.tensorflow)[:3])
+    return numbers if numbers[:1] == (1,) else ()
+
+
 def default_baseline(arts: Sequence[Artifact], scenario: Optional[str] = None) -> Optional[Tuple[str, str]]:
-    """What the others are compared with when nobody says: the first env whose TF1 route ran (the code
-    being migrated away from), else the first route that ran; for one ``scenario``, or for any. None when
-    nothing ran."""
-    ran = [(art.name, route) for art in arts for name, route, _ in art.ok_routes() if scenario in (None, name)]
-    return next((s for s in ran if s[1] == "tf1"), ran[0] if ran else None)
+    """What the others are compared with when nobody says: the TF1 route of the newest TensorFlow 1.x
+    that ran it (1.15, the release TF1 models are migrated from), else the first env whose TF1 route ran,
+    else the first route that ran; for one ``scenario``, or for any. None when nothing ran."""
+    ran = [(i, art, route) for i, art in enumerate(arts) for name, route, _ in art.ok_routes()
+           if scenario in (None, name)]
+    tf1 = [(_tf1_release(art), -i, art.name) for i, art, route in ran if route == "tf1"]
+    if tf1:
+        return max(tf1)[2], "tf1"
+    return (ran[0][1].name, ran[0][2]) if ran else None
 
 
 def diff_against(arts: Sequence[Artifact], baseline: Optional[str] = None,

@@ -103,7 +103,8 @@ def _grid(report: Report) -> str:
         '<p class="warn">No diff rows were given: cells say only whether each route ran.</p>'
     table = _table(["scenario"] + [text.series(s) for s in report.series], rows, "grid", "summary-grid")
     return ('<section id="summary"><h2>Summary</h2>{}<p>Each cell compares that env/route with the scenario\'s '
-            'baseline (its first env\'s TF1 route: the code being migrated). <b>+config</b>: the layer config '
+            'baseline (by default the TF1 route of the newest TensorFlow 1.x that ran it: the code being '
+            'migrated). <b>+config</b>: the layer config '
             'differs too.</p>{}</section>').format(note, table)
 
 

@@ -49,8 +49,9 @@ def _grid(report: Report) -> List[str]:
     lines = ["## Summary", ""]
     if not report.compared:
         lines += ["No diff rows were given: cells say only whether each route ran.", ""]
-    lines += ["Each cell compares that env/route with the scenario's baseline (its first env's TF1 route, "
-              "the code being migrated); `+config` marks a differing layer config.", ""]
+    lines += ["Each cell compares that env/route with the scenario's baseline (by default the TF1 route of the "
+              "newest TensorFlow 1.x that ran it: the code being migrated); `+config` marks a differing layer "
+              "config.", ""]
     return lines + table(header, rows)
 
 

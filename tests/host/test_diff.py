@@ -372,3 +372,22 @@ def test_draws_repeated_on_one_side_only_are_named():
     assert "repeated_draws" in codes(r) and r.verdict == "differs"
     figures = next(x for x in r.reasons if x.code == "repeated_draws").figures
     assert figures == {"repeats": "x:keras", "distinct": 1, "seeds": S}
+
+
+def test_default_baseline_is_the_tf1_route_of_the_newest_tensorflow_1():
+    """TF 1.15 is what TF1 models are migrated from: its TF1 route is the reference even where an older
+    TF 1.x sorts first; without a 1.x env, the first env whose TF1 route ran; without any, the first route."""
+    def art(env, tensorflow, tf1="ok"):
+        routes = {"keras": entry("keras_gru", {}, KERAS_GRU)}
+        if tf1 == "ok":
+            routes["tf1"] = entry("tf1_gru", {}, {"activation": "tanh"})
+        document = doc(env, routes)
+        document["env"]["tensorflow"] = tensorflow
+        return artifact.from_document(document)
+
+    assert diff.default_baseline([art("tf11", "1.1.0"), art("tf115", "1.15.5"), art("tf215", "2.15.1")]) == (
+        "tf115", "tf1")
+    assert diff.default_baseline([art("tf11", "1.1.0"), art("tf115", "1.15.5", tf1="no"),
+                                  art("tf215", "2.15.1")]) == ("tf11", "tf1")
+    assert diff.default_baseline([art("tf215", "2.15.1"), art("tf221", "2.21.0")]) == ("tf215", "tf1")
+    assert diff.default_baseline([art("tf221", "2.21.0", tf1="no")]) == ("tf221", "keras")

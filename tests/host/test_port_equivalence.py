@@ -5,7 +5,8 @@ compute the same outputs on the same input; and Keras weights from those envs, p
 make TF 1.15's TF1 route compute the Keras outputs. GRU and LSTM (LSTMCell and BasicLSTMCell
 with forget_bias 0.5), uni- and bidirectional, 1 and 2 layers (tests/data/equivalence.toml).
 TF 1.1's cells (tf11: ``weights`` / ``biases``, from ``tf.contrib.rnn``) are proven the same way
-against tf215's Keras, both ways, on those scenarios without the TF1 cell kwargs TF 1.1 lacks.
+against tf215's Keras, both ways, on those scenarios without the TF1 cell kwargs TF 1.1 lacks, and
+against TF 1.1's own Keras 2.0 (``tf.contrib.keras``) inside tf11.
 """
 from pathlib import Path
 
@@ -99,3 +100,45 @@ def test_keras_weights_give_the_same_outputs_in_the_tf11_tf1_route(drawn_tf11, t
     scenarios, drawn = drawn_tf11
     pairs = ported_outputs(drawn["tf215"], "keras", "tf11", drawn["tf11"], "tf1", tmp_path / "run", scenarios)
     assert_equivalent(pairs, "tf215:keras -> tf11:tf1", capsys)
+
+
+# Keras 2.0 in TF 1.1 (tf.contrib.keras) has no Bidirectional, no cells to stack and no reset_after:
+# unidirectional "layers" stacks with sigmoid gates are what it shares with the TF1 cells.
+KERAS20_SCENARIOS = """
+[[scenario]]
+name = "keras20-gru-x2"
+cell = "gru"
+units = 5
+input_dim = 3
+layers = 2
+seeds = 2
+[scenario.keras]
+layer_kwargs = { recurrent_activation = "sigmoid" }
+bias_initializer = { name = "random_uniform", minval = -1.0, maxval = 1.0 }
+
+[[scenario]]
+name = "keras20-lstm-x1"
+cell = "lstm"
+units = 5
+input_dim = 3
+seeds = 2
+[scenario.keras]
+layer_kwargs = { recurrent_activation = "sigmoid" }
+bias_initializer = { name = "random_uniform", minval = -1.0, maxval = 1.0 }
+"""
+
+
+@pytest.mark.parametrize("source, target", [("tf1", "keras"), ("keras", "tf1")])
+def test_tf11_keras_and_tf1_routes_compute_the_same_function(source, target, tmp_path, capsys):
+    """Inside tf11: TF 1.1's TF1 cells <-> tf.contrib.keras layers, weights ported, outputs equal."""
+    scenarios = tmp_path / "keras20.toml"
+    scenarios.write_text(KERAS20_SCENARIOS)
+    drawn = runner.run_env("tf11", tmp_path, scenarios)
+    assert drawn.status == "ok", (drawn.reason, drawn.tail)
+    pairs = ported_outputs(drawn.artifact, source, "tf11", drawn.artifact, target, tmp_path / "run", scenarios)
+    worst = max(float(np.abs(a - b).max()) for a, b in pairs.values())
+    with capsys.disabled():
+        print("\ntf11:{} -> tf11:{}: max |diff| over {} scenarios: {:.2e}".format(source, target, len(pairs), worst))
+    assert len(pairs) == 2
+    for name, (a, b) in pairs.items():
+        np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE, err_msg=name)
