@@ -61,6 +61,7 @@ class Measurer:
         self.variables: Dict[str, Any] = {}  # name -> (its artifact entry but stats, SeedStats)
         self.blocks: Dict[str, Any] = {}     # key -> (variable name, shape, SeedStats)
         self.biases: Dict[str, SeedStats] = {}
+        self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
 
     def add(self, weights: Sequence[Any]) -> None:
         """One draw: ``backends.base.Weight`` records (name, layer, direction, param, value)."""
@@ -69,10 +70,10 @@ class Measurer:
         if not self.variables:
             self._start(weights, split, effective)
         with np.errstate(all="ignore"):
-            for w in weights:
-                self.variables[w.name][1].add(w.value)
             for key, block in split.items():
                 self.blocks[key][2].add(block.value)
+            for w in weights:
+                self.variables[w.name][1].add(w.value, self.tiles.get(w.name, ()))
             for key, value in effective.items():
                 self.biases[key].add(value)
 
@@ -85,6 +86,11 @@ class Measurer:
             self.variables[w.name] = (entry, SeedStats(self.seeds, w.value.shape, singular_values=False))
         for key, block in split.items():
             self.blocks[key] = (block.variable, list(block.value.shape), SeedStats(self.seeds, block.value.shape))
+        # A variable's moments are joined from its blocks' when they tile it (as every layout's do).
+        for name, (_, acc) in self.variables.items():
+            parts = [b[2] for b in self.blocks.values() if b[0] == name]
+            if sum(p.per for p in parts) == acc.per:
+                self.tiles[name] = parts
         for key, value in effective.items():
             self.biases[key] = SeedStats(self.seeds, np.shape(value))
 

@@ -74,8 +74,9 @@ NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # building the layers.
 MAX_WEIGHT_BYTES = 4 * 2 ** 30
 MAX_SECONDS = 2 * 3600
-FLOPS_PER_SECOND = 7e9  # float64 Gram + eigvalsh: ~7 GFLOP/s measured for 1024-wide blocks with numpy 1.18 (tf115), 2 cores
-WEIGHT_SECONDS = 2e-8  # statistics per weight per seed, variables and blocks (~7 ns measured at units 1024)
+# float64 Gram + eigvalsh: ~7 GFLOP/s measured for 1024-wide blocks with numpy 1.18 (tf115), 2 cores
+FLOPS_PER_SECOND = 7e9
+WEIGHT_SECONDS = 3e-8  # statistics per weight per seed (23 ns measured at units 1024 in tf115, 2 busy cores)
 BUILD_SECONDS = 0.05  # one cell for one draw (a TF1 graph where re-running repeats values)
 ROUTES_MEASURED = 3  # tf1, keras, recipe
 DRAW_COPIES = 2  # TF's variables and the draw being measured, besides the first draws

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -150,6 +150,19 @@ def _combine(na: int, ma: float, a2: float, a3: float, a4: float,
     return n, mean, m2, m3, m4
 
 
+def _joined(parts: Sequence[SeedStats], k: int) -> Tuple[float, float, float, float, float, float]:
+    """(min, max, mean, m2, m3, m4) of draw ``k`` of an array tiled by ``parts`` (each given its draw k)."""
+    if any(p.k != k + 1 for p in parts):
+        raise ValueError("every part must have been given draw {} first".format(k))
+    n, mean, m2, m3, m4 = 0, 0.0, 0.0, 0.0, 0.0
+    for p in parts:
+        if p.per:
+            n, mean, m2, m3, m4 = _combine(n, mean, m2, m3, m4, p.per, *p.moments[2:, k])
+    lows = [p.moments[0, k] for p in parts if p.per]
+    highs = [p.moments[1, k] for p in parts if p.per]
+    return float(np.min(lows)), float(np.max(highs)), mean, m2, m3, m4
+
+
 def _gram_stats(value: np.ndarray, shape: Tuple[int, int]) -> Tuple[np.ndarray, float]:
     """One draw read as a (rows, cols) matrix: the Gram matrix of its thin side (float64) and its ``g²``."""
     rows, cols = shape
@@ -188,8 +201,12 @@ class SeedStats:
         self.orth: List[Tuple[float, float, float]] = []  # (err, rel, gain) per matrix seed
         self.sv: Optional[np.ndarray] = None
 
-    def add(self, value: np.ndarray) -> None:
-        """Measure the next seed's array (shape ``element_shape``); it is not kept."""
+    def add(self, value: np.ndarray, parts: Sequence[SeedStats] = ()) -> None:
+        """Measure the next seed's array (shape ``element_shape``); it is not kept.
+
+        ``parts``: accumulators that were just given the pieces tiling this array exactly (a variable's
+        blocks); its moments are then joined from theirs instead of read again (half the work per seed).
+        """
         value = np.asarray(value)
         if value.shape != self.shape or self.k >= self.seeds:
             raise ValueError("draw {} of shape {}: expected {} draws of shape {}".format(
@@ -199,7 +216,7 @@ class SeedStats:
             return
         if k == 0:
             self.first = float(value.reshape(-1)[0])
-        self.moments[:, k] = _seed_moments(value)
+        self.moments[:, k] = _joined(parts, k) if parts else _seed_moments(value)
         if not math.isfinite(self.moments[2, k]):  # a float64 sum of float32 values is finite unless one is not
             self.nonfinite += int(value.size - np.count_nonzero(np.isfinite(value)))
             self.nan += int(np.count_nonzero(np.isnan(value)))

@@ -261,3 +261,22 @@ def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk):
     result = acc.result()
     assert (result["nonfinite"], result["nan"], result["count"]) == (2, 1, 12)
     assert result["mean"] is None and result["orth_err"] is None and result["sample"] == []
+
+
+def test_moments_joined_from_the_tiling_parts_equal_the_whole():
+    """A variable's moments joined from the blocks that tile it (as the worker does, to read each value
+    once per seed) equal those read from the whole array, to rounding."""
+    values = 2.0 + np.random.RandomState(13).standard_normal((3, 10, 12))
+    whole = block_stats(values, sample_size=30)
+    joined = stats.SeedStats(3, (10, 12), sample_size=30)
+    left, right = stats.SeedStats(3, (10, 5)), stats.SeedStats(3, (10, 7))
+    for value in values:
+        left.add(value[:, :5])
+        right.add(value[:, 5:])
+        joined.add(value, [left, right])
+    result = joined.result()
+    for key in ("mean", "std", "kurtosis", "min", "max", "fro_norm", "orth_err", "sv_mean"):
+        assert result[key] == pytest.approx(whole[key], rel=1e-12), key
+    assert result["sample"] == whole["sample"]
+    with pytest.raises(ValueError, match="every part"):
+        stats.SeedStats(1, (10, 12)).add(values[0], [stats.SeedStats(1, (10, 12))])
