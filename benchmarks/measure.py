@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 # tox's own variables would make the child think it runs inside a tox run; PYTHONPATH is set per env.
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 FALLBACK_ENV = {"PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "CUDA_VISIBLE_DEVICES": "-1"}
+                "CUDA_VISIBLE_DEVICES": "-1", "OPENBLAS_NUM_THREADS": "1"}
 TAIL_LINES = 15
 
 
