@@ -6,7 +6,8 @@ For checking that a change to the measuring code (e.g. streaming the statistics)
 alone: run the old and the new worker on the same scenarios in the same env and compare. Samples
 stored packed (base64 float32) are compared as numbers; the ``.npz`` arrays beside each artifact
 exactly; the env's description (versions, platform) is left out. Prints the differences, the
-largest relative difference of the floats; exit code 0 when the two agree, 1 when not.
+largest relative difference of the floats (those within ``ABS`` of each other included); exit code 0
+when the two agree, 1 when not.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-ABS = 1e-12  # floats this close are equal whatever their size (sums that cancel to ~0)
+ABS = 1e-12  # floats this close are equal whatever their size (sums that cancel to ~0, e.g. a mean)
 
 
 def _unpacked(value: Any) -> Any:
@@ -49,8 +50,8 @@ def differences(a: Any, b: Any, rel: float, path: str = "") -> Tuple[List[str], 
             found, worst = found + more, max(worst, w)
         return found, worst
     if isinstance(a, float) and isinstance(b, float):
-        gap = abs(a - b) / max(abs(a), abs(b)) if abs(a - b) > ABS else 0.0
-        return (["{}: {!r} vs {!r}".format(path, a, b)] if gap > rel else []), gap
+        gap = abs(a - b) / max(abs(a), abs(b)) if a != b else 0.0
+        return (["{}: {!r} vs {!r}".format(path, a, b)] if gap > rel and abs(a - b) > ABS else []), gap
     return ([] if a == b else ["{}: {!r} vs {!r}".format(path, a, b)]), 0.0
 
 

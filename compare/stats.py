@@ -215,7 +215,7 @@ class SeedStats:
         if not self.per:
             return
         if k == 0:
-            self.first = float(value.reshape(-1)[0])
+            self.first = float(value[(0,) * value.ndim])  # no copy of a strided block view
         self.moments[:, k] = _joined(parts, k) if parts else _seed_moments(value)
         if not math.isfinite(self.moments[2, k]):  # a float64 sum of float32 values is finite unless one is not
             self.nonfinite += int(value.size - np.count_nonzero(np.isfinite(value)))
