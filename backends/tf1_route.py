@@ -219,6 +219,7 @@ class TF1Built(Built):
                 self._draws = "fresh graph per draw (re-running the initializer repeats its values)"
                 current = self._fresh(self.scenario.base_seed + k)
             yield current
+            del current  # before the next draw is fetched: the caller holds one draw at a time
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         located = self._located()

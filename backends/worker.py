@@ -34,7 +34,7 @@ from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Unavailable, Weight, forward_input
 from compare import artifact, families
 from compare.errors import ArgumentParser, UserError
-from compare.measure import Stacked, measure, nonfinite
+from compare.measure import Measurer, nonfinite
 from compare.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.stats import summary
 
@@ -60,25 +60,25 @@ def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
-    """Draw ``seeds`` initializations (or load one set); measure every variable and block over all of them."""
+    """Draw ``seeds`` initializations (or load one set), each measured as it comes and then dropped:
+    only the first is kept (its values go into the .npz)."""
     count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
-    stacks: List[np.ndarray] = []  # one (seeds, ...) array per variable, filled in place: no second copy
     forward: Dict[str, np.ndarray] = {}
+    measurer: Optional[Measurer] = None
     for k, weights in enumerate(built.draws(count)):
         if k == 0:
             first = built.load(loaded) if loaded else weights
             weights = first
             if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
                 raise ValueError("{} variables share a name".format(built.family))
-            stacks = [np.empty((count,) + w.value.shape, w.value.dtype) for w in weights]
             forward = built.forward(forward_input(scenario))
-        for stack, w in zip(stacks, weights):
-            stack[k] = w.value
+            options = _cell_options(built.family, built.config())
+            measurer = Measurer(built.family, count, scenario.units, **options)
+        measurer.add(weights)
+        del weights  # before the next draw is fetched: one draw in memory at a time
     config = built.config()
-    stacked = [Stacked(w, stack) for w, stack in zip(first, stacks)]
-    measured = measure(built.family, stacked, scenario.units, **_cell_options(built.family, config))
-    return dict(measured, family=built.family, config=config, first=first, forward=forward)
+    return dict(measurer.result(), family=built.family, config=config, first=first, forward=forward)
 
 
 def _forward_stats(value: np.ndarray) -> Dict[str, Any]:

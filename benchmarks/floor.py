@@ -34,9 +34,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             if name == "tf1" and tf1_route.ROUTE.unavailable_reason() is not None:
                 continue  # the worker reports this route unavailable and builds nothing
             started = time.time()
-            draws = ROUTES[name].run(tf, scenario, forward_input(scenario))
+            draws, variables = ROUTES[name].run(tf, scenario, forward_input(scenario))
             print("floor {} {}: {} draws of {} variables ({:.1f} s)".format(
-                scenario.name, name, len(draws), len(draws[0]), time.time() - started), file=sys.stderr, flush=True)
+                scenario.name, name, draws, variables, time.time() - started), file=sys.stderr, flush=True)
     return 0
 
 

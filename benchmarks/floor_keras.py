@@ -5,12 +5,13 @@ Builds the layers ``backends/keras_route.py`` builds (``GRU``/``LSTM`` per level
 kwargs), calls them once on the fixed input (which builds them: the one forward pass), then
 re-initializes every weight ``seeds`` times from the layer's own initializers, seeded
 ``base_seed + k`` (a fresh initializer object per draw: Keras 2+ unseeded initializers return the
-same values when called again), and fetches the weights as numpy. Building once is the honest
+same values when called again), and fetches the weights as numpy (dropped once fetched, the first
+kept, as the worker keeps it). Building once is the honest
 baseline: a user re-initializes layers, they do not rebuild the model per draw. No statistics.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
@@ -38,8 +39,9 @@ def build(tf: Any, scenario: Any) -> List[Any]:
     return [layers.Bidirectional(r) for r in rnns] if scenario.bidirectional else rnns
 
 
-def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
-    """Build and call once, re-initialize ``seeds`` times; the fetched values of every draw."""
+def run(tf: Any, scenario: Any, inputs: np.ndarray) -> Tuple[int, int]:
+    """Build and call once, re-initialize ``seeds`` times, fetch every draw's values and drop them (the
+    first kept, as the worker keeps it); (draws, variables per draw)."""
     if hasattr(tf.keras.utils, "set_random_seed"):
         tf.keras.utils.set_random_seed(scenario.base_seed)
     else:
@@ -51,9 +53,9 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
     np.array(tensor.numpy())
     weights = [(c, p, getattr(c, p)) for _, _, c in keras_cells(rnns) for p in CELL_PARAMS
                if getattr(c, p, None) is not None]
-    draws = [[np.array(v.numpy()) for _, _, v in weights]]
+    first = [np.array(v.numpy()) for _, _, v in weights]
     for k in range(1, scenario.seeds):
         for c, param, variable in weights:
             variable.assign(initial_value(tf, c, param, variable, scenario.base_seed + k))
-        draws.append([np.array(v.numpy()) for _, _, v in weights])
-    return draws
+        [np.array(v.numpy()) for _, _, v in weights]
+    return scenario.seeds, len(first)

@@ -3,10 +3,11 @@
 One graph: a placeholder, ``MultiRNNCell`` stacks per direction run by ``bidirectional_dynamic_rnn``
 (or ``dynamic_rnn``) inside ``variable_scope``s carrying the scenario's initializers, one
 ``global_variables_initializer``; one session runs it ``seeds`` times and fetches the variables as
-numpy, plus one forward pass on the first draw (a fresh graph per draw where re-running repeats
-the values, as the worker must too). That is exactly the TensorFlow work ``backends/tf1_route.py``
-does, with no statistics, no artifact, no per-variable bookkeeping, so ``worker - floor`` is what
-the worker adds. Runs on Python 3.7 + TF 1.15 as on TF 2.x.
+numpy (dropped once fetched; the first kept, as the worker keeps it), plus one forward pass on the
+first draw (a fresh graph per draw where re-running repeats the values, as the worker must too).
+That is exactly the TensorFlow work ``backends/tf1_route.py`` does, with no statistics, no
+artifact, no per-variable bookkeeping, so ``worker - floor`` is what the worker adds.
+Runs on Python 3.7 + TF 1.15 as on TF 2.x.
 """
 from __future__ import annotations
 
@@ -51,28 +52,28 @@ def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, 
         return built, x, tf1.global_variables(), tf1.global_variables_initializer(), output
 
 
-def run(tf: Any, scenario: Any, inputs: np.ndarray) -> List[List[np.ndarray]]:
-    """Build once, initialize ``seeds`` times; the fetched values of every draw. Where re-running the
-    initializer repeats its values (TF 2.x's default initializer for these cells is stateless), draw k
-    builds a fresh graph seeded ``base_seed + k``: S distinct draws cost S graphs there."""
+def run(tf: Any, scenario: Any, inputs: np.ndarray) -> Tuple[int, int]:
+    """Build once, initialize ``seeds`` times, fetch every draw's values and drop them (as the worker does,
+    once measured); (draws, variables per draw). Where re-running the initializer repeats its values
+    (TF 2.x's default initializer for these cells is stateless), draw k builds a fresh graph seeded
+    ``base_seed + k``: S distinct draws cost S graphs there."""
     tf1 = tf.compat.v1
     built, x, variables, init, output = graph(tf, scenario, scenario.base_seed)
     session = tf1.Session(graph=built)
     session.run(init)
-    draws = [session.run(variables)]
+    first = session.run(variables)  # kept, as the worker keeps its first draw for the .npz
     session.run(output, {x: inputs})
-    rebuild = False
+    rebuild, drawn = False, 1
     if scenario.seeds > 1:
         session.run(init)
-        second = session.run(variables)
-        rebuild = repeats(draws[0], second)
-        draws += [] if rebuild else [second]
-    for k in range(len(draws), scenario.seeds):
+        rebuild = repeats(first, session.run(variables))
+        drawn += 0 if rebuild else 1
+    for k in range(drawn, scenario.seeds):
         if rebuild:
             session.close()
             built, _, variables, init, _ = graph(tf, scenario, scenario.base_seed + k)
             session = tf1.Session(graph=built)
         session.run(init)
-        draws.append(session.run(variables))
+        session.run(variables)
     session.close()
-    return draws
+    return scenario.seeds, len(first)

@@ -3,8 +3,8 @@
 Every point is the default suite's seed case (2 layers, bidirectional, orthogonal scope
 initializer vs Keras orthogonal kernel and recurrent kernel, ``stacking = "cells"``,
 ``input_dim = 32``) at another size, so the grid scales what the default suite measures.
-Points the scenario validator refuses (the worker's memory guard: every seed's weights are held
-for pooled statistics) are kept with the validator's own reason and not run.
+Points the scenario validator refuses (the worker's memory or time guard) are kept with the
+validator's own reason and not run.
 """
 from __future__ import annotations
 
@@ -67,12 +67,14 @@ def refusal(text: str) -> str:
     return ""
 
 
-def points(folder: Path, quick: bool = False, routes: Sequence[str] = ()) -> List[GridPoint]:
-    """Write the grid's TOML files into ``folder``; every (route, cell, units, seeds), in run order."""
+def points(folder: Path, quick: bool = False, routes: Sequence[str] = (),
+           sizes: Optional[Sequence[int]] = None) -> List[GridPoint]:
+    """Write the grid's TOML files into ``folder``; every (route, cell, units, seeds), in run order.
+    ``sizes`` replaces the grid's units (to run part of it)."""
     grid = QUICK if quick else FULL
     found = []
     for cell in grid["cells"]:
-        for units in grid["units"]:
+        for units in sizes or grid["units"]:
             for seeds in grid["seeds"]:
                 text = scenario_text(cell, units, seeds)
                 path = folder / "grid-{}-u{}-s{}.toml".format(cell, units, seeds)

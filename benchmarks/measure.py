@@ -23,7 +23,7 @@ from compare.runner import tox_environment
 REPO = Path(__file__).resolve().parent.parent
 # A child run without tox gets what tox.ini's [testenv] sets.
 FALLBACK_ENV = {"PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "CUDA_VISIBLE_DEVICES": "-1"}
+                "CUDA_VISIBLE_DEVICES": "-1", "OPENBLAS_NUM_THREADS": "1"}
 TAIL_LINES = 15
 
 

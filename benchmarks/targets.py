@@ -13,6 +13,7 @@ WORKER_VS_FLOOR = 1.3
 OVERHEAD_VS_INIT = 1.0
 PARALLEL_VS_SERIAL = 0.7
 MEMORY_VS_FLOOR = 1.5
+MEMORY_VS_FEW_SEEDS = 1.1
 MIN_NET_SECONDS = 0.05  # net times are clamped here before taking logs
 
 
@@ -23,7 +24,7 @@ class Target:
     name: str
     limit: Optional[float]
     ratio: Optional[float]
-    status: str  # "PASS" | "FAIL" | "STATED"
+    status: str  # "PASS" | "FAIL" | "STATED" | "NOT RUN"
     detail: str
 
     def to_dict(self) -> Dict[str, Any]:
@@ -34,6 +35,11 @@ def ratio(num: Optional[float], den: Optional[float]) -> Optional[float]:
     if num is None or den is None or den <= 0:
         return None
     return num / den
+
+
+def not_run(name: str, limit: Optional[float], part: str) -> Target:
+    """A target whose measurements were not asked for in this run (``--parts``): neither PASS nor FAIL."""
+    return Target(name, limit, None, "NOT RUN", "part {} not run (--parts)".format(part))
 
 
 def worst(name: str, limit: float, ratios: Sequence[Tuple[str, Optional[float]]], what: str) -> Target:

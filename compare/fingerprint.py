@@ -2,6 +2,7 @@
 
     fingerprint(values, over_shapes, orthogonal_over=None, stats=None)
         -> {"name", "params", "over_shape", "confidence", "ties"}
+    fingerprint_stats(element_shape, over_shapes, stats, orthogonal_over=None)   (the same, from stats)
 
 ``values`` has a leading seeds axis ``(S, ...)``. ``over_shapes`` lists the shapes the values may have
 been DRAWN OVER, most likely first: a block's own shape and the shape of the variable it was cut from
@@ -316,15 +317,22 @@ def fingerprint(values: np.ndarray, over_shapes: Sequence[Sequence[int]],
     values = np.asarray(values)
     if stats is None:
         stats = block_stats(values, singular_values=False)
+    return fingerprint_stats(values.shape[1:], over_shapes, stats, orthogonal_over)
+
+
+def fingerprint_stats(element_shape: Sequence[int], over_shapes: Sequence[Sequence[int]], stats: Dict[str, Any],
+                      orthogonal_over: Optional[Tuple[Sequence[int], float]] = None) -> Dict[str, Any]:
+    """``fingerprint`` from the statistics alone (``block_stats`` or ``SeedStats.result()`` of draws of
+    ``element_shape``, with their sample): what a caller that streams the draws has left of them."""
     shapes = _unique_shapes(over_shapes)
     if stats["count"] == 0:
         return _result("unknown", {}, None, 0.0)
     if stats["constant"] is not None:
         return _result("constant", {"value": stats["constant"]}, None, 1.0)
-    matrix = matrix_shape(tuple(values.shape[1:]))
+    own = tuple(int(d) for d in element_shape)
+    matrix = matrix_shape(own)
     rel = stats.get("orth_rel_err")
     if matrix is not None and min(matrix) >= 2 and rel is not None and rel <= ORTH_TOL:
-        own = tuple(int(d) for d in values.shape[1:])
         return _result("orthogonal", {"gain": stats["orth_gain"]}, own, 1.0 - rel / ORTH_TOL)
     fit = _Fit(stats)
     if fit.n < MIN_COUNT or fit.kurtosis is None or not math.isfinite(fit.kurtosis + fit.mean):

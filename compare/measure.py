@@ -1,54 +1,40 @@
 """From the weights of every draw to the artifact's ``variables``, ``blocks`` and ``effective_bias``.
 
-Runs in the TF envs (numpy only, Python 3.6 and numpy 1.18 compatible): the stacks of draws never
-leave the env, only their statistics and fingerprints do. Weights with NaN or Inf values are
-measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
+Runs in the TF envs (numpy only, Python 3.6 + numpy 1.18 compatible). ``Measurer`` takes the draws
+one at a time and keeps only their statistics (``compare.stats.SeedStats``), so the caller drops each
+draw once it is added and memory does not grow with the seed count. Weights with NaN or Inf values
+are measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
 any gets nulls instead of statistics, and no fingerprint.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import itertools
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from compare import layout
 from compare.artifact import pack_floats
-from compare.fingerprint import fingerprint
-from compare.stats import block_stats
+from compare.fingerprint import fingerprint_stats
+from compare.stats import SeedStats
 
 ORTHOGONAL_REL_ERR = 1e-4  # a variable this close to g·(orthonormal) was drawn orthogonal
-STAT_KEYS = ("mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm", "orth_err",
-             "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean")
 
 
 def nonfinite(values: np.ndarray) -> int:
     return int(values.size - np.count_nonzero(np.isfinite(values)))
 
 
-def safe_stats(values: np.ndarray, singular_values: bool = True) -> Dict[str, Any]:
-    """``block_stats`` with ``nonfinite: 0``; for values holding NaN/Inf, their counts and nulls instead."""
-    bad = nonfinite(values)
-    if not bad:
-        return dict(block_stats(values, singular_values=singular_values), nonfinite=0)
-    stats: Dict[str, Any] = dict.fromkeys(STAT_KEYS)
-    stats.update({"count": int(values.size), "seeds": int(values.shape[0]), "nonfinite": bad,
-                  "nan": int(np.count_nonzero(np.isnan(values))),
-                  "per_seed": {"mean": [], "std": [], "fro_norm": []}, "sample": []})
+def _stats(acc: SeedStats) -> Dict[str, Any]:
+    """The artifact's stats entry: ``nonfinite: 0`` when clean; the NaN/Inf counts and nulls otherwise."""
+    stats = acc.result()
+    stats.setdefault("nonfinite", 0)
     return stats
 
 
-def _fingerprint(values: np.ndarray, shapes: List[List[int]], stats: Dict[str, Any],
+def _fingerprint(shape: List[int], over_shapes: List[List[int]], stats: Dict[str, Any],
                  orthogonal_over: Optional[tuple] = None) -> Optional[Dict[str, Any]]:
-    return None if stats["nonfinite"] else fingerprint(values, shapes, orthogonal_over, stats)
-
-
-class Stacked:
-    """One variable over all draws: ``value`` has the seeds axis first."""
-
-    def __init__(self, first: Any, stack: np.ndarray) -> None:
-        self.name, self.layer, self.direction, self.param = first.name, first.layer, first.direction, first.param
-        self.value = stack
+    return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over)
 
 
 def _orthogonal_over(shape: List[int], stats: Dict[str, Any]) -> Optional[tuple]:
@@ -58,42 +44,82 @@ def _orthogonal_over(shape: List[int], stats: Dict[str, Any]) -> Optional[tuple]
     return None
 
 
-def measure(family: str, stacked: List[Stacked], units: int, num_proj: Optional[int] = None,
-            forget_bias: float = 0.0) -> Dict[str, Any]:
-    """Statistics and fingerprints per variable and per canonical block, and the effective biases.
+class Measurer:
+    """Statistics and fingerprints per variable and per canonical block, and the effective biases, of
+    ``seeds`` draws of one built route, given one draw at a time (``add``), then ``result``.
 
     A block's candidate shapes are its own and its variable's (TF1 draws over the concatenated
     [x; h] kernel); a block cut from a variable measured orthogonal is fingerprinted against it.
-    ``nonfinite`` in the result counts NaN/Inf values over all variables. Samples come out packed
-    (``compare.artifact.pack_floats``), the variables' empty.
+    ``num_proj`` and ``forget_bias`` are the TF1 LSTM cell's (see ``compare.layout``).
     """
-    variables: Dict[str, Any] = {}
-    with np.errstate(all="ignore"):
-        for var in stacked:
-            # The diff and the report work per block: a variable's singular values (the costliest, its
-            # thin side being the widest) and its sample (a fifth of the artifact's JSON) are shown
-            # nowhere, so the sample serves its fingerprint and is not stored.
-            shape, stats = list(var.value.shape[1:]), safe_stats(var.value, singular_values=False)
-            fingerprinted = _fingerprint(var.value, [shape], stats)
-            stats["sample"] = []
-            variables[var.name] = {
-                "shape": shape, "dtype": str(var.value.dtype), "layer": var.layer, "direction": var.direction,
-                "param": var.param, "nonfinite": stats["nonfinite"], "stats": stats, "fingerprint": fingerprinted,
-            }
-        blocks: Dict[str, Any] = {}
-        split = layout.split(family, stacked, units, num_proj)
+
+    def __init__(self, family: str, seeds: int, units: int, num_proj: Optional[int] = None,
+                 forget_bias: float = 0.0) -> None:
+        layout.family_cell(family)
+        self.family, self.seeds, self.units = family, seeds, units
+        self.num_proj, self.forget_bias = num_proj, forget_bias
+        self.variables: Dict[str, Any] = {}  # name -> (its artifact entry but stats, SeedStats)
+        self.blocks: Dict[str, Any] = {}     # key -> (variable name, shape, SeedStats)
+        self.biases: Dict[str, SeedStats] = {}
+        self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
+
+    def add(self, weights: Sequence[Any]) -> None:
+        """One draw: ``backends.base.Weight`` records (name, layer, direction, param, value)."""
+        split = layout.split(self.family, weights, self.units, self.num_proj)
+        effective = layout.effective_biases(self.family, split, self.forget_bias)
+        if not self.variables:
+            self._start(weights, split, effective)
+        with np.errstate(all="ignore"):
+            for key, block in split.items():
+                self.blocks[key][2].add(block.value)
+            for w in weights:
+                self.variables[w.name][1].add(w.value, self.tiles.get(w.name, ()))
+            for key, value in effective.items():
+                self.biases[key].add(value)
+
+    def _start(self, weights: Sequence[Any], split: Dict[str, layout.Block], effective: Dict[str, Any]) -> None:
+        # A variable's singular values (the costliest, its thin side being the widest) are shown
+        # nowhere: the diff and the report work per block.
+        for w in weights:
+            entry = {"shape": list(w.value.shape), "dtype": str(w.value.dtype), "layer": w.layer,
+                     "direction": w.direction, "param": w.param}
+            self.variables[w.name] = (entry, SeedStats(self.seeds, w.value.shape, singular_values=False))
         for key, block in split.items():
-            shape, parent = list(block.value.shape[1:]), variables[block.variable]
-            stats = safe_stats(block.value)
+            self.blocks[key] = (block.variable, list(block.value.shape), SeedStats(self.seeds, block.value.shape))
+        # A variable's moments are joined from its blocks' when they tile it (as every layout's do).
+        for name, (_, acc) in self.variables.items():
+            parts = [b[2] for b in self.blocks.values() if b[0] == name]
+            if sum(p.per for p in parts) == acc.per:
+                self.tiles[name] = parts
+        for key, value in effective.items():
+            self.biases[key] = SeedStats(self.seeds, np.shape(value))
+
+    def result(self) -> Dict[str, Any]:
+        """``{"variables", "blocks", "nonfinite", "effective_bias"}`` as the artifact stores them.
+
+        ``nonfinite`` counts NaN/Inf values over all variables (effective biases are then left out).
+        Samples come out packed (``compare.artifact.pack_floats``); the variables' are empty: they
+        serve their fingerprint only (a fifth of the artifact's JSON, shown nowhere).
+        """
+        variables = {name: _variable(entry, acc) for name, (entry, acc) in self.variables.items()}
+        blocks = {}
+        for key, (name, shape, acc) in self.blocks.items():
+            parent, stats = variables[name], _stats(acc)
             stats["orth_err_variable"] = parent["stats"]["orth_err"]
             blocks[key] = {
-                "shape": shape, "variable": block.variable, "stats": stats,
-                "fingerprint": _fingerprint(block.value, [shape, parent["shape"]], stats,
+                "shape": shape, "variable": name, "stats": stats,
+                "fingerprint": _fingerprint(shape, [shape, parent["shape"]], stats,
                                             _orthogonal_over(parent["shape"], parent["stats"])),
             }
-    bad = sum(v["nonfinite"] for v in variables.values())
-    effective = {} if bad else layout.effective_biases(family, {k: b.value for k, b in split.items()}, forget_bias)
-    effective_bias = {key: {"stats": safe_stats(value)} for key, value in effective.items()}
-    for entry in itertools.chain(variables.values(), blocks.values(), effective_bias.values()):
-        entry["stats"]["sample"] = pack_floats(entry["stats"]["sample"])
-    return {"variables": variables, "blocks": blocks, "nonfinite": bad, "effective_bias": effective_bias}
+        bad = sum(v["nonfinite"] for v in variables.values())
+        effective_bias = {} if bad else {key: {"stats": _stats(acc)} for key, acc in self.biases.items()}
+        for entry in itertools.chain(variables.values(), blocks.values(), effective_bias.values()):
+            entry["stats"]["sample"] = pack_floats(entry["stats"]["sample"])
+        return {"variables": variables, "blocks": blocks, "nonfinite": bad, "effective_bias": effective_bias}
+
+
+def _variable(entry: Dict[str, Any], acc: SeedStats) -> Dict[str, Any]:
+    stats = _stats(acc)
+    fingerprinted = _fingerprint(entry["shape"], [entry["shape"]], stats)
+    stats["sample"] = []
+    return dict(entry, nonfinite=stats["nonfinite"], stats=stats, fingerprint=fingerprinted)

@@ -23,6 +23,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from compare import artifact as artifact_io
 from compare import toxini
 from compare.errors import UserError
+from compare.scenarios import load_scenarios, memory_bytes
 
 REPO = toxini.REPO
 PROGRESS = re.compile(
@@ -33,6 +34,9 @@ NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find i
 # tox's line for the command it ran: "tf115: exit -9 (3.21 seconds) /repo> python -m backends.worker ..."
 TOX_EXIT = re.compile(r"^\s*\S+: exit (?P<code>-?\d+) \(")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A worker's memory before any weights: the benchmark measured 195-477 MB for `import tensorflow` and
+# 235-527 MB for the bare build-and-draw script on the built-in suite; this leaves room above both.
+TF_BYTES = 768 * 2 ** 20
 # tox's own variables would make a nested tox think it runs inside the outer env.
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 
@@ -168,13 +172,38 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
     return result
 
 
-def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None, parallel: int = 1,
+def available_memory() -> Optional[int]:
+    """Bytes the kernel says can be allocated without swapping (Linux ``MemAvailable``), None elsewhere."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def default_parallel(envs: int, scenarios: Optional[Path] = None, cores: Optional[int] = None,
+                     memory: Optional[int] = None) -> int:
+    """How many env workers to run at once: one per core, as many as fit in the available memory (each
+    needs TensorFlow plus the scenario file's largest one-draw estimate), never more than there are envs.
+    ``cores`` and ``memory`` default to this machine's."""
+    cores = cores or os.cpu_count() or 1
+    memory = memory if memory is not None else available_memory()
+    per_env = TF_BYTES + max(memory_bytes(s) for s in load_scenarios(str(scenarios) if scenarios else None))
+    fit = envs if memory is None else memory // per_env
+    return max(1, min(envs, cores, fit))
+
+
+def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None, parallel: Optional[int] = None,
                on_event: Optional[Callable[[Event], None]] = None) -> List[EnvResult]:
-    """Run every env (``parallel`` at a time); one failing env does not stop the others."""
+    """Run every env, ``parallel`` at a time (default: ``default_parallel``); one failing env does not stop
+    the others. Each env keeps its own log and progress events."""
     known = matrix()
     unknown = [e for e in envs if e not in known]
     if unknown:
         raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    parallel = parallel or default_parallel(len(envs), scenarios)
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = [pool.submit(run_env, env, out_dir, scenarios, (), on_event) for env in envs]
         return [f.result() for f in futures]

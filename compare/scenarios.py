@@ -30,7 +30,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from compare.errors import UserError
 
@@ -71,13 +71,19 @@ TF1_CELL_CLASSES = {"gru": ("GRUCell",), "lstm": ("LSTMCell", "BasicLSTMCell")}
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-# The guards against absurd sizes: every seed's weights are held in memory for pooled statistics, and
-# Gram matrices and eigenvalues cost the cube of the thin side, plus building the layers per seed.
+# The guards against absurd sizes. Draws are measured one at a time and dropped, so memory is one
+# draw's: TF's variables, the draw being measured, each route's first draw (kept for the .npz), and for
+# the first seed the float64 copy and Gram matrix of the widest variable. Time: Gram matrices and
+# eigenvalues (the cube of the thin side) for the first seed, a pass over every weight per seed, plus
+# building the layers.
 MAX_WEIGHT_BYTES = 4 * 2 ** 30
 MAX_SECONDS = 2 * 3600
-FLOPS_PER_SECOND = 2e10  # float64 Gram + eigvalsh: ~25 GFLOP/s measured on 2 cores for 2048-wide blocks
+# float64 Gram + eigvalsh: ~7 GFLOP/s measured for 1024-wide blocks with numpy 1.18 (tf115), 2 cores
+FLOPS_PER_SECOND = 7e9
+WEIGHT_SECONDS = 3e-8  # statistics per weight per seed (23 ns measured at units 1024 in tf115, 2 busy cores)
 BUILD_SECONDS = 0.05  # one cell for one draw (a TF1 graph where re-running repeats values)
 ROUTES_MEASURED = 3  # tf1, keras, recipe
+DRAW_COPIES = 2  # TF's variables and the draw being measured, besides the first draws
 LIMITS = {"units": 4096, "input_dim": 8192, "layers": 8, "seeds": 4096}
 
 
@@ -389,22 +395,39 @@ def _matrix_flops(rows: int, cols: int) -> float:
     return 2.0 * rows * cols * thin + 10.0 * thin ** 3  # Gram matrix, then its eigenvalues
 
 
-def estimate_seconds(scenario: Scenario) -> float:
-    """A rough upper bound of the time to measure a scenario in one env: per seed, every route's
-    variables and gate blocks (Gram matrices and singular values), plus building the cells. The
-    worker forms Gram matrices for the first seed only (``compare.stats.MATRIX_SEEDS``), so many
-    seeds cost less than this says; the guard stays on the safe side."""
+def _kernels(scenario: Scenario) -> List[Tuple[int, int]]:
+    """(input width, gate columns) of every layer's kernel, one direction."""
     gates = 3 if scenario.cell == "gru" else 4
-    flops, width_in = 0.0, scenario.input_dim
+    found, width_in = [], scenario.input_dim
     for _ in range(scenario.layers):
-        units = scenario.units
-        flops += _matrix_flops(width_in + units, gates * units)  # TF1's [x; h] kernel
-        flops += _matrix_flops(width_in, gates * units) + _matrix_flops(units, gates * units)  # Keras
+        found.append((width_in, gates * scenario.units))
+        width_in = scenario.units * len(scenario.directions)
+    return found
+
+
+def estimate_seconds(scenario: Scenario) -> float:
+    """A rough upper bound of the time to measure a scenario in one env, every route: the first seed's
+    Gram matrices and singular values (``compare.stats.MATRIX_SEEDS``) of variables and gate blocks, a
+    pass over every weight per seed, and building the cells per seed."""
+    gates, units = (3 if scenario.cell == "gru" else 4), scenario.units
+    flops = 0.0
+    for width_in, cols in _kernels(scenario):
+        flops += _matrix_flops(width_in + units, cols)  # TF1's [x; h] kernel
+        flops += _matrix_flops(width_in, cols) + _matrix_flops(units, cols)  # Keras
         flops += gates * (_matrix_flops(width_in, units) + _matrix_flops(units, units))  # gate blocks
-        width_in = units * len(scenario.directions)
+    first_seed = flops * len(scenario.directions) / FLOPS_PER_SECOND
     cells = scenario.layers * len(scenario.directions)
-    per_seed = flops * len(scenario.directions) / FLOPS_PER_SECOND + cells * BUILD_SECONDS
-    return per_seed * scenario.seeds * ROUTES_MEASURED
+    per_seed = weight_count(scenario) * WEIGHT_SECONDS + cells * BUILD_SECONDS
+    return (first_seed + per_seed * scenario.seeds) * ROUTES_MEASURED
+
+
+def memory_bytes(scenario: Scenario) -> int:
+    """A rough upper bound of the worker's memory for a scenario, beyond TensorFlow itself: float32
+    draws (``DRAW_COPIES`` plus each route's first), the widest variable in float64 and its Gram matrix."""
+    widest = max((width_in + scenario.units) * cols for width_in, cols in _kernels(scenario))
+    thin = max(min(width_in + scenario.units, cols) for width_in, cols in _kernels(scenario))
+    draws = weight_count(scenario) * 4 * (DRAW_COPIES + ROUTES_MEASURED)
+    return draws + widest * 8 + thin * thin * 8
 
 
 def _duration(seconds: float) -> str:
@@ -412,11 +435,11 @@ def _duration(seconds: float) -> str:
 
 
 def _check_size(where: str, scenario: Scenario) -> None:
-    need = weight_count(scenario) * scenario.seeds * 4 * 2  # float32 values plus their pooled copy
+    need = memory_bytes(scenario)
     if need > MAX_WEIGHT_BYTES:
-        raise _fail(where, "needs about {:.1f} GiB to hold {} seeds of {} weights".format(
-            need / 2 ** 30, scenario.seeds, weight_count(scenario)),
-            "lower seeds or units (the limit is {:.0f} GiB)".format(MAX_WEIGHT_BYTES / 2 ** 30))
+        raise _fail(where, "needs about {:.1f} GiB for one draw of {} weights (draws are measured one at a "
+                    "time: seeds do not add to it)".format(need / 2 ** 30, weight_count(scenario)),
+                    "lower units, layers or input_dim (the limit is {:.0f} GiB)".format(MAX_WEIGHT_BYTES / 2 ** 30))
     seconds = estimate_seconds(scenario)
     if seconds > MAX_SECONDS:
         raise _fail(where, "would take about {} per env to measure {} seeds of {} weights".format(

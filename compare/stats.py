@@ -29,23 +29,28 @@ matrix statistics (None for 0-D and 1-D elements)
     All values (flattened, C order) when ``count <= sample_size``; otherwise the values at
     ``sample_indices(count, sample_size)`` (see there): deterministic, identical under numpy 1.18 and 2.
 
-Memory: the values are read in chunks of seeds converted to float64, never copied whole, so a
-(128, 2048, 3072) float32 array (3 GiB) needs about 0.2 GiB on top of itself.
+Streaming: ``SeedStats`` takes the draws one at a time and keeps only per-seed figures, the sample
+and the first seeds' orthogonality, so a draw can be dropped as soon as it is measured and memory
+does not grow with the seed count; ``block_stats`` feeds it a stack seed by seed. Each draw is read
+in chunks converted to float64 (32 MiB temporaries), plus, for the first seed of a matrix, its
+float64 copy and Gram matrix.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import functools
 import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 # Seeds whose orthogonality is measured (orth_*; sv_* come from the first of them): orthogonality is
 # a property of the initializer, every draw shows it, and Gram matrices dominate the cost at large sizes.
 MATRIX_SEEDS = 1
-# float64 elements per chunk of seeds (2**24 elements = 128 MiB per float64 temporary)
-CHUNK_ELEMENTS = 1 << 24
+# float64 elements per chunk of one draw (2**22 elements = 32 MiB per float64 temporary)
+CHUNK_ELEMENTS = 1 << 22
 SAMPLE_SEED = 0
+MATRIX_KEYS = ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean")
+EMPTY_KEYS = ("mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm") + MATRIX_KEYS
 
 
 def constant_value(values: np.ndarray) -> Optional[float]:
@@ -104,53 +109,195 @@ def matrix_shape(element_shape: Tuple[int, ...]) -> Optional[Tuple[int, int]]:
     return int(np.prod(element_shape[:-1])), int(element_shape[-1])
 
 
-def _seed_chunks(seeds: int, per_seed: int) -> List[Tuple[int, int]]:
-    step = max(1, CHUNK_ELEMENTS // max(1, per_seed))
-    return [(start, min(seeds, start + step)) for start in range(0, seeds, step)]
-
-
 def _floats(array: np.ndarray) -> List[float]:
     """Python floats of a 1-D array (``tolist`` converts float32 and float64 exactly, 20x faster than a loop)."""
     return array.tolist()
 
 
-def _matrix_stats(values: np.ndarray, shape: Tuple[int, int], singular_values: bool) -> Dict[str, Any]:
-    """orth_* of ``values`` (S, rows, cols) and sv_* of its first seed, Gram matrices batched over chunks
-    of seeds."""
-    seeds = values.shape[0]
+def _seed_moments(value: np.ndarray) -> Tuple[float, float, float, float, float, float]:
+    """(min, max, mean, m2, m3, m4) of one draw: central power sums about its own mean, in float64.
+
+    Read in chunks of ``CHUNK_ELEMENTS`` converted to float64 (bounded temporaries at any size), the
+    chunks' moments combined exactly (Pébay's pairwise formulas), so one chunk or many agree to rounding.
+    """
+    flat = value.reshape(-1)  # a copy only for a strided block view: one draw's block, float32
+    n, mean, m2, m3, m4 = 0, 0.0, 0.0, 0.0, 0.0
+    low, high = math.inf, -math.inf
+    for start in range(0, flat.size, CHUNK_ELEMENTS):
+        x = flat[start:start + CHUNK_ELEMENTS].astype(np.float64)
+        low, high = min(low, float(x.min())), max(high, float(x.max()))  # NaN: the mean says so
+        nb = x.size
+        mb = float(x.sum()) / nb
+        x -= mb
+        d2 = x * x
+        b2, b3, b4 = float(d2.sum()), float(np.dot(d2, x)), float(np.dot(d2, d2))
+        n, mean, m2, m3, m4 = _combine(n, mean, m2, m3, m4, nb, mb, b2, b3, b4)
+    return low, high, mean, m2, m3, m4
+
+
+def _combine(na: int, ma: float, a2: float, a3: float, a4: float,
+             nb: int, mb: float, b2: float, b3: float, b4: float) -> Tuple[int, float, float, float, float]:
+    """Count, mean and central power sums of two disjoint parts joined (Pébay 2008, exact)."""
+    if na == 0:
+        return nb, mb, b2, b3, b4
+    n = na + nb
+    delta = mb - ma
+    mean = ma + delta * nb / n
+    m2 = a2 + b2 + delta ** 2 * na * nb / n
+    m3 = a3 + b3 + delta ** 3 * na * nb * (na - nb) / n ** 2 + 3.0 * delta * (na * b2 - nb * a2) / n
+    m4 = (a4 + b4 + delta ** 4 * na * nb * (na * na - na * nb + nb * nb) / n ** 3
+          + 6.0 * delta ** 2 * (na * na * b2 + nb * nb * a2) / n ** 2 + 4.0 * delta * (na * b3 - nb * a3) / n)
+    return n, mean, m2, m3, m4
+
+
+def _joined(parts: Sequence["SeedStats"], k: int) -> Tuple[float, float, float, float, float, float]:
+    """(min, max, mean, m2, m3, m4) of draw ``k`` of an array tiled by ``parts`` (each given its draw k)."""
+    if any(p.k != k + 1 for p in parts):
+        raise ValueError("every part must have been given draw {} first".format(k))
+    n, mean, m2, m3, m4 = 0, 0.0, 0.0, 0.0, 0.0
+    for p in parts:
+        if p.per:
+            n, mean, m2, m3, m4 = _combine(n, mean, m2, m3, m4, p.per, *p.moments[2:, k])
+    lows = [p.moments[0, k] for p in parts if p.per]
+    highs = [p.moments[1, k] for p in parts if p.per]
+    return float(np.min(lows)), float(np.max(highs)), mean, m2, m3, m4
+
+
+def _gram_stats(value: np.ndarray, shape: Tuple[int, int]) -> Tuple[np.ndarray, float]:
+    """One draw read as a (rows, cols) matrix: the Gram matrix of its thin side (float64) and its ``g²``."""
     rows, cols = shape
-    side = "columns" if rows >= cols else "rows"
-    thin = min(rows, cols)
-    errs, rels, gains = [], [], []
-    sv_min, sv_max, sv_sum, sv_count = math.inf, -math.inf, 0.0, 0
-    diag = np.arange(thin)
-    for start, stop in _seed_chunks(seeds, rows * cols + thin * thin):
-        q = values[start:stop].reshape(stop - start, rows, cols).astype(np.float64)
-        gram = np.matmul(q.transpose(0, 2, 1), q) if side == "columns" else np.matmul(q, q.transpose(0, 2, 1))
-        del q
-        if singular_values and start == 0:  # the first seed's spectrum
-            eig = np.linalg.eigvalsh(gram[0])
-            sv = np.sqrt(np.clip(eig, 0.0, None))
-            sv_min = min(sv_min, float(sv.min()))
-            sv_max = max(sv_max, float(sv.max()))
-            sv_sum += float(sv.sum())
-            sv_count += sv.size
-        g2 = gram[:, diag, diag].mean(axis=1)
-        gram[:, diag, diag] -= g2[:, None]
-        err = np.abs(gram).reshape(stop - start, -1).max(axis=1)
-        errs.append(err)
-        rels.append(np.where(g2 > 0, err / np.where(g2 > 0, g2, 1.0), np.inf))
-        gains.append(np.sqrt(np.clip(g2, 0.0, None)))
-    rel = float(np.concatenate(rels).max())
-    return {
-        "orth_err": float(np.concatenate(errs).max()),
-        "orth_rel_err": rel if math.isfinite(rel) else None,
-        "orth_side": side,
-        "orth_gain": float(np.concatenate(gains).mean()),
-        "sv_min": sv_min if singular_values else None,
-        "sv_max": sv_max if singular_values else None,
-        "sv_mean": sv_sum / sv_count if singular_values else None,
-    }
+    q = value.reshape(rows, cols).astype(np.float64)
+    gram = np.dot(q.T, q) if rows >= cols else np.dot(q, q.T)
+    del q
+    return gram, float(np.diagonal(gram).mean())
+
+
+class SeedStats:
+    """``block_stats`` accumulated draw by draw: ``add`` one seed's array at a time, then ``result``.
+
+    Holds only per-seed numbers (a few floats per seed), the sample's values and the first
+    ``matrix_seeds`` seeds' orthogonality figures: memory does not depend on the seed count beyond
+    that, so a caller can drop each draw once it is added. ``nonfinite`` and ``nan`` count the NaN/Inf
+    values added (counted only for draws holding any: a finite mean proves the others clean);
+    when there are any, ``result`` gives them and None for every statistic.
+    """
+
+    def __init__(self, seeds: int, element_shape: Tuple[int, ...], sample_size: int = 2048,
+                 singular_values: bool = True, matrix_seeds: int = MATRIX_SEEDS) -> None:
+        self.seeds = int(seeds)
+        self.shape = tuple(int(d) for d in element_shape)
+        self.per = int(np.prod(self.shape))
+        self.count = self.seeds * self.per
+        self.matrix = matrix_shape(self.shape)
+        self.singular_values = singular_values
+        self.matrix_seeds = matrix_seeds
+        self.k = 0
+        self.nonfinite = 0
+        self.nan = 0
+        self.first: Optional[float] = None
+        self.moments = np.empty((6, self.seeds))  # rows: min, max, mean, m2, m3, m4
+        self.sampled = sample_indices(self.count, sample_size)
+        self.samples: List[np.ndarray] = []
+        self.orth: List[Tuple[float, float, float]] = []  # (err, rel, gain) per matrix seed
+        self.sv: Optional[np.ndarray] = None
+
+    def add(self, value: np.ndarray, parts: Sequence["SeedStats"] = ()) -> None:
+        """Measure the next seed's array (shape ``element_shape``); it is not kept.
+
+        ``parts``: accumulators that were just given the pieces tiling this array exactly (a variable's
+        blocks); its moments are then joined from theirs instead of read again (half the work per seed).
+        """
+        value = np.asarray(value)
+        if value.shape != self.shape or self.k >= self.seeds:
+            raise ValueError("draw {} of shape {}: expected {} draws of shape {}".format(
+                self.k, value.shape, self.seeds, self.shape))
+        k, self.k = self.k, self.k + 1
+        if not self.per:
+            return
+        if k == 0:
+            self.first = float(value[(0,) * value.ndim])  # no copy of a strided block view
+        self.moments[:, k] = _joined(parts, k) if parts else _seed_moments(value)
+        if not math.isfinite(self.moments[2, k]):  # a float64 sum of float32 values is finite unless one is not
+            self.nonfinite += int(value.size - np.count_nonzero(np.isfinite(value)))
+            self.nan += int(np.count_nonzero(np.isnan(value)))
+            return  # its statistics are nulls (``result``): no sample, no Gram matrix of NaNs
+        self._sample(value, k)
+        if self.matrix is not None and k < self.matrix_seeds:
+            self._orthogonality(value, k)
+
+    def _sample(self, value: np.ndarray, k: int) -> None:
+        lo, hi = np.searchsorted(self.sampled, [k * self.per, (k + 1) * self.per])
+        local = self.sampled[lo:hi] - k * self.per
+        if local.size:
+            picked = value[np.unravel_index(local, self.shape)] if self.shape else value.reshape(1)[local]
+            self.samples.append(picked.astype(np.float32))
+
+    def _orthogonality(self, value: np.ndarray, k: int) -> None:
+        gram, g2 = _gram_stats(value, self.matrix)
+        if self.singular_values and k == 0:  # the first seed's spectrum
+            self.sv = np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None))
+        diag = np.arange(gram.shape[0])
+        gram[diag, diag] -= g2
+        err = float(np.abs(gram).max())
+        rel = err / g2 if g2 > 0 else math.inf
+        self.orth.append((err, rel, math.sqrt(max(g2, 0.0))))
+
+    def result(self) -> Dict[str, Any]:
+        """The statistics of every seed added (``seeds`` of them); keys as in the module docstring."""
+        if self.k != self.seeds:
+            raise ValueError("{} of {} draws added".format(self.k, self.seeds))
+        result: Dict[str, Any] = {"count": self.count, "seeds": self.seeds}
+        if self.nonfinite:
+            result.update(dict.fromkeys(EMPTY_KEYS))
+            result.update({"nonfinite": self.nonfinite, "nan": self.nan,
+                           "per_seed": {"mean": [], "std": [], "fro_norm": []}, "sample": []})
+            return result
+        if self.count == 0:
+            result.update(dict.fromkeys(EMPTY_KEYS))
+            result["per_seed"] = {"mean": [], "std": [], "fro_norm": []}
+            result["sample"] = []
+            return result
+        lows, highs, means, m2, m3, m4 = self.moments
+        per, count = self.per, self.count
+        # pooled central moments from the per-seed ones (exact, no second pass)
+        mean = float(means.mean())
+        delta = means - mean
+        pooled_m2 = float(np.sum(m2 + per * delta ** 2))
+        pooled_m4 = float(np.sum(m4 + 4 * delta * m3 + 6 * delta ** 2 * m2 + per * delta ** 4))
+        low, high = float(lows.min()), float(highs.max())
+        fro = np.sqrt(m2 + per * means ** 2)
+        result.update({
+            "mean": mean,
+            "std": math.sqrt(pooled_m2 / count),
+            "min": low,
+            "max": high,
+            "abs_max": max(abs(low), abs(high)),
+            "kurtosis": count * pooled_m4 / pooled_m2 ** 2 - 3.0 if pooled_m2 > 0 else None,
+            "constant": self.first if low == high else None,
+            "fro_norm": float(fro.mean()),
+        })
+        result.update(self._matrix_result())
+        result["per_seed"] = {"mean": _floats(means), "std": _floats(np.sqrt(m2 / per)), "fro_norm": _floats(fro)}
+        result["sample"] = _floats(np.concatenate(self.samples)) if self.samples else []
+        return result
+
+    def _matrix_result(self) -> Dict[str, Any]:
+        if self.matrix is None:
+            return dict.fromkeys(MATRIX_KEYS)
+        rows, cols = self.matrix
+        errs, rels, gains = zip(*self.orth)
+        rel = max(rels)
+        sv = self.sv
+        return {
+            "orth_err": max(errs),
+            "orth_rel_err": rel if math.isfinite(rel) else None,
+            "orth_side": "columns" if rows >= cols else "rows",
+            "orth_gain": float(np.mean(gains)),
+            "sv_min": None if sv is None else float(sv.min()),
+            "sv_max": None if sv is None else float(sv.max()),
+            "sv_mean": None if sv is None else float(sv.sum()) / sv.size,
+            "matrix_seeds": min(self.seeds, self.matrix_seeds),
+        }
 
 
 def block_stats(values: np.ndarray, sample_size: int = 2048, singular_values: bool = True,
@@ -159,65 +306,13 @@ def block_stats(values: np.ndarray, sample_size: int = 2048, singular_values: bo
 
     The keys are listed in the module docstring; every value is a JSON-able float, int, str, list or
     None. ``singular_values=False`` skips the eigenvalues (``sv_*`` None); ``orth_*`` come from the first
-    ``matrix_seeds`` seeds (``matrix_seeds`` in the result), ``sv_*`` from the first seed.
+    ``matrix_seeds`` seeds (``matrix_seeds`` in the result), ``sv_*`` from the first seed. The seeds are
+    fed to ``SeedStats`` one by one: a stack and a stream of draws give the same numbers.
     """
     values = np.asarray(values)
     if values.ndim < 1:
         raise ValueError("values need a leading seeds axis; got a 0-d array")
-    seeds = int(values.shape[0])
-    per = int(np.prod(values.shape[1:]))
-    count = seeds * per
-    result: Dict[str, Any] = {"count": count, "seeds": seeds}
-    if count == 0:
-        for key in ("mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm",
-                    "orth_err", "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean"):
-            result[key] = None
-        result["per_seed"] = {"mean": [], "std": [], "fro_norm": []}
-        result["sample"] = []
-        return result
-    means = np.empty(seeds)
-    m2, m3, m4 = np.empty(seeds), np.empty(seeds), np.empty(seeds)
-    lows, highs = np.empty(seeds), np.empty(seeds)
-    for start, stop in _seed_chunks(seeds, per):
-        x = values[start:stop].reshape(stop - start, per).astype(np.float64)
-        lows[start:stop] = x.min(axis=1)
-        highs[start:stop] = x.max(axis=1)
-        mean = x.mean(axis=1)
-        means[start:stop] = mean
-        x -= mean[:, None]
-        d2 = x * x
-        m2[start:stop] = d2.sum(axis=1)
-        m3[start:stop] = np.einsum("ij,ij->i", d2, x)
-        m4[start:stop] = np.einsum("ij,ij->i", d2, d2)
-        del x, d2
-    # pooled central moments from the per-seed ones (exact, no second pass)
-    mean = float(means.mean())
-    delta = means - mean
-    pooled_m2 = float(np.sum(m2 + per * delta ** 2))
-    pooled_m4 = float(np.sum(m4 + 4 * delta * m3 + 6 * delta ** 2 * m2 + per * delta ** 4))
-    low, high = float(lows.min()), float(highs.max())
-    std = math.sqrt(pooled_m2 / count)
-    fro = np.sqrt(m2 + per * means ** 2)
-    constant = constant_value(values) if low == high else None
-    result.update({
-        "mean": mean,
-        "std": std,
-        "min": low,
-        "max": high,
-        "abs_max": max(abs(low), abs(high)),
-        "kurtosis": count * pooled_m4 / pooled_m2 ** 2 - 3.0 if pooled_m2 > 0 else None,
-        "constant": constant,
-        "fro_norm": float(fro.mean()),
-    })
-    shape = matrix_shape(tuple(values.shape[1:]))
-    if shape is None:
-        result.update({"orth_err": None, "orth_rel_err": None, "orth_side": None, "orth_gain": None,
-                       "sv_min": None, "sv_max": None, "sv_mean": None})
-    else:
-        result.update(_matrix_stats(values[:matrix_seeds], shape, singular_values))
-        result["matrix_seeds"] = min(seeds, matrix_seeds)
-    result["per_seed"] = {"mean": _floats(means), "std": _floats(np.sqrt(m2 / per)), "fro_norm": _floats(fro)}
-    picked = values[np.unravel_index(sample_indices(count, sample_size), values.shape)]
-    result["sample"] = _floats(picked.astype(np.float32))
-    return result
-
+    acc = SeedStats(values.shape[0], values.shape[1:], sample_size, singular_values, matrix_seeds)
+    for value in values:
+        acc.add(value)
+    return acc.result()

@@ -88,7 +88,7 @@ SCENARIO_CASES = {
     "absurd seeds": (toml(seeds="seeds = 1000000"), ["seeds = 1000000 is out of range"]),
     "memory estimate": (toml(units="units = 4096", input_dim="input_dim = 8192", seeds="seeds = 64"),
                         ["needs about", "GiB", "the limit is 4 GiB"]),
-    "time estimate": (toml(units="units = 4096", input_dim="input_dim = 4096", seeds="seeds = 4"),
+    "time estimate": (toml(units="units = 4096", input_dim="input_dim = 4096", seeds="seeds = 1000"),
                       ["would take about", " h per env", "the limit is 2.0 h per env"]),
     "duplicate scenario names": (SCENARIO + SCENARIO, ["duplicate scenario name 'a'", "names must be unique"]),
     "invalid scenario name": (toml(name='name = "../a"'), ["is not a valid name"]),

@@ -1,6 +1,7 @@
 """The scenario spec: what parses, what the defaults are, and the one-line errors for bad input."""
 import pytest
 
+from compare import scenarios
 from compare.errors import UserError
 from compare.scenarios import load_scenarios, parse_scenarios
 
@@ -94,9 +95,31 @@ def test_bad_input_is_one_line_with_cause_and_hint(text, expected):
 
 
 def test_absurd_sizes_are_refused_with_the_memory_figure():
-    """4096 units x 8 layers x 4096 seeds would need hundreds of GiB: refused up front, with the figure."""
-    message = error_of(MINIMAL.replace("units = 4", "units = 4096") + "layers = 8\nseeds = 4096\n")
-    assert "GiB to hold 4096 seeds" in message and "lower seeds or units" in message
+    """4096 units x 8 layers: one draw alone needs about 15 GiB: refused up front, with the figure."""
+    message = error_of(MINIMAL.replace("units = 4", "units = 4096") + "layers = 8\nseeds = 4\n")
+    assert "needs about 15.3 GiB for one draw of 755208192 weights" in message
+    assert "lower units, layers or input_dim" in message
+
+
+PRODUCTION = """
+[[scenario]]
+name = "gnmt-encoder"
+cell = "lstm"
+units = 1024
+input_dim = 1024
+layers = 4
+seeds = {seeds}
+[scenario.tf1]
+scope_initializer = {{ name = "random_uniform", minval = -0.1, maxval = 0.1 }}
+"""
+
+
+def test_memory_estimate_does_not_grow_with_seeds():
+    """Draws are measured one at a time: a 4-layer 1024-unit LSTM over 1024 inputs is accepted at 8 and at
+    128 seeds with the same memory estimate (about 0.72 GiB)."""
+    few, many = (parse_scenarios(PRODUCTION.format(seeds=n))[0] for n in (8, 128))
+    assert scenarios.memory_bytes(few) == scenarios.memory_bytes(many)
+    assert scenarios.memory_bytes(few) / 2 ** 30 == pytest.approx(0.72, abs=0.01)
 
 
 def test_missing_file_is_a_user_error():

@@ -202,3 +202,81 @@ def test_summary_keeps_its_six_keys_and_agrees_with_block_stats():
     full = block_stats(values)
     for key in short:
         assert full[key] == pytest.approx(short[key], abs=1e-12) if short[key] is not None else full[key] is None
+
+
+def test_seed_stats_keeps_no_draw_alive():
+    """SeedStats measures a draw and lets it go: once the caller drops it, nothing holds it."""
+    import weakref
+
+    acc = stats.SeedStats(2, (30, 20))
+    draw = np.random.RandomState(10).uniform(-1, 1, (30, 20)).astype(np.float32)
+    alive = weakref.ref(draw)
+    acc.add(draw)
+    del draw
+    assert alive() is None
+    acc.add(np.zeros((30, 20), dtype=np.float32))
+    assert acc.result()["seeds"] == 2
+
+
+def test_seed_stats_draw_by_draw_equals_the_stack():
+    """Adding the seeds one by one gives block_stats of their stack, sample and spectrum included."""
+    values = np.random.RandomState(11).standard_normal((4, 24, 9)).astype(np.float32)
+    acc = stats.SeedStats(4, (24, 9), sample_size=50)
+    for draw in values:
+        acc.add(draw.copy())
+    assert acc.result() == block_stats(values, sample_size=50)
+
+
+def test_seed_stats_refuses_a_wrong_shape_an_extra_draw_and_an_early_result():
+    acc = stats.SeedStats(1, (3,))
+    with pytest.raises(ValueError, match="0 of 1 draws added"):
+        acc.result()
+    with pytest.raises(ValueError, match="shape"):
+        acc.add(np.zeros(4))
+    acc.add(np.zeros(3))
+    with pytest.raises(ValueError, match="expected 1 draws"):
+        acc.add(np.zeros(3))
+
+
+def test_chunks_inside_one_draw_combine_exactly(monkeypatch):
+    """A draw larger than CHUNK_ELEMENTS is read in chunks whose moments are joined (Pébay): chunks of
+    7 elements give the one-chunk numbers to rounding, on values far from zero."""
+    values = 5.0 + np.random.RandomState(12).standard_normal((3, 40, 11))
+    whole = block_stats(values)
+    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 7)
+    chunked = block_stats(values)
+    for key in ("mean", "std", "kurtosis", "min", "max", "fro_norm"):
+        assert chunked[key] == pytest.approx(whole[key], rel=1e-12)
+    assert chunked["per_seed"]["std"] == pytest.approx(whole["per_seed"]["std"], rel=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [2, stats.CHUNK_ELEMENTS])
+def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk):
+    """A NaN and an Inf in the second draw: counted (nan 1, nonfinite 2), every statistic None, no sample,
+    whether the draw is read in one chunk or in several."""
+    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", chunk)
+    acc = stats.SeedStats(2, (2, 3))
+    acc.add(np.ones((2, 3)))
+    acc.add(np.array([[np.nan, 1.0, np.inf], [0.0, 1.0, 2.0]]))
+    result = acc.result()
+    assert (result["nonfinite"], result["nan"], result["count"]) == (2, 1, 12)
+    assert result["mean"] is None and result["orth_err"] is None and result["sample"] == []
+
+
+def test_moments_joined_from_the_tiling_parts_equal_the_whole():
+    """A variable's moments joined from the blocks that tile it (as the worker does, to read each value
+    once per seed) equal those read from the whole array, to rounding."""
+    values = 2.0 + np.random.RandomState(13).standard_normal((3, 10, 12))
+    whole = block_stats(values, sample_size=30)
+    joined = stats.SeedStats(3, (10, 12), sample_size=30)
+    left, right = stats.SeedStats(3, (10, 5)), stats.SeedStats(3, (10, 7))
+    for value in values:
+        left.add(value[:, :5])
+        right.add(value[:, 5:])
+        joined.add(value, [left, right])
+    result = joined.result()
+    for key in ("mean", "std", "kurtosis", "min", "max", "fro_norm", "orth_err", "sv_mean"):
+        assert result[key] == pytest.approx(whole[key], rel=1e-12), key
+    assert result["sample"] == whole["sample"]
+    with pytest.raises(ValueError, match="every part"):
+        stats.SeedStats(1, (10, 12)).add(values[0], [stats.SeedStats(1, (10, 12))])

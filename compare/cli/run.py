@@ -2,7 +2,8 @@
 
     rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N]
 
-Each env runs through tox (created on first use, reused after), ``N`` at a time; a live display
+Each env runs through tox (created on first use, reused after), ``N`` at a time (default: one per
+core, as many as fit in the free memory: ``runner.default_parallel``); a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
 failed (the report is still written), 2 on bad input.
@@ -29,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--envs", help="comma-separated tox envs (default: tox.ini's matrix label)")
     parser.add_argument("--out", default="artifacts",
                         help="folder for artifacts, logs and report (default: %(default)s)")
-    parser.add_argument("-p", "--parallel", type=int, default=1, metavar="N", help="envs at a time (default 1)")
+    parser.add_argument("-p", "--parallel", type=int, metavar="N",
+                        help="envs at a time (default: as many as the cores and the free memory allow)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
                         help="what the report compares with (default: the tf1 route of the newest TF 1.x)")
 
@@ -73,7 +75,7 @@ def _check(args: argparse.Namespace) -> List[str]:
     unknown = [e for e in envs if e not in known]
     if unknown or not envs:
         raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(known))
-    if args.parallel < 1:
+    if args.parallel is not None and args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
     runner.tox_ini()
     return envs

@@ -1,4 +1,5 @@
-"""The benchmark script keeps working: a tiny grid in one env, every measurement and target present.
+"""The benchmark script keeps working: a tiny grid and tiny production points in one env, every
+measurement and target present.
 
 Not timed: the ratios are whatever this machine measures; the test checks that each one is a
 number (or a stated exponent), so a change to the worker or the floors that breaks the benchmark
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.host, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 ENV = "tf115"  # the quickest TensorFlow to import: the tiny run takes about a minute
 MEASURES = ("floor_a", "floor_b", "worker")
-TARGET_COUNT = 5
+TARGET_COUNT = 8
 
 
 def ensure_env(env):
@@ -63,6 +64,22 @@ def test_matrix_has_serial_and_parallel(result):
     assert is_timing(matrix["parallel"]) and matrix["serial_sum"] > 0
 
 
+def test_production_points_are_measured(result):
+    """The quick stand-ins of the production points (a 4-layer LSTM, a bidirectional LSTM over 7 inputs):
+    floor B and the worker, routes tf1 and keras, in the env asked for."""
+    production = result[1]["production"]
+    assert production["env"] == ENV and production["routes"] == "tf1,keras"
+    assert [p["name"] for p in production["points"]] == ["gnmt-lstm-4x8", "deepspeech-bilstm-16"]
+    for point in production["points"]:
+        assert point["seeds"] == 4 and is_timing(point["floor_b"]) and is_timing(point["worker"]), point
+
+
+def test_seed_memory_target_compares_most_with_fewest_seeds(result):
+    """Peak memory at the grid's most seeds against its fewest, for each route, cell and units (quick: 4 vs 2)."""
+    target = next(t for t in result[1]["targets"] if "most seeds" in t["name"])
+    assert "u8 s4/s2" in target["detail"] and "u16 s4/s2" in target["detail"]
+
+
 def test_every_target_has_a_ratio_and_a_verdict(result):
     done, doc, text = result
     targets = doc["targets"]
@@ -81,3 +98,18 @@ def test_bad_env_is_refused_with_exit_2():
     done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--envs", "tf999"], cwd=str(REPO),
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2 and "unknown env" in done.stderr
+
+
+def test_parts_not_asked_for_are_not_run(tmp_path):
+    """--parts production runs the production points alone; every other target says NOT RUN, which is not
+    a failure."""
+    ensure_env(ENV)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--envs", ENV, "--parts", "production",
+                           "--production", "gnmt-lstm-4x8", "--out", str(tmp_path)],
+                          cwd=str(REPO), capture_output=True, text=True, check=False)
+    doc = json.loads((tmp_path / "latest.json").read_text())
+    assert doc["envs"] == {} and doc["grid"] is None and doc["matrix"] is None
+    assert [p["name"] for p in doc["production"]["points"]] == ["gnmt-lstm-4x8"]
+    statuses = {t["name"]: t["status"] for t in doc["targets"]}
+    assert sum(s == "NOT RUN" for s in statuses.values()) == TARGET_COUNT - 2
+    assert done.returncode == (1 if "FAIL" in statuses.values() else 0)

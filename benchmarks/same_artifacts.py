@@ -1,0 +1,83 @@
+"""Do two artifacts hold the same measurements? Every number to a float tolerance, everything else exactly.
+
+    python -m benchmarks.same_artifacts A.json B.json [--rel 1e-9]
+
+For checking that a change to the measuring code (e.g. streaming the statistics) leaves the results
+alone: run the old and the new worker on the same scenarios in the same env and compare. Samples
+stored packed (base64 float32) are compared as numbers; the ``.npz`` arrays beside each artifact
+exactly; the env's description (versions, platform) is left out. Prints the differences, the
+largest relative difference of the floats (those within ``ABS`` of each other included); exit code 0
+when the two agree, 1 when not.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+ABS = 1e-12  # floats this close are equal whatever their size (sums that cancel to ~0, e.g. a mean)
+
+
+def _unpacked(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"dtype", "base64"}:
+        return np.frombuffer(base64.b64decode(value["base64"]), dtype="<f4").tolist()
+    return value
+
+
+def differences(a: Any, b: Any, rel: float, path: str = "") -> Tuple[List[str], float]:
+    """(where a and b differ beyond ``rel``, the largest relative difference of their floats)."""
+    a, b = _unpacked(a), _unpacked(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        found, worst = [], 0.0
+        if list(a) != list(b):
+            found.append("{}: keys {} vs {}".format(path or "/", list(a), list(b)))
+        for key in a:
+            if key in b:
+                more, w = differences(a[key], b[key], rel, path + "/" + key)
+                found, worst = found + more, max(worst, w)
+        return found, worst
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return ["{}: {} vs {} items".format(path, len(a), len(b))], 0.0
+        found, worst = [], 0.0
+        for i, (x, y) in enumerate(zip(a, b)):
+            more, w = differences(x, y, rel, "{}[{}]".format(path, i))
+            found, worst = found + more, max(worst, w)
+        return found, worst
+    if isinstance(a, float) and isinstance(b, float):
+        gap = abs(a - b) / max(abs(a), abs(b)) if a != b else 0.0
+        return (["{}: {!r} vs {!r}".format(path, a, b)] if gap > rel and abs(a - b) > ABS else []), gap
+    return ([] if a == b else ["{}: {!r} vs {!r}".format(path, a, b)]), 0.0
+
+
+def npz_differences(a: Path, b: Path) -> List[str]:
+    with np.load(str(a.with_suffix(".npz"))) as x, np.load(str(b.with_suffix(".npz"))) as y:
+        if sorted(x.files) != sorted(y.files):
+            return ["npz: arrays {} vs {}".format(sorted(x.files), sorted(y.files))]
+        return ["npz {}: values differ".format(k) for k in x.files if not np.array_equal(x[k], y[k])]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.same_artifacts", description=__doc__.splitlines()[0])
+    parser.add_argument("a", type=Path)
+    parser.add_argument("b", type=Path)
+    parser.add_argument("--rel", type=float, default=1e-9, help="relative tolerance of floats (default 1e-9)")
+    args = parser.parse_args(argv)
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (args.a, args.b)]
+    for doc in docs:
+        doc.pop("env", None)
+    found, worst = differences(docs[0], docs[1], args.rel)
+    found += npz_differences(args.a, args.b)
+    for line in found[:50]:
+        print(line)
+    print("{} differences; largest relative difference of the floats {:.3g}".format(len(found), worst))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
