@@ -207,3 +207,32 @@ def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = N
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = [pool.submit(run_env, env, out_dir, scenarios, (), on_event) for env in envs]
         return [f.result() for f in futures]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """``rnncompare run``: how each env ran, and the report of what they wrote (or why there is none)."""
+
+    results: List[EnvResult]
+    report: Optional[Path]
+    report_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and all(r.status == "ok" for r in self.results)
+
+
+def run_and_report(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None,
+                   parallel: Optional[int] = None, baseline: Optional[str] = None,
+                   on_event: Optional[Callable[[Event], None]] = None) -> RunOutcome:
+    """Every env's worker (:func:`run_matrix`), then the migration report of whatever they wrote
+    (``compare.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``."""
+    from compare.report import make_report  # matplotlib loads only when a report is made
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = run_matrix(envs, out_dir, scenarios, parallel, on_event)
+    try:
+        return RunOutcome(results, make_report(out_dir, out_dir, baseline)["report.html"])
+    except UserError as exc:
+        return RunOutcome(results, None, exc.one_line())

@@ -6,7 +6,8 @@ Each env runs through tox (created on first use, reused after), ``N`` at a time 
 core, as many as fit in the free memory: ``runner.default_parallel``); a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
-failed (the report is still written), 2 on bad input.
+failed (the report is still written), 2 on bad input. The job is ``compare.runner.run_and_report``;
+this verb adds the live display and the summary lines.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
@@ -16,7 +17,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from compare import runner
 from compare.errors import UserError
@@ -91,28 +92,17 @@ def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
     return lines
 
 
-def write_report(out: Path, baseline: Optional[str]) -> Optional[Path]:
-    """The report of whatever artifacts ``out`` holds; None (and the reason on stderr) when there is none."""
-    from compare.report import make_report
-
-    try:
-        return make_report(out, out, baseline)["report.html"]
-    except UserError as exc:
-        print(exc.one_line(), file=sys.stderr)
-        return None
-
-
 def run(args: argparse.Namespace) -> int:
-    envs, out = _check(args), Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    envs = _check(args)
     scenarios = Path(args.scenarios) if args.scenarios else None
     started = time.time()
     with Display(envs) as display:
-        results = runner.run_matrix(envs, out, scenarios, args.parallel, on_event=display)
-    for env, line in _summarize(results).items():
+        outcome = runner.run_and_report(envs, Path(args.out), scenarios, args.parallel, args.baseline, display)
+    for env, line in _summarize(outcome.results).items():
         print("{:<14} {}".format(env, line))
-    report = write_report(out, args.baseline)
-    if report is not None:
-        print("report: {}".format(report))
+    if outcome.report is not None:
+        print("report: {}".format(outcome.report))
+    else:
+        print(outcome.report_error, file=sys.stderr)
     print("done in {:.0f} s".format(time.time() - started))
-    return 0 if all(r.status == "ok" for r in results) and report is not None else 1
+    return 0 if outcome.ok else 1
