@@ -120,6 +120,8 @@ GHOST_TOX = """[tox]
 requires =
     tox>=4.20
     tox-uv>=1.20
+labels =
+    matrix = tf115, tf215
 skip_missing_interpreters = false
 
 [testenv]
