@@ -146,6 +146,12 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
                            + _vector(var.gates, units, "recurrent_bias", (1,)))
     if var.kind == "diag":
         return ParamLayout((units,), tuple(Piece(g, var.part, (slice(0, units),)) for g in var.gates))
+    if var.kind == "stacked":
+        return ParamLayout((2 * width,), _vector(var.gates, units, "bias")
+                           + tuple(Piece(g, "recurrent_bias", (_cols(len(var.gates) + i, units),))
+                                   for i, g in enumerate(var.gates)))
+    if var.kind == "opaque":
+        raise ValueError("{} is cuDNN's opaque parameter buffer: it has no per-gate layout".format(var.param))
     region = (slice(0, units), slice(0, options.num_proj))
     return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
 
@@ -330,10 +336,12 @@ def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_af
     fam = families.get(family)
     parts = {part for _, part in cell}
     projection = cell.get((PROJECTION, "kernel"))
-    # the reset_after option decides it where the family has one; elsewhere its layout always does or never does
-    stores_recurrent_bias = reset_after if "reset_after" in fam.options else any(
-        v.kind == "pair" for v in fam.variables)
-    if ("recurrent_bias" in parts) != stores_recurrent_bias and "bias" in parts:
+    # Only a recurrent bias the reset gate scales tells reset_after apart; the option decides it where the
+    # family has one, elsewhere its layout always scales one or never does.
+    scalable = families.RESET_SCALABLE[fam.cell]
+    source_scaled = any((gate, "recurrent_bias") in cell for gate in scalable)
+    target_scaled = reset_after if "reset_after" in fam.options else bool(fam.reset_scaled)
+    if source_scaled != target_scaled and "bias" in parts:
         raise PortError(RESET_AFTER_REASON)
     options = CellOptions(
         num_proj=None if projection is None else int(projection.shape[-1]),
@@ -355,6 +363,18 @@ def _zero_biases(cell: Dict, layout: Dict[str, ParamLayout], leading: Tuple[int,
         for p in spec.pieces:
             if p.part == "bias":
                 cell[(p.gate, p.part)] = np.zeros(leading + region_shape(p.region), dtype)
+
+
+def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], dtype: Any) -> None:
+    """A gate the reset gate does not scale sees bias + recurrent_bias alone: where the target stores no
+    recurrent bias for it the sum goes into its bias, where the target stores one and the source none it is
+    zero (reset-scaled recurrent biases never reach here: ``_port_options`` refuses a mismatch)."""
+    for gate, part in list(cell):
+        if part == "recurrent_bias" and (gate, part) not in expected and (gate, "bias") in expected:
+            cell[(gate, "bias")] = cell[(gate, "bias")] + cell.pop((gate, part))
+    for gate, part in expected:
+        if part == "recurrent_bias" and (gate, part) not in cell and (gate, "bias") in cell:
+            cell[(gate, part)] = np.zeros(leading + cell[(gate, "bias")].shape[len(leading):], dtype)
 
 
 def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[int, ...]) -> np.ndarray:
@@ -384,6 +404,7 @@ def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: i
     layout = cell_layout(family, inp, units, _port_options(family, cell, reset_after))
     _zero_biases(cell, layout, leading, kernel.dtype)
     expected = {(p.gate, p.part) for spec in layout.values() for p in spec.pieces}
+    _fit_recurrent_biases(cell, expected, leading, kernel.dtype)
     for gate, part in sorted(set(cell) ^ expected):
         what = "has no place in" if (gate, part) in cell else "is missing, needed by"
         raise PortError("block {}/{}/{} {} {} with these options".format(name, gate, part, what, family))
