@@ -55,6 +55,7 @@ class Variable:
     gates: Tuple[str, ...] = ()
     part: str = "bias"                  # vector and diag: which part their pieces are
     needs: Tuple[str, ...] = ()         # options that must hold (``"!x"``: must not) for it to exist
+    cudnn_order: bool = False           # each gate's (rows, units) slice is cuDNN's row-major (units, rows)
 
 
 @dataclass(frozen=True)
@@ -379,22 +380,26 @@ TF1_CUDNN_OPAQUE_GRU = register(Family(
     variables=_CUDNN_OPAQUE, needs_gpu=True))
 
 # Keras's CuDNNGRU / CuDNNLSTM: Keras gate order, and one flat bias [input biases | recurrent biases]
-# (their call hands cuDNN bias[:3u] as the input and bias[3u:] as the recurrent biases).
+# (their call hands cuDNN bias[:3u] as the input and bias[3u:] as the recurrent biases). Their call also
+# hands each gate's kernel slice to cuDNN flattened as it is, and cuDNN reads the flat buffer as a
+# row-major (units, rows) matrix W computing W @ x: the gate's kernel in the x @ K sense is
+# slice.reshape(units, rows).T (for the square recurrent slice, slice.T). Keras's own weight converter
+# (hdf5_format._convert_rnn_weights) does the same; tests/test_cells_tf.py checks both agree.
 _KERAS_CUDNN_CONFIG = dict(_KERAS_CONFIG, activation=Fixed("tanh"), recurrent_activation=Fixed("sigmoid"),
                            use_bias=Fixed(True))
 
 KERAS_CUDNN_GRU = register(Family(
     name="keras_cudnn_gru", cell="gru", framework="keras", classes=("CuDNNGRU",), anchor="kernel",
-    variables=(Variable("kernel", "input", _KERAS_GRU_GATES),
-               Variable("recurrent_kernel", "recurrent", _KERAS_GRU_GATES),
+    variables=(Variable("kernel", "input", _KERAS_GRU_GATES, cudnn_order=True),
+               Variable("recurrent_kernel", "recurrent", _KERAS_GRU_GATES, cudnn_order=True),
                Variable("bias", "stacked", _KERAS_GRU_GATES)),
     always_bias=True, reset_scaled=("candidate",), config=dict(_KERAS_CUDNN_CONFIG, reset_after=Fixed(True)),
     runs_on_gpu_only=True))
 
 KERAS_CUDNN_LSTM = register(Family(
     name="keras_cudnn_lstm", cell="lstm", framework="keras", classes=("CuDNNLSTM",), anchor="kernel",
-    variables=(Variable("kernel", "input", _KERAS_LSTM_GATES),
-               Variable("recurrent_kernel", "recurrent", _KERAS_LSTM_GATES),
+    variables=(Variable("kernel", "input", _KERAS_LSTM_GATES, cudnn_order=True),
+               Variable("recurrent_kernel", "recurrent", _KERAS_LSTM_GATES, cudnn_order=True),
                Variable("bias", "stacked", _KERAS_LSTM_GATES)),
     always_bias=True, config=_KERAS_CUDNN_CONFIG, runs_on_gpu_only=True))
 

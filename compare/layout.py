@@ -23,7 +23,7 @@ import numpy as np
 from compare import families
 from compare.families import GATES, PARTS, PROJECTION
 
-__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError",
+__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError", "cut", "stored",
            "assemble", "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
 
 Region = Tuple[Union[int, slice], ...]
@@ -35,11 +35,29 @@ class PortError(ValueError):
 
 @dataclass(frozen=True)
 class Piece:
-    """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``."""
+    """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``; with ``cudnn_order`` that
+    (rows, units) slice holds cuDNN's row-major (units, rows) matrix, so the block is its reshape, transposed."""
 
     gate: str
     part: str
     region: Region
+    cudnn_order: bool = False
+
+
+def cut(value: np.ndarray, piece: Piece) -> np.ndarray:
+    """The block ``piece`` of a variable's ``value`` (leading axes kept)."""
+    block = value[(Ellipsis,) + piece.region]
+    if not piece.cudnn_order:
+        return block
+    lead, (rows, units) = block.shape[:-2], block.shape[-2:]
+    return np.swapaxes(block.reshape(lead + (units, rows)), -1, -2)
+
+
+def stored(block: np.ndarray, piece: Piece) -> np.ndarray:
+    """The inverse of :func:`cut`: what the variable holds at ``piece.region`` for this block."""
+    if not piece.cudnn_order:
+        return block
+    return np.swapaxes(block, -1, -2).reshape(block.shape)
 
 
 @dataclass(frozen=True)
@@ -120,9 +138,10 @@ def _cols(index: int, units: int) -> slice:
     return slice(index * units, (index + 1) * units)
 
 
-def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]]) -> Tuple[Piece, ...]:
+def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]],
+            cudnn_order: bool = False) -> Tuple[Piece, ...]:
     """Gates side by side in column blocks of ``units``; row ranges are parts."""
-    return tuple(Piece(g, part, (r, _cols(i, units))) for i, g in enumerate(gates) for part, r in rows)
+    return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
 
 
 def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> Tuple[Piece, ...]:
@@ -136,9 +155,9 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
         rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
         return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
     if var.kind == "input":
-        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),)))
+        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),), var.cudnn_order))
     if var.kind == "recurrent":
-        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),)))
+        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),), var.cudnn_order))
     if var.kind == "vector":
         return ParamLayout((width,), _vector(var.gates, units, var.part))
     if var.kind == "pair":
@@ -259,7 +278,7 @@ def _split_cell(family: str, cell: Dict[str, Any], units: int, num_proj: Optiona
                 w.name, value.shape, family, units, leading + spec.shape))
         for p in spec.pieces:
             key = block_key(w.layer, w.direction, p.gate, p.part)
-            blocks.append(Block(key, w.name, value[(Ellipsis,) + p.region], p.region))
+            blocks.append(Block(key, w.name, cut(value, p), p.region))
     return blocks
 
 
@@ -385,7 +404,7 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
         if value.shape != need:
             raise PortError("block {}/{}/{} has shape {}; {} needs {}".format(
                 name, p.gate, p.part, value.shape, family, need))
-        array[(Ellipsis,) + p.region] = value
+        array[(Ellipsis,) + p.region] = stored(value, p)
     return array
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from backends import tf1_route, tfenv
 from backends.base import Unavailable, forward_input
-from compare import families, layout
+from compare import families, layout, port
 from compare.scenarios import parse_scenarios
+from compare.weights import Weight
 from tests import reference_rnn
 
 pytestmark = pytest.mark.tf
@@ -123,3 +124,74 @@ cell_class = "{}"
         assert "No OpKernel was registered to support Op 'CudnnRNNCanonicalToParams'" in str(refused.value)
     else:
         assert "has no " + cell_class in str(refused.value)
+
+
+KERAS_CUDNN = {"CuDNNGRU": ("gru", "GRU", {"reset_after": True, "recurrent_activation": "sigmoid"}),
+               "CuDNNLSTM": ("lstm", "LSTM", {"recurrent_activation": "sigmoid"})}
+
+
+def keras_converter():
+    """Keras's own CuDNN <-> GRU/LSTM weight converter (used when loading HDF5 files), or None."""
+    try:
+        from tensorflow.python.keras.saving import hdf5_format
+    except ImportError:
+        return None
+    return getattr(hdf5_format, "_convert_rnn_weights", None)
+
+
+def built_layer(tf, name, units, inp, **kwargs):
+    layer = tfenv.keras_layer_class(tf, name)(units, return_sequences=True, **kwargs)
+    layer.build((2, 5, inp))
+    return layer
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_CUDNN))
+def test_keras_cudnn_weights_port_into_the_plain_layer_as_keras_itself_converts_them(name, capsys):
+    """Random CuDNNGRU / CuDNNLSTM weights through the canonical blocks into GRU(reset_after=True) / LSTM give
+    the very arrays Keras's own converter gives, and that layer's output is the numpy cell on the cuDNN
+    blocks. (The cuDNN layers themselves run only on a GPU.)"""
+    tf = tfenv.tensorflow()
+    cell, plain, plain_kwargs = KERAS_CUDNN[name]
+    if tfenv.keras_layer_class(tf, name) is None:
+        pytest.skip("{} has no {}".format(tfenv.keras_flavor(tf)["flavor"], name))
+    units, inp, rng = 4, 3, np.random.RandomState(3)
+    source = built_layer(tf, name, units, inp)
+    values = [rng.uniform(-0.8, 0.8, tuple(int(n) for n in w.shape)).astype(np.float32) for w in source.weights]
+    weights = [Weight(p, 0, "fw", p, v) for p, v in zip(("kernel", "recurrent_kernel", "bias"), values)]
+    family = families.of_class(name, "keras").name
+    target_family = families.for_cell("keras", cell).name
+    ported = port.port(weights, port.semantics(family, {"cell": {}}),
+                       port.semantics(target_family, {"cell": dict(plain_kwargs, activation="tanh")}), units, 1, ["fw"])
+    target = built_layer(tf, plain, units, inp, **plain_kwargs)
+    ours = [ported[(0, "fw", p)] for p in ("kernel", "recurrent_kernel", "bias")]
+    convert = keras_converter()
+    if convert is not None:
+        for mine, theirs in zip(ours, convert(target, values)):
+            np.testing.assert_array_equal(mine, theirs)
+    target.set_weights(ours)
+    x = np.random.RandomState(4).standard_normal((2, 5, inp)).astype(np.float32)
+    got = np.array(target(tf.constant(x)))
+    blocks = {k: b.value for k, b in layout.split(family, weights, units).items()}
+    expected = reference_rnn.forward(cell, blocks, x, units, 1, ["fw"], reset_after=cell == "gru")
+    worst = float(np.abs(got - expected).max())
+    with capsys.disabled():
+        print("\n{} -> {}: Keras converter {}; max |{} - numpy on the cuDNN blocks| = {:.1e}".format(
+            name, plain, "agrees" if convert else "absent", plain, worst))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
+
+
+def test_cudnn_lstm_unit_forget_bias_is_the_recurrent_forget_bias():
+    """CuDNNLSTM(unit_forget_bias=True) writes its ones into the second (recurrent) half's forget gate; the
+    forget gate sees input + recurrent bias = 1, as LSTM's stored 1.0."""
+    tf = tfenv.tensorflow()
+    if tfenv.keras_layer_class(tf, "CuDNNLSTM") is None:
+        pytest.skip("no CuDNNLSTM here")
+    layer = built_layer(tf, "CuDNNLSTM", 4, 3)
+    weights = [Weight(p, 0, "fw", p, np.array(w.numpy())) for p, w in
+               zip(("kernel", "recurrent_kernel", "bias"), layer.weights)]
+    blocks = {k: b.value for k, b in layout.split("keras_cudnn_lstm", weights, 4).items()}
+    ones = [k for k, v in blocks.items() if k.endswith("bias") and np.all(v == 1.0)]
+    assert ones == ["l0/fw/forget/recurrent_bias"]
+    effective = layout.effective_biases("keras_cudnn_lstm", blocks)
+    assert {k: float(v.mean()) for k, v in effective.items()} == {
+        "l0/fw/input/bias": 0.0, "l0/fw/forget/bias": 1.0, "l0/fw/cell/bias": 0.0, "l0/fw/output/bias": 0.0}
