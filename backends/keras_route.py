@@ -145,9 +145,9 @@ def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
         depth = 0
         for direction, part in parts:
             # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells; so are the CuDNN layers, whose ``cell`` is
-            # only a namedtuple of state sizes
+            # only a namedtuple of state sizes, not a layer
             cell = getattr(part, "cell", None)
-            cell = cell if hasattr(cell, "units") else part
+            cell = cell if hasattr(cell, "get_config") else part
             cells = list(getattr(cell, "cells", [cell]))
             found += [(level + i, direction, cell) for i, cell in enumerate(cells)]
             depth = len(cells)

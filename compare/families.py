@@ -38,12 +38,15 @@ GATES = {"gru": ("update", "reset", "candidate"), "lstm": ("input", "forget", "c
 # The gate whose recurrent term a GRU's reset gate may scale (reset_after): its recurrent bias cannot be
 # folded into its input bias.
 RESET_SCALABLE = {"gru": ("candidate",), "lstm": ()}
-PARTS = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole")
+PARTS = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole", "gain", "shift")
 PROJECTION = "projection"
+# A layer-normalised LSTM also normalises its new cell state: its gain and shift are blocks of this
+# pseudo-gate (``l0/fw/state/gain``), as the projection is one.
+STATE = "state"
 KINDS = ("fused", "input", "recurrent", "vector", "pair", "diag", "stacked", "projection", "opaque")
 # The options a cell may have beyond the plain one (compare.layout.CellOptions), as a variable's
 # condition names them; "!reset_after" means reset_after is off.
-OPTIONS = ("num_proj", "peepholes", "use_bias", "reset_after")
+OPTIONS = ("num_proj", "peepholes", "use_bias", "reset_after", "layer_norm")
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,10 @@ class Fixed:
 
 # The options that change what a cell computes, in one vocabulary for every family, in display order.
 COMPUTATION_KEYS = ("activation", "recurrent_activation", "use_bias", "reset_after", "forget_bias",
-                    "unit_forget_bias", "use_peepholes", "num_proj", "cell_clip")
+                    "unit_forget_bias", "use_peepholes", "num_proj", "cell_clip", "layer_norm")
 CELL_KEYS = {"gru": ("activation", "recurrent_activation", "use_bias", "reset_after"),
              "lstm": ("activation", "recurrent_activation", "use_bias", "forget_bias", "unit_forget_bias",
-                      "use_peepholes", "num_proj", "cell_clip")}
+                      "use_peepholes", "num_proj", "cell_clip", "layer_norm")}
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _check(family: Family) -> None:
     for var in family.variables:
         if var.kind not in KINDS:
             raise ValueError("family {}: {} has unknown kind {!r}".format(family.name, var.param, var.kind))
-        stray = [g for g in var.gates if g not in family.gates]
+        stray = [g for g in var.gates if g not in family.gates + ((STATE,) if var.kind == "diag" else ())]
         if stray:
             raise ValueError("family {}: {} names gate {!r}, not a {} gate".format(
                 family.name, var.param, stray[0], family.cell))
@@ -242,6 +245,7 @@ _NORMALISE = {
     "forget_bias": float,
     "unit_forget_bias": bool,
     "use_peepholes": bool,
+    "layer_norm": bool,
 }
 
 
@@ -371,6 +375,23 @@ TF1_CUDNN_GRU = register(Family(
     always_bias=True, reset_scaled=("candidate",), stacks_per_direction=True,
     config=dict(_TF1_CONFIG, reset_after=Fixed(True))))
 
+_LN_GATES = (("input", "input"), ("transform", "cell"), ("forget", "forget"), ("output", "output"))  # scope, gate
+
+TF1_LAYER_NORM_LSTM = register(Family(
+    # call: [i | j | f | o] = [x; h] @ kernel (+ bias only without layer_norm); each gate's pre-activation,
+    # then the new cell state, normalised over units and scaled by its gamma, shifted by its beta; the
+    # run-time forget_bias is added to the normalised forget gate
+    name="tf1_layer_norm_lstm", cell="lstm", framework="tf1", classes=("LayerNormBasicLSTMCell",), anchor="kernel",
+    variables=((Variable("kernel", "fused", ("input", "cell", "forget", "output")),
+                Variable("bias", "vector", ("input", "cell", "forget", "output"), "bias", ("!layer_norm",)))
+               + tuple(Variable("{}/{}".format(scope, name), "diag", (gate,), part, ("layer_norm",))
+                       for scope, gate in _LN_GATES + (("state", STATE),)
+                       for name, part in (("gamma", "gain"), ("beta", "shift")))),
+    options=frozenset({"layer_norm"}), runtime_forget_bias=True, stacks_per_direction=True,
+    config=dict(_TF1_CONFIG, forget_bias=Read("forget_bias"), unit_forget_bias=Fixed(False),
+                use_peepholes=Fixed(False), num_proj=Fixed(None), cell_clip=Fixed(None),
+                layer_norm=Read("layer_norm", True))))
+
 _CUDNN_OPAQUE = (Variable("opaque_kernel", "opaque"),)
 TF1_CUDNN_OPAQUE_LSTM = register(Family(
     name="tf1_cudnn_lstm", cell="lstm", framework="tf1", classes=("CudnnLSTM",), anchor="opaque_kernel",
@@ -409,7 +430,7 @@ def display_order() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     gates: List[str] = []
     for family in _REGISTRY.values():
         gates += [g for g in family.gates if g not in gates]
-    return tuple(gates) + (PROJECTION, "*"), PARTS
+    return tuple(gates) + (PROJECTION, STATE, "*"), PARTS
 
 
 def ports_exactly(source: Family, target: Family) -> Optional[str]:

@@ -5,7 +5,9 @@ Every variable of one built route maps onto blocks keyed ``l{layer}/{fw|bw}/{gat
 * gates: GRU ``update``, ``reset``, ``candidate``; LSTM ``input``, ``forget``, ``cell``, ``output``;
   an LSTM projection (TF1 ``LSTMCell(num_proj=...)``) is the block ``l{layer}/{dir}/projection/kernel``.
 * parts: ``kernel`` (input -> gate), ``recurrent`` (hidden -> gate), ``bias``, ``recurrent_bias``
-  (Keras ``GRU(reset_after=True)`` only) and ``peephole`` (TF1 ``LSTMCell(use_peepholes=True)``).
+  (Keras ``GRU(reset_after=True)``, the cuDNN GRUs' candidate, the cuDNN LSTMs), ``peephole`` (TF1
+  ``LSTMCell(use_peepholes=True)``), ``gain`` and ``shift`` (layer norm's gamma and beta, per gate and for
+  the pseudo-gate ``state``: ``LayerNormBasicLSTMCell``).
 
 Where each block sits inside a family's variables (gate order, [x; h] rows, bias rows) is read from
 the family registry (``compare.families``); this module knows no family by name.
@@ -21,7 +23,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from compare import families
-from compare.families import GATES, PARTS, PROJECTION
+from compare.families import GATES, PARTS, PROJECTION, STATE
 
 __all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError", "cut", "stored",
            "assemble", "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
@@ -76,6 +78,7 @@ class CellOptions:
     peepholes: bool = False          # lists it among its options (use_bias=False: families
     use_bias: bool = True            # without always_bias)
     reset_after: bool = False
+    layer_norm: bool = False
 
 
 @dataclass
@@ -179,12 +182,13 @@ OPTION_TEXT = {
     "num_proj": "has no projection (num_proj)",
     "peepholes": "has no peephole connections (use_peepholes)",
     "reset_after": "has no reset_after variant",
+    "layer_norm": "has no layer normalisation (layer_norm)",
 }
 
 
 def _flags(options: CellOptions) -> Dict[str, bool]:
     return {"num_proj": bool(options.num_proj), "peepholes": options.peepholes, "use_bias": options.use_bias,
-            "reset_after": options.reset_after}
+            "reset_after": options.reset_after, "layer_norm": options.layer_norm}
 
 
 def unsupported(family: str, options: CellOptions) -> Optional[str]:
@@ -258,6 +262,7 @@ def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_pr
         peepholes=bool(present("peepholes")),
         use_bias=fam.always_bias or bool(present("use_bias")),
         reset_after=any(np.ndim(w.value) == len(leading) + 2 for w in present("reset_after")),
+        layer_norm=bool(present("layer_norm")),
     )
 
 
@@ -367,6 +372,7 @@ def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_af
         peepholes="peephole" in parts,
         use_bias="bias" in parts or fam.always_bias,
         reset_after=reset_after,
+        layer_norm="gain" in parts,
     )
     reason = unsupported(family, options)
     if reason:
@@ -412,7 +418,7 @@ def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: i
                    reset_after: bool) -> Dict[Tuple[int, str, str], np.ndarray]:
     name = "l{}/{}".format(layer, direction)
     gates = families.get(family).gates
-    foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION,))
+    foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION, STATE))
     if foreign:
         raise PortError("block {}/{}/{} has no place in {} (gates {})".format(
             name, foreign[0][0], foreign[0][1], family, ", ".join(gates)))

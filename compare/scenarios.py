@@ -69,7 +69,7 @@ ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 CELLS = ("gru", "lstm")
 TF1_CELL_CLASSES = {"gru": ("GRUCell", "GRUBlockCellV2", "CudnnCompatibleGRUCell", "CudnnGRU"),
                     "lstm": ("LSTMCell", "BasicLSTMCell", "LSTMBlockCell", "LSTMBlockFusedCell",
-                             "CudnnCompatibleLSTMCell", "CudnnLSTM")}
+                             "CudnnCompatibleLSTMCell", "LayerNormBasicLSTMCell", "CudnnLSTM")}
 KERAS_LAYER_CLASSES = {"gru": ("GRU", "CuDNNGRU"), "lstm": ("LSTM", "CuDNNLSTM")}
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -298,6 +298,8 @@ TF1_CELL_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
     "LSTMBlockFusedCell": {"forget_bias": _float, "cell_clip": _float, "use_peephole": _bool},
     "GRUBlockCellV2": {},
     "CudnnCompatibleLSTMCell": {},
+    "LayerNormBasicLSTMCell": {"forget_bias": _float, "layer_norm": _bool, "norm_gain": _float,
+                               "norm_shift": _float},
     "CudnnCompatibleGRUCell": {},
     "CudnnLSTM": {},
     "CudnnGRU": {},

@@ -8,7 +8,10 @@ recurrent_bias, ``p`` peephole):
   ``tanh(xWc + (r*h)Uc + bc)`` or, reset after the matmul, ``tanh(xWc + bc + r*(hUc + b'c))``;
   ``h' = z*h + (1 - z)*c``.
 * LSTM: ``i, f, o = σ(xW + hU + b + b' [+ p*c])`` (``f`` also ``+ forget_bias``, ``o`` sees the new
-  ``c``), ``g = tanh(...)``, ``c' = clip(f*c + i*g)``, ``h' = o * tanh(c')``.
+  ``c``), ``g = tanh(...)``, ``c' = clip(f*c + i*g)``, ``h' = o * tanh(c')``. With layer norm (gain and
+  shift blocks) each gate's pre-activation is ``LN(v) = (v - mean) / sqrt(var + 1e-12) * gain + shift``
+  over the units before ``forget_bias`` and the nonlinearity, and ``c'`` is normalised likewise (the
+  ``state`` blocks).
 
 Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
 """
@@ -34,7 +37,16 @@ class _Cell:
         for part in ("bias", "recurrent_bias"):
             if self.get(gate, part) is not None:
                 out = out + self.get(gate, part)
-        return out
+        return self.norm(gate, out)
+
+    def norm(self, gate: str, value: np.ndarray) -> np.ndarray:
+        """Layer norm over the units where the cell has a gain for ``gate`` (else ``value`` as it is)."""
+        gain = self.get(gate, "gain")
+        if gain is None:
+            return value
+        mean = value.mean(axis=-1, keepdims=True)
+        variance = ((value - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (value - mean) / np.sqrt(variance + 1e-12) * gain + self.get(gate, "shift")
 
 
 def _gru_step(cell: _Cell, x: np.ndarray, h: np.ndarray, reset_after: bool) -> np.ndarray:
@@ -58,7 +70,7 @@ def _lstm_step(cell: _Cell, x: np.ndarray, state: tuple, forget_bias: float, cli
 
     i = _sigmoid(cell.pre("input", x, h) + peep("input", c))
     f = _sigmoid(cell.pre("forget", x, h) + forget_bias + peep("forget", c))
-    new_c = f * c + i * np.tanh(cell.pre("cell", x, h))
+    new_c = cell.norm("state", f * c + i * np.tanh(cell.pre("cell", x, h)))
     if clip is not None:
         new_c = np.clip(new_c, -clip, clip)
     o = _sigmoid(cell.pre("output", x, h) + peep("output", new_c))

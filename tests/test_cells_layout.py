@@ -5,14 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare import families, layout
+from compare import families, layout, port
+from compare.errors import UserError
 from compare.layout import CellOptions, PortError, assemble, effective_biases, split
+from compare.scenarios import parse_scenarios
 from compare.weights import Weight
 
 NEW = [("tf1_lstm_block", CellOptions()), ("tf1_lstm_block", CellOptions(peepholes=True)),
        ("tf1_cudnn_compatible_lstm", CellOptions()), ("tf1_gru_block", CellOptions()),
        ("tf1_cudnn_compatible_gru", CellOptions()), ("keras_cudnn_gru", CellOptions()),
-       ("keras_cudnn_lstm", CellOptions())]
+       ("keras_cudnn_lstm", CellOptions()), ("tf1_layer_norm_lstm", CellOptions(layer_norm=True)),
+       ("tf1_layer_norm_lstm", CellOptions())]
 
 
 def tagged(family, inp, units, opts, leading, layers, directions):
@@ -105,3 +108,42 @@ def test_the_opaque_cudnn_families_have_no_layout():
         with pytest.raises(ValueError, match="opaque parameter buffer"):
             layout.cell_layout(name, 3, 2)
     assert "opaque cuDNN buffer" in families.ports_exactly(families.get("tf1_cudnn_lstm"), families.get("keras_lstm"))
+
+
+def test_layer_norm_lstm_has_a_gain_and_shift_per_gate_and_for_the_state_and_no_bias():
+    weights = tagged("tf1_layer_norm_lstm", 2, 3, CellOptions(layer_norm=True), (), 1, ["fw"])
+    blocks = split("tf1_layer_norm_lstm", weights, 3)
+    assert sorted(k for k in blocks if not k.endswith(("kernel", "recurrent"))) == sorted(
+        "l0/fw/{}/{}".format(gate, part) for gate in ("input", "cell", "forget", "output", "state")
+        for part in ("gain", "shift"))
+    assert blocks["l0/fw/cell/gain"].variable == "rnn/l0/fw/transform/gamma"
+
+
+def test_layer_norm_is_refused_as_a_port_with_the_reason():
+    weights = tagged("tf1_layer_norm_lstm", 2, 3, CellOptions(layer_norm=True), (), 1, ["fw"])
+    source = port.semantics("tf1_layer_norm_lstm", {"cell": {"forget_bias": 1.0}})
+    target = port.semantics("keras_lstm", {"cell": {"recurrent_activation": "sigmoid"}})
+    with pytest.raises(PortError, match="no Keras LSTM layer normalises per gate"):
+        port.port(weights, source, target, 3, 1, ["fw"])
+
+
+@pytest.mark.parametrize("table,message", [
+    ('cell_class = "GRUBlockCellV2"\ncell_kwargs = { forget_bias = 1.0 }', "an option of"),
+    ('cell_class = "LSTMBlockCell"\ncell_kwargs = { use_peepholes = true }', "'use_peepholes': an option of LSTMCell"),
+    ('cell_class = "LSTMBlockCel"', "'LSTMBlockCel' is not one of"),
+])
+def test_an_option_a_cell_class_does_not_take_is_refused_in_one_line(table, message):
+    text = '[[scenario]]\nname = "x"\ncell = "{}"\nunits = 2\ninput_dim = 2\n[scenario.tf1]\n{}\n'.format(
+        "gru" if "GRU" in table else "lstm", table)
+    with pytest.raises(UserError, match=message):
+        parse_scenarios(text)
+
+
+def test_keras_cudnn_layers_are_layer_classes_with_their_own_options():
+    base = ('[[scenario]]\nname = "x"\ncell = "gru"\nunits = 2\ninput_dim = 2\n'
+            '[scenario.keras]\nlayer_class = "CuDNNGRU"\n')
+    assert parse_scenarios(base)[0].keras.layer_class == "CuDNNGRU"
+    with pytest.raises(UserError, match="reset_after"):
+        parse_scenarios(base + "layer_kwargs = { reset_after = true }\n")
+    with pytest.raises(UserError, match="no cell to stack"):
+        parse_scenarios(base + 'stacking = "cells"\n')

@@ -29,6 +29,8 @@ CASES = {  # name: (cell, cell_class, cell_kwargs TOML, layers, bidirectional)
     "gru-block": ("gru", "GRUBlockCellV2", "{}", 2, True),
     "cudnn-compatible-lstm": ("lstm", "CudnnCompatibleLSTMCell", "{}", 2, True),
     "cudnn-compatible-gru": ("gru", "CudnnCompatibleGRUCell", "{}", 2, True),
+    "layer-norm-lstm": ("lstm", "LayerNormBasicLSTMCell", "{ forget_bias = 0.5 }", 2, True),
+    "layer-norm-lstm-off": ("lstm", "LayerNormBasicLSTMCell", "{ layer_norm = false }", 1, False),
 }
 
 
