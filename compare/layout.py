@@ -371,7 +371,7 @@ def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_af
         num_proj=None if projection is None else int(projection.shape[-1]),
         peepholes="peephole" in parts,
         use_bias="bias" in parts or fam.always_bias,
-        reset_after=reset_after,
+        reset_after=reset_after and "reset_after" in fam.options,
         layer_norm="gain" in parts,
     )
     reason = unsupported(family, options)
@@ -450,7 +450,8 @@ def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, direc
     without ``recurrent_bias`` into reset_after=True, blocks of the other cell kind, missing blocks.
     Without any bias the reset_after variant cannot be told from the blocks: the caller checks it.
     """
-    if reset_after and "reset_after" not in families.get(family).options:
+    fam = families.get(family)
+    if reset_after and "reset_after" not in fam.options and not fam.reset_scaled:  # cuDNN GRUs always are
         raise PortError("{} has no reset_after variant".format(family))
     cells = _group(blocks, layers, directions)
     variables: Dict[Tuple[int, str, str], np.ndarray] = {}
