@@ -142,7 +142,11 @@ def cell_variables(tf: Any, cell: Any) -> List[Any]:
     graph's trainable variables inside the scope the cell recorded when it was called."""
     if hasattr(cell, "weights"):
         return list(cell.weights)
-    prefix = cell._scope.name + "/"
+    scope = getattr(cell, "_scope", None)
+    if scope is None:  # TF 1.1's contrib block cells
+        raise Unavailable("{} of TensorFlow {} is no layer and records no variable scope: its variables cannot "
+                          "be told apart cell by cell".format(type(cell).__name__, tf.__version__))
+    prefix = scope.name + "/"
     return [v for v in tfenv.v1(tf).trainable_variables() if v.name.startswith(prefix)]
 
 
@@ -221,8 +225,9 @@ class TF1Built(Built):
         for direction, cells in self.cells.items():
             with tf1.variable_scope(direction):
                 tensor = steps if direction == "fw" else tf.reverse(steps, [0])
-                for cell in cells:
-                    tensor, _ = cell(tensor, dtype=tf.float32)
+                for i, cell in enumerate(cells):
+                    with tf1.variable_scope("cell_{}".format(i)):  # TF 1.1's fused cells share one name
+                        tensor, _ = cell(tensor, dtype=tf.float32)
                 outputs.append(tensor if direction == "fw" else tf.reverse(tensor, [0]))
         return tf.transpose(tf.concat(outputs, axis=-1), [1, 0, 2])
 

@@ -390,7 +390,7 @@ TF1_LAYER_NORM_LSTM = register(Family(
     options=frozenset({"layer_norm"}), runtime_forget_bias=True, stacks_per_direction=True,
     config=dict(_TF1_CONFIG, forget_bias=Read("forget_bias"), unit_forget_bias=Fixed(False),
                 use_peepholes=Fixed(False), num_proj=Fixed(None), cell_clip=Fixed(None),
-                layer_norm=Read("layer_norm", True))))
+                layer_norm=Read("layer_norm", True)), legacy_names=_TF1_LEGACY))
 
 _CUDNN_OPAQUE = (Variable("opaque_kernel", "opaque"),)
 TF1_CUDNN_OPAQUE_LSTM = register(Family(
