@@ -27,6 +27,10 @@ projection   (units, num_proj)           the projection block
 opaque       cuDNN's one flat buffer     none: only cuDNN knows its layout (a GPU family)
 ===========  ==========================  =============================================================
 
+An ``input`` or ``recurrent`` variable with ``cudnn_order`` (Keras's CuDNN layers) stores each gate's
+(rows, units) slice as cuDNN reads it: a row-major (units, rows) matrix, so the block is
+``slice.reshape(units, rows).T``.
+
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import re
