@@ -53,11 +53,11 @@ class RecipeRoute(Route):
         return KERAS.unavailable_reason()
 
     def build(self, scenario: Any) -> Built:
-        source = families.of_class(scenario.tf1.cell_class, "tf1")
-        if source is not families.for_cell("tf1", scenario.cell):
-            raise Unavailable("init_like_tf1 draws the variables of {} as its TF1 cells do; {} ({}) is not among "
-                              "them".format(" / ".join(families.for_cell("tf1", scenario.cell).classes),
-                                            scenario.tf1.cell_class, source.name))
+        source, plain = families.of_class(scenario.tf1.cell_class, "tf1"), families.for_cell("tf1", scenario.cell)
+        if plain.name not in (source.name, source.initialized_as):
+            raise Unavailable("init_like_tf1 draws the variables of {} (and of the cells initialized as they are); "
+                              "{} ({}) is not among them".format(" / ".join(plain.classes), scenario.tf1.cell_class,
+                                                                 source.name))
         built = RecipeBuilt(scenario)
         check_options(tfenv.tensorflow(), scenario, built.spec)
         return built

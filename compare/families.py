@@ -107,6 +107,7 @@ class Family:
     legacy_names: Tuple[Tuple[str, str], ...] = ()  # (old, current) last name parts of older TF versions
     needs_gpu: bool = False                     # TensorFlow cannot even initialize it without a GPU
     runs_on_gpu_only: bool = False              # initializes on a CPU, but its forward pass needs cuDNN
+    initialized_as: str = ""                    # the family whose initialization this one's repeats (measured)
 
     @property
     def gates(self) -> Tuple[str, ...]:
@@ -336,6 +337,9 @@ KERAS_LSTM = register(Family(
 # ---------------------------------------------------------------- TF 1.15 contrib and cuDNN families
 # Each layout below is read from the cell's own call or op (TF 1.15 sources) and proven by a forward
 # pass in tf115 (tests/test_cells_tf.py): numpy on the canonical blocks reproduces the cell's output.
+# ``initialized_as``: the block cells draw their kernel over [x; h] from the scope initializer (glorot
+# by default) and store LSTMCell's zero bias / GRUCell's gate bias 1.0 and candidate bias 0, as measured
+# in tf115 (compare/suites/cells.toml), so the recipe that starts Keras like those starts it like these.
 
 _BLOCK_LSTM_CONFIG = dict(_TF1_CONFIG, recurrent_activation=Fixed("sigmoid"), activation=Fixed("tanh"),
                           unit_forget_bias=Fixed(False), num_proj=Fixed(None))
@@ -350,7 +354,7 @@ TF1_LSTM_BLOCK = register(Family(
     # same variables and runs the same op per step.
     name="tf1_lstm_block", cell="lstm", framework="tf1", classes=("LSTMBlockCell", "LSTMBlockFusedCell"),
     anchor="kernel", variables=_BLOCK_LSTM_VARIABLES, options=frozenset({"peepholes"}), always_bias=True,
-    runtime_forget_bias=True, stacks_per_direction=True,
+    runtime_forget_bias=True, stacks_per_direction=True, initialized_as="tf1_lstm",
     config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Read("forget_bias"), use_peepholes=Read("use_peephole", False),
                 cell_clip=Read("cell_clip"))))
 
@@ -364,7 +368,8 @@ TF1_CUDNN_LSTM = register(Family(
 TF1_GRU_BLOCK = register(Family(
     name="tf1_gru_block", cell="gru", framework="tf1", classes=("GRUBlockCellV2", "GRUBlockCell"),
     anchor="gates/kernel", variables=TF1_GRU.variables, always_bias=True, stacks_per_direction=True,
-    config=dict(_TF1_CONFIG, activation=Fixed("tanh"))))  # the GRUBlockCell op: tanh, not configurable
+    # the GRUBlockCell op: tanh, not configurable
+    config=dict(_TF1_CONFIG, activation=Fixed("tanh")), initialized_as="tf1_gru"))
 
 TF1_CUDNN_GRU = register(Family(
     # the candidate keeps separate input and hidden projections: tanh(x Wx + bx + r * (h Wh + bh))

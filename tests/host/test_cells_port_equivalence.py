@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare import artifact, port, runner
+from compare import artifact, diff, port, runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 
@@ -67,3 +67,22 @@ def test_tf115_cell_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path,
 def test_keras_weights_give_the_same_outputs_in_the_tf115_cells(drawn, env, tmp_path, capsys):
     pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run")
     assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), capsys)
+
+
+RECIPE_SAME = ("lstm-block-forget-0.5", "lstm-block-fused", "gru-block")  # initialized as LSTMCell / GRUCell
+
+
+@pytest.mark.parametrize("env", KERAS_ENVS)
+def test_the_recipe_starts_keras_like_the_block_cells(drawn, env):
+    """init_like_tf1 draws what LSTMBlockCell, LSTMBlockFusedCell and GRUBlockCellV2 draw (registry:
+    ``initialized_as``): every row of tf115's TF1 route against env's recipe route is ``same``. The
+    cuDNN-compatible cells initialize otherwise (forget bias 0; separate candidate projections): refused."""
+    result = diff.diff(artifact.read(drawn["tf115"]), artifact.read(drawn[env]), [("tf1", "recipe")])
+    for name in RECIPE_SAME:
+        rows = [r for r in result.rows if r.scenario == name]
+        assert rows and all(r.verdict == "same" for r in rows), [(r.block, r.verdict) for r in rows
+                                                                 if r.verdict != "same"]
+    recipe = artifact.read(drawn[env])
+    for name in ("cudnn-compatible-lstm", "cudnn-compatible-gru"):
+        route = recipe.route(name, "recipe")
+        assert route.status == "unavailable" and "is not among them" in route.reason
