@@ -40,7 +40,7 @@ from backends.base import (
     checked_value,
     unknown_options,
 )
-from compare import families
+from compare import families, layout
 from compare.artifact import jsonable
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
@@ -80,7 +80,10 @@ def check_options(tf: Any, scenario: Any, spec: Any) -> None:
     """Raise Unavailable when this Keras lacks what the scenario's [keras] table (``spec``) asks for."""
     layers = tfenv.keras(tf).layers
     keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
-    name = "GRU" if scenario.cell == "gru" else "LSTM"
+    name = layer_class_name(scenario, spec)
+    if tfenv.keras_layer_class(tf, name) is None:
+        raise Unavailable("{} has no {} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)".format(
+            keras, name))
     needed = ["Bidirectional"] if scenario.bidirectional else []
     if spec.stacking == "cells":
         needed += ["RNN", "StackedRNNCells", name + "Cell"]
@@ -88,13 +91,18 @@ def check_options(tf: Any, scenario: Any, spec: Any) -> None:
     if missing:
         raise Unavailable("{} has no {}, which {}stacking = \"{}\" needs".format(
             keras, ", ".join(missing), "bidirectional = true and " if scenario.bidirectional else "", spec.stacking))
-    layer_class = getattr(layers, name + "Cell" if spec.stacking == "cells" else name)
+    layer_class = tfenv.keras_layer_class(tf, name + "Cell" if spec.stacking == "cells" else name)
     unknown = unknown_options(layer_class, spec.layer_kwargs)
     if unknown:
         raise Unavailable("{} of {} takes no {}".format(layer_class.__name__, keras, ", ".join(unknown)))
     for key in INITIALIZER_OF.values():
         if getattr(spec, key) is not None:
             make_initializer(tf, getattr(spec, key))
+
+
+def layer_class_name(scenario: Any, spec: Any) -> str:
+    """The Keras layer class a [keras] table builds: its ``layer_class``, else GRU or LSTM."""
+    return spec.layer_class or ("GRU" if scenario.cell == "gru" else "LSTM")
 
 
 def reseeded(init: Any, seed: int) -> Any:
@@ -111,11 +119,19 @@ def initial_value(tf: Any, cell: Any, param: str, variable: Any, seed: int) -> A
     """What the cell's ``build`` puts into ``variable`` (its ``param``), drawn again with ``seed``."""
     init = reseeded(getattr(cell, INITIALIZER_OF[param]), seed)
     dtype = variable.dtype
-    if param == "bias" and getattr(cell, "unit_forget_bias", False):  # as LSTMCell.build does
-        units = int(cell.units)
-        return tf.concat([init((units,), dtype=dtype), tf.ones((units,), dtype=dtype),
-                          init((2 * units,), dtype=dtype)], 0)
+    if param == "bias" and getattr(cell, "unit_forget_bias", False):  # as LSTMCell / CuDNNLSTM.build do
+        ones, size = forget_ones(cell), int(variable.shape[0])
+        return tf.concat([init((ones.start,), dtype=dtype), tf.ones((ones.stop - ones.start,), dtype=dtype),
+                          init((size - ones.stop,), dtype=dtype)], 0)
     return init(tuple(int(n) for n in variable.shape), dtype=dtype)
+
+
+def forget_ones(cell: Any) -> slice:
+    """Where ``unit_forget_bias`` puts its ones in the bias: the last forget-gate piece of the family's bias
+    (LSTMCell: its one forget bias; CuDNNLSTM: the recurrent forget bias, bias[5u:6u])."""
+    family = families.of_instance(cell, "keras").name
+    pieces = layout.cell_layout(family, 1, int(cell.units))["bias"].pieces
+    return [p for p in pieces if p.gate == "forget"][-1].region[-1]
 
 
 def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
@@ -128,7 +144,10 @@ def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
             else [("fw", rnn)]
         depth = 0
         for direction, part in parts:
-            cell = getattr(part, "cell", part)  # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells
+            # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells; so are the CuDNN layers, whose ``cell`` is
+            # only a namedtuple of state sizes, not a layer
+            cell = getattr(part, "cell", None)
+            cell = cell if hasattr(cell, "get_config") else part
             cells = list(getattr(cell, "cells", [cell]))
             found += [(level + i, direction, cell) for i, cell in enumerate(cells)]
             depth = len(cells)
@@ -147,7 +166,8 @@ class KerasBuilt(Built):
     def __init__(self, scenario: Any, spec: Any = None) -> None:
         self.scenario = scenario
         self.spec = spec or scenario.keras
-        self.family = families.for_cell("keras", scenario.cell).name
+        self.layer_class = layer_class_name(scenario, self.spec)
+        self.family = families.of_class(self.layer_class, "keras").name
         self.tf = tfenv.tensorflow()
         self.keras = tfenv.keras(self.tf)
         self.rnns: List[Any] = []
@@ -173,7 +193,7 @@ class KerasBuilt(Built):
         layers, s = self.keras.layers, self.scenario
         shared: Dict[str, Any] = {}
         if self.spec.stacking == "layers":
-            rnn_class = layers.GRU if s.cell == "gru" else layers.LSTM
+            rnn_class = tfenv.keras_layer_class(self.tf, self.layer_class)
             rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs(shared)) for _ in range(s.layers)]
         else:
             cell_class = layers.GRUCell if s.cell == "gru" else layers.LSTMCell
@@ -260,6 +280,8 @@ class KerasBuilt(Built):
         }
 
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
+        if families.get(self.family).runs_on_gpu_only:
+            return {}  # cuDNN's kernels only: no output to record on a CPU (the weights are still measured)
         tensor = self.tf.constant(inputs)
         for rnn in self.rnns:
             tensor = rnn(tensor)

@@ -11,9 +11,10 @@ Side: in-env (every TF env's Python and numpy; no host libraries).
 from typing import Any, Dict, Optional
 
 from backends import recipes, tfenv
-from backends.base import Built, Route
+from backends.base import Built, Route, Unavailable
 from backends.keras_route import ROUTE as KERAS
 from backends.keras_route import KerasBuilt, check_options
+from compare import families
 from compare.scenarios import KerasSpec
 
 EQUIVALENT_KWARGS = {
@@ -52,6 +53,11 @@ class RecipeRoute(Route):
         return KERAS.unavailable_reason()
 
     def build(self, scenario: Any) -> Built:
+        source, plain = families.of_class(scenario.tf1.cell_class, "tf1"), families.for_cell("tf1", scenario.cell)
+        if plain.name not in (source.name, source.initialized_as):
+            raise Unavailable("init_like_tf1 draws the variables of {} (and of the cells initialized as they are); "
+                              "{} ({}) is not among them".format(" / ".join(plain.classes), scenario.tf1.cell_class,
+                                                                 source.name))
         built = RecipeBuilt(scenario)
         check_options(tfenv.tensorflow(), scenario, built.spec)
         return built

@@ -32,7 +32,7 @@ from compare.scenarios import parse_initializer
 
 GRU_GATE_BIAS = 1.0       # GRUCell: constant_initializer(1.0) for gates/bias when none is given
 LSTM_FORGET_BIAS = 1.0    # LSTMCell / BasicLSTMCell default forget_bias
-UNSUPPORTED = ("use_peepholes", "num_proj", "cell_clip")
+UNSUPPORTED = ("use_peepholes", "use_peephole", "num_proj", "cell_clip")  # use_peephole: the block cells
 
 
 def _initializer(tf: Any, value: Any) -> Any:

@@ -53,15 +53,38 @@ def make_initializer(tf: Any, spec: Any) -> Any:
 def check_options(tf: Any, spec: Any) -> None:
     """Raise Unavailable when this TensorFlow lacks the [tf1] table's cell class, a cell kwarg or an
     initializer; each initializer is made once here, so a missing one is named before any graph is built."""
-    cell_class = getattr(tfenv.rnn_cells(tf), spec.cell_class, None)
+    cell_class = tfenv.tf1_cell_class(tf, spec.cell_class)
     if cell_class is None:
-        raise Unavailable("TensorFlow {} has no {}".format(tf.__version__, spec.cell_class))
+        where = "tf.contrib" if hasattr(tf, "contrib") else "tf.contrib (this TensorFlow has no tf.contrib)"
+        raise Unavailable("TensorFlow {} has no {} in its TF1 cells or {}".format(tf.__version__, spec.cell_class,
+                                                                                   where))
+    if families.of_class(spec.cell_class, "tf1").needs_gpu:
+        raise Unavailable(opaque_reason(tf, cell_class))
     unknown = unknown_options(cell_class, spec.cell_kwargs)
     if unknown:
         raise Unavailable("{} of TensorFlow {} takes no {}".format(spec.cell_class, tf.__version__, ", ".join(unknown)))
     kwarg_inits = [v for v in spec.cell_kwargs.values() if hasattr(v, "params")]
     for init in [spec.scope_initializer] + list(spec.outer_scopes) + kwarg_inits:
         make_initializer(tf, init)
+
+
+def opaque_reason(tf: Any, cell_class: Any) -> str:
+    """Why a cuDNN layer with one opaque parameter buffer is not measured: TensorFlow is asked to build and
+    initialize one, and either cannot (no GPU: its message says which op lacks a CPU kernel) or can, and
+    the buffer's layout is cuDNN's own."""
+    tf1 = tfenv.v1(tf)
+    graph = tf.Graph()
+    with graph.as_default():
+        layer = cell_class(1, 1)
+        try:
+            layer(tf1.zeros([1, 1, 1]))
+            with tf1.Session(graph=graph) as session:
+                session.run(tf1.global_variables_initializer())
+        except Exception as exc:  # noqa: BLE001 - TensorFlow's own refusal is the reason reported
+            first = " ".join(str(exc).split("(defined at")[0].split())
+            return "needs a GPU: TensorFlow {} cannot initialize {} here ({}: {})".format(
+                tf.__version__, cell_class.__name__, type(exc).__name__, first[:200])
+    return "{} keeps its weights in one opaque cuDNN buffer with no per-gate layout".format(cell_class.__name__)
 
 
 def describe_initializer(init: Any) -> Any:
@@ -87,12 +110,23 @@ def cell_config(cell: Any, units: int, kwargs: Dict[str, Any]) -> Dict[str, Any]
     """The built cell's config: its own ``get_config``, or (TF 1.1 cells have none) its constructor's
     defaults with the arguments it was given, functions by name and initializers described, as
     ``get_config`` gives them from TF 1.2 on."""
-    if hasattr(cell, "get_config"):
-        return jsonable(cell.get_config())
+    own = _own_config(cell)
+    if "num_units" in own:
+        return jsonable(own)
     parameters = inspect.signature(type(cell).__init__).parameters
     config = {name: p.default for name, p in parameters.items() if p.default is not p.empty}
     config.update(kwargs, num_units=units)
+    config.update(own)
     return jsonable({name: _described(value) for name, value in config.items()})
+
+
+def _own_config(cell: Any) -> Dict[str, Any]:
+    """What ``get_config`` says: the contrib cells' say only name and dtype (``forget_bias`` and the rest
+    are then the constructor's), LSTMBlockFusedCell's raises NotImplementedError, TF 1.1's cells have none."""
+    try:
+        return dict(cell.get_config())
+    except (AttributeError, NotImplementedError):
+        return {}
 
 
 def _described(value: Any) -> Any:
@@ -108,7 +142,11 @@ def cell_variables(tf: Any, cell: Any) -> List[Any]:
     graph's trainable variables inside the scope the cell recorded when it was called."""
     if hasattr(cell, "weights"):
         return list(cell.weights)
-    prefix = cell._scope.name + "/"
+    scope = getattr(cell, "_scope", None)
+    if scope is None:  # TF 1.1's contrib block cells
+        raise Unavailable("{} of TensorFlow {} is no layer and records no variable scope: its variables cannot "
+                          "be told apart cell by cell".format(type(cell).__name__, tf.__version__))
+    prefix = scope.name + "/"
     return [v for v in tfenv.v1(tf).trainable_variables() if v.name.startswith(prefix)]
 
 
@@ -155,16 +193,21 @@ class TF1Built(Built):
             "stacking": "MultiRNNCell" if scenario.layers > 1 else "single cell",
             "runner": "bidirectional_dynamic_rnn" if scenario.bidirectional else "dynamic_rnn",
         }
+        if not hasattr(self.cells["fw"][0], "state_size"):
+            self._config.update(stacking="fused cells in sequence per direction" if scenario.layers > 1
+                                else "single cell", runner="the fused cell, time-major")
 
     def _cell_kwargs(self, tf: Any) -> Dict[str, Any]:
         return {k: (make_initializer(tf, v) if hasattr(v, "params") else v)
                 for k, v in self.scenario.tf1.cell_kwargs.items()}
 
     def _cell(self, tf: Any, scenario: Any) -> Any:
-        cell_class = getattr(tfenv.rnn_cells(tf), scenario.tf1.cell_class)
+        cell_class = tfenv.tf1_cell_class(tf, scenario.tf1.cell_class)
         return cell_class(scenario.units, **self._cell_kwargs(tf))
 
     def _run(self, tf: Any, tf1: Any) -> Any:
+        if not hasattr(self.cells["fw"][0], "state_size"):
+            return self._run_fused(tf, tf1)
         multi = tfenv.rnn_cells(tf).MultiRNNCell
         stacks = {d: (c[0] if len(c) == 1 else multi(c)) for d, c in self.cells.items()}
         if self.scenario.bidirectional:
@@ -172,6 +215,21 @@ class TF1Built(Built):
             return tf.concat([fw, bw], axis=-1)
         output, _ = tf1.nn.dynamic_rnn(stacks["fw"], self.inputs, dtype=tf.float32)
         return output
+
+    def _run_fused(self, tf: Any, tf1: Any) -> Any:
+        """A fused cell (LSTMBlockFusedCell) is no RNNCell: it runs time-major over the whole sequence. Each
+        direction stacks its own cells, the backward one on the reversed sequence, as
+        ``bidirectional_dynamic_rnn`` does without sequence lengths."""
+        steps = tf.transpose(self.inputs, [1, 0, 2])
+        outputs = []
+        for direction, cells in self.cells.items():
+            with tf1.variable_scope(direction):
+                tensor = steps if direction == "fw" else tf.reverse(steps, [0])
+                for i, cell in enumerate(cells):
+                    with tf1.variable_scope("cell_{}".format(i)):  # TF 1.1's fused cells share one name
+                        tensor, _ = cell(tensor, dtype=tf.float32)
+                outputs.append(tensor if direction == "fw" else tf.reverse(tensor, [0]))
+        return tf.transpose(tf.concat(outputs, axis=-1), [1, 0, 2])
 
     def config(self) -> Dict[str, Any]:
         return dict(self._config, draws=self._draws)

@@ -51,6 +51,18 @@ def rnn_cells(tf: Any) -> Any:
     return cells if cells is not None else tf.contrib.rnn
 
 
+def tf1_cell_class(tf: Any, name: str) -> Optional[Any]:
+    """The TF1 cell class called ``name``: from ``nn.rnn_cell`` (``tf.contrib.rnn`` in TF 1.1), else from
+    ``tf.contrib.rnn`` or ``tf.contrib.cudnn_rnn`` (the block, layer-norm and cuDNN cells); None where this
+    TensorFlow has none (TF 2.x has no ``tf.contrib``)."""
+    found = getattr(rnn_cells(tf), name, None)
+    contrib = getattr(tf, "contrib", None)
+    for module in ("rnn", "cudnn_rnn"):
+        if found is None and contrib is not None:
+            found = getattr(getattr(contrib, module, None), name, None)
+    return found
+
+
 def tf1_initializer(tf: Any, name: str) -> Optional[Callable[..., Any]]:
     """The TF1 initializer class called ``name``: ``initializers.<name>``, or ``tf.<name>_initializer``
     in TF 1.1; None when this TensorFlow has neither (TF 1.1 has no glorot, he, lecun, variance_scaling
@@ -64,6 +76,15 @@ def keras(tf: Any) -> Any:
     """``tf.keras``, or ``tf.contrib.keras`` (Keras 2.0, graph mode) in TF 1.1."""
     found = getattr(tf, "keras", None)
     return found if found is not None else tf.contrib.keras
+
+
+def keras_layer_class(tf: Any, name: str) -> Optional[Any]:
+    """The Keras layer class called ``name``: ``tf.keras.layers``, else ``tf.compat.v1.keras.layers`` (where
+    TF 2.x keeps CuDNNGRU / CuDNNLSTM); None where neither has it (Keras 3)."""
+    found = getattr(keras(tf).layers, name, None)
+    if found is None:
+        found = getattr(getattr(getattr(v1(tf), "keras", None), "layers", None), name, None)
+    return found
 
 
 def seed_everything(seed: int) -> None:

@@ -22,8 +22,14 @@ recurrent    (h, G * units)              part recurrent; gates side by side
 vector       (G * units,)                ``part`` of each gate
 pair         (2, G * units)              row 0 part bias, row 1 part recurrent_bias
 diag         (units,)                    ``part`` of the one gate
+stacked      (2 * G * units,)            first half part bias, second half part recurrent_bias
 projection   (units, num_proj)           the projection block
+opaque       cuDNN's one flat buffer     none: only cuDNN knows its layout (a GPU family)
 ===========  ==========================  =============================================================
+
+An ``input`` or ``recurrent`` variable with ``cudnn_order`` (Keras's CuDNN layers) stores each gate's
+(rows, units) slice as cuDNN reads it: a row-major (units, rows) matrix, so the block is
+``slice.reshape(units, rows).T``.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
@@ -33,12 +39,18 @@ from dataclasses import dataclass, field
 from typing import Any, FrozenSet, List, Mapping, Optional, Tuple
 
 GATES = {"gru": ("update", "reset", "candidate"), "lstm": ("input", "forget", "cell", "output")}
-PARTS = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole")
+# The gate whose recurrent term a GRU's reset gate may scale (reset_after): its recurrent bias cannot be
+# folded into its input bias.
+RESET_SCALABLE = {"gru": ("candidate",), "lstm": ()}
+PARTS = ("kernel", "recurrent", "bias", "recurrent_bias", "peephole", "gain", "shift")
 PROJECTION = "projection"
-KINDS = ("fused", "input", "recurrent", "vector", "pair", "diag", "projection")
+# A layer-normalised LSTM also normalises its new cell state: its gain and shift are blocks of this
+# pseudo-gate (``l0/fw/state/gain``), as the projection is one.
+STATE = "state"
+KINDS = ("fused", "input", "recurrent", "vector", "pair", "diag", "stacked", "projection", "opaque")
 # The options a cell may have beyond the plain one (compare.layout.CellOptions), as a variable's
 # condition names them; "!reset_after" means reset_after is off.
-OPTIONS = ("num_proj", "peepholes", "use_bias", "reset_after")
+OPTIONS = ("num_proj", "peepholes", "use_bias", "reset_after", "layer_norm")
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Variable:
     gates: Tuple[str, ...] = ()
     part: str = "bias"                  # vector and diag: which part their pieces are
     needs: Tuple[str, ...] = ()         # options that must hold (``"!x"``: must not) for it to exist
+    cudnn_order: bool = False           # each gate's (rows, units) slice is cuDNN's row-major (units, rows)
 
 
 @dataclass(frozen=True)
@@ -69,10 +82,10 @@ class Fixed:
 
 # The options that change what a cell computes, in one vocabulary for every family, in display order.
 COMPUTATION_KEYS = ("activation", "recurrent_activation", "use_bias", "reset_after", "forget_bias",
-                    "unit_forget_bias", "use_peepholes", "num_proj", "cell_clip")
+                    "unit_forget_bias", "use_peepholes", "num_proj", "cell_clip", "layer_norm")
 CELL_KEYS = {"gru": ("activation", "recurrent_activation", "use_bias", "reset_after"),
              "lstm": ("activation", "recurrent_activation", "use_bias", "forget_bias", "unit_forget_bias",
-                      "use_peepholes", "num_proj", "cell_clip")}
+                      "use_peepholes", "num_proj", "cell_clip", "layer_norm")}
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,9 @@ class Family:
     config: Mapping[str, Any] = field(default_factory=dict)  # computation key -> Read | Fixed
     stacks_per_direction: bool = False          # True: each direction stacks its own layers, always
     legacy_names: Tuple[Tuple[str, str], ...] = ()  # (old, current) last name parts of older TF versions
+    needs_gpu: bool = False                     # TensorFlow cannot even initialize it without a GPU
+    runs_on_gpu_only: bool = False              # initializes on a CPU, but its forward pass needs cuDNN
+    initialized_as: str = ""                    # the family whose initialization this one's repeats (measured)
 
     @property
     def gates(self) -> Tuple[str, ...]:
@@ -133,7 +149,7 @@ def _check(family: Family) -> None:
     for var in family.variables:
         if var.kind not in KINDS:
             raise ValueError("family {}: {} has unknown kind {!r}".format(family.name, var.param, var.kind))
-        stray = [g for g in var.gates if g not in family.gates]
+        stray = [g for g in var.gates if g not in family.gates + ((STATE,) if var.kind == "diag" else ())]
         if stray:
             raise ValueError("family {}: {} names gate {!r}, not a {} gate".format(
                 family.name, var.param, stray[0], family.cell))
@@ -234,6 +250,7 @@ _NORMALISE = {
     "forget_bias": float,
     "unit_forget_bias": bool,
     "use_peepholes": bool,
+    "layer_norm": bool,
 }
 
 
@@ -317,13 +334,112 @@ KERAS_LSTM = register(Family(
                Variable("bias", "vector", _KERAS_LSTM_GATES, "bias", ("use_bias",))),
     options=frozenset({"use_bias"}), config=_KERAS_CONFIG))
 
+# ---------------------------------------------------------------- TF 1.15 contrib and cuDNN families
+# Each layout below is read from the cell's own call or op (TF 1.15 sources) and proven by a forward
+# pass in tf115 (tests/test_cells_tf.py): numpy on the canonical blocks reproduces the cell's output.
+# ``initialized_as``: the block cells draw their kernel over [x; h] from the scope initializer (glorot
+# by default) and store LSTMCell's zero bias / GRUCell's gate bias 1.0 and candidate bias 0, as measured
+# in tf115 (compare/suites/cells.toml), so the recipe that starts Keras like those starts it like these.
+
+_BLOCK_LSTM_CONFIG = dict(_TF1_CONFIG, recurrent_activation=Fixed("sigmoid"), activation=Fixed("tanh"),
+                          unit_forget_bias=Fixed(False), num_proj=Fixed(None))
+_BLOCK_LSTM_VARIABLES = (Variable("kernel", "fused", ("input", "cell", "forget", "output")),  # op: [i | ci | f | o]
+                         Variable("bias", "vector", ("input", "cell", "forget", "output")),
+                         Variable("w_i_diag", "diag", ("input",), "peephole", ("peepholes",)),
+                         Variable("w_f_diag", "diag", ("forget",), "peephole", ("peepholes",)),
+                         Variable("w_o_diag", "diag", ("output",), "peephole", ("peepholes",)))
+
+TF1_LSTM_BLOCK = register(Family(
+    # LSTMBlockFusedCell is not an RNNCell (it runs time-major over the whole sequence) but stores the
+    # same variables and runs the same op per step.
+    name="tf1_lstm_block", cell="lstm", framework="tf1", classes=("LSTMBlockCell", "LSTMBlockFusedCell"),
+    anchor="kernel", variables=_BLOCK_LSTM_VARIABLES, options=frozenset({"peepholes"}), always_bias=True,
+    runtime_forget_bias=True, stacks_per_direction=True, initialized_as="tf1_lstm",
+    config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Read("forget_bias"), use_peepholes=Read("use_peephole", False),
+                cell_clip=Read("cell_clip"))))
+
+TF1_CUDNN_LSTM = register(Family(
+    # an LSTMBlockCell built with forget_bias=0, no clip, no peepholes: cuDNN's LSTM on a CPU
+    name="tf1_cudnn_compatible_lstm", cell="lstm", framework="tf1", classes=("CudnnCompatibleLSTMCell",),
+    anchor="kernel", variables=_BLOCK_LSTM_VARIABLES[:2], always_bias=True, runtime_forget_bias=True,
+    stacks_per_direction=True,
+    config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Fixed(0.0), use_peepholes=Fixed(False), cell_clip=Fixed(None))))
+
+TF1_GRU_BLOCK = register(Family(
+    name="tf1_gru_block", cell="gru", framework="tf1", classes=("GRUBlockCellV2", "GRUBlockCell"),
+    anchor="gates/kernel", variables=TF1_GRU.variables, always_bias=True, stacks_per_direction=True,
+    # the GRUBlockCell op: tanh, not configurable
+    config=dict(_TF1_CONFIG, activation=Fixed("tanh")), initialized_as="tf1_gru"))
+
+TF1_CUDNN_GRU = register(Family(
+    # the candidate keeps separate input and hidden projections: tanh(x Wx + bx + r * (h Wh + bh))
+    name="tf1_cudnn_compatible_gru", cell="gru", framework="tf1", classes=("CudnnCompatibleGRUCell",),
+    anchor="gates/kernel",
+    variables=(Variable("gates/kernel", "fused", ("reset", "update")),
+               Variable("gates/bias", "vector", ("reset", "update")),
+               Variable("candidate/input_projection/kernel", "input", ("candidate",)),
+               Variable("candidate/hidden_projection/kernel", "recurrent", ("candidate",)),
+               Variable("candidate/input_projection/bias", "vector", ("candidate",)),
+               Variable("candidate/hidden_projection/bias", "vector", ("candidate",), "recurrent_bias")),
+    always_bias=True, reset_scaled=("candidate",), stacks_per_direction=True,
+    config=dict(_TF1_CONFIG, reset_after=Fixed(True))))
+
+_LN_GATES = (("input", "input"), ("transform", "cell"), ("forget", "forget"), ("output", "output"))  # scope, gate
+
+TF1_LAYER_NORM_LSTM = register(Family(
+    # call: [i | j | f | o] = [x; h] @ kernel (+ bias only without layer_norm); each gate's pre-activation,
+    # then the new cell state, normalised over units and scaled by its gamma, shifted by its beta; the
+    # run-time forget_bias is added to the normalised forget gate
+    name="tf1_layer_norm_lstm", cell="lstm", framework="tf1", classes=("LayerNormBasicLSTMCell",), anchor="kernel",
+    variables=((Variable("kernel", "fused", ("input", "cell", "forget", "output")),
+                Variable("bias", "vector", ("input", "cell", "forget", "output"), "bias", ("!layer_norm",)))
+               + tuple(Variable("{}/{}".format(scope, name), "diag", (gate,), part, ("layer_norm",))
+                       for scope, gate in _LN_GATES + (("state", STATE),)
+                       for name, part in (("gamma", "gain"), ("beta", "shift")))),
+    options=frozenset({"layer_norm"}), runtime_forget_bias=True, stacks_per_direction=True,
+    config=dict(_TF1_CONFIG, forget_bias=Read("forget_bias"), unit_forget_bias=Fixed(False),
+                use_peepholes=Fixed(False), num_proj=Fixed(None), cell_clip=Fixed(None),
+                layer_norm=Read("layer_norm", True)), legacy_names=_TF1_LEGACY))
+
+_CUDNN_OPAQUE = (Variable("opaque_kernel", "opaque"),)
+TF1_CUDNN_OPAQUE_LSTM = register(Family(
+    name="tf1_cudnn_lstm", cell="lstm", framework="tf1", classes=("CudnnLSTM",), anchor="opaque_kernel",
+    variables=_CUDNN_OPAQUE, needs_gpu=True))
+TF1_CUDNN_OPAQUE_GRU = register(Family(
+    name="tf1_cudnn_gru", cell="gru", framework="tf1", classes=("CudnnGRU",), anchor="opaque_kernel",
+    variables=_CUDNN_OPAQUE, needs_gpu=True))
+
+# Keras's CuDNNGRU / CuDNNLSTM: Keras gate order, and one flat bias [input biases | recurrent biases]
+# (their call hands cuDNN bias[:3u] as the input and bias[3u:] as the recurrent biases). Their call also
+# hands each gate's kernel slice to cuDNN flattened as it is, and cuDNN reads the flat buffer as a
+# row-major (units, rows) matrix W computing W @ x: the gate's kernel in the x @ K sense is
+# slice.reshape(units, rows).T (for the square recurrent slice, slice.T). Keras's own weight converter
+# (hdf5_format._convert_rnn_weights) does the same; tests/test_cells_tf.py checks both agree.
+_KERAS_CUDNN_CONFIG = dict(_KERAS_CONFIG, activation=Fixed("tanh"), recurrent_activation=Fixed("sigmoid"),
+                           use_bias=Fixed(True))
+
+KERAS_CUDNN_GRU = register(Family(
+    name="keras_cudnn_gru", cell="gru", framework="keras", classes=("CuDNNGRU",), anchor="kernel",
+    variables=(Variable("kernel", "input", _KERAS_GRU_GATES, cudnn_order=True),
+               Variable("recurrent_kernel", "recurrent", _KERAS_GRU_GATES, cudnn_order=True),
+               Variable("bias", "stacked", _KERAS_GRU_GATES)),
+    always_bias=True, reset_scaled=("candidate",), config=dict(_KERAS_CUDNN_CONFIG, reset_after=Fixed(True)),
+    runs_on_gpu_only=True))
+
+KERAS_CUDNN_LSTM = register(Family(
+    name="keras_cudnn_lstm", cell="lstm", framework="keras", classes=("CuDNNLSTM",), anchor="kernel",
+    variables=(Variable("kernel", "input", _KERAS_LSTM_GATES, cudnn_order=True),
+               Variable("recurrent_kernel", "recurrent", _KERAS_LSTM_GATES, cudnn_order=True),
+               Variable("bias", "stacked", _KERAS_LSTM_GATES)),
+    always_bias=True, config=_KERAS_CUDNN_CONFIG, runs_on_gpu_only=True))
+
 
 def display_order() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """(gates, parts) in the order tables show them: GRU gates, LSTM gates, the projection, then all-gates."""
     gates: List[str] = []
     for family in _REGISTRY.values():
         gates += [g for g in family.gates if g not in gates]
-    return tuple(gates) + (PROJECTION, "*"), PARTS
+    return tuple(gates) + (PROJECTION, STATE, "*"), PARTS
 
 
 def ports_exactly(source: Family, target: Family) -> Optional[str]:
@@ -331,4 +447,8 @@ def ports_exactly(source: Family, target: Family) -> Optional[str]:
     (the options of the two built cells are checked by ``compare.port``)."""
     if source.cell != target.cell:
         return "a {} cannot hold {} weights".format(target.name, source.name)
+    for family in (source, target):
+        if family.needs_gpu:
+            return "{} keeps its weights in one opaque cuDNN buffer, whose layout only cuDNN on a GPU knows".format(
+                family.classes[0])
     return None

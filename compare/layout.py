@@ -5,7 +5,9 @@ Every variable of one built route maps onto blocks keyed ``l{layer}/{fw|bw}/{gat
 * gates: GRU ``update``, ``reset``, ``candidate``; LSTM ``input``, ``forget``, ``cell``, ``output``;
   an LSTM projection (TF1 ``LSTMCell(num_proj=...)``) is the block ``l{layer}/{dir}/projection/kernel``.
 * parts: ``kernel`` (input -> gate), ``recurrent`` (hidden -> gate), ``bias``, ``recurrent_bias``
-  (Keras ``GRU(reset_after=True)`` only) and ``peephole`` (TF1 ``LSTMCell(use_peepholes=True)``).
+  (Keras ``GRU(reset_after=True)``, the cuDNN GRUs' candidate, the cuDNN LSTMs), ``peephole`` (TF1
+  ``LSTMCell(use_peepholes=True)``), ``gain`` and ``shift`` (layer norm's gamma and beta, per gate and for
+  the pseudo-gate ``state``: ``LayerNormBasicLSTMCell``).
 
 Where each block sits inside a family's variables (gate order, [x; h] rows, bias rows) is read from
 the family registry (``compare.families``); this module knows no family by name.
@@ -21,9 +23,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from compare import families
-from compare.families import GATES, PARTS, PROJECTION
+from compare.families import GATES, PARTS, PROJECTION, STATE
 
-__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError",
+__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError", "cut", "stored",
            "assemble", "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
 
 Region = Tuple[Union[int, slice], ...]
@@ -35,11 +37,29 @@ class PortError(ValueError):
 
 @dataclass(frozen=True)
 class Piece:
-    """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``."""
+    """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``; with ``cudnn_order`` that
+    (rows, units) slice holds cuDNN's row-major (units, rows) matrix, so the block is its reshape, transposed."""
 
     gate: str
     part: str
     region: Region
+    cudnn_order: bool = False
+
+
+def cut(value: np.ndarray, piece: Piece) -> np.ndarray:
+    """The block ``piece`` of a variable's ``value`` (leading axes kept)."""
+    block = value[(Ellipsis,) + piece.region]
+    if not piece.cudnn_order:
+        return block
+    lead, (rows, units) = block.shape[:-2], block.shape[-2:]
+    return np.swapaxes(block.reshape(lead + (units, rows)), -1, -2)
+
+
+def stored(block: np.ndarray, piece: Piece) -> np.ndarray:
+    """The inverse of :func:`cut`: what the variable holds at ``piece.region`` for this block."""
+    if not piece.cudnn_order:
+        return block
+    return np.swapaxes(block, -1, -2).reshape(block.shape)
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,7 @@ class CellOptions:
     peepholes: bool = False          # lists it among its options (use_bias=False: families
     use_bias: bool = True            # without always_bias)
     reset_after: bool = False
+    layer_norm: bool = False
 
 
 @dataclass
@@ -120,9 +141,10 @@ def _cols(index: int, units: int) -> slice:
     return slice(index * units, (index + 1) * units)
 
 
-def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]]) -> Tuple[Piece, ...]:
+def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]],
+            cudnn_order: bool = False) -> Tuple[Piece, ...]:
     """Gates side by side in column blocks of ``units``; row ranges are parts."""
-    return tuple(Piece(g, part, (r, _cols(i, units))) for i, g in enumerate(gates) for part, r in rows)
+    return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
 
 
 def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> Tuple[Piece, ...]:
@@ -136,9 +158,9 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
         rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
         return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
     if var.kind == "input":
-        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),)))
+        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),), var.cudnn_order))
     if var.kind == "recurrent":
-        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),)))
+        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),), var.cudnn_order))
     if var.kind == "vector":
         return ParamLayout((width,), _vector(var.gates, units, var.part))
     if var.kind == "pair":
@@ -146,6 +168,12 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
                            + _vector(var.gates, units, "recurrent_bias", (1,)))
     if var.kind == "diag":
         return ParamLayout((units,), tuple(Piece(g, var.part, (slice(0, units),)) for g in var.gates))
+    if var.kind == "stacked":
+        return ParamLayout((2 * width,), _vector(var.gates, units, "bias")
+                           + tuple(Piece(g, "recurrent_bias", (_cols(len(var.gates) + i, units),))
+                                   for i, g in enumerate(var.gates)))
+    if var.kind == "opaque":
+        raise ValueError("{} is cuDNN's opaque parameter buffer: it has no per-gate layout".format(var.param))
     region = (slice(0, units), slice(0, options.num_proj))
     return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
 
@@ -154,12 +182,13 @@ OPTION_TEXT = {
     "num_proj": "has no projection (num_proj)",
     "peepholes": "has no peephole connections (use_peepholes)",
     "reset_after": "has no reset_after variant",
+    "layer_norm": "has no layer normalisation (layer_norm)",
 }
 
 
 def _flags(options: CellOptions) -> Dict[str, bool]:
     return {"num_proj": bool(options.num_proj), "peepholes": options.peepholes, "use_bias": options.use_bias,
-            "reset_after": options.reset_after}
+            "reset_after": options.reset_after, "layer_norm": options.layer_norm}
 
 
 def unsupported(family: str, options: CellOptions) -> Optional[str]:
@@ -233,6 +262,7 @@ def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_pr
         peepholes=bool(present("peepholes")),
         use_bias=fam.always_bias or bool(present("use_bias")),
         reset_after=any(np.ndim(w.value) == len(leading) + 2 for w in present("reset_after")),
+        layer_norm=bool(present("layer_norm")),
     )
 
 
@@ -253,7 +283,7 @@ def _split_cell(family: str, cell: Dict[str, Any], units: int, num_proj: Optiona
                 w.name, value.shape, family, units, leading + spec.shape))
         for p in spec.pieces:
             key = block_key(w.layer, w.direction, p.gate, p.part)
-            blocks.append(Block(key, w.name, value[(Ellipsis,) + p.region], p.region))
+            blocks.append(Block(key, w.name, cut(value, p), p.region))
     return blocks
 
 
@@ -330,16 +360,19 @@ def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_af
     fam = families.get(family)
     parts = {part for _, part in cell}
     projection = cell.get((PROJECTION, "kernel"))
-    # the reset_after option decides it where the family has one; elsewhere its layout always does or never does
-    stores_recurrent_bias = reset_after if "reset_after" in fam.options else any(
-        v.kind == "pair" for v in fam.variables)
-    if ("recurrent_bias" in parts) != stores_recurrent_bias and "bias" in parts:
+    # Only a recurrent bias the reset gate scales tells reset_after apart; the option decides it where the
+    # family has one, elsewhere its layout always scales one or never does.
+    scalable = families.RESET_SCALABLE[fam.cell]
+    source_scaled = any((gate, "recurrent_bias") in cell for gate in scalable)
+    target_scaled = reset_after if "reset_after" in fam.options else bool(fam.reset_scaled)
+    if source_scaled != target_scaled and "bias" in parts:
         raise PortError(RESET_AFTER_REASON)
     options = CellOptions(
         num_proj=None if projection is None else int(projection.shape[-1]),
         peepholes="peephole" in parts,
         use_bias="bias" in parts or fam.always_bias,
-        reset_after=reset_after,
+        reset_after=reset_after and "reset_after" in fam.options,
+        layer_norm="gain" in parts,
     )
     reason = unsupported(family, options)
     if reason:
@@ -357,6 +390,18 @@ def _zero_biases(cell: Dict, layout: Dict[str, ParamLayout], leading: Tuple[int,
                 cell[(p.gate, p.part)] = np.zeros(leading + region_shape(p.region), dtype)
 
 
+def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], dtype: Any) -> None:
+    """A gate the reset gate does not scale sees bias + recurrent_bias alone: where the target stores no
+    recurrent bias for it the sum goes into its bias, where the target stores one and the source none it is
+    zero (reset-scaled recurrent biases never reach here: ``_port_options`` refuses a mismatch)."""
+    for gate, part in list(cell):
+        if part == "recurrent_bias" and (gate, part) not in expected and (gate, "bias") in expected:
+            cell[(gate, "bias")] = cell[(gate, "bias")] + cell.pop((gate, part))
+    for gate, part in expected:
+        if part == "recurrent_bias" and (gate, part) not in cell and (gate, "bias") in cell:
+            cell[(gate, part)] = np.zeros(leading + cell[(gate, "bias")].shape[len(leading):], dtype)
+
+
 def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[int, ...]) -> np.ndarray:
     values = [cell[(p.gate, p.part)] for p in spec.pieces]
     array = np.empty(leading + spec.shape, np.result_type(*values))
@@ -365,7 +410,7 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
         if value.shape != need:
             raise PortError("block {}/{}/{} has shape {}; {} needs {}".format(
                 name, p.gate, p.part, value.shape, family, need))
-        array[(Ellipsis,) + p.region] = value
+        array[(Ellipsis,) + p.region] = stored(value, p)
     return array
 
 
@@ -373,7 +418,7 @@ def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: i
                    reset_after: bool) -> Dict[Tuple[int, str, str], np.ndarray]:
     name = "l{}/{}".format(layer, direction)
     gates = families.get(family).gates
-    foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION,))
+    foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION, STATE))
     if foreign:
         raise PortError("block {}/{}/{} has no place in {} (gates {})".format(
             name, foreign[0][0], foreign[0][1], family, ", ".join(gates)))
@@ -384,6 +429,7 @@ def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: i
     layout = cell_layout(family, inp, units, _port_options(family, cell, reset_after))
     _zero_biases(cell, layout, leading, kernel.dtype)
     expected = {(p.gate, p.part) for spec in layout.values() for p in spec.pieces}
+    _fit_recurrent_biases(cell, expected, leading, kernel.dtype)
     for gate, part in sorted(set(cell) ^ expected):
         what = "has no place in" if (gate, part) in cell else "is missing, needed by"
         raise PortError("block {}/{}/{} {} {} with these options".format(name, gate, part, what, family))
@@ -404,7 +450,8 @@ def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, direc
     without ``recurrent_bias`` into reset_after=True, blocks of the other cell kind, missing blocks.
     Without any bias the reset_after variant cannot be told from the blocks: the caller checks it.
     """
-    if reset_after and "reset_after" not in families.get(family).options:
+    fam = families.get(family)
+    if reset_after and "reset_after" not in fam.options and not fam.reset_scaled:  # cuDNN GRUs always are
         raise PortError("{} has no reset_after variant".format(family))
     cells = _group(blocks, layers, directions)
     variables: Dict[Tuple[int, str, str], np.ndarray] = {}

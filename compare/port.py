@@ -43,6 +43,9 @@ def check_portable(source: Computation, target: Computation) -> None:
         if source.get(key) != target.get(key):
             raise PortError("the source uses {}={!r} and the target {!r}: the gates compute other values".format(
                 key, source.get(key), target.get(key)))
+    if bool(source.get("layer_norm")) != bool(target.get("layer_norm")):
+        raise PortError("layer_norm normalises each gate's pre-activation and the new cell state over the units "
+                        "(LayerNormBasicLSTMCell); no Keras LSTM layer normalises per gate")
     if source.get("cell_clip") is not None or target.get("cell_clip") is not None:
         raise PortError("cell_clip clips the LSTM cell state; Keras LSTM has no such option")
     if source.stacking != target.stacking:

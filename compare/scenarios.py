@@ -67,7 +67,10 @@ VS_MODES = ("fan_in", "fan_out", "fan_avg")
 VS_DISTRIBUTIONS = ("uniform", "normal", "truncated_normal", "untruncated_normal")
 ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 CELLS = ("gru", "lstm")
-TF1_CELL_CLASSES = {"gru": ("GRUCell",), "lstm": ("LSTMCell", "BasicLSTMCell")}
+TF1_CELL_CLASSES = {"gru": ("GRUCell", "GRUBlockCellV2", "CudnnCompatibleGRUCell", "CudnnGRU"),
+                    "lstm": ("LSTMCell", "BasicLSTMCell", "LSTMBlockCell", "LSTMBlockFusedCell",
+                             "CudnnCompatibleLSTMCell", "LayerNormBasicLSTMCell", "CudnnLSTM")}
+KERAS_LAYER_CLASSES = {"gru": ("GRU", "CuDNNGRU"), "lstm": ("LSTM", "CuDNNLSTM")}
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -133,15 +136,19 @@ class KerasSpec:
     bias_initializer: Optional[Initializer] = None
     layer_kwargs: Dict[str, Any] = field(default_factory=dict)
     stacking: str = "layers"
+    layer_class: Optional[str] = None   # CuDNNGRU / CuDNNLSTM; None: GRU / LSTM
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "kernel_initializer": _init_dict(self.kernel_initializer),
             "recurrent_initializer": _init_dict(self.recurrent_initializer),
             "bias_initializer": _init_dict(self.bias_initializer),
             "layer_kwargs": _kwargs_dict(self.layer_kwargs),
             "stacking": self.stacking,
         }
+        if self.layer_class is not None:  # only when given: the plain layers' spec_hash stays as it was
+            out["layer_class"] = self.layer_class
+        return out
 
 
 @dataclass
@@ -293,6 +300,15 @@ TF1_CELL_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
                  "num_proj": lambda w, k, v: _int(w, k, v, 1, LIMITS["units"]),
                  "cell_clip": _float},
     "BasicLSTMCell": {"forget_bias": _float},
+    "LSTMBlockCell": {"forget_bias": _float, "cell_clip": _float, "use_peephole": _bool},
+    "LSTMBlockFusedCell": {"forget_bias": _float, "cell_clip": _float, "use_peephole": _bool},
+    "GRUBlockCellV2": {},
+    "CudnnCompatibleLSTMCell": {},
+    "LayerNormBasicLSTMCell": {"forget_bias": _float, "layer_norm": _bool, "norm_gain": _float,
+                               "norm_shift": _float},
+    "CudnnCompatibleGRUCell": {},
+    "CudnnLSTM": {},
+    "CudnnGRU": {},
 }
 KERAS_LAYER_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
     "gru": {"reset_after": _bool, "use_bias": _bool,
@@ -301,6 +317,8 @@ KERAS_LAYER_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
     "lstm": {"unit_forget_bias": _bool, "use_bias": _bool,
              "activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS),
              "recurrent_activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS)},
+    "CuDNNGRU": {},  # tanh and sigmoid, reset after the recurrent matmul: cuDNN's, not configurable
+    "CuDNNLSTM": {"unit_forget_bias": _bool},
 }
 
 
@@ -340,15 +358,24 @@ def _parse_tf1(where: str, cell: str, raw: Any) -> TF1Spec:
 
 
 def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
-    keys = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "layer_kwargs", "stacking")
+    keys = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "layer_kwargs", "stacking",
+            "layer_class")
     table = _check_keys(where, raw, keys)
+    layer_class = table.get("layer_class")
+    if layer_class is not None:
+        layer_class = _choice(where, "layer_class", layer_class, KERAS_LAYER_CLASSES[cell])
+    kwargs_of = cell if layer_class in (None,) + KERAS_LAYER_CLASSES[cell][:1] else layer_class
+    stacking = _choice(where, "stacking", table.get("stacking", "layers"), STACKINGS)
+    if layer_class is not None and kwargs_of == layer_class and stacking != "layers":
+        raise _fail(where, "{} is a layer with no cell to stack".format(layer_class), 'use stacking = "layers"')
     return KerasSpec(
         kernel_initializer=_optional_initializer(where, table, "kernel_initializer"),
         recurrent_initializer=_optional_initializer(where, table, "recurrent_initializer"),
         bias_initializer=_optional_initializer(where, table, "bias_initializer"),
-        layer_kwargs=_parse_kwargs("{} layer_kwargs ({})".format(where, cell), table.get("layer_kwargs", {}),
-                                   KERAS_LAYER_KWARGS[cell], KERAS_LAYER_KWARGS),
-        stacking=_choice(where, "stacking", table.get("stacking", "layers"), STACKINGS),
+        layer_kwargs=_parse_kwargs("{} layer_kwargs ({})".format(where, kwargs_of), table.get("layer_kwargs", {}),
+                                   KERAS_LAYER_KWARGS[kwargs_of], KERAS_LAYER_KWARGS),
+        stacking=stacking,
+        layer_class=layer_class,
     )
 
 

@@ -105,5 +105,5 @@ def test_families_are_found_by_the_class_that_stores_them():
 
 def test_display_order_lists_gru_then_lstm_gates():
     gates, parts = families.display_order()
-    assert gates == ("update", "reset", "candidate", "input", "forget", "cell", "output", "projection", "*")
+    assert gates == ("update", "reset", "candidate", "input", "forget", "cell", "output", "projection", "state", "*")
     assert parts == layout.PARTS

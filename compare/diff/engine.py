@@ -2,9 +2,10 @@
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
+import dataclasses
 import re
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact
 from compare.artifact import Artifact
@@ -133,24 +134,41 @@ def default_baseline(arts: Sequence[Artifact], scenario: Optional[str] = None) -
 def diff_against(arts: Sequence[Artifact], baseline: Optional[str] = None,
                  thresholds: Thresholds = DEFAULTS) -> DiffResult:
     """Every route of every artifact against the baseline ENV:ROUTE (default :func:`default_baseline`);
-    all tests corrected together."""
+    all tests corrected together. A scenario whose baseline route did not run (a TF1 cell only TF 1.15
+    has, an option TF 1.1 lacks) is compared with its own default baseline instead, as the report's grid
+    is."""
     found = parse_baseline(baseline) if baseline else default_baseline(arts)
     if found is None:
         raise UserError("no route ran in any of {}".format(", ".join(x.name for x in arts)),
                         "see each route's reason in the artifacts (rnncompare report shows them)")
-    env, route = found
-    base = [x for x in arts if x.name == env]
-    if not base:
-        raise UserError("no artifact of env {!r} among {}".format(env, ", ".join(x.name for x in arts)),
+    if not [x for x in arts if x.name == found[0]]:
+        raise UserError("no artifact of env {!r} among {}".format(found[0], ", ".join(x.name for x in arts)),
                         "pass --baseline ENV:ROUTE with one of those envs")
     queue: List[QueuedTest] = []
     total = DiffResult([], thresholds)
-    for other in arts:
-        pairs = [(route, r) for r in other.routes() if (other.name, r) != (env, route)]
-        part = diff(base[0], other, pairs, thresholds, queue)
-        total.rows.extend(part.rows)
-        total.notes.extend(n for n in part.notes if n not in total.notes)
+    for (env, route), names in _baselines(arts, found).items():
+        base = _only(next(x for x in arts if x.name == env), names)
+        for other in arts:
+            pairs = [(route, r) for r in other.routes() if (other.name, r) != (env, route)]
+            part = diff(base, _only(other, names), pairs, thresholds, queue)
+            total.rows.extend(part.rows)
+            total.notes.extend(n for n in part.notes if n not in total.notes)
     return finish(total, queue)
+
+
+def _baselines(arts: Sequence[Artifact], found: Tuple[str, str]) -> Dict[Tuple[str, str], List[str]]:
+    """baseline (env, route) -> the scenarios compared with it: ``found`` where it ran, else the scenario's own."""
+    groups: Dict[Tuple[str, str], List[str]] = {}
+    names = list(dict.fromkeys(name for art in arts for name in art.scenarios))
+    for name in names:
+        ran = any(art.name == found[0] and r == found[1] for art in arts for n, r, _ in art.ok_routes() if n == name)
+        base = found if ran else (default_baseline(arts, name) or found)
+        groups.setdefault(base, []).append(name)
+    return groups
+
+
+def _only(art: Artifact, names: Sequence[str]) -> Artifact:
+    return dataclasses.replace(art, scenarios={n: s for n, s in art.scenarios.items() if n in names})
 
 
 def diff_dir(directory: Path, baseline: Optional[str] = None, thresholds: Thresholds = DEFAULTS) -> DiffResult:

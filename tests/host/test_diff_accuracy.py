@@ -51,6 +51,7 @@ def _gru_blocks(part: str) -> List[str]:
 
 NULL_SCENARIOS = ("null-gru-orthogonal", "null-lstm-glorot", "null-bigru-varscale")
 TF1_VS_KERAS = (("tf215", 0, "tf1"), ("tf215", 0, "keras"))
+TF115_TF1_VS_KERAS = (("tf115", 0, "tf1"), ("tf115", 0, "keras"))  # the contrib cells exist in TF 1.15 only
 PLANTED = (
     [Planted("TF1 GRU gate bias 1.0 vs Keras zeros", *TF1_VS_KERAS, "plant-gru-defaults", k, "constant_mismatch")
      for k in ("l0/fw/update/bias", "l0/fw/reset/bias")]
@@ -74,6 +75,14 @@ PLANTED = (
                "plant-lstm-tied", k, "tied_weights")
        for what, k in (("layer 2 copies layer 1", "l1/fw/forget/kernel"),
                        ("the recurrent kernel copies the kernel", "l0/fw/cell/recurrent"))]
+    + [Planted("CudnnCompatibleLSTMCell's forget gate sees its stored 0, Keras unit_forget_bias stores 1.0",
+               *TF115_TF1_VS_KERAS, "plant-cudnn-lstm-forget", "l0/fw/forget/bias", "constant_mismatch")]
+    + [Planted("CudnnCompatibleGRUCell resets after the recurrent matmul, Keras GRU(reset_after=False) before",
+               *TF115_TF1_VS_KERAS, "plant-cudnn-gru-candidate", "config", "config_mismatch", "reset_after")]
+    + [Planted("GRUBlockCellV2 resets before the recurrent matmul, Keras CuDNNGRU after", *TF115_TF1_VS_KERAS,
+               "plant-gru-block-vs-cudnngru", "config", "config_mismatch", "reset_after"),
+       Planted("GRUBlockCellV2 gate bias 1.0 vs CuDNNGRU zeros", *TF115_TF1_VS_KERAS,
+               "plant-gru-block-vs-cudnngru", "l0/fw/update/bias", "constant_mismatch")]
 )
 LSTM_GATES = ("input", "forget", "cell", "output")
 # blocks inside planted scenarios that must still come out `same` (TF1 1.5/48 == Keras 0.5/16; the joint

@@ -1,0 +1,102 @@
+"""A GRU and an LSTM written once in numpy over the canonical blocks: the yardstick the cells' own outputs are
+held to. If a family's layout put any element into the wrong block, this would compute something else.
+
+The equations (``x`` input, ``h`` state, per gate ``W`` kernel, ``U`` recurrent, ``b`` bias, ``b'``
+recurrent_bias, ``p`` peephole):
+
+* GRU: ``z = σ(xWz + hUz + bz + b'z)``, ``r = σ(xWr + hUr + br + b'r)``; the candidate is
+  ``tanh(xWc + (r*h)Uc + bc)`` or, reset after the matmul, ``tanh(xWc + bc + r*(hUc + b'c))``;
+  ``h' = z*h + (1 - z)*c``.
+* LSTM: ``i, f, o = σ(xW + hU + b + b' [+ p*c])`` (``f`` also ``+ forget_bias``, ``o`` sees the new
+  ``c``), ``g = tanh(...)``, ``c' = clip(f*c + i*g)``, ``h' = o * tanh(c')``. With layer norm (gain and
+  shift blocks) each gate's pre-activation is ``LN(v) = (v - mean) / sqrt(var + 1e-12) * gain + shift``
+  over the units before ``forget_bias`` and the nonlinearity, and ``c'`` is normalised likewise (the
+  ``state`` blocks).
+
+Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
+"""
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class _Cell:
+    def __init__(self, blocks: Dict[str, np.ndarray], prefix: str) -> None:
+        self.blocks, self.prefix = blocks, prefix
+
+    def get(self, gate: str, part: str) -> Optional[np.ndarray]:
+        block = self.blocks.get("{}/{}/{}".format(self.prefix, gate, part))
+        return None if block is None else np.asarray(block, np.float64)
+
+    def pre(self, gate: str, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+        out = x @ self.get(gate, "kernel") + h @ self.get(gate, "recurrent")
+        for part in ("bias", "recurrent_bias"):
+            if self.get(gate, part) is not None:
+                out = out + self.get(gate, part)
+        return self.norm(gate, out)
+
+    def norm(self, gate: str, value: np.ndarray) -> np.ndarray:
+        """Layer norm over the units where the cell has a gain for ``gate`` (else ``value`` as it is)."""
+        gain = self.get(gate, "gain")
+        if gain is None:
+            return value
+        mean = value.mean(axis=-1, keepdims=True)
+        variance = ((value - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (value - mean) / np.sqrt(variance + 1e-12) * gain + self.get(gate, "shift")
+
+
+def _gru_step(cell: _Cell, x: np.ndarray, h: np.ndarray, reset_after: bool) -> np.ndarray:
+    z, r = _sigmoid(cell.pre("update", x, h)), _sigmoid(cell.pre("reset", x, h))
+    bias, recurrent_bias = cell.get("candidate", "bias"), cell.get("candidate", "recurrent_bias")
+    inner = x @ cell.get("candidate", "kernel") + (0 if bias is None else bias)
+    if reset_after:
+        recurrent = h @ cell.get("candidate", "recurrent") + (0 if recurrent_bias is None else recurrent_bias)
+        candidate = np.tanh(inner + r * recurrent)
+    else:
+        candidate = np.tanh(inner + (r * h) @ cell.get("candidate", "recurrent"))
+    return z * h + (1 - z) * candidate
+
+
+def _lstm_step(cell: _Cell, x: np.ndarray, state: tuple, forget_bias: float, clip: Optional[float]) -> tuple:
+    c, h = state
+
+    def peep(gate: str, value: np.ndarray) -> np.ndarray:
+        p = cell.get(gate, "peephole")
+        return 0 if p is None else p * value
+
+    i = _sigmoid(cell.pre("input", x, h) + peep("input", c))
+    f = _sigmoid(cell.pre("forget", x, h) + forget_bias + peep("forget", c))
+    new_c = cell.norm("state", f * c + i * np.tanh(cell.pre("cell", x, h)))
+    if clip is not None:
+        new_c = np.clip(new_c, -clip, clip)
+    o = _sigmoid(cell.pre("output", x, h) + peep("output", new_c))
+    return new_c, o * np.tanh(new_c)
+
+
+def forward(kind: str, blocks: Dict[str, np.ndarray], inputs: np.ndarray, units: int, layers: int,
+            directions: Sequence[str], reset_after: bool = False, forget_bias: float = 0.0,
+            cell_clip: Optional[float] = None) -> np.ndarray:
+    """The output sequence (batch, time, units * directions), computed in float64 from ``blocks``."""
+    outputs = []
+    for direction in directions:
+        sequence = np.asarray(inputs, np.float64)
+        sequence = sequence if direction == "fw" else sequence[:, ::-1]
+        for layer in range(layers):
+            cell = _Cell(blocks, "l{}/{}".format(layer, direction))
+            h = np.zeros((sequence.shape[0], units))
+            state = (h, h)
+            steps = []
+            for t in range(sequence.shape[1]):
+                if kind == "gru":
+                    h = _gru_step(cell, sequence[:, t], h, reset_after)
+                else:
+                    state = _lstm_step(cell, sequence[:, t], state, forget_bias, cell_clip)
+                    h = state[1]
+                steps.append(h)
+            sequence = np.stack(steps, axis=1)
+        outputs.append(sequence if direction == "fw" else sequence[:, ::-1])
+    return np.concatenate(outputs, axis=-1)
