@@ -8,65 +8,33 @@ and Keras weights (random biases) ported back make the TF 1.15 cells compute the
 """
 from pathlib import Path
 
-import numpy as np
+import equivalence
 import pytest
+from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-from compare import artifact, diff, port, runner
+from compare import artifact, diff
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "cells-equivalence.toml"
-TOLERANCE = 1e-5
-KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
 COUNT = 5
 
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    out = tmp_path_factory.mktemp("drawn")
-    results = runner.run_matrix(("tf115",) + KERAS_ENVS, out, SCENARIOS, parallel=2)
-    for result in results:
-        assert result.status == "ok", (result.env, result.reason, result.tail)
-    return {r.env: r.artifact for r in results}
-
-
-def ported_outputs(source_path, source_route, target_env, target_path, target_route, out):
-    """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
-    source, target = artifact.read(source_path), artifact.read(target_path)
-    weights = {}
-    for name in source.scenarios:
-        weights.update(port.npz_keys(name, target_route,
-                                     port.port_between(source, source_route, target, target_route, name)))
-    out.mkdir()
-    np.savez(str(out / "ported.npz"), **weights)
-    result = runner.run_env(target_env, out, SCENARIOS, ["--weights", str(out / "ported.npz")])
-    assert result.status == "ok", (result.reason, result.tail)
-    expected, got = artifact.arrays(source_path), artifact.arrays(result.artifact)
-    return {name: (expected[name + "/" + source_route + "/forward/output"],
-                   got[name + "/" + target_route + "/forward/output"]) for name in source.scenarios}
-
-
-def assert_equivalent(pairs, label, capsys):
-    worst = {name: float(np.abs(a - b).max()) for name, (a, b) in pairs.items()}
-    with capsys.disabled():
-        print("\n{}: max |diff| per scenario: {}".format(
-            label, ", ".join("{} {:.1e}".format(n, w) for n, w in sorted(worst.items()))))
-    assert len(worst) == COUNT
-    for name, (a, b) in pairs.items():
-        assert a.shape == b.shape, name
-        np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE, err_msg=name)
+    return equivalence.drawn(tmp_path_factory.mktemp("drawn"), ("tf115",) + KERAS_ENVS, SCENARIOS)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_tf115_cell_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path, capsys):
-    pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run")
-    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), capsys)
+    pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run", SCENARIOS)
+    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), COUNT, capsys)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_keras_weights_give_the_same_outputs_in_the_tf115_cells(drawn, env, tmp_path, capsys):
-    pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run")
-    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), capsys)
+    pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run", SCENARIOS)
+    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), COUNT, capsys)
 
 
 RECIPE_SAME = ("lstm-block-forget-0.5", "lstm-block-fused", "gru-block")  # initialized as LSTMCell / GRUCell

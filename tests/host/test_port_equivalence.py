@@ -10,25 +10,21 @@ against TF 1.1's own Keras 2.0 (``tf.contrib.keras``) inside tf11.
 """
 from pathlib import Path
 
-import numpy as np
+import equivalence
 import pytest
+from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-from compare import artifact, port, runner
+from compare import runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "equivalence.toml"
-TOLERANCE = 1e-5
-KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
+COUNT = 9
 
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    out = tmp_path_factory.mktemp("drawn")
-    results = runner.run_matrix(runner.matrix(), out, SCENARIOS, parallel=2)
-    for result in results:
-        assert result.status == "ok", (result.env, result.reason, result.tail)
-    return {r.env: r.artifact for r in results}
+    return equivalence.drawn(tmp_path_factory.mktemp("drawn"), runner.matrix(), SCENARIOS)
 
 
 @pytest.fixture(scope="module")
@@ -39,67 +35,35 @@ def drawn_tf11(tmp_path_factory):
     scenarios = out / "equivalence-tf11.toml"
     lines = SCENARIOS.read_text().splitlines(keepends=True)
     scenarios.write_text("".join(line for line in lines if not line.startswith("cell_kwargs = { bias_initializer")))
-    results = runner.run_matrix(["tf11", "tf215"], out, scenarios, parallel=2)
-    for result in results:
-        assert result.status == "ok", (result.env, result.reason, result.tail)
-    return scenarios, {r.env: r.artifact for r in results}
-
-
-def ported_outputs(source_path, source_route, target_env, target_path, target_route, out, scenarios=SCENARIOS):
-    """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
-    source, target = artifact.read(source_path), artifact.read(target_path)
-    weights = {}
-    for name in source.scenarios:
-        variables = port.port_between(source, source_route, target, target_route, name)
-        weights.update(port.npz_keys(name, target_route, variables))
-    out.mkdir()
-    np.savez(str(out / "ported.npz"), **weights)
-    result = runner.run_env(target_env, out, scenarios, ["--weights", str(out / "ported.npz")])
-    assert result.status == "ok", (result.reason, result.tail)
-    pairs = {}
-    expected, got = artifact.arrays(source_path), artifact.arrays(result.artifact)
-    for name in source.scenarios:
-        pairs[name] = (expected[name + "/" + source_route + "/forward/output"],
-                       got[name + "/" + target_route + "/forward/output"])
-    return pairs
-
-
-def assert_equivalent(pairs, label, capsys):
-    worst = {name: float(np.abs(a - b).max()) for name, (a, b) in pairs.items()}
-    with capsys.disabled():
-        print("\n{}: max |diff| over 9 scenarios: {:.2e}".format(label, max(worst.values())))
-    assert len(worst) == 9
-    for name, (a, b) in pairs.items():
-        assert a.shape == b.shape, name
-        np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE, err_msg=name)
+    return scenarios, equivalence.drawn(out, ["tf11", "tf215"], scenarios)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_tf115_tf1_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path, capsys):
     """tf115 TF1 route -> port -> Keras route of env: outputs equal within 1e-5."""
-    pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run")
-    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), capsys)
+    pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run", SCENARIOS)
+    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), COUNT, capsys)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_keras_weights_give_the_same_outputs_in_the_tf115_tf1_route(drawn, env, tmp_path, capsys):
     """Keras route of env -> port -> tf115 TF1 route: outputs equal within 1e-5."""
-    pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run")
-    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), capsys)
+    pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run", SCENARIOS)
+    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), COUNT, capsys)
 
 
 def test_tf11_tf1_weights_give_the_same_outputs_in_keras(drawn_tf11, tmp_path, capsys):
     """tf11 TF1 route (weights / biases) -> port -> tf215 Keras route: outputs equal within 1e-5."""
     scenarios, drawn = drawn_tf11
     pairs = ported_outputs(drawn["tf11"], "tf1", "tf215", drawn["tf215"], "keras", tmp_path / "run", scenarios)
-    assert_equivalent(pairs, "tf11:tf1 -> tf215:keras", capsys)
+    assert_equivalent(pairs, "tf11:tf1 -> tf215:keras", COUNT, capsys)
 
 
 def test_keras_weights_give_the_same_outputs_in_the_tf11_tf1_route(drawn_tf11, tmp_path, capsys):
     """tf215 Keras route (random biases) -> port -> tf11 TF1 route: outputs equal within 1e-5."""
     scenarios, drawn = drawn_tf11
     pairs = ported_outputs(drawn["tf215"], "keras", "tf11", drawn["tf11"], "tf1", tmp_path / "run", scenarios)
-    assert_equivalent(pairs, "tf215:keras -> tf11:tf1", capsys)
+    assert_equivalent(pairs, "tf215:keras -> tf11:tf1", COUNT, capsys)
 
 
 # Keras 2.0 in TF 1.1 (tf.contrib.keras) has no Bidirectional, no cells to stack and no reset_after:
@@ -136,9 +100,4 @@ def test_tf11_keras_and_tf1_routes_compute_the_same_function(source, target, tmp
     drawn = runner.run_env("tf11", tmp_path, scenarios)
     assert drawn.status == "ok", (drawn.reason, drawn.tail)
     pairs = ported_outputs(drawn.artifact, source, "tf11", drawn.artifact, target, tmp_path / "run", scenarios)
-    worst = max(float(np.abs(a - b).max()) for a, b in pairs.values())
-    with capsys.disabled():
-        print("\ntf11:{} -> tf11:{}: max |diff| over {} scenarios: {:.2e}".format(source, target, len(pairs), worst))
-    assert len(pairs) == 2
-    for name, (a, b) in pairs.items():
-        np.testing.assert_allclose(b, a, rtol=0, atol=TOLERANCE, err_msg=name)
+    assert_equivalent(pairs, "tf11:{} -> tf11:{}".format(source, target), 2, capsys)
