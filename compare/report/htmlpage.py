@@ -132,6 +132,15 @@ def _recipe(sc: ScenarioReport) -> str:
             '<pre><code>{}</code></pre></div>').format(e(sc.recipe.verdict), warning, e(sc.recipe.snippet))
 
 
+def _ports(sc: ScenarioReport) -> str:
+    if not sc.ports:
+        return ""
+    rows = ([td(p.env), td(p.route), td(p.verdict, "same" if p.verdict.startswith("exact") else "differs")]
+            for p in sc.ports)
+    return "<h3>Porting the baseline's weights</h3><p>{}</p>".format(e(text.PORTS)) + _table(
+        ("env", "route", "port"), rows)
+
+
 def _pairs(sc: ScenarioReport) -> str:
     if not sc.pairs:
         return ""
@@ -244,7 +253,7 @@ def _scenario(sc: ScenarioReport, report: Report, style: Dict[Series, plots.Styl
     warnings = "".join('<p class="warn">{}</p>'.format(e(w)) for w in sc.warnings)
     baseline = e(text.series(sc.baseline)) if sc.baseline else "none (no route ran)"
     parts: List[Callable[[], str]] = [
-        lambda: _routes(sc), lambda: _recipe(sc), lambda: _pairs(sc), lambda: _config(sc),
+        lambda: _routes(sc), lambda: _recipe(sc), lambda: _ports(sc), lambda: _pairs(sc), lambda: _config(sc),
         lambda: _spectra_and_biases(sc, report.series, style), lambda: _biases(sc), lambda: _findings(sc),
         lambda: _histograms(sc, style), lambda: _blocks(sc)]
     head = '<section class="scenario" id="{}"><h2>Scenario <code>{}</code></h2>'.format(e(_anchor(sc.name)), e(sc.name))

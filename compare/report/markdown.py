@@ -72,6 +72,13 @@ def _recipe(sc: ScenarioReport) -> List[str]:
         fence + "python", sc.recipe.snippet, fence, ""]
 
 
+def _ports(sc: ScenarioReport) -> List[str]:
+    if not sc.ports:
+        return []
+    return ["### Porting the baseline's weights", "", escape(text.PORTS), ""] + table(
+        ("env", "route", "port"), ((p.env, p.route, p.verdict) for p in sc.ports))
+
+
 def _pairs(sc: ScenarioReport) -> List[str]:
     if not sc.pairs:
         return []
@@ -155,7 +162,7 @@ def _scenario(sc: ScenarioReport) -> List[str]:
     lines = ["## Scenario " + escape(sc.name), ""]
     lines += ["**Warning:** " + escape(w) for w in sc.warnings] + ([""] if sc.warnings else [])
     lines += ["Baseline: " + (escape(text.series(sc.baseline)) if sc.baseline else "none (no route ran)"), ""]
-    for part in (_routes, _recipe, _pairs, _config, _biases, _findings, _blocks):
+    for part in (_routes, _recipe, _ports, _pairs, _config, _biases, _findings, _blocks):
         lines += part(sc)
     return lines
 

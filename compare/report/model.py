@@ -172,6 +172,15 @@ class Recipe:
 
 
 @dataclass
+class PortVerdict:
+    """Can the baseline's first-seed weights be carried into this env/route exactly (compare.port)?"""
+
+    env: str
+    route: str
+    verdict: str  # "exact: N variables" | "refused: why" | "not checked: why"
+
+
+@dataclass
 class ScenarioReport:
     name: str
     baseline: Optional[Series]
@@ -187,6 +196,7 @@ class ScenarioReport:
     recipe: Optional[Recipe] = None
     warnings: List[str] = field(default_factory=list)
     blocks_from_variables: bool = False
+    ports: List[PortVerdict] = field(default_factory=list)
 
 
 @dataclass
@@ -454,7 +464,7 @@ def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str, findi
 
 def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[Finding],
               recipes: Optional[Mapping[str, Mapping[str, Any]]], baseline: Optional[Series],
-              routes: Sequence[str]) -> ScenarioReport:
+              routes: Sequence[str], ports: Optional[Mapping[str, Mapping[Series, str]]] = None) -> ScenarioReport:
     states = [_route_state(env, route, art, name) for env, art in artifacts.items() for route in routes]
     ok_series = {(s.env, s.route) for s in states if s.status == "ok"}
     if baseline not in ok_series:
@@ -469,7 +479,8 @@ def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[F
         config_mismatches=_config_mismatches(findings),
         findings=[f for f in findings if f.verdict != "same" or f.reasons],
         recipe=_recipe(recipes, name, findings, states),
-        warnings=_spec_warnings(states), blocks_from_variables=from_variables)
+        warnings=_spec_warnings(states), blocks_from_variables=from_variables,
+        ports=[PortVerdict(env, route, verdict) for (env, route), verdict in ((ports or {}).get(name) or {}).items()])
 
 
 def _routes(artifacts: Mapping[str, Artifact]) -> List[str]:
@@ -488,16 +499,18 @@ def _scenario_names(artifacts: Mapping[str, Artifact], rows: Sequence[Row]) -> L
 
 def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
           recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
-          baseline: Optional[Series] = None, notes: Sequence[str] = ()) -> Report:
+          baseline: Optional[Series] = None, notes: Sequence[str] = (),
+          ports: Optional[Mapping[str, Mapping[Series, str]]] = None) -> Report:
     """The report model. ``artifacts``: env -> typed artifact, in display order; ``rows``: the diff's rows;
     ``recipes``: optional scenario -> {"snippet", "verdict"}; ``baseline``: (env, route) the grid
     compares with, where that route is ok (default per scenario: ``compare.diff.default_baseline``);
-    ``notes``: lines shown on top (the diff's notes and thresholds)."""
+    ``notes``: lines shown on top (the diff's notes and thresholds); ``ports``: optional scenario ->
+    {(env, route): port verdict} (``compare.report.pipeline.ports_for``)."""
     findings: Dict[str, List[Finding]] = {}
     for row in rows:
         findings.setdefault(row.scenario, []).append(_finding(row))
     routes = _routes(artifacts)
-    scenarios = [_scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes)
+    scenarios = [_scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes, ports)
                  for name in _scenario_names(artifacts, rows)]
     return Report(envs=[_env_info(env, art) for env, art in artifacts.items()],
                   series=[(env, route) for env in artifacts for route in routes],

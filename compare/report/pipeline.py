@@ -9,9 +9,10 @@ Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from compare import artifact, diff
+from compare import artifact, diff, families, port
 from compare.artifact import Artifact
 from compare.errors import UserError
+from compare.layout import PortError
 from compare.recipes import snippet, verdict
 from compare.report.model import Series, build
 
@@ -52,6 +53,35 @@ def recipes_for(artifacts: Mapping[str, Artifact], rows: Sequence[diff.Row],
     return recipes
 
 
+def _port_verdict(base: Artifact, base_route: str, target: Artifact, route: str, scenario: str) -> str:
+    try:
+        variables = port.port_between(base, base_route, target, route, scenario)
+    except PortError as exc:
+        return "refused: {}".format(exc)
+    except UserError as exc:  # no first-seed weights beside an artifact
+        return "not checked: {}".format(exc.cause)
+    return "exact: {} variables".format(len(variables))
+
+
+def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, Dict[Series, str]]:
+    """scenario -> {(env, route): whether the baseline route's first-seed weights port exactly into it}, for
+    every ok route of another family framework than the baseline's (TF1 weights into Keras layers)."""
+    base_env, base_route = baseline
+    base = artifacts.get(base_env)
+    verdicts: Dict[str, Dict[Series, str]] = {}
+    for name in (base.scenarios if base is not None else {}):
+        source = base.route(name, base_route)
+        if source is None or not source.ok:
+            continue
+        framework = families.get(source.family).framework
+        for art in artifacts.values():
+            for route_name, route in (art.scenarios[name].routes.items() if name in art.scenarios else ()):
+                if route.ok and families.get(route.family).framework != framework:
+                    verdicts.setdefault(name, {})[(art.name, route_name)] = _port_verdict(
+                        base, base_route, art, route_name, name)
+    return verdicts
+
+
 def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None) -> Dict[str, Path]:
     """Read every artifact in ``folder``, judge every env/route against the baseline, write the report
     files into ``out`` (default: ``folder``, checked before anything is read); returns their paths."""
@@ -61,4 +91,5 @@ def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str
     artifacts = artifact.read_folder(Path(folder))
     base = baseline_of(artifacts, baseline)
     rows, notes = diff_rows(artifacts, base)
-    return write(build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes), target)
+    model = build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base))
+    return write(model, target)

@@ -101,6 +101,8 @@ def fence(code: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+PORTS = ("Whether the baseline's first-seed weights port exactly into each route (``rnncompare port``); the "
+         "forward-equivalence tests prove the exact ports on real TensorFlow.")
 TIED_WEIGHTS = ("Keras weights here start tied: one seeded initializer object drew several weights, so each got "
                 "the same values. Give every weight its own initializer (or no seed), or use init_like_tf1, which "
                 "draws every weight afresh.")

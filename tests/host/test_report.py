@@ -338,3 +338,18 @@ def test_recipe_warns_where_keras_weights_start_tied(artifacts):
     assert "Keras weights here start tied" in render_html(model)
     untied = next(s for s in build(typed(artifacts), rows_for(artifacts), recipes).scenarios if s.name == "bigru")
     assert untied.recipe.warnings == []
+
+
+def test_report_says_per_route_whether_the_baselines_weights_port_exactly():
+    """From a real tf115 worker run (tests/data/tiny-tf115): TF 1.15's tf.keras GRU gates with hard_sigmoid,
+    so TF1 GRUCell weights (sigmoid gates) cannot make it compute the same function: refused, with why."""
+    from compare.report.pipeline import ports_for
+
+    tiny = artifact.read(Path(__file__).resolve().parent.parent / "data" / "tiny-tf115.json")
+    verdicts = ports_for({"tf115": tiny}, ("tf115", "tf1"))
+    assert verdicts["g1"] == {("tf115", "keras"): "refused: the source uses recurrent_activation='sigmoid' and "
+                                                  "the target 'hard_sigmoid': the gates compute other values"}
+    model = build({"tf115": tiny}, [], ports=verdicts)
+    assert [(p.env, p.route) for p in model.scenarios[0].ports] == [("tf115", "keras")]
+    assert "### Porting the baseline's weights" in render_markdown(model)
+    assert "<h3>Porting the baseline's weights</h3>" in render_html(model)
