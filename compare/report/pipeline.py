@@ -58,6 +58,8 @@ def _port_verdict(base: Artifact, base_route: str, target: Artifact, route: str,
         variables = port.port_between(base, base_route, target, route, scenario)
     except PortError as exc:
         return "refused: {}".format(exc)
+    except ValueError as exc:  # first-seed weights that do not fit their family's layout
+        return "not checked: {}".format(exc)
     except UserError as exc:  # no first-seed weights beside an artifact
         return "not checked: {}".format(exc.cause)
     return "exact: {} variables".format(len(variables))
