@@ -469,13 +469,20 @@ def write(out_dir: Path, doc: Dict[str, Any], text: str) -> None:
 
 
 # ------------------------------------------------------------------ main
-def env_list(text: str) -> List[str]:
-    envs = [e for e in text.split(",") if e]
-    unknown = [e for e in envs if e not in ALL_ENVS]
-    if unknown or not envs:
-        raise argparse.ArgumentTypeError("unknown env {!r} (envs: {})".format(
-            unknown[0] if unknown else text, ", ".join(ALL_ENVS)))
-    return envs
+def choice_list(kind: str, allowed: Sequence[str]) -> Callable[[str], List[str]]:
+    """An argparse type: comma-separated names, each one of ``allowed``."""
+    def parse(text: str) -> List[str]:
+        names = [n for n in text.split(",") if n]
+        unknown = [n for n in names if n not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError("unknown {} {!r} ({}s: {})".format(
+                kind, unknown[0] if unknown else text, kind, ", ".join(allowed)))
+        return names
+    return parse
+
+
+env_list = choice_list("env", ALL_ENVS)
+part_list = choice_list("part", PARTS)
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -511,15 +518,6 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args.production_env = args.production_env or (args.envs[0] if args.quick else "tf115")
     args.production_file = PRODUCTION_QUICK if args.quick else PRODUCTION
     return args
-
-
-def part_list(text: str) -> List[str]:
-    parts = [p for p in text.split(",") if p]
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown or not parts:
-        raise argparse.ArgumentTypeError("unknown part {!r} (parts: {})".format(
-            unknown[0] if unknown else text, ", ".join(PARTS)))
-    return parts
 
 
 def int_list(text: str) -> List[int]:
