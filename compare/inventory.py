@@ -1,0 +1,206 @@
+"""What a user's TF1 checkpoint holds: its recurrent networks and everything around them, as records.
+
+``rnncompare inspect`` fills an :class:`Inventory` inside a TF env (TensorFlow's checkpoint reader and,
+when there is one, the ``.meta`` graph) and hands it to the host as JSON (:meth:`Inventory.to_dict`,
+:func:`from_dict`); ``--scenarios-out``, ``convert`` and ``migrate`` read the records, never the JSON.
+
+A *network* is one ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` (or fused-cell) run: one cell family,
+``layers`` stacked cells per direction (``MultiRNNCell``), one or two directions. Each of its variables
+carries the registry's canonical param (``gates/kernel`` whatever the TF version called it), so
+``compare.layout`` and ``compare.port`` handle checkpoint weights exactly as they handle drawn ones.
+
+What the checkpoint cannot say (the cell class where two classes share variable names, ``forget_bias``,
+the activation, each variable's initializer) comes from the graph, or from the user (``--set``), and is
+otherwise :data:`UNKNOWN`: never guessed.
+
+Side: in-env (every TF env's Python and numpy; no host libraries).
+"""
+from dataclasses import dataclass, replace
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from compare import families
+
+SCHEMA = "rnncompare/inventory"
+VERSION = 1
+UNKNOWN = None  # an option's value nobody recorded: neither the graph nor --set
+# Where an option's or an initializer's value came from.
+SOURCES = ("graph", "set", "checkpoint", "default")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A checkpoint variable that belongs to no network: ``role`` is ``variable`` (an embedding, a dense
+    layer, a counter), ``slot`` (an optimizer's, of the variable ``of``) or ``unrecognised`` (its scope
+    looks recurrent but its names or shapes fit no family: ``note`` says why)."""
+
+    name: str
+    shape: Tuple[int, ...]
+    dtype: str
+    role: str = "variable"
+    of: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordedInitializer:
+    """An initializer as the graph's ``Initializer`` ops record it, in the scenario files' vocabulary
+    (``compare.scenarios.INITIALIZER_PARAMS``: ``orthogonal`` with ``gain``, ``variance_scaling`` with
+    ``scale``/``mode``/``distribution``, ``random_uniform`` with ``minval``/``maxval``, ``constant`` with
+    ``value`` ...); ``op`` names the graph op it was read from, for the user to check."""
+
+    name: str
+    params: Tuple[Tuple[str, Any], ...] = ()
+    op: str = ""
+    source: str = "graph"
+
+    def as_table(self) -> Dict[str, Any]:
+        """The scenario-file form: ``{"name": "orthogonal", "gain": 1.0}``."""
+        return dict(self.params, name=self.name)
+
+
+@dataclass(frozen=True)
+class OwnedVariable:
+    """One variable of a network: its checkpoint name, where it sits, its optimizer slots."""
+
+    name: str                   # the checkpoint key, e.g. "encoder/rnn/multi_rnn_cell/cell_1/lstm_cell/kernel"
+    layer: int
+    direction: str              # "fw" | "bw"
+    param: str                  # the registry's canonical cell-local param
+    shape: Tuple[int, ...]
+    dtype: str = "float32"
+    slots: Tuple[str, ...] = ()  # e.g. ".../kernel/Adam", ".../kernel/Adam_1"
+    initializer: Optional[RecordedInitializer] = None  # None: unknown (no graph, or not recorded)
+
+
+@dataclass(frozen=True)
+class Network:
+    """One recurrent network found in the checkpoint.
+
+    ``options`` holds the cell's constructor options that change what it computes, under the names the
+    cell class takes (``forget_bias``, ``activation``, ``use_peepholes``/``use_peephole``, ``num_proj``,
+    ``cell_clip``, ``layer_norm`` ...): the family registry's ``Read`` keys. A value of :data:`UNKNOWN`
+    is one that must be given (``--set NAME.OPTION=VALUE``) before the network can be rebuilt.
+    ``option_sources`` says where each known value came from (:data:`SOURCES`)."""
+
+    name: str                           # its scope path, e.g. "encoder/bidirectional_rnn"
+    family: str                         # the registry family; "" while the cell class is unknown
+    cell_class: Optional[str]           # from the graph or --set; None when unknown
+    candidates: Tuple[str, ...]         # the cell classes whose variables have these names and shapes
+    layers: int
+    directions: Tuple[str, ...]
+    units: int
+    input_size: int
+    num_proj: Optional[int] = None
+    peepholes: bool = False
+    options: Tuple[Tuple[str, Any], ...] = ()
+    option_sources: Tuple[Tuple[str, str], ...] = ()
+    variables: Tuple[OwnedVariable, ...] = ()
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.directions == ("fw", "bw")
+
+    def option(self, key: str) -> Any:
+        return dict(self.options).get(key, UNKNOWN)
+
+    @property
+    def unknown(self) -> Tuple[str, ...]:
+        """What must still be given before the network can be rebuilt: ``cell_class`` and options."""
+        missing = () if self.cell_class else ("cell_class",)
+        return missing + tuple(key for key, value in self.options if value is UNKNOWN)
+
+    def variable(self, layer: int, direction: str, param: str) -> OwnedVariable:
+        for owned in self.variables:
+            if (owned.layer, owned.direction, owned.param) == (layer, direction, param):
+                return owned
+        raise KeyError("{} has no {} in layer {} {}".format(self.name, param, layer, direction))
+
+    def with_option(self, key: str, value: Any, source: str = "set") -> "Network":
+        """This network with one option (or ``cell_class``) given; the family follows the cell class."""
+        if key == "cell_class":
+            family = families.of_class(value, "tf1").name
+            return replace(self, cell_class=value, family=family)
+        options = dict(self.options)
+        options[key] = value
+        sources = dict(self.option_sources)
+        sources[key] = source
+        return replace(self, options=tuple(sorted(options.items())), option_sources=tuple(sorted(sources.items())))
+
+    def computation(self) -> families.Computation:
+        """What the network computes (``compare.families.computation``); KeyError while an option the
+        family reads is unknown."""
+        if not self.family:
+            raise KeyError("cell_class")
+        config = {"cell": {k: v for k, v in self.options if v is not UNKNOWN}}
+        return families.computation(families.get(self.family), config, self.layers, self.bidirectional)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Everything one checkpoint holds, as ``inspect`` found it."""
+
+    checkpoint: str                     # the checkpoint prefix read
+    tensorflow: str                     # the TensorFlow version whose reader read it
+    graph: Optional[str]                # the .meta file read, or None
+    networks: Tuple[Network, ...] = ()
+    others: Tuple[Listed, ...] = ()     # non-RNN variables, optimizer slots, unrecognised ones
+
+    def network(self, name: str) -> Network:
+        for network in self.networks:
+            if network.name == name:
+                return network
+        raise KeyError(name)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"schema": SCHEMA, "version": VERSION, "checkpoint": self.checkpoint, "tensorflow": self.tensorflow,
+                "graph": self.graph, "networks": [_network_dict(n) for n in self.networks],
+                "others": [_listed_dict(o) for o in self.others]}
+
+
+def _listed_dict(listed: Listed) -> Dict[str, Any]:
+    return {"name": listed.name, "shape": list(listed.shape), "dtype": listed.dtype, "role": listed.role,
+            "of": listed.of, "note": listed.note}
+
+
+def _initializer_dict(init: Optional[RecordedInitializer]) -> Optional[Dict[str, Any]]:
+    if init is None:
+        return None
+    return {"name": init.name, "params": dict(init.params), "op": init.op, "source": init.source}
+
+
+def _network_dict(network: Network) -> Dict[str, Any]:
+    return {
+        "name": network.name, "family": network.family, "cell_class": network.cell_class,
+        "candidates": list(network.candidates), "layers": network.layers, "directions": list(network.directions),
+        "units": network.units, "input_size": network.input_size, "num_proj": network.num_proj,
+        "peepholes": network.peepholes, "options": dict(network.options),
+        "option_sources": dict(network.option_sources),
+        "variables": [{"name": v.name, "layer": v.layer, "direction": v.direction, "param": v.param,
+                       "shape": list(v.shape), "dtype": v.dtype, "slots": list(v.slots),
+                       "initializer": _initializer_dict(v.initializer)} for v in network.variables],
+    }
+
+
+def _initializer(raw: Optional[Mapping[str, Any]]) -> Optional[RecordedInitializer]:
+    if raw is None:
+        return None
+    return RecordedInitializer(raw["name"], tuple(sorted(raw["params"].items())), raw["op"], raw["source"])
+
+
+def _network(raw: Mapping[str, Any]) -> Network:
+    variables = tuple(OwnedVariable(v["name"], v["layer"], v["direction"], v["param"], tuple(v["shape"]),
+                                    v["dtype"], tuple(v["slots"]), _initializer(v["initializer"]))
+                      for v in raw["variables"])
+    return Network(raw["name"], raw["family"], raw["cell_class"], tuple(raw["candidates"]), raw["layers"],
+                   tuple(raw["directions"]), raw["units"], raw["input_size"], raw["num_proj"], raw["peepholes"],
+                   tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())), variables)
+
+
+def from_dict(raw: Mapping[str, Any]) -> Inventory:
+    """The records of :meth:`Inventory.to_dict`'s JSON (ValueError for another schema or version)."""
+    if raw.get("schema") != SCHEMA or raw.get("version") != VERSION:
+        raise ValueError("not an {} version {} document".format(SCHEMA, VERSION))
+    others = tuple(Listed(o["name"], tuple(o["shape"]), o["dtype"], o["role"], o["of"], o["note"])
+                   for o in raw["others"])
+    return Inventory(raw["checkpoint"], raw["tensorflow"], raw["graph"],
+                     tuple(_network(n) for n in raw["networks"]), others)
