@@ -95,7 +95,7 @@ def worker_command(env: str, out: Path, scenarios: Optional[Path], extra: Sequen
     return command + list(extra)
 
 
-def _worker_exit(lines: List[str]) -> Optional[int]:
+def worker_exit(lines: List[str]) -> Optional[int]:
     """The worker's own exit code, from tox's report (tox itself exits 1 whatever killed the worker)."""
     for line in reversed(lines):
         match = TOX_EXIT.match(line)
@@ -123,7 +123,7 @@ def _classify(returncode: int, artifact: Path, lines: List[str], started: float 
         return "unavailable", ("tox could not find this env's Python "
                                "(remedy: install it, e.g. `pyenv install 3.6` for tf11, `pyenv install 3.7` for "
                                "tf115; see README)")
-    worker = _worker_exit(lines)
+    worker = worker_exit(lines)
     reason = _exit_reason(worker if worker is not None else returncode)
     if returncode == 0:
         reason = "the worker wrote no artifact"
