@@ -11,7 +11,7 @@ carries the registry's canonical param (``gates/kernel`` whatever the TF version
 
 What the checkpoint cannot say (the cell class where two classes share variable names, ``forget_bias``,
 the activation, each variable's initializer) comes from the graph, or from the user (``--set``), and is
-otherwise :data:`UNKNOWN`: never guessed.
+otherwise listed in :attr:`Network.missing`: never guessed.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
@@ -22,7 +22,6 @@ from compare import families
 
 SCHEMA = "rnncompare/inventory"
 VERSION = 1
-UNKNOWN = None  # an option's value nobody recorded: neither the graph nor --set
 # Where an option's or an initializer's value came from.
 SOURCES = ("graph", "set", "checkpoint", "default")
 
@@ -78,9 +77,10 @@ class Network:
 
     ``options`` holds the cell's constructor options that change what it computes, under the names the
     cell class takes (``forget_bias``, ``activation``, ``use_peepholes``/``use_peephole``, ``num_proj``,
-    ``cell_clip``, ``layer_norm`` ...): the family registry's ``Read`` keys. A value of :data:`UNKNOWN`
-    is one that must be given (``--set NAME.OPTION=VALUE``) before the network can be rebuilt.
-    ``option_sources`` says where each known value came from (:data:`SOURCES`)."""
+    ``cell_clip``, ``layer_norm`` ...): the family registry's ``Read`` keys, with their known values (None
+    is a value: no clip, no projection). ``missing`` names the options nobody recorded, to be given
+    (``--set NAME.OPTION=VALUE``) before the network can be rebuilt. ``option_sources`` says where each
+    known value came from (:data:`SOURCES`)."""
 
     name: str                           # its scope path, e.g. "encoder/bidirectional_rnn"
     family: str                         # the registry family; "" while the cell class is unknown
@@ -94,20 +94,20 @@ class Network:
     peepholes: bool = False
     options: Tuple[Tuple[str, Any], ...] = ()
     option_sources: Tuple[Tuple[str, str], ...] = ()
+    missing: Tuple[str, ...] = ()
     variables: Tuple[OwnedVariable, ...] = ()
 
     @property
     def bidirectional(self) -> bool:
         return self.directions == ("fw", "bw")
 
-    def option(self, key: str) -> Any:
-        return dict(self.options).get(key, UNKNOWN)
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
 
     @property
     def unknown(self) -> Tuple[str, ...]:
         """What must still be given before the network can be rebuilt: ``cell_class`` and options."""
-        missing = () if self.cell_class else ("cell_class",)
-        return missing + tuple(key for key, value in self.options if value is UNKNOWN)
+        return (() if self.cell_class else ("cell_class",)) + self.missing
 
     def variable(self, layer: int, direction: str, param: str) -> OwnedVariable:
         for owned in self.variables:
@@ -124,14 +124,15 @@ class Network:
         options[key] = value
         sources = dict(self.option_sources)
         sources[key] = source
-        return replace(self, options=tuple(sorted(options.items())), option_sources=tuple(sorted(sources.items())))
+        return replace(self, options=tuple(sorted(options.items())), option_sources=tuple(sorted(sources.items())),
+                       missing=tuple(m for m in self.missing if m != key))
 
     def computation(self) -> families.Computation:
         """What the network computes (``compare.families.computation``); KeyError while an option the
         family reads is unknown."""
         if not self.family:
             raise KeyError("cell_class")
-        config = {"cell": {k: v for k, v in self.options if v is not UNKNOWN}}
+        config = {"cell": dict(self.options)}
         return families.computation(families.get(self.family), config, self.layers, self.bidirectional)
 
 
@@ -174,7 +175,7 @@ def _network_dict(network: Network) -> Dict[str, Any]:
         "candidates": list(network.candidates), "layers": network.layers, "directions": list(network.directions),
         "units": network.units, "input_size": network.input_size, "num_proj": network.num_proj,
         "peepholes": network.peepholes, "options": dict(network.options),
-        "option_sources": dict(network.option_sources),
+        "option_sources": dict(network.option_sources), "missing": list(network.missing),
         "variables": [{"name": v.name, "layer": v.layer, "direction": v.direction, "param": v.param,
                        "shape": list(v.shape), "dtype": v.dtype, "slots": list(v.slots),
                        "initializer": _initializer_dict(v.initializer)} for v in network.variables],
@@ -193,7 +194,8 @@ def _network(raw: Mapping[str, Any]) -> Network:
                       for v in raw["variables"])
     return Network(raw["name"], raw["family"], raw["cell_class"], tuple(raw["candidates"]), raw["layers"],
                    tuple(raw["directions"]), raw["units"], raw["input_size"], raw["num_proj"], raw["peepholes"],
-                   tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())), variables)
+                   tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())),
+                   tuple(raw["missing"]), variables)
 
 
 def from_dict(raw: Mapping[str, Any]) -> Inventory:
@@ -204,3 +206,30 @@ def from_dict(raw: Mapping[str, Any]) -> Inventory:
                    for o in raw["others"])
     return Inventory(raw["checkpoint"], raw["tensorflow"], raw["graph"],
                      tuple(_network(n) for n in raw["networks"]), others)
+
+
+def scenario_table(network: Network, name: str, seeds: int = 32) -> Dict[str, Any]:
+    """The scenario (TOML table form, for ``compare.scenarios.parse_scenario``) that rebuilds ``network``'s
+    cells in the TF1 route with its known options, against Keras's defaults stacked as the TF1 cells stack.
+    ValueError when the network cannot be rebuilt: something unknown, or an option scenarios cannot say."""
+    if network.unknown:
+        raise ValueError("{}: {} unknown (give it with --set {}.{}=VALUE)".format(
+            network.name, ", ".join(network.unknown), network.name, network.unknown[0]))
+    from compare import scenarios  # scenarios imports tomli; records alone need nothing beyond the standard library
+
+    takes = scenarios.TF1_CELL_KWARGS[network.cell_class]
+    kwargs = {}
+    for key, value in network.options:
+        if key in takes and value is not None:  # None: the cell's own default (no clip)
+            kwargs[key] = value
+        elif key == "activation" and families.function_name(value) != "tanh":
+            raise ValueError("{}: activation {} cannot be rebuilt by a scenario (tanh only)".format(
+                network.name, value))
+    if network.num_proj is not None:
+        kwargs["num_proj"] = network.num_proj
+    if network.peepholes:
+        kwargs["use_peepholes" if "use_peepholes" in takes else "use_peephole"] = True
+    keras = {"stacking": "cells"} if network.bidirectional and network.layers > 1 else {}
+    return {"name": name, "cell": families.get(network.family).cell, "units": network.units,
+            "input_dim": network.input_size, "layers": network.layers, "bidirectional": network.bidirectional,
+            "seeds": seeds, "tf1": {"cell_class": network.cell_class, "cell_kwargs": kwargs}, "keras": keras}
