@@ -5,6 +5,11 @@ pyenv puts *shims* on PATH; a shim for a version that is installed but not selec
 build the Python 3.7 env for TensorFlow 1.15. We append each installed pyenv
 version's ``bin`` folder to the *end* of PATH: an interpreter the user already
 has on PATH still wins, and machines without pyenv are untouched.
+
+It sits beside ``compare/envs/tox.ini`` (the managed envs) and the checkout's ``toxfile.py`` loads it;
+``rnncompare envs`` asks it where an env's Python is (:func:`pyenv_bin_dirs`).
+
+Side: host (a tox plugin: imported by tox and by compare.envs; never TensorFlow).
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from pathlib import Path
 from tox.plugin import impl
 
 
-def _pyenv_bin_dirs() -> list[str]:
+def pyenv_bin_dirs() -> list[str]:
     pyenv = shutil.which("pyenv")
     if pyenv is None:
         return []
@@ -33,6 +38,6 @@ def _pyenv_bin_dirs() -> list[str]:
 @impl
 def tox_add_core_config(core_conf, state) -> None:  # noqa: ARG001 - tox hook signature
     path = os.environ.get("PATH", "").split(os.pathsep)
-    extra = [d for d in _pyenv_bin_dirs() if d not in path]
+    extra = [d for d in pyenv_bin_dirs() if d not in path]
     if extra:
         os.environ["PATH"] = os.pathsep.join(path + extra)
