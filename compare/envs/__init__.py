@@ -65,6 +65,7 @@ class EnvInfo:
     exists: bool           # the env has been created
     path: Path
     remedy: str = ""       # what to do when the Python is missing
+    installed: str = ""    # what a created env holds, e.g. "tensorflow 1.15.5, numpy 1.18.5"
 
 
 def home(env_dir: Optional[str] = None) -> Path:
@@ -139,6 +140,22 @@ def _factored(value: str, env: str) -> List[str]:
     return lines
 
 
+# The distributions whose installed versions say what an env measures (read from their .dist-info folders,
+# so no interpreter is started: importing TensorFlow takes seconds).
+SHOWN = ("tensorflow", "tensorflow_cpu", "tf_keras", "keras", "numpy")
+
+
+def installed_versions(env_path: Path) -> str:
+    """``"tensorflow 1.15.5, numpy 1.18.5"``: the versions of ``SHOWN`` installed in a created env."""
+    found = {}
+    for info in sorted(env_path.glob("lib/python*/site-packages/*.dist-info")) + sorted(
+            env_path.glob("Lib/site-packages/*.dist-info")):
+        name, _, version = info.name[:-len(".dist-info")].partition("-")
+        if name.lower() in SHOWN:
+            found[name.lower()] = version
+    return ", ".join("{} {}".format(name.replace("_", "-"), found[name]) for name in SHOWN if name in found)
+
+
 def _which(program: str, extra: Sequence[str]) -> str:
     """Where ``program`` is: PATH without pyenv's shims first (a shim of a version that is installed but
     not selected fails when run), then pyenv's version folders, then the shims."""
@@ -167,5 +184,5 @@ def describe(env_dir: Optional[str] = None) -> List[EnvInfo]:
         infos.append(EnvInfo(env, python, found, ", ".join(deps),
                              "; ".join(_factored(section.get("description", ""), env)),
                              (place / "bin").is_dir() or (place / "Scripts").is_dir(), place,
-                             "" if found else REMEDY.format(v=version)))
+                             "" if found else REMEDY.format(v=version), installed_versions(place)))
     return infos

@@ -79,6 +79,16 @@ def test_envs_lists_pythons_versions_and_remedy(tmp_path, monkeypatch):
     assert main(["envs", "--env-dir", str(tmp_path)]) == 1
 
 
+def test_created_env_shows_what_it_holds(tmp_path):
+    """A created env's installed TensorFlow and numpy are read from its .dist-info folders."""
+    site = tmp_path / "envs" / "tf115" / "lib" / "python3.7" / "site-packages"
+    for name in ("numpy-1.18.5.dist-info", "tensorflow-1.15.5.dist-info", "tensorflow_estimator-1.15.1.dist-info"):
+        (site / name).mkdir(parents=True)
+    (tmp_path / "envs" / "tf115" / "bin").mkdir()
+    info = {i.name: i for i in envs.describe(str(tmp_path))}["tf115"]
+    assert info.exists and info.installed == "tensorflow 1.15.5, numpy 1.18.5"
+
+
 def test_shards_split_the_work_round_robin():
     """2 envs x 3 scenarios over 2 shards: pairs 0, 2, 4 to shard 1 and 1, 3, 5 to shard 2; the shards are
     disjoint and cover all 6 pairs; 7 shards leave the 7th empty."""
