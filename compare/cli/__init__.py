@@ -7,8 +7,8 @@ too: no verb shows a traceback without ``--debug``. A new verb is one entry in `
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: on Python 3.6 (a TF env where the package is installed as
+# the worker) that line would be a SyntaxError before main could say, in one line, what to do instead.
 import argparse
 import importlib
 import sys
@@ -55,8 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+HOST_PYTHON = (3, 8)  # the floors of scipy, matplotlib and tox (pyproject.toml's markers)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    if tuple(sys.version_info[:2]) < HOST_PYTHON:
+        print(UserError("the rnncompare command needs Python >= {}.{}; this is {}".format(
+            HOST_PYTHON[0], HOST_PYTHON[1], ".".join(map(str, sys.version_info[:3]))),
+            "in a TF env on an older Python the package is the worker: python -m backends.worker").one_line(),
+            file=sys.stderr)
+        return 2
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))

@@ -164,3 +164,13 @@ def test_missing_host_library_is_one_line():
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: this verb needs scipy") and "pip install 'scipy>=1.10'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_old_python_is_one_line(monkeypatch, capsys):
+    """Installed into a Python 3.7 TF env (the worker's home), the rnncompare command says it needs 3.8
+    and names the worker, in one line, exit 2."""
+    monkeypatch.setattr(sys, "version_info", (3, 7, 16, "final", 0))
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the rnncompare command needs Python >= 3.8; this is 3.7.16")
+    assert "python -m backends.worker" in err and len(err.strip().splitlines()) == 1
