@@ -1,7 +1,9 @@
 """Drive the tox TF envs: run the worker in each, keep each env's log, never lose the others' results.
 
-Each env runs as ``tox run -e ENV -- <worker args>`` from the source checkout, so tox creates or
-reuses the env exactly as ``tox -m matrix`` does. The worker prints one progress line per
+Each env runs as ``tox run -c TOX_INI [--workdir DIR] -e ENV -- <worker args>``: from a source checkout
+its own tox.ini, so tox creates or reuses the env exactly as ``tox -m matrix`` does; installed (or with
+``--env-dir`` / ``RNNCOMPARE_HOME``), the managed envs of :mod:`compare.envs`. ``--shard I/N`` runs the
+I-th of N deterministic parts of the (scenario x env) work (:func:`shard_work`). The worker prints one progress line per
 scenario and route on stderr (``[env] scenario k/n NAME ROUTE: STATUS (S s)``); the runner
 turns them into events for a progress display.
 
@@ -21,11 +23,12 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact as artifact_io
+from compare import envs as env_setup_module
 from compare import toxini
+from compare.envs import EnvSetup
 from compare.errors import UserError
 from compare.scenarios import load_scenarios, memory_bytes
 
-REPO = toxini.REPO
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
 # tox (virtualenv): "could not find python interpreter with spec(s): python3.7"; tox-uv (uv venv):
@@ -67,17 +70,46 @@ class EnvResult:
     tail: List[str] = field(default_factory=list)
 
 
-def tox_ini() -> Path:
-    path = toxini.TOX_INI
-    if not path.exists():
-        raise UserError("tox.ini not found next to the compare package ({})".format(REPO),
-                        "rnncompare run drives the tox envs of a source checkout: run it from a clone")
-    return path
+def env_setup(env_dir: Optional[str] = None) -> EnvSetup:
+    """Which tox.ini and work folder run the envs (:func:`compare.envs.setup`)."""
+    return env_setup_module.setup(env_dir)
 
 
-def matrix() -> Tuple[str, ...]:
-    """The TF envs of a full run: tox.ini's ``matrix`` label."""
-    return toxini.matrix(tox_ini())
+def matrix(setup: Optional[EnvSetup] = None) -> Tuple[str, ...]:
+    """The TF envs of a full run: the tox.ini's ``matrix`` label."""
+    return toxini.matrix((setup or env_setup()).config)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """``--shard I/N``: the I-th (1-based) of N parts of the work."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, sep, count = text.partition("/")
+        try:
+            shard = cls(int(index), int(count))
+        except ValueError:
+            shard = None
+        if not sep or shard is None or not 1 <= shard.index <= shard.count:
+            raise UserError("--shard {!r} is not I/N with 1 <= I <= N".format(text), "e.g. --shard 2/4")
+        return shard
+
+
+def shard_work(envs: Sequence[str], scenarios: Sequence[str], shard: Optional[Shard]) -> Dict[str, List[str]]:
+    """``{env: [scenario, ...]}`` this shard runs: the (env, scenario) pairs in env order, then the file's
+    scenario order, dealt round-robin to the N shards (pair k goes to shard k mod N + 1), so every shard
+    gets a near-equal share, the shards never overlap and together cover everything; envs a shard has
+    nothing for are left out. Without a shard: everything."""
+    work: Dict[str, List[str]] = {}
+    pairs = [(env, name) for env in envs for name in scenarios]
+    for k, (env, name) in enumerate(pairs):
+        if shard is None or k % shard.count == shard.index - 1:
+            work.setdefault(env, []).append(name)
+    return work
 
 
 def tox_environment() -> Dict[str, str]:
@@ -88,8 +120,10 @@ def tox_environment() -> Dict[str, str]:
     return env
 
 
-def worker_command(env: str, out: Path, scenarios: Optional[Path], extra: Sequence[str] = ()) -> List[str]:
-    command = [sys.executable, "-m", "tox", "run", "-c", str(tox_ini()), "-e", env, "--", "--out", str(out)]
+def worker_command(env: str, out: Path, scenarios: Optional[Path], extra: Sequence[str] = (),
+                   setup: Optional[EnvSetup] = None) -> List[str]:
+    setup = setup or env_setup()
+    command = [sys.executable, "-m", "tox", "run"] + setup.tox_args() + ["-e", env, "--", "--out", str(out)]
     if scenarios is not None:
         command += ["--scenarios", str(Path(scenarios).resolve())]
     return command + list(extra)
@@ -142,8 +176,9 @@ def _remove_temporaries(artifact: Path) -> None:
 
 
 def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Sequence[str] = (),
-            on_event: Optional[Callable[[Event], None]] = None) -> EnvResult:
+            on_event: Optional[Callable[[Event], None]] = None, setup: Optional[EnvSetup] = None) -> EnvResult:
     """Run the worker of one env; its full output goes to ``out_dir/logs/ENV.log``."""
+    setup = setup or env_setup()
     notify = on_event or (lambda _event: None)
     out_dir = Path(out_dir).resolve()
     artifact, log = out_dir / (env + ".json"), out_dir / "logs" / (env + ".log")
@@ -151,7 +186,7 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
     started, lines = time.time(), []
     notify(Event(env, "starting", "creating or reusing the tox env"))
     with log.open("w", encoding="utf-8") as handle:
-        process = subprocess.Popen(worker_command(env, artifact, scenarios, extra), cwd=str(REPO),
+        process = subprocess.Popen(worker_command(env, artifact, scenarios, extra, setup), cwd=str(setup.config.parent),
                                    env=tox_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, text=True, errors="replace")
         for line in process.stdout:
@@ -196,16 +231,22 @@ def default_parallel(envs: int, scenarios: Optional[Path] = None, cores: Optiona
 
 
 def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None, parallel: Optional[int] = None,
-               on_event: Optional[Callable[[Event], None]] = None) -> List[EnvResult]:
-    """Run every env, ``parallel`` at a time (default: ``default_parallel``); one failing env does not stop
-    the others. Each env keeps its own log and progress events."""
-    known = matrix()
+               on_event: Optional[Callable[[Event], None]] = None, setup: Optional[EnvSetup] = None,
+               shard: Optional[Shard] = None) -> List[EnvResult]:
+    """Run every env (with ``shard``: only this shard's scenarios of each, :func:`shard_work`), ``parallel``
+    at a time (default: ``default_parallel``); one failing env does not stop the others. Each env keeps its
+    own log and progress events."""
+    setup = setup or env_setup()
+    known = matrix(setup)
     unknown = [e for e in envs if e not in known]
     if unknown:
         raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
-    parallel = parallel or default_parallel(len(envs), scenarios)
+    names = [s.name for s in load_scenarios(str(scenarios) if scenarios else None)]
+    work = shard_work(envs, names, shard)
+    extra = {env: [] if shard is None else [a for name in work[env] for a in ("--only", name)] for env in work}
+    parallel = parallel or default_parallel(max(1, len(work)), scenarios)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(run_env, env, out_dir, scenarios, (), on_event) for env in envs]
+        futures = [pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup) for env in work]
         return [f.result() for f in futures]
 
 
@@ -216,22 +257,29 @@ class RunOutcome:
     results: List[EnvResult]
     report: Optional[Path]
     report_error: str = ""
+    sharded: bool = False  # a shard makes no report: it is ok when its envs are
 
     @property
     def ok(self) -> bool:
-        return self.report is not None and all(r.status == "ok" for r in self.results)
+        return (self.report is not None or self.sharded) and all(r.status == "ok" for r in self.results)
 
 
 def run_and_report(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None,
                    parallel: Optional[int] = None, baseline: Optional[str] = None,
-                   on_event: Optional[Callable[[Event], None]] = None) -> RunOutcome:
+                   on_event: Optional[Callable[[Event], None]] = None, env_dir: Optional[str] = None,
+                   shard: Optional[Shard] = None) -> RunOutcome:
     """Every env's worker (:func:`run_matrix`), then the migration report of whatever they wrote
-    (``compare.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``."""
+    (``compare.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``. A shard
+    writes its artifacts only: the report is made where the shards' folders meet
+    (``rnncompare report DIR1 DIR2 ... --out REPORT``)."""
     from compare.report import make_report  # matplotlib loads only when a report is made
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = run_matrix(envs, out_dir, scenarios, parallel, on_event)
+    results = run_matrix(envs, out_dir, scenarios, parallel, on_event, env_setup(env_dir), shard)
+    if shard is not None:
+        return RunOutcome(results, None, "shard {}/{}: no report (merge the shards' folders with rnncompare "
+                                         "report DIR1 DIR2 ... --out REPORT)".format(shard.index, shard.count), True)
     try:
         return RunOutcome(results, make_report(out_dir, out_dir, baseline)["report.html"])
     except UserError as exc:

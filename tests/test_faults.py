@@ -144,10 +144,11 @@ commands =
 def test_missing_interpreter_is_unavailable_and_the_other_env_runs(tmp_path, monkeypatch):
     """tox's real message for a base_python that does not exist -> unavailable, with the remedy."""
     from compare import runner
+    from compare.envs import EnvSetup
 
     ini = tmp_path / "tox.ini"
     ini.write_text(GHOST_TOX)
-    monkeypatch.setattr(runner, "tox_ini", lambda: ini)
+    monkeypatch.setattr(runner, "env_setup", lambda _env_dir=None: EnvSetup(ini, None, managed=False))
     results = {r.env: r for r in runner.run_matrix(["tf115", "tf215"], tmp_path / "out", parallel=2)}
     ghost = results["tf115"]
     assert ghost.status == "unavailable", (ghost.reason, ghost.tail)

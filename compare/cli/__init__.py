@@ -1,12 +1,14 @@
 """``rnncompare VERB ...``: one module per verb, each with ``HELP``, ``add_arguments`` and ``run``.
 
 Every verb raises :class:`compare.errors.UserError` for bad input; ``main`` prints it as one
-line and exits 2 (the traceback only with ``--debug``).
+line and exits 2 (the traceback only with ``--debug``). A host library that is not installed (the package
+installed on a Python older than its floors, or a broken venv) and any unexpected failure are one line
+too: no verb shows a traceback without ``--debug``. A new verb is one entry in ``VERBS``.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: on Python 3.6 (a TF env where the package is installed as
+# the worker) that line would be a SyntaxError before main could say, in one line, what to do instead.
 import argparse
 import importlib
 import sys
@@ -21,7 +23,21 @@ VERBS = {
     "port": "compare.cli.port",
     "report": "compare.cli.report",
     "run": "compare.cli.run",
+    "envs": "compare.cli.envs",
 }
+# The host libraries the verbs import, and the requirement that installs each (pyproject.toml's core).
+HOST_REQUIREMENTS = {"scipy": "scipy>=1.10", "rich": "rich>=13", "matplotlib": "matplotlib>=3.7",
+                     "tox": "tox>=4.20", "tox_uv": "tox-uv>=1.20", "platformdirs": "platformdirs>=3"}
+
+
+def missing_library(exc: ImportError) -> Optional[UserError]:
+    """The one-line diagnosis of a host library that is not installed, or None for any other import error."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if name not in HOST_REQUIREMENTS:
+        return None
+    return UserError("this verb needs {}, which is not installed for {} (Python {})".format(
+        name, sys.executable, ".".join(map(str, sys.version_info[:2]))),
+        "pip install '{}' (rnncompare's host verbs need Python >= 3.8)".format(HOST_REQUIREMENTS[name]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,14 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+HOST_PYTHON = (3, 8)  # the floors of scipy, matplotlib and tox (pyproject.toml's markers)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    if tuple(sys.version_info[:2]) < HOST_PYTHON:
+        print(UserError("the rnncompare command needs Python >= {}.{}; this is {}".format(
+            HOST_PYTHON[0], HOST_PYTHON[1], ".".join(map(str, sys.version_info[:3]))),
+            "in a TF env on an older Python the package is the worker: python -m backends.worker").one_line(),
+            file=sys.stderr)
+        return 2
     try:
+        args = build_parser().parse_args(argv)
         return int(args.run(args))
     except UserError as exc:
-        if args.debug:
+        if debug:
             raise
         print(exc.one_line(), file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        if debug:
+            raise
+        diagnosis = missing_library(exc) or UserError("cannot import {}: {}".format(exc.name or "a module", exc),
+                                                      "reinstall rnncompare; --debug shows the traceback")
+        print(diagnosis.one_line(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if args.debug:
@@ -54,3 +87,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("error: interrupted (hint: every file is written atomically: what was written is whole, "
               "the rest untouched)", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, the traceback only with --debug
+        if debug:
+            raise
+        print(UserError("unexpected {}: {}".format(type(exc).__name__, exc),
+                        "re-run with --debug for the traceback, and report it").one_line(), file=sys.stderr)
+        return 1

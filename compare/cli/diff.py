@@ -1,4 +1,6 @@
-"""``rnncompare diff A.json B.json`` / ``rnncompare diff DIR``: which blocks initialize differently.
+"""``rnncompare diff A.json B.json`` / ``rnncompare diff DIR [DIR ...]``: which blocks initialize differently.
+
+Several folders (shards run on different machines) are merged first (``compare.merge.merged``).
 
 Exit code 0 when every row is ``same``, 1 when any ``differs`` or is ``missing``, 2 on bad input.
 The terminal gets the differing and missing rows first (``--all`` adds the same ones); ``--json PATH``
@@ -15,6 +17,7 @@ from typing import Any, Dict, List
 
 from compare import artifact
 from compare import diff as engine
+from compare.merge import merged
 
 HELP = "compare two artifacts (or every artifact in a folder against a baseline), block by block"
 ORDER = {"differs": 0, "missing": 1, "same": 2}
@@ -23,7 +26,8 @@ STYLE = {"differs": "bold red", "missing": "yellow", "same": "green"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = engine.Thresholds()
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="A.json B.json, or one folder of artifacts")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="A.json B.json, or folder(s) of artifacts (several are merged, e.g. shards)")
     parser.add_argument("--a-route", help="route of A: tf1, keras, recipe (default: the same route on both sides, "
                         "plus tf1 vs keras)")
     parser.add_argument("--b-route", help="route of B (default: as A)")
@@ -47,8 +51,11 @@ def _thresholds(args: argparse.Namespace) -> engine.Thresholds:
 
 
 def compute(args: argparse.Namespace) -> engine.DiffResult:
-    return engine.diff_files([Path(p) for p in args.paths], args.a_route, args.b_route, args.baseline,
-                             _thresholds(args))
+    paths = [Path(p) for p in args.paths]
+    if len(paths) > 1 and all(p.is_dir() for p in paths):  # shards' folders: merged into one first
+        with merged(paths) as folder:
+            return engine.diff_files([folder], args.a_route, args.b_route, args.baseline, _thresholds(args))
+    return engine.diff_files(paths, args.a_route, args.b_route, args.baseline, _thresholds(args))
 
 
 def _reasons_text(row: engine.Row) -> str:

@@ -1,9 +1,10 @@
-"""``rnncompare report DIR [--out FOLDER] [--baseline ENV:ROUTE]``: the migration report of a matrix run.
+"""``rnncompare report DIR [DIR ...] [--out FOLDER] [--baseline ENV:ROUTE]``: the migration report of a matrix run.
 
 Reads every artifact ``DIR/*.json`` (the report's own ``report.json`` excepted), has
 ``compare.diff`` judge every env/route against the baseline, and writes ``report.md``,
 ``report.json`` and ``report.html`` into ``--out`` (default: DIR): ``compare.report.make_report``.
-The output folder is checked before anything is read.
+The output folder is checked before anything is read. Several folders (shards run on different machines)
+are merged first (``compare.merge.report_folders``; ``--out`` is then required).
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
@@ -18,15 +19,17 @@ HELP = "write report.md, report.json and a standalone report.html from a folder 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", help="folder of artifacts (<env>.json + .npz), e.g. artifacts")
+    parser.add_argument("folders", nargs="+", metavar="folder",
+                        help="folder(s) of artifacts (<env>.json + .npz), e.g. artifacts; several are merged")
     parser.add_argument("--out", help="folder for the report files (default: the artifacts folder)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
                         help="what every env/route is compared with (default: the tf1 route of the newest TF 1.x)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from compare.report import make_report
+    from compare.merge import report_folders
 
-    for path in make_report(Path(args.folder), Path(args.out) if args.out else None, args.baseline).values():
+    for path in report_folders([Path(f) for f in args.folders], Path(args.out) if args.out else None,
+                               args.baseline).values():
         print("wrote {}".format(path))
     return 0

@@ -1,13 +1,15 @@
 """``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
 
-    rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N]
+    rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N] [--env-dir DIR] [--shard I/N]
 
 Each env runs through tox (created on first use, reused after), ``N`` at a time (default: one per
 core, as many as fit in the free memory: ``runner.default_parallel``); a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
 failed (the report is still written), 2 on bad input. The job is ``compare.runner.run_and_report``;
-this verb adds the live display and the summary lines.
+this verb adds the live display and the summary lines. From a checkout the envs are its tox.ini's; installed
+(or with ``--env-dir`` / ``RNNCOMPARE_HOME``) they are the managed envs of ``compare.envs``. ``--shard I/N``
+runs the I-th of N parts of the (scenario x env) work and writes its artifacts only.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
@@ -19,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+from compare import envs as envs_module
 from compare import runner
 from compare.errors import UserError
 from compare.scenarios import load_scenarios
@@ -35,6 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="envs at a time (default: as many as the cores and the free memory allow)")
     parser.add_argument("--baseline", metavar="ENV:ROUTE",
                         help="what the report compares with (default: the tf1 route of the newest TF 1.x)")
+    add_env_dir(parser)
+    parser.add_argument("--shard", metavar="I/N", type=_shard, help="run only the I-th of N deterministic parts of "
+                        "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...")
+
+
+def add_env_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env-dir", metavar="DIR", help="where rnncompare keeps its TF envs (default: ${} or "
+                        "the user cache folder; a checkout uses its own tox.ini and .tox)".format(
+                            envs_module.HOME_VARIABLE))
+
+
+def _shard(text: str) -> runner.Shard:
+    try:
+        return runner.Shard.parse(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(exc.cause + " (e.g. 2/4)") from None
 
 
 class Display:
@@ -71,14 +90,13 @@ class Display:
 
 def _check(args: argparse.Namespace) -> List[str]:
     load_scenarios(args.scenarios)  # bad input fails here, before any env starts
-    known = runner.matrix()
+    known = runner.matrix(runner.env_setup(args.env_dir))
     envs = [e for e in args.envs.split(",") if e] if args.envs else list(known)
     unknown = [e for e in envs if e not in known]
     if unknown or not envs:
         raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(known))
     if args.parallel is not None and args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
-    runner.tox_ini()
     return envs
 
 
@@ -97,11 +115,14 @@ def run(args: argparse.Namespace) -> int:
     scenarios = Path(args.scenarios) if args.scenarios else None
     started = time.time()
     with Display(envs) as display:
-        outcome = runner.run_and_report(envs, Path(args.out), scenarios, args.parallel, args.baseline, display)
+        outcome = runner.run_and_report(envs, Path(args.out), scenarios, args.parallel, args.baseline, display,
+                                        args.env_dir, args.shard)
     for env, line in _summarize(outcome.results).items():
         print("{:<14} {}".format(env, line))
     if outcome.report is not None:
         print("report: {}".format(outcome.report))
+    elif outcome.sharded:
+        print(outcome.report_error)
     else:
         print(outcome.report_error, file=sys.stderr)
     print("done in {:.0f} s".format(time.time() - started))
