@@ -1,7 +1,8 @@
 """Run one in-env module in one tox TF env and hand back how it went (``inspect`` and ``convert`` use it).
 
-The env is the one ``tox -m matrix`` builds (created on first use, reused after), its Python, packages and
-variables as tox.ini sets them; only the command differs: ``python -m MODULE ARGS``. The module writes
+The env is the one ``rnncompare run`` uses (``compare.envs``: a checkout's own tox envs, or the envs
+rnncompare manages; created on first use, reused after), its Python, packages and variables as its
+tox.ini sets them; only the command differs: ``python -m MODULE ARGS``. The module writes
 what it finds to files named in ARGS (tox's own lines share its stdout) and reports bad input as one
 ``error: ...`` line on stderr with exit code 2, as every rnncompare command does.
 
@@ -39,16 +40,19 @@ class EnvRun:
 
 def module_command(env: str, module: str, args: Sequence[str]) -> List[str]:
     """``tox run -e ENV`` with the env's command replaced by ``python -m MODULE {posargs}``."""
-    if env not in runner.matrix():
-        raise UserError("unknown env {!r}".format(env), "envs: " + ", ".join(runner.matrix()))
-    return [sys.executable, "-m", "tox", "run", "-q", "-c", str(runner.tox_ini()), "-e", env,
-            "-x", "testenv.commands=python -m {} {{posargs}}".format(module), "--"] + [str(a) for a in args]
+    setup = runner.env_setup()
+    if env not in runner.matrix(setup):
+        raise UserError("unknown env {!r}".format(env), "envs: " + ", ".join(runner.matrix(setup)))
+    return ([sys.executable, "-m", "tox", "run", "-q"] + setup.tox_args()
+            + ["-e", env, "-x", "testenv.commands=python -m {} {{posargs}}".format(module), "--"]
+            + [str(a) for a in args])
 
 
 def run_module(env: str, module: str, args: Sequence[str], timeout: Optional[float] = None) -> EnvRun:
     """Run ``python -m MODULE ARGS`` in ``env``; UserError when the env cannot be made (its Python missing)
     or the module refuses its input (exit 2: its own line is the cause)."""
-    done = subprocess.run(module_command(env, module, args), cwd=str(runner.REPO), env=runner.tox_environment(),
+    done = subprocess.run(module_command(env, module, args), cwd=str(runner.env_setup().config.parent),
+                          env=runner.tox_environment(),
                           capture_output=True, text=True, timeout=timeout)
     code = runner.worker_exit(done.stdout.splitlines())  # tox itself exits 1 whatever the module's code
     run = EnvRun(env, module, done.returncode if code is None else code, done.stdout, done.stderr)
