@@ -96,6 +96,7 @@ class Network:
     option_sources: Tuple[Tuple[str, str], ...] = ()
     missing: Tuple[str, ...] = ()
     variables: Tuple[OwnedVariable, ...] = ()
+    notes: Tuple[str, ...] = ()         # what the user should know (e.g. an opaque cuDNN buffer: not convertible)
 
     @property
     def bidirectional(self) -> bool:
@@ -118,8 +119,11 @@ class Network:
     def with_option(self, key: str, value: Any, source: str = "set") -> "Network":
         """This network with one option (or ``cell_class``) given; the family follows the cell class."""
         if key == "cell_class":
-            family = families.of_class(value, "tf1").name
-            return replace(self, cell_class=value, family=family)
+            family = families.of_class(value, "tf1")
+            # the options the new family never reads (a cuDNN-compatible cell's fixed forget_bias) are not missing
+            reads = {rule.key for rule in family.config.values() if isinstance(rule, families.Read)}
+            return replace(self, cell_class=value, family=family.name,
+                           missing=tuple(m for m in self.missing if m in reads))
         options = dict(self.options)
         options[key] = value
         sources = dict(self.option_sources)
@@ -176,6 +180,7 @@ def _network_dict(network: Network) -> Dict[str, Any]:
         "units": network.units, "input_size": network.input_size, "num_proj": network.num_proj,
         "peepholes": network.peepholes, "options": dict(network.options),
         "option_sources": dict(network.option_sources), "missing": list(network.missing),
+        "notes": list(network.notes),
         "variables": [{"name": v.name, "layer": v.layer, "direction": v.direction, "param": v.param,
                        "shape": list(v.shape), "dtype": v.dtype, "slots": list(v.slots),
                        "initializer": _initializer_dict(v.initializer)} for v in network.variables],
@@ -195,7 +200,7 @@ def _network(raw: Mapping[str, Any]) -> Network:
     return Network(raw["name"], raw["family"], raw["cell_class"], tuple(raw["candidates"]), raw["layers"],
                    tuple(raw["directions"]), raw["units"], raw["input_size"], raw["num_proj"], raw["peepholes"],
                    tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())),
-                   tuple(raw["missing"]), variables)
+                   tuple(raw["missing"]), variables, tuple(raw.get("notes", ())))
 
 
 def from_dict(raw: Mapping[str, Any]) -> Inventory:
