@@ -168,6 +168,11 @@ def _const(tensor: Any) -> Optional[np.ndarray]:
     return np.asarray(tensor_util.MakeNdarray(op.get_attr("value")))
 
 
+def _short(value: float) -> float:
+    """A float32 constant as the number written in the code (-0.1, not -0.10000000149011612)."""
+    return float(str(np.float32(value))) if np.isfinite(value) else float(value)
+
+
 def _forward(start: Any, depth: int, stop: Sequence[str] = ("MatMul",)) -> List[Any]:
     """The ops reachable from tensor or op ``start`` in ``depth`` steps, nearest first, not through ``stop``."""
     tensors = list(start.outputs) if hasattr(start, "outputs") else [start]
@@ -198,7 +203,7 @@ def _forget_bias(gates: Any, forget: int, parts: int) -> Optional[float]:
             for operand in add.inputs:
                 value = _const(operand)
                 if value is not None and value.size == 1:
-                    return float(value.reshape(()))
+                    return _short(float(value.reshape(())))
         return None
     return None
 
@@ -215,7 +220,7 @@ def _clip(start: Any) -> Tuple[bool, Optional[float]]:
     for op in _forward(start, 16):
         if op.type == "ClipByValue":
             value = _const(op.inputs[2])
-            return True, None if value is None else float(value.reshape(()))
+            return True, None if value is None else _short(float(value.reshape(())))
     return False, None
 
 
@@ -224,7 +229,7 @@ def cell_options(op: Any, gates: Optional[Tuple[str, ...]]) -> Dict[str, Any]:
     ``gates`` the anchor's gate order (from the registry) or None."""
     if op.type in ("LSTMBlockCell", "BlockLSTM", "BlockLSTMV2"):
         clip = float(op.get_attr("cell_clip"))
-        return {"forget_bias": float(op.get_attr("forget_bias")), "cell_clip": clip if clip > 0 else None,
+        return {"forget_bias": _short(op.get_attr("forget_bias")), "cell_clip": _short(clip) if clip > 0 else None,
                 "use_peepholes": bool(op.get_attr("use_peephole"))}
     if op.type != "MatMul" or not gates:
         return {}
@@ -278,7 +283,7 @@ def _scope_const(ops: Dict[str, Any], suffix: str) -> Optional[float]:
         if name.endswith(suffix) and op.type == "Const":
             value = _const(op.outputs[0])
             if value is not None and value.size == 1:
-                return float(value.reshape(()))
+                return _short(float(value.reshape(())))
     return None
 
 
@@ -296,7 +301,7 @@ def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[Re
         for op in ops.values():
             if op.type == "Mul" and op.inputs[1].op.type == "Reshape":
                 value = _const(op.inputs[0])
-                gain = float(value.reshape(())) if value is not None and value.size == 1 else gain
+                gain = _short(float(value.reshape(()))) if value is not None and value.size == 1 else gain
         op_type = "Qr" if "Qr" in types else "Svd"
         return RecordedInitializer("orthogonal", (("gain", gain),), prefix + op_type)
     if "RandomUniform" in types:
@@ -323,7 +328,7 @@ def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[Re
         if op.type == "Fill":
             value = _const(op.inputs[1])
         if value is not None and value.size and np.all(value == value.reshape(-1)[0]):
-            scalar = float(value.reshape(-1)[0])
+            scalar = _short(float(value.reshape(-1)[0]))
             kind = key.split("/")[0]
             if kind == "zeros" and scalar == 0.0:
                 return RecordedInitializer("zeros", (), prefix + key)

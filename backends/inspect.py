@@ -49,6 +49,12 @@ def inspect(path: str, meta: Optional[str] = None, use_meta: bool = True) -> Inv
         plain, _ = detect.split_slots(variables)
         facts = checkpoint.graph_facts(graph, variables, _gate_orders(plain))
     networks, others = detect.detect(variables, facts)
+    if not networks:
+        odd = [o.name for o in others if o.role == "unrecognised"]
+        raise UserError("no recurrent network in {}: none of its {} variables fit a TF1 cell family{}".format(
+            prefix, len(variables), " (unrecognised: {})".format(", ".join(odd[:3])) if odd else ""),
+            "inspect knows the cells of " + ", ".join(
+                c for n in families.names() for c in families.get(n).classes if families.get(n).framework == "tf1"))
     return Inventory(prefix, version, meta if use_meta else None, networks, others)
 
 

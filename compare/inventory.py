@@ -213,9 +213,49 @@ def from_dict(raw: Mapping[str, Any]) -> Inventory:
                      tuple(_network(n) for n in raw["networks"]), others)
 
 
-def scenario_table(network: Network, name: str, seeds: int = 32) -> Dict[str, Any]:
+# The variable kinds a variable scope's initializer reaches in every TF1 cell (biases carry their own).
+SCOPE_KINDS = ("fused", "input", "recurrent", "projection")
+
+
+def _shared(network: Network, owned: Tuple[OwnedVariable, ...], what: str) -> Optional[RecordedInitializer]:
+    """The one initializer all of ``owned`` recorded; None when none is recorded; ValueError when they differ
+    (a scenario gives one initializer to them all)."""
+    recorded = {repr(sorted(o.initializer.as_table().items())): o.initializer
+                for o in owned if o.initializer is not None}
+    if not recorded:
+        return None
+    if len(recorded) > 1 or any(o.initializer is None for o in owned):
+        raise ValueError("{}: its {} were initialized differently ({}): a scenario gives them one initializer".format(
+            network.name, what, ", ".join(sorted(i.name for i in recorded.values()))))
+    return next(iter(recorded.values()))
+
+
+def recorded_initialization(network: Network) -> Tuple[Optional[Dict[str, Any]], Dict[str, Any]]:
+    """(the scope initializer table, cell kwargs) that repeat the initializers the graph recorded: the kernels'
+    common initializer on the scope; a GRUCell's biases' common one as its ``bias_initializer``. Kernels
+    with no record (no graph) leave the scope initializer out: TensorFlow's own default."""
+    from compare import scenarios  # scenarios imports tomli; records alone need nothing beyond the standard library
+
+    kinds = {v.param: v.kind for v in families.get(network.family).variables}
+    kernels = tuple(o for o in network.variables if kinds.get(o.param) in SCOPE_KINDS)
+    scope = _shared(network, kernels, "kernels")
+    kwargs: Dict[str, Any] = {}
+    takes = scenarios.TF1_CELL_KWARGS.get(network.cell_class or "", {})
+    biases = tuple(o for o in network.variables if kinds.get(o.param) == "vector")
+    if "bias_initializer" in takes and biases:
+        try:
+            bias = _shared(network, biases, "biases")
+        except ValueError:
+            bias = None  # the gate and candidate biases differ: the class's own defaults (1.0 and 0.0)
+        if bias is not None:
+            kwargs["bias_initializer"] = bias.as_table()
+    return (scope.as_table() if scope is not None else None), kwargs
+
+
+def scenario_table(network: Network, name: str, seeds: int = 32, initializers: bool = True) -> Dict[str, Any]:
     """The scenario (TOML table form, for ``compare.scenarios.parse_scenario``) that rebuilds ``network``'s
-    cells in the TF1 route with its known options, against Keras's defaults stacked as the TF1 cells stack.
+    cells in the TF1 route with its known options (and, with ``initializers``, the initializers the graph
+    recorded), against Keras's defaults stacked as the TF1 cells stack.
     ValueError when the network cannot be rebuilt: something unknown, or an option scenarios cannot say."""
     if network.unknown:
         raise ValueError("{}: {} unknown (give it with --set {}.{}=VALUE)".format(
@@ -235,6 +275,12 @@ def scenario_table(network: Network, name: str, seeds: int = 32) -> Dict[str, An
     if network.peepholes:
         kwargs["use_peepholes" if "use_peepholes" in takes else "use_peephole"] = True
     keras = {"stacking": "cells"} if network.bidirectional and network.layers > 1 else {}
+    tf1: Dict[str, Any] = {"cell_class": network.cell_class, "cell_kwargs": kwargs}
+    if initializers:
+        scope, init_kwargs = recorded_initialization(network)
+        if scope is not None:
+            tf1["scope_initializer"] = scope
+        kwargs.update(init_kwargs)
     return {"name": name, "cell": families.get(network.family).cell, "units": network.units,
             "input_dim": network.input_size, "layers": network.layers, "bidirectional": network.bidirectional,
-            "seeds": seeds, "tf1": {"cell_class": network.cell_class, "cell_kwargs": kwargs}, "keras": keras}
+            "seeds": seeds, "tf1": tf1, "keras": keras}
