@@ -64,14 +64,17 @@ def read_variables(prefix: str) -> Tuple[List[Stored], str]:
     try:
         reader = tf1.train.NewCheckpointReader(prefix)
         shapes = reader.get_variable_to_shape_map()
-        dtypes = reader.get_variable_to_dtype_map()
-        for name in shapes:  # a truncated or corrupt data file fails here, not in convert
-            reader.get_tensor(name)
+        # TF 1.1's reader has no dtype map: the tensor read below says its dtype then
+        dtypes = reader.get_variable_to_dtype_map() if hasattr(reader, "get_variable_to_dtype_map") else {}
+        found = []
+        for name in sorted(shapes):  # every tensor read once: a truncated or corrupt data file fails here
+            value = np.asarray(reader.get_tensor(name))
+            dtype = tf.as_dtype(dtypes[name]).name if name in dtypes else value.dtype.name
+            found.append(Stored(name, tuple(int(d) for d in shapes[name]), dtype))
+            del value
     except Exception as exc:  # noqa: BLE001 - TensorFlow's reader says what is wrong; one line of it
         raise UserError("cannot read checkpoint {}: {}".format(prefix, _first_line(exc)),
                         "is it complete? a checkpoint is PREFIX.index plus PREFIX.data-*; copy them again") from None
-    found = [Stored(name, tuple(int(d) for d in shapes[name]), tf.as_dtype(dtypes[name]).name)
-             for name in sorted(shapes)]
     return found, tf.__version__
 
 

@@ -221,7 +221,13 @@ def _choose(classes: List[Tuple[str, str]], anchor: str, cell_scope: str, facts:
     op = facts.ops[anchor]
     family_of = dict(classes)
     fused = {k: {o for c, o in families.get(f).class_ops if c == k} for k, f in classes}
-    running = [k for k in names if op in fused[k]] or [k for k in names if not fused[k]]
+    every_op = {o for f in families.names() for _, o in families.get(f).class_ops}
+    if op in every_op:
+        running = [k for k in names if op in fused[k]]
+        if not running:  # the graph runs a fused op none of the classes storing these variables runs
+            return None, names, "graph: {} feeds a {} op, which none of {} runs".format(anchor, op, ", ".join(names))
+    else:
+        running = [k for k in names if not fused[k]]
     running = [k for k in running if not _contradicts(families.get(family_of[k]), graph)] or running
     if len(running) > 1:
         named = [k for k in running if _snake(k) == cell_scope]

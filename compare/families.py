@@ -360,6 +360,8 @@ TF1_LSTM_BLOCK = register(Family(
     runtime_forget_bias=True, stacks_per_direction=True, initialized_as="tf1_lstm",
     class_ops=(("LSTMBlockCell", "LSTMBlockCell"), ("LSTMBlockFusedCell", "BlockLSTM"),
                ("LSTMBlockFusedCell", "BlockLSTMV2")),
+    # TF 1.1's block cells name them weights / biases (read off real TF 1.1 checkpoints: tests/test_inspect_tf.py)
+    legacy_names=_TF1_LEGACY,
     config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Read("forget_bias"), use_peepholes=Read("use_peephole", False),
                 cell_clip=Read("cell_clip"))))
 

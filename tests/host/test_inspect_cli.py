@@ -64,7 +64,8 @@ def test_inspect_prints_the_network_and_writes_json_and_scenarios(made, tmp_path
     (scenario,) = load_scenarios(toml_out)
     assert scenario.name == "encoder.rnn" and scenario.tf1.cell_class == "LSTMCell"
     assert scenario.tf1.cell_kwargs == {k: case.kwargs[k] for k in ("num_proj", "use_peepholes", "forget_bias")}
-    assert scenario.tf1.scope_initializer.to_dict() == {"name": "random_uniform", "minval": -0.1, "maxval": 0.1}
+    init = scenario.tf1.scope_initializer
+    assert (init.name, init.params) == ("random_uniform", {"minval": -0.1, "maxval": 0.1})
     assert tomllib.loads(toml_out.read_text())["scenario"][0]["units"] == UNITS
 
 
