@@ -143,6 +143,29 @@ def build_plain(folder):
             return saver.save(session, os.path.join(folder, "model.ckpt"))
 
 
+def build_two_networks(folder):
+    """An encoder GRU and a decoder LSTMCell in one graph, plus a variable under a recurrent-looking scope
+    that fits no cell (``extra/rnn/odd_cell/w``); returns (prefix, encoder names, decoder names)."""
+    tf = tfenv.tensorflow()
+    tf1 = tfenv.v1(tf)
+    cells = tfenv.rnn_cells(tf)
+    graph = tf.Graph()
+    with graph.as_default():
+        inputs = tf1.placeholder(tf.float32, [None, None, EMBED])
+        with tf1.variable_scope("encoder"):
+            encoded, _ = tf1.nn.dynamic_rnn(cells.GRUCell(UNITS), inputs, dtype=tf.float32)
+        with tf1.variable_scope("decoder"):
+            tf1.nn.dynamic_rnn(cells.LSTMCell(UNITS + 1), encoded, dtype=tf.float32)
+        with tf1.variable_scope("extra/rnn/odd_cell"):
+            tf1.get_variable("w", [3, 7])
+        names = sorted(v.name.split(":")[0] for v in tf1.global_variables())
+        saver = tf1.train.Saver()
+        with tf1.Session(graph=graph) as session:
+            session.run(tf1.global_variables_initializer())
+            prefix = saver.save(session, os.path.join(folder, "model.ckpt"))
+    return (prefix, [n for n in names if n.startswith("encoder/")], [n for n in names if n.startswith("decoder/")])
+
+
 def main(argv):
     out, names = argv[0], argv[1:]
     made = {}

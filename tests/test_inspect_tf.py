@@ -15,7 +15,17 @@ import pytest
 
 from backends import tfenv
 from compare import families
-from tests.checkpoints import CASES, EMBED, INITS, KERNEL_KINDS, UNITS, Unsupported, build_checkpoint, build_plain
+from tests.checkpoints import (
+    CASES,
+    EMBED,
+    INITS,
+    KERNEL_KINDS,
+    UNITS,
+    Unsupported,
+    build_checkpoint,
+    build_plain,
+    build_two_networks,
+)
 
 pytestmark = pytest.mark.tf
 
@@ -212,3 +222,21 @@ def test_checkpoint_without_rnn_is_refused(tmp_path):
     with pytest.raises(UserError) as caught:
         inspect(prefix)
     assert caught.value.cause.startswith("no recurrent network in ") and "2 variables" in caught.value.cause
+
+
+def test_two_networks_and_an_unrecognised_variable(tmp_path):
+    """An encoder GRU and a decoder LSTMCell are two networks, each owning its own variables with its own
+    sizes (the decoder's input is the encoder's output); a variable under ``extra/rnn/odd_cell`` that fits
+    no family is listed as unrecognised with a note, and does not stop the others being found."""
+    prefix, encoder, decoder = build_two_networks(str(tmp_path))
+    inventory = _inspect(prefix)
+    found = {n.name: n for n in inventory.networks}
+    assert sorted(found) == ["decoder/rnn", "encoder/rnn"]
+    assert sorted(v.name for v in found["encoder/rnn"].variables) == encoder
+    assert sorted(v.name for v in found["decoder/rnn"].variables) == decoder
+    assert (found["encoder/rnn"].cell_class, found["encoder/rnn"].units, found["encoder/rnn"].input_size) == (
+        "GRUCell", UNITS, EMBED)
+    assert (found["decoder/rnn"].cell_class, found["decoder/rnn"].units, found["decoder/rnn"].input_size) == (
+        "LSTMCell", UNITS + 1, UNITS)
+    (odd,) = [o for o in inventory.others if o.role == "unrecognised"]
+    assert odd.name == "extra/rnn/odd_cell/w" and "fit no cell family" in odd.note
