@@ -37,7 +37,7 @@ CASES = [
     Case("lstm-fused-2", "LSTMBlockFusedCell", {"forget_bias": 0.75, "cell_clip": 2.5}, 2, False, "uniform01",
          "Adam", True),
     Case("gru-block-2", "GRUBlockCellV2", {}, 2, False, "glorot_normal", "Momentum", False),
-    Case("layer-norm", "LayerNormBasicLSTMCell", {"forget_bias": 1.5}, 1, False, "orthogonal2", "RMSProp", False),
+    Case("layer-norm", "LayerNormBasicLSTMCell", {"forget_bias": 1.5}, 1, False, "orthogonal2", "Adagrad", False),
     Case("cudnn-lstm-bi", "CudnnCompatibleLSTMCell", {}, 1, True, "glorot_normal", "Adam", False),
     Case("cudnn-gru", "CudnnCompatibleGRUCell", {}, 1, False, "uniform01", "Adam", False),
 ]
@@ -51,7 +51,8 @@ def _activation(tf, name):
 def _optimizer(tf1, name):
     return {"Adam": lambda: tf1.train.AdamOptimizer(0.01),
             "Momentum": lambda: tf1.train.MomentumOptimizer(0.01, 0.9),
-            "RMSProp": lambda: tf1.train.RMSPropOptimizer(0.01)}[name]()
+            "RMSProp": lambda: tf1.train.RMSPropOptimizer(0.01),
+            "Adagrad": lambda: tf1.train.AdagradOptimizer(0.1)}[name]()
 
 
 def _initializer(tf, name):
