@@ -52,7 +52,8 @@ def test_inspect_prints_the_network_and_writes_json_and_scenarios(made, tmp_path
     file loads as a scenario file with that initializer on the scope."""
     case = CASE["lstm-proj-peep"]
     json_out, toml_out = tmp_path / "inv.json", tmp_path / "model.toml"
-    assert main(["inspect", made[case.name], "--json", str(json_out), "--scenarios-out", str(toml_out)]) == 0
+    assert main(["inspect", made[case.name], "--json", str(json_out), "--scenarios-out", str(toml_out),
+                 "--seeds", "2"]) == 0
     out = capsys.readouterr().out
     assert "encoder/rnn: LSTMCell [tf1_lstm]" in out
     assert "forget_bias=0.5 (graph)" in out and "random_uniform(maxval=0.1, minval=-0.1)" in out
@@ -67,6 +68,14 @@ def test_inspect_prints_the_network_and_writes_json_and_scenarios(made, tmp_path
     init = scenario.tf1.scope_initializer
     assert (init.name, init.params) == ("random_uniform", {"minval": -0.1, "maxval": 0.1})
     assert tomllib.loads(toml_out.read_text())["scenario"][0]["units"] == UNITS
+    # the file runs: its TF1 route rebuilds the cell with the recorded initializer on the scope
+    assert main(["run", "--scenarios", str(toml_out), "--envs", "tf115", "--out", str(tmp_path / "run"),
+                 "-p", "1"]) == 0
+    routes = json.loads((tmp_path / "run" / "tf115.json").read_text())["scenarios"]["encoder.rnn"]["routes"]
+    assert routes["tf1"]["status"] == "ok" and routes["keras"]["status"] == "ok"
+    built = routes["tf1"]["config"]["scope_initializer"]
+    assert (built["class_name"], built["config"]["minval"], built["config"]["maxval"]) == (
+        "RandomUniform", -0.1, 0.1)
 
 
 @pytest.mark.slow
