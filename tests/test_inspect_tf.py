@@ -240,3 +240,19 @@ def test_two_networks_and_an_unrecognised_variable(tmp_path):
         "LSTMCell", UNITS + 1, UNITS)
     (odd,) = [o for o in inventory.others if o.role == "unrecognised"]
     assert odd.name == "extra/rnn/odd_cell/w" and "fit no cell family" in odd.note
+
+
+def test_cell_class_given_without_graph_narrows_what_is_missing(built):
+    """Without the graph a shared-name network's class is unknown; giving it (``--set NAME.cell_class``) sets
+    the family the registry names for it, and only the options that family reads stay missing (a block
+    cell's fixed tanh is no longer asked for)."""
+    case, made = built
+    network = _network(_inspect(made["prefix"], use_meta=False))
+    if network.cell_class is not None:
+        return  # its variables name the class already (projection, layer norm, cuDNN-compatible GRU)
+    given = network.with_option("cell_class", case.cell_class)
+    family = families.of_class(case.cell_class, "tf1")
+    reads = {rule.key for rule in family.config.values() if isinstance(rule, families.Read)}
+    assert given.family == family.name and given.cell_class == case.cell_class
+    assert set(given.missing) == set(network.missing) & reads
+    assert given.unknown == given.missing
