@@ -108,6 +108,9 @@ class Family:
     needs_gpu: bool = False                     # TensorFlow cannot even initialize it without a GPU
     runs_on_gpu_only: bool = False              # initializes on a CPU, but its forward pass needs cuDNN
     initialized_as: str = ""                    # the family whose initialization this one's repeats (measured)
+    # (class, op type): the classes whose cells run one fused TensorFlow op rather than MatMuls, so a
+    # saved graph tells them from the classes that store the same variables (checkpoint inspection)
+    class_ops: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def gates(self) -> Tuple[str, ...]:
@@ -355,6 +358,10 @@ TF1_LSTM_BLOCK = register(Family(
     name="tf1_lstm_block", cell="lstm", framework="tf1", classes=("LSTMBlockCell", "LSTMBlockFusedCell"),
     anchor="kernel", variables=_BLOCK_LSTM_VARIABLES, options=frozenset({"peepholes"}), always_bias=True,
     runtime_forget_bias=True, stacks_per_direction=True, initialized_as="tf1_lstm",
+    class_ops=(("LSTMBlockCell", "LSTMBlockCell"), ("LSTMBlockFusedCell", "BlockLSTM"),
+               ("LSTMBlockFusedCell", "BlockLSTMV2")),
+    # TF 1.1's block cells name them weights / biases (read off real TF 1.1 checkpoints: tests/test_inspect_tf.py)
+    legacy_names=_TF1_LEGACY,
     config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Read("forget_bias"), use_peepholes=Read("use_peephole", False),
                 cell_clip=Read("cell_clip"))))
 
@@ -362,14 +369,15 @@ TF1_CUDNN_LSTM = register(Family(
     # an LSTMBlockCell built with forget_bias=0, no clip, no peepholes: cuDNN's LSTM on a CPU
     name="tf1_cudnn_compatible_lstm", cell="lstm", framework="tf1", classes=("CudnnCompatibleLSTMCell",),
     anchor="kernel", variables=_BLOCK_LSTM_VARIABLES[:2], always_bias=True, runtime_forget_bias=True,
-    stacks_per_direction=True,
+    stacks_per_direction=True, class_ops=(("CudnnCompatibleLSTMCell", "LSTMBlockCell"),),
     config=dict(_BLOCK_LSTM_CONFIG, forget_bias=Fixed(0.0), use_peepholes=Fixed(False), cell_clip=Fixed(None))))
 
 TF1_GRU_BLOCK = register(Family(
     name="tf1_gru_block", cell="gru", framework="tf1", classes=("GRUBlockCellV2", "GRUBlockCell"),
     anchor="gates/kernel", variables=TF1_GRU.variables, always_bias=True, stacks_per_direction=True,
     # the GRUBlockCell op: tanh, not configurable
-    config=dict(_TF1_CONFIG, activation=Fixed("tanh")), initialized_as="tf1_gru"))
+    config=dict(_TF1_CONFIG, activation=Fixed("tanh")), initialized_as="tf1_gru",
+    class_ops=(("GRUBlockCellV2", "GRUBlockCell"), ("GRUBlockCell", "GRUBlockCell"))))
 
 TF1_CUDNN_GRU = register(Family(
     # the candidate keeps separate input and hidden projections: tanh(x Wx + bx + r * (h Wh + bh))

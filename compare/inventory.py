@@ -96,6 +96,7 @@ class Network:
     option_sources: Tuple[Tuple[str, str], ...] = ()
     missing: Tuple[str, ...] = ()
     variables: Tuple[OwnedVariable, ...] = ()
+    notes: Tuple[str, ...] = ()         # what the user should know (e.g. an opaque cuDNN buffer: not convertible)
 
     @property
     def bidirectional(self) -> bool:
@@ -118,8 +119,11 @@ class Network:
     def with_option(self, key: str, value: Any, source: str = "set") -> "Network":
         """This network with one option (or ``cell_class``) given; the family follows the cell class."""
         if key == "cell_class":
-            family = families.of_class(value, "tf1").name
-            return replace(self, cell_class=value, family=family)
+            family = families.of_class(value, "tf1")
+            # the options the new family never reads (a cuDNN-compatible cell's fixed forget_bias) are not missing
+            reads = {rule.key for rule in family.config.values() if isinstance(rule, families.Read)}
+            return replace(self, cell_class=value, family=family.name,
+                           missing=tuple(m for m in self.missing if m in reads))
         options = dict(self.options)
         options[key] = value
         sources = dict(self.option_sources)
@@ -176,6 +180,7 @@ def _network_dict(network: Network) -> Dict[str, Any]:
         "units": network.units, "input_size": network.input_size, "num_proj": network.num_proj,
         "peepholes": network.peepholes, "options": dict(network.options),
         "option_sources": dict(network.option_sources), "missing": list(network.missing),
+        "notes": list(network.notes),
         "variables": [{"name": v.name, "layer": v.layer, "direction": v.direction, "param": v.param,
                        "shape": list(v.shape), "dtype": v.dtype, "slots": list(v.slots),
                        "initializer": _initializer_dict(v.initializer)} for v in network.variables],
@@ -195,7 +200,7 @@ def _network(raw: Mapping[str, Any]) -> Network:
     return Network(raw["name"], raw["family"], raw["cell_class"], tuple(raw["candidates"]), raw["layers"],
                    tuple(raw["directions"]), raw["units"], raw["input_size"], raw["num_proj"], raw["peepholes"],
                    tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())),
-                   tuple(raw["missing"]), variables)
+                   tuple(raw["missing"]), variables, tuple(raw.get("notes", ())))
 
 
 def from_dict(raw: Mapping[str, Any]) -> Inventory:
@@ -208,9 +213,49 @@ def from_dict(raw: Mapping[str, Any]) -> Inventory:
                      tuple(_network(n) for n in raw["networks"]), others)
 
 
-def scenario_table(network: Network, name: str, seeds: int = 32) -> Dict[str, Any]:
+# The variable kinds a variable scope's initializer reaches in every TF1 cell (biases carry their own).
+SCOPE_KINDS = ("fused", "input", "recurrent", "projection")
+
+
+def _shared(network: Network, owned: Tuple[OwnedVariable, ...], what: str) -> Optional[RecordedInitializer]:
+    """The one initializer all of ``owned`` recorded; None when none is recorded; ValueError when they differ
+    (a scenario gives one initializer to them all)."""
+    recorded = {repr(sorted(o.initializer.as_table().items())): o.initializer
+                for o in owned if o.initializer is not None}
+    if not recorded:
+        return None
+    if len(recorded) > 1 or any(o.initializer is None for o in owned):
+        raise ValueError("{}: its {} were initialized differently ({}): a scenario gives them one initializer".format(
+            network.name, what, ", ".join(sorted(i.name for i in recorded.values()))))
+    return next(iter(recorded.values()))
+
+
+def recorded_initialization(network: Network) -> Tuple[Optional[Dict[str, Any]], Dict[str, Any]]:
+    """(the scope initializer table, cell kwargs) that repeat the initializers the graph recorded: the kernels'
+    common initializer on the scope; a GRUCell's biases' common one as its ``bias_initializer``. Kernels
+    with no record (no graph) leave the scope initializer out: TensorFlow's own default."""
+    from compare import scenarios  # scenarios imports tomli; records alone need nothing beyond the standard library
+
+    kinds = {v.param: v.kind for v in families.get(network.family).variables}
+    kernels = tuple(o for o in network.variables if kinds.get(o.param) in SCOPE_KINDS)
+    scope = _shared(network, kernels, "kernels")
+    kwargs: Dict[str, Any] = {}
+    takes = scenarios.TF1_CELL_KWARGS.get(network.cell_class or "", {})
+    biases = tuple(o for o in network.variables if kinds.get(o.param) == "vector")
+    if "bias_initializer" in takes and biases:
+        try:
+            bias = _shared(network, biases, "biases")
+        except ValueError:
+            bias = None  # the gate and candidate biases differ: the class's own defaults (1.0 and 0.0)
+        if bias is not None:
+            kwargs["bias_initializer"] = bias.as_table()
+    return (scope.as_table() if scope is not None else None), kwargs
+
+
+def scenario_table(network: Network, name: str, seeds: int = 32, initializers: bool = True) -> Dict[str, Any]:
     """The scenario (TOML table form, for ``compare.scenarios.parse_scenario``) that rebuilds ``network``'s
-    cells in the TF1 route with its known options, against Keras's defaults stacked as the TF1 cells stack.
+    cells in the TF1 route with its known options (and, with ``initializers``, the initializers the graph
+    recorded), against Keras's defaults stacked as the TF1 cells stack.
     ValueError when the network cannot be rebuilt: something unknown, or an option scenarios cannot say."""
     if network.unknown:
         raise ValueError("{}: {} unknown (give it with --set {}.{}=VALUE)".format(
@@ -230,6 +275,12 @@ def scenario_table(network: Network, name: str, seeds: int = 32) -> Dict[str, An
     if network.peepholes:
         kwargs["use_peepholes" if "use_peepholes" in takes else "use_peephole"] = True
     keras = {"stacking": "cells"} if network.bidirectional and network.layers > 1 else {}
+    tf1: Dict[str, Any] = {"cell_class": network.cell_class, "cell_kwargs": kwargs}
+    if initializers:
+        scope, init_kwargs = recorded_initialization(network)
+        if scope is not None:
+            tf1["scope_initializer"] = scope
+        kwargs.update(init_kwargs)
     return {"name": name, "cell": families.get(network.family).cell, "units": network.units,
             "input_dim": network.input_size, "layers": network.layers, "bidirectional": network.bidirectional,
-            "seeds": seeds, "tf1": {"cell_class": network.cell_class, "cell_kwargs": kwargs}, "keras": keras}
+            "seeds": seeds, "tf1": tf1, "keras": keras}

@@ -20,6 +20,7 @@ from compare.errors import ArgumentParser, UserError
 VERBS = {
     "validate": "compare.cli.validate",
     "diff": "compare.cli.diff",
+    "inspect": "compare.cli.inspect",
     "port": "compare.cli.port",
     "report": "compare.cli.report",
     "run": "compare.cli.run",
