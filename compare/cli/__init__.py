@@ -19,6 +19,7 @@ VERBS = {
     "validate": "compare.cli.validate",
     "diff": "compare.cli.diff",
     "port": "compare.cli.port",
+    "convert": "compare.cli.convert",
     "report": "compare.cli.report",
     "run": "compare.cli.run",
 }
