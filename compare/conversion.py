@@ -4,7 +4,8 @@
 batches (padded ones among them) and ports its weights (``backends.convert_tf1``); the Keras env ENV stores
 them in its own weights format beside the generated ``keras_model.py``, then a fresh process of ENV loads
 them through that file and compares with the TF1 outputs (``backends.convert_keras``), giving
-``proof.json``. Everything is built in a temporary folder beside ``out`` and moved into place at the end:
+``proof.json`` (and ``proof_batches.npz``: the batches and TF1 outputs, to re-check with TensorFlow alone).
+Everything is built in a temporary folder beside ``out`` and moved into place at the end:
 ``convert`` never leaves half a folder. :func:`convert` = ``compare.inspect.inspect_checkpoint`` + that.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
+import numpy as np
+
 from compare import envrun, keras_source
 from compare.errors import UserError
 from compare.inventory import Inventory
 
 TF1_ENV = "tf115"
 KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
+BATCHES = "proof_batches.npz"
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
             _run(env, "backends.convert_keras", ["prove", "--dir", build, "--staging", staging,
                                                  "--out", work_dir / "proof.json"])
             proof = json.loads((work_dir / "proof.json").read_text(encoding="utf-8"))
+            _keep_batches(staging, build / BATCHES, rnns)
         converted = _outcomes(plan, proof)
         document = dict(proof, schema="rnncompare/convert-proof", version=1, env=env,
                         checkpoint=inventory.checkpoint, tf1={"env": TF1_ENV, "tensorflow": plan["tensorflow"]},
@@ -134,6 +139,18 @@ def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
             out.rmdir()
         shutil.move(str(build), str(out))
     return Conversion(out, tuple(converted))
+
+
+def _keep_batches(staging: Path, path: Path, rnns: Dict[str, Any]) -> None:
+    """The batches and TF1 outputs of the proof, keyed by network name (``NAME/batch0/inputs``,
+    ``NAME/batch0/lengths``, ``NAME/batch0/tf1/output``, ``NAME/batch0/tf1/state/fw/l0/h``), so anyone can
+    re-run the Keras layers on them with TensorFlow alone."""
+    by_index = {"net{}".format(r["index"]): name for name, r in rnns.items()}
+    with np.load(str(staging)) as arrays:
+        kept = {by_index[k.split("/", 1)[0]] + "/" + k.split("/", 1)[1]: arrays[k] for k in arrays.files
+                if k.split("/", 1)[0] in by_index and "/batch" in k}
+    with open(str(path), "wb") as handle:
+        np.savez(handle, **kept)
 
 
 def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any]) -> List[Converted]:

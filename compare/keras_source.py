@@ -23,10 +23,12 @@ network computed: see proof.json beside this file for the measured max |diff| pe
     outputs = layer(x, mask=tf.sequence_mask(lengths, tf.shape(x)[1]))
     sequence, states = outputs[0], outputs[1:]   # per direction, per layer: h (and c for an LSTM)
 
-`RNNS[name]`: `variables` (checkpoint name -> the Keras weight it became), `options` (the TF1 cell's),
-`keras` (the layer); `weights_file(name)`: its weights beside this file, in this Keras version's own
-format (Keras 3: `NAME.weights.h5`; Keras 2 and tf_keras: `NAME.h5`, HDF5 via `save_weights`).
-Padded steps: pass the mask; the output there is not TF1's zeros (see proof.json's `masked_steps`).
+`RNNS[name]`: `variables` (the checkpoint variables it came from), `options` (the TF1 cell's),
+`keras` (the layer and its cell options), `state_names` (the final states in the order the layer returns
+them); `weights_file(name)`: its weights beside this file, in this Keras version's own format (Keras 3:
+`NAME.weights.h5`; Keras 2 and tf_keras: `NAME.h5`, HDF5 via `save_weights`).
+Padded steps: pass the mask. Compare valid steps only: a `Bidirectional` layer gives zeros there, as TF1's
+dynamic_rnn does, a one-direction layer repeats its last valid output (measured: proof.json's `masked_steps`).
 """
 import os
 
