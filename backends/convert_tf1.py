@@ -26,18 +26,21 @@ from compare.layout import PortError
 
 
 def read_values(tf: Any, checkpoint: str, names: List[str]) -> Dict[str, np.ndarray]:
-    """The checkpoint's arrays of ``names``, read with TensorFlow's own checkpoint reader."""
+    """The checkpoint's arrays of ``names``, read with TensorFlow's own checkpoint reader; UserError when the
+    files are missing or damaged, or lack one of the variables."""
+    values = {}
     try:
         reader = tfenv.v1(tf).train.NewCheckpointReader(checkpoint)
+        for name in names:
+            if not reader.has_tensor(name):
+                raise UserError("checkpoint {} has no variable {}".format(checkpoint, name),
+                                "the inventory was made of another checkpoint: run inspect again")
+            values[name] = np.asarray(reader.get_tensor(name))
+    except UserError:
+        raise
     except Exception as exc:  # noqa: BLE001 - TensorFlow's refusal names what is wrong with the files
         raise UserError("cannot read checkpoint {}: {}".format(checkpoint, " ".join(str(exc).split())[:200]),
-                        "give the checkpoint prefix (model.ckpt-N, without .index)") from None
-    values = {}
-    for name in names:
-        if not reader.has_tensor(name):
-            raise UserError("checkpoint {} has no variable {}".format(checkpoint, name),
-                            "the inventory was made of another checkpoint: run inspect again")
-        values[name] = np.asarray(reader.get_tensor(name))
+                        "give the prefix of a whole checkpoint (model.ckpt-N, without .index)") from None
     return values
 
 
@@ -94,11 +97,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         with open(args.inventory, encoding="utf-8") as handle:
             inv = inventory.from_dict(json.load(handle))
-        plans, arrays = convert_all(inv)
     except (OSError, ValueError, KeyError) as exc:
         print(UserError("cannot use inventory {}: {}".format(args.inventory, exc),
                         "write it with Inventory.to_dict").one_line(), file=sys.stderr)
         return 2
+    try:
+        plans, arrays = convert_all(inv)
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2

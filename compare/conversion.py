@@ -169,6 +169,9 @@ def convert(checkpoint: str, env: str, out: Path, sets: Sequence[str] = ()) -> C
     """``rnncompare convert CHECKPOINT --env ENV --out DIR [--set ...]``."""
     check_env(env)
     check_out(Path(out))
-    from compare import inspect as inspecting  # the inspect engineer's module (issue 13, part 1)
-
+    try:
+        from compare import inspect as inspecting  # issue 13, part 1: built on its own branch
+    except ImportError:
+        raise UserError("finding the networks of a checkpoint (compare.inspect) is not in this build",
+                        "call compare.conversion.convert_inventory with an Inventory") from None
     return convert_inventory(inspecting.inspect_checkpoint(checkpoint, sets, env=TF1_ENV), env, Path(out))

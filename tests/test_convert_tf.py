@@ -9,7 +9,11 @@ from the checkpoint's values, exactly what numpy computes on the canonical block
 step), TF1 gives zeros at padded steps, the final states are the last valid outputs, and the networks that no
 Keras layer can compute (``num_proj``, peepholes) are refused with the reason.
 """
+import glob
 import json
+import os
+import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -109,3 +113,33 @@ def test_the_restored_networks_compute_the_checkpoint_values_with_sequence_lengt
         print("\nrestored TF1 vs numpy on the checkpoint's blocks, valid steps: " +
               ", ".join("{} {:.1e}".format(n.split("/")[0], w) for n, w in sorted(worst.items())))
     assert len(worst) == len(checkpoints.EXACT)
+
+
+def _refusal(inventory, tmp_path, capsys):
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory.to_dict()), encoding="utf-8")
+    code = convert_tf1.main(["--inventory", str(tmp_path / "inventory.json"), "--staging", str(tmp_path / "s.npz"),
+                             "--plan", str(tmp_path / "p.json")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert not (tmp_path / "s.npz").exists() and not (tmp_path / "p.json").exists()  # nothing half written
+    return code, lines
+
+
+def test_a_missing_truncated_or_foreign_checkpoint_is_one_line_and_exit_2(converted, tmp_path, capsys):
+    inventory, _, _ = converted
+    source = inventory.checkpoint
+    code, lines = _refusal(replace(inventory, checkpoint=str(tmp_path / "absent.ckpt-3")), tmp_path, capsys)
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: cannot read checkpoint "), lines
+    for path in glob.glob(source + ".*"):
+        shutil.copy(path, str(tmp_path))
+    copy = str(tmp_path / os.path.basename(source))
+    data = glob.glob(copy + ".data-*")[0]
+    with open(data, "r+b") as handle:
+        handle.truncate(os.path.getsize(data) // 2)
+    code, lines = _refusal(replace(inventory, checkpoint=copy), tmp_path, capsys)
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: cannot read checkpoint " + copy), lines
+    renamed = replace(inventory.networks[0], variables=tuple(
+        replace(v, name="other/" + v.name) for v in inventory.networks[0].variables))
+    code, lines = _refusal(replace(inventory, networks=(renamed,)), tmp_path, capsys)
+    assert code == 2 and lines == ["error: checkpoint {} has no variable other/{} (hint: the inventory was made of "
+                                   "another checkpoint: run inspect again)".format(
+                                       source, inventory.networks[0].variables[0].name)]
