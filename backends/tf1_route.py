@@ -213,9 +213,6 @@ class TF1Built(Built):
 
     def _run(self, tf: Any, tf1: Any) -> Any:
         if not hasattr(self.cells["fw"][0], "state_size"):
-            if self.with_lengths:
-                raise Unavailable("{} is no RNNCell: it is not rebuilt with sequence lengths".format(
-                    self.scenario.tf1.cell_class))
             return self._run_fused(tf, tf1)
         multi = tfenv.rnn_cells(tf).MultiRNNCell
         stacks = {d: (c[0] if len(c) == 1 else multi(c)) for d, c in self.cells.items()}
@@ -235,16 +232,33 @@ class TF1Built(Built):
     def _run_fused(self, tf: Any, tf1: Any) -> Any:
         """A fused cell (LSTMBlockFusedCell) is no RNNCell: it runs time-major over the whole sequence. Each
         direction stacks its own cells, the backward one on the reversed sequence, as
-        ``bidirectional_dynamic_rnn`` does without sequence lengths."""
+        ``bidirectional_dynamic_rnn`` does (built ``with_lengths``: each sequence reversed within its length,
+        ``sequence_length`` given to every cell, as there)."""
         steps = tf.transpose(self.inputs, [1, 0, 2])
+        lengths = None
+        if self.with_lengths:
+            self.lengths = lengths = tf1.placeholder(tf.int32, [None], name="sequence_length")
+
+        def reverse(tensor: Any) -> Any:
+            if lengths is None:
+                return tf.reverse(tensor, [0])
+            return tf1.reverse_sequence(tensor, lengths, seq_axis=0, batch_axis=1)
+
         outputs = []
         for direction, cells in self.cells.items():
             with tf1.variable_scope(direction):
-                tensor = steps if direction == "fw" else tf.reverse(steps, [0])
+                tensor = steps if direction == "fw" else reverse(steps)
+                states = []
                 for i, cell in enumerate(cells):
                     with tf1.variable_scope("cell_{}".format(i)):  # TF 1.1's fused cells share one name
-                        tensor, _ = cell(tensor, dtype=tf.float32)
-                outputs.append(tensor if direction == "fw" else tf.reverse(tensor, [0]))
+                        if lengths is None:
+                            tensor, state = cell(tensor, dtype=tf.float32)
+                        else:
+                            tensor, state = cell(tensor, dtype=tf.float32, sequence_length=lengths)
+                    states.append(state)
+                self.states.update(_named_states(direction, tuple(states) if len(states) > 1 else states[0],
+                                                 len(states)))
+                outputs.append(tensor if direction == "fw" else reverse(tensor))
         return tf.transpose(tf.concat(outputs, axis=-1), [1, 0, 2])
 
     def config(self) -> Dict[str, Any]:

@@ -36,6 +36,7 @@ NETWORKS: Tuple[Tuple[str, str, Dict[str, Any], int, bool, int], ...] = (
     ("gru_block_uni2", "GRUBlockCellV2", {}, 2, False, 5),
     ("cudnn_gru_bi2", "CudnnCompatibleGRUCell", {}, 2, True, 5),
     ("cudnn_lstm_uni2", "CudnnCompatibleLSTMCell", {}, 2, False, 5),
+    ("lstm_fused_bi2", "LSTMBlockFusedCell", {"forget_bias": 1.0}, 2, True, 5),
 )
 EXACT = tuple(n[0] for n in NETWORKS if n[0] not in ("lstm_proj", "lstm_peep"))
 
@@ -49,7 +50,7 @@ def _options(cell_class: str, given: Dict[str, Any]) -> Dict[str, Any]:
         options.setdefault("use_peepholes", False)
         options.setdefault("num_proj", None)
         options.setdefault("cell_clip", None)
-    if cell_class == "LSTMBlockCell":
+    if cell_class in ("LSTMBlockCell", "LSTMBlockFusedCell"):
         options.setdefault("use_peephole", False)
         options.setdefault("cell_clip", None)
     return options
@@ -75,7 +76,9 @@ def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
                 cells = {d: [cls(units, **kwargs) for _ in range(layers)]
                          for d in (("fw", "bw") if bidirectional else ("fw",))}
                 stacks = {d: c[0] if layers == 1 else tfenv.rnn_cells(tf).MultiRNNCell(c) for d, c in cells.items()}
-                if bidirectional:
+                if cell_class == "LSTMBlockFusedCell":
+                    output = _fused(tf, tf1, cells, inputs, lengths)
+                elif bidirectional:
                     (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], inputs,
                                                                    sequence_length=lengths, dtype=tf.float32)
                     output = tf.concat([fw, bw], -1)
@@ -99,6 +102,22 @@ def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
     return Inventory(prefix, tf.__version__, prefix + ".meta", tuple(networks))
 
 
+def _fused(tf: Any, tf1: Any, cells: Dict[str, List[Any]], inputs: Any, lengths: Any) -> Any:
+    """LSTMBlockFusedCell is no RNNCell: time-major, each direction its own stack, the backward one on each
+    sequence reversed within its length (as ``bidirectional_dynamic_rnn`` does)."""
+    steps = tf.transpose(inputs, [1, 0, 2])
+    outputs = []
+    for direction, stack in cells.items():
+        with tf1.variable_scope(direction):
+            tensor = steps if direction == "fw" else tf1.reverse_sequence(steps, lengths, seq_axis=0, batch_axis=1)
+            for i, cell in enumerate(stack):
+                with tf1.variable_scope("cell_{}".format(i)):
+                    tensor, _ = cell(tensor, dtype=tf.float32, sequence_length=lengths)
+            outputs.append(tensor if direction == "fw" else
+                           tf1.reverse_sequence(tensor, lengths, seq_axis=0, batch_axis=1))
+    return tf.transpose(tf.concat(outputs, -1), [1, 0, 2])
+
+
 def _network(tf: Any, name: str, cell_class: str, given: Dict[str, Any], layers: int, bidirectional: bool,
              units: int, cells: Dict[str, List[Any]]) -> Network:
     owned = []
@@ -109,7 +128,8 @@ def _network(tf: Any, name: str, cell_class: str, given: Dict[str, Any], layers:
                 owned.append(OwnedVariable(var, layer, direction, cell_param(cell_class, var),
                                            tuple(variable.shape.as_list()), slots=(var + "/Adam", var + "/Adam_1")))
     options = _options(cell_class, given)
-    scope = "{}/{}".format(name, "bidirectional_rnn" if bidirectional else "rnn")
+    scope = name if cell_class == "LSTMBlockFusedCell" else "{}/{}".format(
+        name, "bidirectional_rnn" if bidirectional else "rnn")
     return Network(scope, families.of_class(cell_class, "tf1").name, cell_class, (cell_class,), layers,
                    ("fw", "bw") if bidirectional else ("fw",), units, INPUT_SIZE, given.get("num_proj"),
                    bool(given.get("use_peepholes")), tuple(sorted(options.items())),

@@ -1,6 +1,6 @@
 """``rnncompare convert``'s TF1 side in real TensorFlow 1.15: a trained checkpoint restored and run.
 
-``tests/checkpoints.py`` trains a small model (an embedding, a dense head, 12 recurrent networks of every
+``tests/checkpoints.py`` trains a small model (an embedding, a dense head, 13 recurrent networks of every
 family that TF 1.15 builds on a CPU, uni/bi, 1-3 layers) for a few Adam steps and saves it; then
 ``backends.convert_tf1`` reads each network's variables with TensorFlow's checkpoint reader, rebuilds it,
 runs it with ``sequence_length`` and ports its weights. What these tests prove: the rebuilt networks compute,
@@ -54,6 +54,7 @@ def test_every_family_is_planned_as_the_keras_layer_that_computes_it(converted):
         "gru_block_uni2": ("RNN(StackedRNNCells)", False),
         "cudnn_gru_bi2": ("Bidirectional(RNN(StackedRNNCells))", True),  # r * (h U + b'): reset after
         "cudnn_lstm_uni2": ("RNN(StackedRNNCells)", False),
+        "lstm_fused_bi2": ("Bidirectional(RNN(StackedRNNCells))", False),
         "lstm_proj": "num_proj projects the LSTM output to 3 units; Keras LSTM has no projection",
         "lstm_peep": "peepholes (use_peepholes) feed the cell state into the gates; Keras LSTM has none",
     }

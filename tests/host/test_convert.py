@@ -1,12 +1,13 @@
 """``rnncompare convert`` end to end in the real envs: one tf115 checkpoint converted for every Keras env.
 
-``tests/checkpoints.py`` trains and saves a checkpoint in tf115 (12 networks: GRUCell, LSTMCell, BasicLSTMCell,
-LSTMBlockCell, GRUBlockCellV2, both cuDNN-compatible cells, uni/bi, 1-3 layers; LSTMCell with num_proj and
-with peepholes), and its inventory. What this proves, per Keras env: every exact network's Keras layer,
-loaded from the written folder in a fresh process of that env, computes the TF1 network's outputs on
-padded variable-length batches (valid steps and every final state, both directions) within 1e-5, the two
-others are refused with compare.port's reason (exit code 1), and ``keras_model.py`` loads and reproduces
-the TF1 outputs with TensorFlow alone (no rnncompare module on the path or loaded).
+``tests/checkpoints.py`` trains and saves a checkpoint in tf115 (13 networks: GRUCell, LSTMCell,
+BasicLSTMCell, LSTMBlockCell, LSTMBlockFusedCell, GRUBlockCellV2, both cuDNN-compatible cells, uni/bi,
+1-3 layers; LSTMCell with num_proj and with peepholes), and its inventory. What this proves, per Keras
+env: every exact network's Keras layer, loaded from the written folder in a fresh process of that env,
+computes the TF1 network's outputs on padded variable-length batches (valid steps and every final state,
+both directions) within 1e-5, the two others are refused with compare.port's reason (exit code 1), and
+``keras_model.py`` loads and reproduces the TF1 outputs with TensorFlow alone (no rnncompare module on the
+path or loaded).
 """
 import ast
 import json
@@ -19,7 +20,7 @@ from compare import conversion, convert, envrun, families, inventory, keras_sour
 from compare.errors import UserError
 
 pytestmark = pytest.mark.host
-EXACT = 10
+EXACT = 11
 REFUSED = {"lstm_proj/rnn": "num_proj", "lstm_peep/bidirectional_rnn": "peepholes"}
 
 # Run in the converted folder by the env's own Python, nothing of rnncompare on the path: load every layer,
