@@ -10,9 +10,12 @@ both directions) within 1e-5, the two others are refused with compare.port's rea
 path or loaded).
 """
 import ast
+import dataclasses
 import json
 import os
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -98,6 +101,25 @@ def test_convert_proves_every_exact_network_in_each_keras_env(checkpoint, env, t
     assert standalone["rnncompare_loaded"] == []
     assert len(standalone["worst"]) == EXACT
     assert max(standalone["worst"].values()) <= 1e-5, standalone
+
+
+@pytest.mark.slow
+def test_a_truncated_checkpoint_is_one_line_and_leaves_no_folder(checkpoint, tmp_path):
+    """Bad input found inside tf115 (the data file cut in half) comes back as the env's own one-line
+    refusal, and neither DIR nor the temporary folder beside it is left behind."""
+    source = Path(checkpoint.checkpoint)
+    for path in source.parent.glob(source.name + ".*"):
+        shutil.copy(str(path), str(tmp_path))
+    data = next(tmp_path.glob(source.name + ".data-*"))
+    data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
+    damaged = dataclasses.replace(checkpoint, checkpoint=str(tmp_path / source.name))
+    with pytest.raises(UserError) as refused:
+        conversion.convert_inventory(damaged, "tf215", tmp_path / "keras")
+    line = refused.value.one_line()
+    assert line.startswith("error: cannot read checkpoint {}: ".format(tmp_path / source.name)), line
+    assert "\n" not in line and "(hint: give the prefix of a whole checkpoint" in line
+    assert not (tmp_path / "keras").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".convert-")]
 
 
 def test_convert_refuses_a_used_folder_and_a_non_keras_env_before_any_work(tmp_path):
