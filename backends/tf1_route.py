@@ -156,8 +156,14 @@ def repeats(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> bool:
 
 
 class TF1Built(Built):
-    def __init__(self, scenario: Any) -> None:
+    """``with_lengths``: the graph also takes ``sequence_length`` and hands out the final states
+    (``forward(inputs, lengths)``; ``rnncompare convert`` runs a restored network so)."""
+
+    def __init__(self, scenario: Any, with_lengths: bool = False) -> None:
         self.scenario = scenario
+        self.with_lengths = with_lengths
+        self.lengths: Any = None
+        self.states: Dict[str, Any] = {}
         self.family = families.of_class(scenario.tf1.cell_class, "tf1").name
         self.session: Any = None
         self._draws = ""
@@ -210,25 +216,49 @@ class TF1Built(Built):
             return self._run_fused(tf, tf1)
         multi = tfenv.rnn_cells(tf).MultiRNNCell
         stacks = {d: (c[0] if len(c) == 1 else multi(c)) for d, c in self.cells.items()}
+        lengths = None
+        if self.with_lengths:
+            self.lengths = lengths = tf1.placeholder(tf.int32, [None], name="sequence_length")
         if self.scenario.bidirectional:
-            (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], self.inputs, dtype=tf.float32)
+            (fw, bw), (fw_state, bw_state) = tf1.nn.bidirectional_dynamic_rnn(
+                stacks["fw"], stacks["bw"], self.inputs, sequence_length=lengths, dtype=tf.float32)
+            self.states = dict(_named_states("fw", fw_state, self.scenario.layers),
+                               **_named_states("bw", bw_state, self.scenario.layers))
             return tf.concat([fw, bw], axis=-1)
-        output, _ = tf1.nn.dynamic_rnn(stacks["fw"], self.inputs, dtype=tf.float32)
+        output, state = tf1.nn.dynamic_rnn(stacks["fw"], self.inputs, sequence_length=lengths, dtype=tf.float32)
+        self.states = _named_states("fw", state, self.scenario.layers)
         return output
 
     def _run_fused(self, tf: Any, tf1: Any) -> Any:
         """A fused cell (LSTMBlockFusedCell) is no RNNCell: it runs time-major over the whole sequence. Each
         direction stacks its own cells, the backward one on the reversed sequence, as
-        ``bidirectional_dynamic_rnn`` does without sequence lengths."""
+        ``bidirectional_dynamic_rnn`` does (built ``with_lengths``: each sequence reversed within its length,
+        ``sequence_length`` given to every cell, as there)."""
         steps = tf.transpose(self.inputs, [1, 0, 2])
+        lengths = None
+        if self.with_lengths:
+            self.lengths = lengths = tf1.placeholder(tf.int32, [None], name="sequence_length")
+
+        def reverse(tensor: Any) -> Any:
+            if lengths is None:
+                return tf.reverse(tensor, [0])
+            return tf1.reverse_sequence(tensor, lengths, seq_axis=0, batch_axis=1)
+
         outputs = []
         for direction, cells in self.cells.items():
             with tf1.variable_scope(direction):
-                tensor = steps if direction == "fw" else tf.reverse(steps, [0])
+                tensor = steps if direction == "fw" else reverse(steps)
+                states = []
                 for i, cell in enumerate(cells):
                     with tf1.variable_scope("cell_{}".format(i)):  # TF 1.1's fused cells share one name
-                        tensor, _ = cell(tensor, dtype=tf.float32)
-                outputs.append(tensor if direction == "fw" else tf.reverse(tensor, [0]))
+                        if lengths is None:
+                            tensor, state = cell(tensor, dtype=tf.float32)
+                        else:
+                            tensor, state = cell(tensor, dtype=tf.float32, sequence_length=lengths)
+                    states.append(state)
+                self.states.update(_named_states(direction, tuple(states) if len(states) > 1 else states[0],
+                                                 len(states)))
+                outputs.append(tensor if direction == "fw" else reverse(tensor))
         return tf.transpose(tf.concat(outputs, axis=-1), [1, 0, 2])
 
     def config(self) -> Dict[str, Any]:
@@ -291,13 +321,36 @@ class TF1Built(Built):
                 loaded.append(weight)
         return loaded
 
-    def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
-        return {"output": self.session.run(self.output, {self.inputs: inputs})}
+    def forward(self, inputs: np.ndarray, lengths: Optional[np.ndarray] = None) -> Dict[str, np.ndarray]:
+        """The output sequence; built ``with_lengths``, also the final states (``state/fw/l0/h``, and ``c``
+        for an LSTM), with ``lengths`` (default: every sequence whole) as ``sequence_length``."""
+        if not self.with_lengths:
+            return {"output": self.session.run(self.output, {self.inputs: inputs})}
+        if lengths is None:
+            lengths = np.full(inputs.shape[0], inputs.shape[1], dtype=np.int32)
+        names = sorted(self.states)
+        values = self.session.run([self.output] + [self.states[n] for n in names],
+                                  {self.inputs: inputs, self.lengths: lengths})
+        return dict(zip(["output"] + names, values))
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+def _named_states(direction: str, state: Any, layers: int) -> Dict[str, Any]:
+    """A direction's final state tensors by name: ``state/fw/l0/h`` (and ``.../c`` of an LSTM's
+    ``LSTMStateTuple(c, h)``); a ``MultiRNNCell`` state is one per layer."""
+    per_layer = list(state) if layers > 1 else [state]
+    named = {}
+    for layer, cell_state in enumerate(per_layer):
+        prefix = "state/{}/l{}/".format(direction, layer)
+        if hasattr(cell_state, "c") and hasattr(cell_state, "h"):
+            named[prefix + "c"], named[prefix + "h"] = cell_state.c, cell_state.h
+        else:
+            named[prefix + "h"] = cell_state
+    return named
 
 
 class TF1Route(Route):

@@ -231,6 +231,12 @@ def _cli_cases():
                                      ["cannot write report file"]),
         "report: damaged artifact in the folder": (folder_with(lambda d: d.update(scenarios=[])),
                                                    ["tf215.json", "scenarios must be an object"]),
+        "convert: not a Keras env": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf115", "--out", "{tmp}/k"]),
+                                     ["--env tf115 is not a Keras env", "tf215, tf221, tf221-legacy"]),
+        "convert: --out holds files": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out", "{tmp}"]),
+                                       ["already exists and is not an empty folder"]),
+        "convert: --out's folder missing": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out",
+                                                    "{tmp}/none/k"]), ["does not exist"]),
         "argparse: missing argument": (lambda _t: ["diff"], ["the following arguments are required"]),
         "argparse: unknown option": (lambda _t: ["validate", "--nope"], ["unrecognized arguments: --nope"]),
     }

@@ -22,6 +22,7 @@ VERBS = {
     "diff": "compare.cli.diff",
     "inspect": "compare.cli.inspect",
     "port": "compare.cli.port",
+    "convert": "compare.cli.convert",
     "report": "compare.cli.report",
     "run": "compare.cli.run",
     "envs": "compare.cli.envs",
