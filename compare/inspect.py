@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -72,15 +73,22 @@ def apply_sets(found: Inventory, sets: Sequence[str]) -> Inventory:
                      tuple(networks[n.name] for n in found.networks), found.others)
 
 
+def checkpoint_path(checkpoint: str) -> Path:
+    """The checkpoint prefix or folder, resolved; UserError when there is neither (checked on the host, before
+    any TF env starts)."""
+    path = Path(checkpoint).expanduser().resolve()
+    if not path.is_dir() and not path.with_name(path.name + ".index").exists() and not path.is_file():
+        raise UserError("no checkpoint at {} (no {}.index, not a folder)".format(checkpoint, path.name),
+                        "give a checkpoint prefix (model.ckpt-1000, without .index) or its folder")
+    return path
+
+
 def inspect_checkpoint(checkpoint: str, sets: Sequence[str] = (), env: str = "tf115",
                        meta: str | None = None, use_meta: bool = True) -> Inventory:
     """Everything the checkpoint CHECKPOINT (a prefix or a folder with a ``checkpoint`` file) holds, read by
     TensorFlow in tox env ``env``, with ``sets`` (``NAME.OPTION=VALUE``) applied. UserError for bad input:
     no checkpoint, a truncated one, a ``.meta`` of another checkpoint, no recurrent network."""
-    path = Path(checkpoint).expanduser().resolve()
-    if not path.is_dir() and not path.with_name(path.name + ".index").exists() and not path.is_file():
-        raise UserError("no checkpoint at {} (no {}.index, not a folder)".format(checkpoint, path.name),
-                        "give a checkpoint prefix (model.ckpt-1000, without .index) or its folder")
+    path = checkpoint_path(checkpoint)
     with tempfile.TemporaryDirectory(prefix="rnncompare-inspect-") as tmp:
         out = Path(tmp) / "inventory.json"
         args: List[str] = [str(path), "--out", str(out)]
@@ -107,15 +115,31 @@ def scenario_name(network: Network, taken: Sequence[str]) -> str:
     return name
 
 
-def scenarios_document(found: Inventory, seeds: int = 32) -> Tuple[Dict[str, Any], List[str]]:
-    """({"scenario": [tables]} for every network a scenario can rebuild, one line per network left out)."""
+@dataclass(frozen=True)
+class ModelScenarios:
+    """The scenarios that rebuild a checkpoint's networks: the file's document, which scenario rebuilds
+    which network, and why the others are left out."""
+
+    document: Dict[str, Any]
+    names: Dict[str, str]       # network -> scenario
+    skipped: Dict[str, str]     # network -> why no scenario rebuilds it
+
+    def toml(self) -> bytes:
+        import tomli_w
+
+        return tomli_w.dumps(self.document).encode("utf-8")
+
+
+def scenarios_document(found: Inventory, seeds: int = 32) -> ModelScenarios:
+    """A scenario for every network a scenario can rebuild (``compare.inventory.scenario_table``)."""
     tables: List[Dict[str, Any]] = []
-    skipped = []
+    names, skipped = {}, {}
     for network in found.networks:
         try:
             table = inventory.scenario_table(network, scenario_name(network, [t["name"] for t in tables]), seeds)
         except ValueError as exc:
-            skipped.append(str(exc))
+            skipped[network.name] = str(exc)
             continue
         tables.append(table)
-    return {"scenario": tables}, skipped
+        names[network.name] = table["name"]
+    return ModelScenarios({"scenario": tables}, names, skipped)

@@ -21,6 +21,7 @@ VERBS = {
     "validate": "compare.cli.validate",
     "diff": "compare.cli.diff",
     "inspect": "compare.cli.inspect",
+    "migrate": "compare.cli.migrate",
     "port": "compare.cli.port",
     "convert": "compare.cli.convert",
     "report": "compare.cli.report",

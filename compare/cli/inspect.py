@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import List
 
+from compare.artifact import atomic_write
 from compare.errors import UserError
 from compare.inspect import inspect_checkpoint, scenarios_document
 from compare.inventory import Inventory, Network, RecordedInitializer
@@ -96,35 +95,22 @@ def summary(found: Inventory) -> List[str]:
     return lines
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=str(target.parent), suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, str(target))
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def run(args: argparse.Namespace) -> int:
     found = inspect_checkpoint(args.checkpoint, args.sets, args.env, args.meta, not args.no_meta)
     for line in summary(found):
         print(line)
     if args.json:
-        _write_atomic(args.json, json.dumps(found.to_dict(), indent=1, sort_keys=True).encode("utf-8"))
+        text = json.dumps(found.to_dict(), indent=1, sort_keys=True).encode("utf-8")
+        atomic_write(Path(args.json), lambda handle: handle.write(text))
         print("wrote " + args.json)
     if args.scenarios_out:
-        import tomli_w
-
-        document, skipped = scenarios_document(found, args.seeds)
-        for reason in skipped:
+        model = scenarios_document(found, args.seeds)
+        for reason in model.skipped.values():
             print("not in the scenarios: " + reason)
+        document = model.document
         if not document["scenario"]:
             raise UserError("no network can be rebuilt as a scenario", "give what is unknown with --set")
-        _write_atomic(args.scenarios_out, tomli_w.dumps(document).encode("utf-8"))
+        atomic_write(Path(args.scenarios_out), lambda handle: handle.write(model.toml()))
         print("wrote {} ({} scenario{}): rnncompare run --scenarios {}".format(
             args.scenarios_out, len(document["scenario"]), "s" if len(document["scenario"]) > 1 else "",
             args.scenarios_out))

@@ -12,7 +12,7 @@ import base64
 import html
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
-from compare.report import plots, text
+from compare.report import networks, plots, text
 from compare.report.model import BiasCell, BlockGroup, GridCell, Report, ScenarioReport, Series, bias_grid
 
 OPEN_ROWS = 15  # longer optional tables start folded
@@ -271,4 +271,5 @@ def render(report: Report) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<title>rnncompare report</title><style>{}</style></head><body>'
             '<h1>rnncompare report</h1>{}{}{}{}<nav>{}</nav>{}</body></html>\n').format(
-        e(CSP), CSS, _envs(report), notes, _legend(report, style), _grid(report), nav, body)
+        e(CSP), CSS, _envs(report), notes, _legend(report, style), _grid(report), nav,
+        networks.html(report.networks) + body)

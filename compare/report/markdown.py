@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, List, Optional, Sequence
 
-from compare.report import text
+from compare.report import networks, text
 from compare.report.model import BiasCell, BlockCell, GridCell, Report, ScenarioReport, bias_grid
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -171,6 +171,7 @@ def render(report: Report) -> str:
     lines = ["# rnncompare report", "", "Plots are in report.html.", ""] + _envs(report)
     lines += ["- " + escape(n) for n in report.notes] + ([""] if report.notes else [])
     lines += _grid(report)
+    lines += networks.markdown(report.networks, escape, table)
     for sc in report.scenarios:
         lines += _scenario(sc)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -24,6 +24,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from compare import families, layout
 from compare.artifact import ROUTES, Artifact, Measured, RouteResult
 from compare.diff import CONFIG_BLOCK, Row, default_baseline
+from compare.report.networks import NetworkSection
 
 # Worst first: a grid cell shows the worst verdict of its rows against the baseline.
 VERDICT_ORDER = ("differs", "missing", "same")
@@ -206,6 +207,7 @@ class Report:
     scenarios: List[ScenarioReport]
     compared: bool  # False when no diff rows were given: verdicts are then absent, not "same"
     notes: List[str] = field(default_factory=list)
+    networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
 
     def to_json(self) -> Dict[str, Any]:
         """report.json's body: the model without the raw samples."""
@@ -500,12 +502,14 @@ def _scenario_names(artifacts: Mapping[str, Artifact], rows: Sequence[Row]) -> L
 def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
           recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
           baseline: Optional[Series] = None, notes: Sequence[str] = (),
-          ports: Optional[Mapping[str, Mapping[Series, str]]] = None) -> Report:
+          ports: Optional[Mapping[str, Mapping[Series, str]]] = None,
+          networks: Sequence[NetworkSection] = ()) -> Report:
     """The report model. ``artifacts``: env -> typed artifact, in display order; ``rows``: the diff's rows;
     ``recipes``: optional scenario -> {"snippet", "verdict"}; ``baseline``: (env, route) the grid
     compares with, where that route is ok (default per scenario: ``compare.diff.default_baseline``);
     ``notes``: lines shown on top (the diff's notes and thresholds); ``ports``: optional scenario ->
-    {(env, route): port verdict} (``compare.report.pipeline.ports_for``)."""
+    {(env, route): port verdict} (``compare.report.pipeline.ports_for``); ``networks``: a migrated
+    checkpoint's sections (``compare.report.networks``), shown before the scenarios."""
     findings: Dict[str, List[Finding]] = {}
     for row in rows:
         findings.setdefault(row.scenario, []).append(_finding(row))
@@ -514,4 +518,5 @@ def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
                  for name in _scenario_names(artifacts, rows)]
     return Report(envs=[_env_info(env, art) for env, art in artifacts.items()],
                   series=[(env, route) for env in artifacts for route in routes],
-                  scenarios=scenarios, compared=bool(rows), notes=[_text(n) for n in notes])
+                  scenarios=scenarios, compared=bool(rows), notes=[_text(n) for n in notes],
+                  networks=list(networks))

@@ -15,6 +15,7 @@ from compare.errors import UserError
 from compare.layout import PortError
 from compare.recipes import snippet, verdict
 from compare.report.model import Series, build
+from compare.report.networks import NetworkSection
 
 
 def baseline_of(artifacts: Mapping[str, Artifact], text: Optional[str]) -> Series:
@@ -84,14 +85,17 @@ def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, 
     return verdicts
 
 
-def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None) -> Dict[str, Path]:
+def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None,
+                networks: Sequence[NetworkSection] = ()) -> Dict[str, Path]:
     """Read every artifact in ``folder``, judge every env/route against the baseline, write the report
-    files into ``out`` (default: ``folder``, checked before anything is read); returns their paths."""
+    files into ``out`` (default: ``folder``, checked before anything is read); returns their paths.
+    ``networks``: a migrated checkpoint's sections (``rnncompare migrate``), shown first."""
     from compare.report.output import check_output, write
 
     target = check_output(Path(out or folder))
     artifacts = artifact.read_folder(Path(folder))
     base = baseline_of(artifacts, baseline)
     rows, notes = diff_rows(artifacts, base)
-    model = build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base))
+    model = build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base),
+                  networks)
     return write(model, target)
