@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 
 from compare import envrun, keras_source
+from compare import inspect as inspecting
 from compare.errors import UserError
 from compare.inventory import Inventory
 
@@ -58,7 +59,7 @@ def check_out(out: Path) -> Path:
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError("--out {} already exists and is not an empty folder".format(out),
-                        "give a new folder; convert writes the whole folder at once")
+                        "give a new or empty folder: it is written whole")
     if not out.parent.is_dir():
         raise UserError("the folder {} of --out does not exist".format(out.parent), "create it first")
     return out
@@ -169,9 +170,4 @@ def convert(checkpoint: str, env: str, out: Path, sets: Sequence[str] = ()) -> C
     """``rnncompare convert CHECKPOINT --env ENV --out DIR [--set ...]``."""
     check_env(env)
     check_out(Path(out))
-    try:
-        from compare import inspect as inspecting  # issue 13, part 1: built on its own branch
-    except ImportError:
-        raise UserError("finding the networks of a checkpoint (compare.inspect) is not in this build",
-                        "call compare.conversion.convert_inventory with an Inventory") from None
     return convert_inventory(inspecting.inspect_checkpoint(checkpoint, sets, env=TF1_ENV), env, Path(out))

@@ -58,17 +58,7 @@ def check_inputs(checkpoint: str, out: Path, envs: Sequence[str], keras_envs: Se
         raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(runner.matrix()))
     for env in keras_envs:
         conversion.check_env(env)
-    return _check_out(out)
-
-
-def _check_out(out: Path) -> Path:
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError("--out {} already exists and is not an empty folder".format(out),
-                        "give a new folder for the migration")
-    if not out.parent.is_dir():
-        raise UserError("the folder {} of --out does not exist".format(out.parent), "create it first")
-    return out
+    return conversion.check_out(out)
 
 
 def _convert_all(found: Inventory, keras_envs: Sequence[str], out: Path,
