@@ -13,7 +13,8 @@ The whole walk, each step the library function of its own verb:
 
 Bad input (the checkpoint, ``--set``, OUT) is refused before anything is written. An env or a conversion
 that fails is reported in its place and the others go on; exit code 0 when every env ran and every
-network converted was proven in every Keras env, 1 otherwise, 2 on bad input.
+network was proven in every Keras env (as ``convert``: a network refused is not proven), 1 otherwise,
+2 on bad input.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
@@ -46,7 +47,7 @@ class Migration:
     @property
     def exit_code(self) -> int:
         ran = all(r.status == "ok" for r in self.runs)
-        proven = all(p.status in ("proven", "refused") for ps in self.proofs.values() for p in ps)
+        proven = all(p.status == "proven" for ps in self.proofs.values() for p in ps)
         return 0 if ran and proven and self.proofs else 1
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from compare import conversion, migrate, runner
 from compare.cli.run import Display
 from compare.errors import UserError
+from compare.report.networks import proof_text
 
 HELP = "a TF1 checkpoint to proven Keras layers and one migration report: inspect, run, convert, report"
 
@@ -47,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print("{:<14} {}".format(result.env, "ok" if result.status == "ok" else result.reason))
     for name, proofs in done.proofs.items():
         for proof in proofs:
-            print("{} {}: {}".format(name, proof.env, proof.status if proof.max_abs_diff is None else
-                                     "{} (max |diff| {:.1e})".format(proof.status, proof.max_abs_diff)))
+            print("{} {}: {}".format(name, proof.env, proof_text(proof)))
     print("report: {}".format(done.report.get("report.html")))
     print("done in {:.0f} s".format(time.time() - started), file=sys.stderr)
     return done.exit_code
