@@ -58,6 +58,9 @@ class RecipeRoute(Route):
             raise Unavailable("init_like_tf1 draws the variables of {} (and of the cells initialized as they are); "
                               "{} ({}) is not among them".format(" / ".join(plain.classes), scenario.tf1.cell_class,
                                                                  source.name))
+        refused = recipes.unsupported(scenario.tf1.cell_kwargs)
+        if refused:
+            raise Unavailable(refused)
         built = RecipeBuilt(scenario)
         check_options(tfenv.tensorflow(), scenario, built.spec)
         return built

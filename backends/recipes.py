@@ -47,16 +47,23 @@ def _draw(tf: Any, init: Any, shape: Tuple[int, ...]) -> np.ndarray:
     return np.asarray(init(shape, dtype=tf.float32), dtype=np.float32)
 
 
+def unsupported(cell_kwargs: Dict[str, Any]) -> Optional[str]:
+    """Why no Keras layer can start like a TF1 cell with these kwargs, or None."""
+    refused = [k for k in UNSUPPORTED if cell_kwargs.get(k)]
+    if refused:
+        return "{} has no Keras counterpart: a Keras layer cannot start like this TF1 cell".format(refused[0])
+    return None
+
+
 def tf1_variables(kind: str, in_dim: int, units: int, scope_initializer: Any = None,
                   cell_kwargs: Optional[Dict[str, Any]] = None) -> Dict[str, np.ndarray]:
     """One TF1 cell's variables ``{param: array}``, drawn as the TF1 route draws them."""
     import tensorflow as tf  # as the user's program has it: no logging or eager changes here
 
     tf1, kwargs = tf.compat.v1, dict(cell_kwargs or {})
-    refused = [k for k in UNSUPPORTED if kwargs.get(k)]
+    refused = unsupported(kwargs)
     if refused:
-        raise ValueError("{} has no Keras counterpart: a Keras layer cannot start like this TF1 cell".format(
-            refused[0]))
+        raise ValueError(refused)
     own = _initializer(tf, kwargs.get("kernel_initializer" if kind == "gru" else "initializer"))
     kernel_init = own or _initializer(tf, scope_initializer) or tf1.glorot_uniform_initializer()
     rows = in_dim + units

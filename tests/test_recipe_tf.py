@@ -47,3 +47,18 @@ def test_snippet_gives_orthogonal_concatenated_kernels_and_tf1_biases(name, env_
             units = spec["units"]
             np.testing.assert_array_equal(value[2 * units:3 * units], 1.0)
             np.testing.assert_array_equal(np.delete(value, np.s_[2 * units:3 * units]), 0.0)
+
+
+@pytest.mark.parametrize("kwargs", ["{ use_peepholes = true }", "{ num_proj = 2 }"])
+def test_a_tf1_cell_no_keras_layer_can_start_like_is_an_unavailable_recipe_route_with_the_reason(kwargs):
+    """Peepholes and projections have no Keras counterpart: the recipe route says so (status unavailable),
+    it does not crash into an error."""
+    from backends.base import Unavailable
+    from backends.recipe_route import ROUTE
+    from compare.scenarios import parse_scenarios
+
+    (scenario,) = parse_scenarios('[[scenario]]\nname = "x"\ncell = "lstm"\nunits = 3\ninput_dim = 2\n'
+                                  "[scenario.tf1]\ncell_kwargs = {}\n".format(kwargs))
+    option = kwargs.split()[1]
+    with pytest.raises(Unavailable, match="^{} has no Keras counterpart".format(option)):
+        ROUTE.build(scenario)
