@@ -192,7 +192,8 @@ def test_variables_stand_in_before_blocks_exist():
         "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
     sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
-    assert "Variables" in render_markdown(build(typed({"old": doc}), []))
+    assert "Variables" in render_html(build(typed({"old": doc}), []))
+    assert "The full table of the 1 variables" in render_markdown(build(typed({"old": doc}), []))
 
 
 def test_report_json_has_no_samples(model, tmp_path):
