@@ -1,7 +1,8 @@
 """Measure the worker against honest floors, per env, in one run; print PASS/FAIL per target (issue 6).
 
-    python -m benchmarks.run [--quick] [--parts envs,matrix,grid,production] [--envs tf115,tf215,...]
-                             [--grid-env tf215] [--grid-units 64,256,1024] [--production NAME,...] [--out DIR]
+    python -m benchmarks.run [--quick] [--parts envs,matrix,grid,production,analysis,run]
+                             [--envs tf115,tf215,...] [--grid-env tf215] [--grid-units 64,256,1024]
+                             [--production NAME,...] [--run-envs tf11,tf115,...] [--out DIR]
 
 Runs on the host Python from the repo root and times fresh processes of the tox envs' Pythons
 (``.tox/ENV/bin/python``; create them first with ``tox -m matrix``):
@@ -11,7 +12,10 @@ Runs on the host Python from the repo root and times fresh processes of the tox 
 * the worker: ``python -m backends.worker --routes tf1,keras`` (the routes floor B builds);
 * per env on the default suite, and on the scaling grid (``benchmarks/grid.py``) in one env;
 * the matrix: three warm envs run one after another, then all at once;
-* the production points (``benchmarks/production.toml``: real model sizes at 32 seeds) in tf115.
+* the production points (``benchmarks/production.toml``: real model sizes at 32 seeds) in tf115;
+* analysis: ``rnncompare report`` on the suite's artifacts against importing the host libraries and
+  ``json.load``ing those artifacts, and on 1, 2, 4, ... of their scenarios (``benchmarks/pipeline.py``);
+* run: warm ``tox -e run`` on the suite against its env workers, each timed alone in the same run.
 
 ``--parts`` runs some of these only; a target whose part did not run says NOT RUN.
 
@@ -30,14 +34,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from benchmarks import grid, measure, production
+from benchmarks import grid, measure, pipeline, production
 from benchmarks.measure import Command, Timing
 from benchmarks.targets import (
+    LINEAR_EXPONENT,
     MEMORY_VS_FEW_SEEDS,
     MEMORY_VS_FLOOR,
     MIN_NET_SECONDS,
     OVERHEAD_VS_INIT,
     PARALLEL_VS_SERIAL,
+    REPORT_VS_LOAD,
+    RUN_VS_WORKERS,
     WORKER_VS_FLOOR,
     Target,
     fit_exponents,
@@ -55,7 +62,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TINY_SUITE = Path(__file__).resolve().parent / "tiny.toml"
 PRODUCTION = Path(__file__).resolve().parent / "production.toml"
 PRODUCTION_QUICK = Path(__file__).resolve().parent / "production-quick.toml"
-PARTS = ("envs", "matrix", "grid", "production")
+PARTS = ("envs", "matrix", "grid", "production", "analysis", "run")
+RUN_ENV = "run"  # tox.ini's host env of `tox -e run` (rnncompare run): its Python makes the report
 SCHEMA = "rnncompare/benchmark"
 VERSION = 1
 BUSY_LOAD = 0.5
@@ -73,8 +81,8 @@ class Bench:
         self.scratch = scratch
         self.logs = scratch / "logs"
         self.logs.mkdir()
-        wanted = sorted(set(args.envs) | {args.grid_env, args.production_env} | set(args.matrix_envs))
-        self.variables = measure.tox_set_env(wanted)
+        self.variables = measure.tox_set_env(wanted_envs(args))
+        self.alone: Optional[Dict[str, Any]] = None  # the suite's workers run alone (analysis, run)
 
     def command(self, env: str, label: str, argv: Sequence[str]) -> Command:
         return Command([str(measure.env_python(env))] + list(argv), self.variables[env], env + "-" + label)
@@ -173,6 +181,69 @@ def measure_production(bench: Bench) -> Dict[str, Any]:
     return {"env": env, "routes": ROUTES, "points": points}
 
 
+def workers_alone(bench: Bench) -> Dict[str, Any]:
+    """Every run env's worker on the suite, one at a time, as ``tox -e run`` starts it (all routes), once
+    each; their artifacts are what the analysis part reports on. Measured once per benchmark run."""
+    if bench.alone is None:
+        folder = bench.scratch / "alone"
+        folder.mkdir()
+        log("[run envs] workers alone on the {}: {}".format(suite_label(bench.args.suite),
+                                                            ", ".join(bench.args.run_envs)))
+        timings = {}
+        for env in bench.args.run_envs:
+            argv = ["-m", "backends.worker", "--out", str(folder / (env + ".json"))] + scenario_args(bench.args.suite)
+            timings[env] = bench.time(bench.command(env, "alone", argv), 1)
+        bench.alone = {"folder": folder, "workers": timings}
+    return bench.alone
+
+
+def report_command(bench: Bench, folder: Path, label: str) -> Command:
+    out = bench.scratch / ("report-" + label)
+    out.mkdir(exist_ok=True)
+    return bench.command(RUN_ENV, "report-" + label, ["-m", "compare", "report", str(folder), "--out", str(out)])
+
+
+def measure_analysis(bench: Bench) -> Dict[str, Any]:
+    """The report on the suite's artifacts against loading them (best of ``--repeat``), then on 1, 2, 4, ...
+    of their scenarios (once each) for the exponent of report time against the scenario count."""
+    alone = workers_alone(bench)
+    folder = alone["folder"]
+    log("[analysis] report on {}".format(", ".join(p.name for p in pipeline.artifact_files(folder))))
+    imports = bench.time(bench.command(RUN_ENV, "analysis-imports", ["-c", pipeline.imports_code()]))
+    load = bench.time(bench.command(RUN_ENV, "analysis-load", ["-c", pipeline.load_code(folder)]))
+    report = bench.time(report_command(bench, folder, "all"))
+    names = pipeline.scenario_names(folder)
+    sizes = []
+    for count in pipeline.subset_counts(len(names)):
+        part = pipeline.subset(folder, bench.scratch / "subsets" / str(count), count)
+        sizes.append({"scenarios": count, "report": bench.time(report_command(bench, part, str(count)), 1)})
+    return {"scenarios": len(names), "artifacts": [p.name for p in pipeline.artifact_files(folder)],
+            "host_libs": list(pipeline.HOST_LIBS), "imports": imports, "load": load, "report": report,
+            "sizes": sizes, "exponent": report_exponent(sizes, seconds(imports))}
+
+
+def report_exponent(sizes: Sequence[Dict[str, Any]], imports: Optional[float]) -> Optional[float]:
+    """b of (report - imports) ~ scenarios^b: the fixed cost of starting Python and importing the host
+    libraries taken out, so it cannot hide a super-linear term."""
+    rows = [(s["scenarios"], seconds(s["report"]) - (imports or 0.0)) for s in sizes
+            if seconds(s["report"]) is not None]
+    fit = pipeline.fit_power(rows)
+    return None if fit is None else round(fit, 3)
+
+
+def measure_run(bench: Bench) -> Dict[str, Any]:
+    """Warm ``tox -e run`` on the suite (once), after the same workers timed alone and the report alone."""
+    alone = workers_alone(bench)
+    report = bench.time(report_command(bench, alone["folder"], "alone"), 1)
+    out = bench.scratch / "tox-run"
+    argv = [sys.executable, "-m", "tox", "run", "-c", str(measure.REPO / "tox.ini"), "-e", RUN_ENV, "--",
+            "--out", str(out), "--envs", ",".join(bench.args.run_envs)] + scenario_args(bench.args.suite)
+    log("[run] tox -e run on the {}".format(suite_label(bench.args.suite)))
+    tox_run = bench.time(Command(argv, {}, "tox-run"), 1)
+    return {"envs": list(bench.args.run_envs), "cores": os.cpu_count(), "workers": alone["workers"],
+            "report": report, "tox_run": tox_run}
+
+
 # ------------------------------------------------------------------ targets
 def seconds(timing: Any) -> Optional[float]:
     """A Timing's (or its JSON dict's) best time; None when it failed or never ran."""
@@ -239,6 +310,8 @@ def targets(doc: Dict[str, Any], suite: str) -> List[Target]:
     found = [worker_target(envs, suite), overhead_target(grid_result), matrix_target(matrix),
              memory_target(envs, grid_result), seeds_memory_target(grid_result)]
     found += production_targets(prod)
+    found += analysis_targets(doc.get("analysis"))
+    found.append(run_target(doc.get("run")))
     found.append(scaling_target(doc["scaling"]) if grid_result else not_run("time growth stated from the grid", None,
                                                                             "grid"))
     return found
@@ -309,6 +382,40 @@ def production_targets(prod: Optional[Dict[str, Any]]) -> List[Target]:
         worst(memory_name, MEMORY_VS_FLOOR, [(p["name"], ratio(peak(p["worker"]), peak(p["floor_b"])))
                                              for p in prod["points"]], "peak RSS worker / floor B " + where),
     ]
+
+
+def analysis_targets(analysis: Optional[Dict[str, Any]]) -> List[Target]:
+    load_name = "report <= 3 x (json.load of its artifacts + host imports)"
+    linear_name = "report time linear in scenarios (fitted exponent <= 1.1)"
+    if not analysis:
+        return [not_run(load_name, REPORT_VS_LOAD, "analysis"), not_run(linear_name, LINEAR_EXPONENT, "analysis")]
+    where = "{} scenarios, {} artifacts".format(analysis["scenarios"], len(analysis["artifacts"]))
+    sizes = ", ".join("{}: {} s".format(s["scenarios"], fmt(seconds(s["report"]))) for s in analysis["sizes"])
+    exponent = analysis["exponent"]
+    linear = Target(linear_name, LINEAR_EXPONENT, exponent, "FAIL", "cannot fit: " + (sizes or "nothing measured"))
+    if exponent is not None:
+        linear = Target(linear_name, LINEAR_EXPONENT, exponent, "PASS" if exponent <= LINEAR_EXPONENT else "FAIL",
+                        "(report - host imports) ~ scenarios^b, least squares on logs; report s per scenario "
+                        "count: " + sizes)
+    return [worst(load_name, REPORT_VS_LOAD, [(where, ratio(seconds(analysis["report"]), seconds(analysis["load"])))],
+                  "report / (fresh process: import {} + json.load every artifact)".format(
+                      ", ".join(analysis["host_libs"]))), linear]
+
+
+def run_target(run_result: Optional[Dict[str, Any]]) -> Target:
+    """(tox -e run - report) / max(slowest worker, sum of workers / cores) <= 1.2, all measured in this run."""
+    name = "warm tox -e run <= 1.2 x max(slowest worker, sum / cores) + report"
+    if not run_result:
+        return not_run(name, RUN_VS_WORKERS, "run")
+    workers = [seconds(t) for t in run_result["workers"].values()]
+    report, tox_run = seconds(run_result["report"]), seconds(run_result["tox_run"])
+    if None in workers or report is None or tox_run is None:
+        return worst(name, RUN_VS_WORKERS, [("tox -e run", None)], "")
+    bound = max(max(workers), sum(workers) / run_result["cores"])
+    return worst(name, RUN_VS_WORKERS, [("{} envs on {} cores".format(len(workers), run_result["cores"]),
+                                         ratio(tox_run - report, bound))],
+                 "(tox -e run {} s - report {} s) / max(slowest worker {} s, sum {} s / {} cores)".format(
+                     fmt(tox_run), fmt(report), fmt(max(workers)), fmt(sum(workers)), run_result["cores"]))
 
 
 def scaling_target(fits: Dict[str, Dict[str, Any]]) -> Target:
@@ -395,6 +502,10 @@ def markdown(doc: Dict[str, Any]) -> str:
         lines += grid_lines(doc["grid"]) + scaling_lines(doc["scaling"])
     if doc["production"]:
         lines += production_lines(doc["production"])
+    if doc.get("analysis"):
+        lines += analysis_lines(doc["analysis"])
+    if doc.get("run"):
+        lines += run_lines(doc["run"])
     return "\n".join(lines) + "\n"
 
 
@@ -421,6 +532,23 @@ def production_lines(prod: Dict[str, Any]) -> List[str]:
             fmt(ratio(w["seconds"], b["seconds"])), fmt(b["peak_mb"], 0), fmt(w["peak_mb"], 0),
             fmt(ratio(w["peak_mb"], b["peak_mb"]))))
     return lines
+
+
+def analysis_lines(a: Dict[str, Any]) -> List[str]:
+    lines = ["", "Analysis ({} scenarios, artifacts {}): import host libraries {} s; + json.load of the artifacts "
+             "{} s; rnncompare report {} s (peak {} MB); ratio {}.".format(
+                 a["scenarios"], ", ".join(a["artifacts"]), fmt(seconds(a["imports"])), fmt(seconds(a["load"])),
+                 fmt(seconds(a["report"])), fmt(peak(a["report"]), 0),
+                 fmt(ratio(seconds(a["report"]), seconds(a["load"])))), "",
+             "| scenarios | report s |", "|---|---|"]
+    lines += ["| {} | {} |".format(s["scenarios"], fmt(seconds(s["report"]))) for s in a["sizes"]]
+    return lines + ["", "Fitted exponent of (report - imports) against scenarios: {}.".format(fmt(a["exponent"]))]
+
+
+def run_lines(r: Dict[str, Any]) -> List[str]:
+    workers = ", ".join("{} {}".format(env, fmt(seconds(t))) for env, t in r["workers"].items())
+    return ["", "Run ({} cores): workers alone {} s; report alone {} s; warm tox -e run {} s.".format(
+        r["cores"], workers, fmt(seconds(r["report"])), fmt(seconds(r["tox_run"])))]
 
 
 def matrix_lines(mx: Dict[str, Any]) -> List[str]:
@@ -482,6 +610,7 @@ def choice_list(kind: str, allowed: Sequence[str]) -> Callable[[str], List[str]]
 
 
 env_list = choice_list("env", ALL_ENVS)
+run_env_list = choice_list("env", toxini.matrix())
 part_list = choice_list("part", PARTS)
 
 
@@ -508,6 +637,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                         help="production points to run, by name (default: all in benchmarks/production.toml)")
     parser.add_argument("--production-env", help="env for the production points (default: tf115; --quick: the "
                                                  "first env)")
+    parser.add_argument("--run-envs", type=run_env_list,
+                        help="envs of the analysis and run parts (default: tox.ini's matrix label, as `tox -e run`; "
+                             "--quick: the first env)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     args = parser.parse_args(argv)
     args.envs = args.envs or list(ALL_ENVS)
@@ -517,7 +649,25 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args.suite = args.suite.resolve() if args.suite else (TINY_SUITE if args.quick else None)
     args.production_env = args.production_env or (args.envs[0] if args.quick else "tf115")
     args.production_file = PRODUCTION_QUICK if args.quick else PRODUCTION
+    args.run_envs = args.run_envs or ([args.envs[0]] if args.quick else list(toxini.matrix()))
     return args
+
+
+def wanted_envs(args: argparse.Namespace) -> List[str]:
+    """Every tox env the asked-for parts start a Python of."""
+    parts = set(args.parts)
+    wanted = set()
+    if "envs" in parts:
+        wanted |= set(args.envs)
+    if "grid" in parts:
+        wanted.add(args.grid_env)
+    if "production" in parts:
+        wanted.add(args.production_env)
+    if "matrix" in parts:
+        wanted |= set(args.matrix_envs)
+    if parts & {"analysis", "run"}:
+        wanted |= set(args.run_envs) | {RUN_ENV}
+    return sorted(wanted)
 
 
 def int_list(text: str) -> List[int]:
@@ -528,8 +678,7 @@ def int_list(text: str) -> List[int]:
 
 
 def missing_envs(args: argparse.Namespace) -> List[str]:
-    wanted = set(args.envs) | {args.grid_env, args.production_env} | set(args.matrix_envs)
-    return sorted(e for e in wanted if not measure.env_python(e).exists())
+    return [e for e in wanted_envs(args) if not measure.env_python(e).exists()]
 
 
 def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
@@ -544,11 +693,14 @@ def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
         floor_a = envs[args.grid_env]["floor_a"] if args.grid_env in envs else bench.floor_a(args.grid_env)
         grid_result = measure_grid(bench, floor_a)
     prod = measure_production(bench) if "production" in parts else None
+    analysis = measure_analysis(bench) if "analysis" in parts else None
+    run_result = measure_run(bench) if "run" in parts else None
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     host["load_after"] = load()
     doc = {"schema": SCHEMA, "version": VERSION, "machine": host, "options": options,
            "variables": bench.variables, "envs": envs, "matrix": matrix, "grid": grid_result,
            "scaling": scaling(grid_result) if grid_result else {}, "production": prod,
+           "analysis": analysis, "run": run_result,
            "suite": suite_label(args.suite)}
     doc["targets"] = targets(jsonable(doc), suite_label(args.suite))
     doc["seconds_total"] = round(time.perf_counter() - started, 1)

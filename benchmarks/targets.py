@@ -14,6 +14,9 @@ OVERHEAD_VS_INIT = 1.0
 PARALLEL_VS_SERIAL = 0.7
 MEMORY_VS_FLOOR = 1.5
 MEMORY_VS_FEW_SEEDS = 1.1
+REPORT_VS_LOAD = 3.0
+LINEAR_EXPONENT = 1.1  # "linear in the number of scenarios": no worse than n^1.1 once fitted
+RUN_VS_WORKERS = 1.2
 MIN_NET_SECONDS = 0.05  # net times are clamped here before taking logs
 
 

@@ -32,8 +32,8 @@ matrix statistics (None for 0-D and 1-D elements)
 Streaming: ``SeedStats`` takes the draws one at a time and keeps only per-seed figures, the sample
 and the first seeds' orthogonality, so a draw can be dropped as soon as it is measured and memory
 does not grow with the seed count; ``block_stats`` feeds it a stack seed by seed. Each draw is read
-in chunks converted to float64 (32 MiB temporaries), plus, for the first seed of a matrix, its
-float64 copy and Gram matrix.
+in chunks converted to float64 into two work buffers kept between draws (at most 32 MiB each),
+plus, for the first seed of a matrix, its float64 copy and Gram matrix.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
@@ -117,22 +117,42 @@ def _floats(array: np.ndarray) -> List[float]:
 def _seed_moments(value: np.ndarray) -> Tuple[float, float, float, float, float, float]:
     """(min, max, mean, m2, m3, m4) of one draw: central power sums about its own mean, in float64.
 
-    Read in chunks of ``CHUNK_ELEMENTS`` converted to float64 (bounded temporaries at any size), the
-    chunks' moments combined exactly (Pébay's pairwise formulas), so one chunk or many agree to rounding.
+    Read in row chunks of about ``CHUNK_ELEMENTS`` converted to float64 (bounded temporaries at any
+    size; converting a strided block view row by row makes one contiguous copy, not a flattened copy
+    and then another), the chunks' moments combined exactly (Pébay's pairwise formulas), so one chunk
+    or many agree to rounding.
     """
-    flat = value.reshape(-1)  # a copy only for a strided block view: one draw's block, float32
+    rows = value.reshape(-1, value.shape[-1]) if value.ndim >= 2 else value.reshape(1, -1)
+    step = max(1, CHUNK_ELEMENTS // max(1, rows.shape[1]))
     n, mean, m2, m3, m4 = 0, 0.0, 0.0, 0.0, 0.0
     low, high = math.inf, -math.inf
-    for start in range(0, flat.size, CHUNK_ELEMENTS):
-        x = flat[start:start + CHUNK_ELEMENTS].astype(np.float64)
+    for start in range(0, rows.shape[0], step):
+        chunk = rows[start:start + step]
+        x, d2 = _scratch(chunk.size)
+        np.copyto(x.reshape(chunk.shape), chunk)  # float32 -> float64, exact
         low, high = min(low, float(x.min())), max(high, float(x.max()))  # NaN: the mean says so
         nb = x.size
         mb = float(x.sum()) / nb
         x -= mb
-        d2 = x * x
+        np.multiply(x, x, out=d2)
         b2, b3, b4 = float(d2.sum()), float(np.dot(d2, x)), float(np.dot(d2, d2))
         n, mean, m2, m3, m4 = _combine(n, mean, m2, m3, m4, nb, mb, b2, b3, b4)
     return low, high, mean, m2, m3, m4
+
+
+_SCRATCH: List[np.ndarray] = []
+
+
+def _scratch(size: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Two float64 work arrays of ``size`` elements, views of buffers kept between calls.
+
+    Fresh 8 MiB temporaries per block and seed cost more than the arithmetic on them (the kernel
+    zero-fills their pages every time: half of ``_seed_moments`` on 1024 x 1024 blocks); the buffers
+    grow to the largest chunk seen, at most ``CHUNK_ELEMENTS`` each.
+    """
+    if not _SCRATCH or _SCRATCH[0].size < size:
+        _SCRATCH[:] = [np.empty(size), np.empty(size)]
+    return _SCRATCH[0][:size], _SCRATCH[1][:size]
 
 
 def _combine(na: int, ma: float, a2: float, a3: float, a4: float,

@@ -90,4 +90,4 @@ def test_the_worker_loads_in_env_modules_only():
 def test_host_modules_never_import_tensorflow():
     loaded = loaded_after_import(modules("host"), TENSORFLOW)
     assert not {m.split(".")[0] for m in loaded} & set(TENSORFLOW)
-    assert {"scipy", "matplotlib"} <= {m.split(".")[0] for m in loaded}  # the host side really was imported
+    assert "scipy" in {m.split(".")[0] for m in loaded}  # the host side really was imported (the diff's tests)

@@ -29,8 +29,8 @@ VERBS = {
     "envs": "compare.cli.envs",
 }
 # The host libraries the verbs import, and the requirement that installs each (pyproject.toml's core).
-HOST_REQUIREMENTS = {"scipy": "scipy>=1.10", "rich": "rich>=13", "matplotlib": "matplotlib>=3.7",
-                     "tox": "tox>=4.20", "tox_uv": "tox-uv>=1.20", "platformdirs": "platformdirs>=3"}
+HOST_REQUIREMENTS = {"scipy": "scipy>=1.10", "rich": "rich>=13", "tox": "tox>=4.20", "tox_uv": "tox-uv>=1.20",
+                     "platformdirs": "platformdirs>=3", "tomli_w": "tomli-w>=1.0"}
 
 
 def missing_library(exc: ImportError) -> Optional[UserError]:
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-HOST_PYTHON = (3, 8)  # the floors of scipy, matplotlib and tox (pyproject.toml's markers)
+HOST_PYTHON = (3, 8)  # the floors of scipy and tox (pyproject.toml's markers)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-# compare.report (matplotlib, scipy) is imported when the verb runs, so the CLI still loads where they are absent.
+# compare.report (scipy) is imported when the verb runs, so the CLI still loads where they are absent.
 
 HELP = "write report.md, report.json and a standalone report.html from a folder of artifacts"
 

@@ -7,9 +7,9 @@
 ``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the diff's
 rows (``compare.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
 (``compare.recipes``): a scenario's recipe is shown when given, nothing when not.
-Modules: ``model`` (what is shown), ``plots`` (PNG figures), ``markdown`` and ``htmlpage``
+Modules: ``model`` (what is shown), ``plots`` (SVG figures), ``markdown`` and ``htmlpage``
 (renderers), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
-The renderers (matplotlib) load on first use, so the model imports without them.
+The renderers load on first use.
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """

@@ -43,11 +43,13 @@ def e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _img(png: Optional[bytes], alt: str) -> str:
-    if png is None:
+def _img(svg: Optional[str], alt: str) -> str:
+    """A plot as an image of its own (``data:`` URL): the page's CSP allows no other image source, and the
+    figure's text cannot reach the page's markup."""
+    if svg is None:
         return ""
-    data = base64.b64encode(png).decode("ascii")
-    return '<img src="data:image/png;base64,{}" alt="{}">'.format(data, e(alt))
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return '<img src="data:image/svg+xml;base64,{}" alt="{}">'.format(data, e(alt))
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "", table_id: str = "") -> str:

@@ -1,4 +1,5 @@
-"""report.md: the report as GitHub-flavoured Markdown tables (no plots: those live in report.html).
+"""report.md: what a person reads: summary grid, findings, recipe, config and bias tables (plots and the
+full per-block tables live in report.html and report.json).
 
 Every piece of text that comes from an artifact, a diff row or a recipe verdict goes through
 :func:`escape`, so a pipe cannot split a table cell and ``<script>`` stays text.
@@ -11,7 +12,7 @@ import re
 from typing import Iterable, List, Optional, Sequence
 
 from compare.report import networks, text
-from compare.report.model import BiasCell, BlockCell, GridCell, Report, ScenarioReport, bias_grid
+from compare.report.model import BiasCell, GridCell, Report, ScenarioReport, bias_grid
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -87,29 +88,6 @@ def _pairs(sc: ScenarioReport) -> List[str]:
     return ["### Compared pairs", ""] + table(("a", "b", "same", "differs", "missing", "config"), rows)
 
 
-def _blocks(sc: ScenarioReport) -> List[str]:
-    if not sc.blocks:
-        return []
-    header = ["block", "env/route", "shape"] + [t for t, _ in text.STAT_COLUMNS] + \
-        ["sv min / mean / max", "fingerprint", "vs baseline"]
-    rows = []
-    for group in sc.blocks:
-        for cell in group.cells:
-            rows.append([group.key, text.series((cell.env, cell.route)), text.shape(cell.shape)]
-                        + [text.num(cell.stats.get(k)) for _, k in text.STAT_COLUMNS]
-                        + [text.sv_range(cell.stats), text.fingerprint(cell.fingerprint),
-                           _verdict(cell, sc)])
-    title = "### Variables (no canonical blocks in these artifacts)" if sc.blocks_from_variables else \
-        "### Blocks"
-    return [title, ""] + table(header, rows)
-
-
-def _verdict(cell: BlockCell, sc: ScenarioReport) -> str:
-    if (cell.env, cell.route) == sc.baseline:
-        return "baseline"
-    return " ".join(filter(None, [cell.verdict, text.reasons(cell.reasons)])) or text.DASH
-
-
 def _biases(sc: ScenarioReport) -> List[str]:
     if not sc.biases:
         return []
@@ -162,9 +140,19 @@ def _scenario(sc: ScenarioReport) -> List[str]:
     lines = ["## Scenario " + escape(sc.name), ""]
     lines += ["**Warning:** " + escape(w) for w in sc.warnings] + ([""] if sc.warnings else [])
     lines += ["Baseline: " + (escape(text.series(sc.baseline)) if sc.baseline else "none (no route ran)"), ""]
-    for part in (_routes, _recipe, _ports, _pairs, _config, _biases, _findings, _blocks):
+    for part in (_routes, _recipe, _ports, _pairs, _config, _biases, _findings, _blocks_pointer):
         lines += part(sc)
     return lines
+
+
+def _blocks_pointer(sc: ScenarioReport) -> List[str]:
+    """What a person reads stays here; the per-block table (every block x env/route, all statistics) is in
+    report.html and report.json: on the built-in suite it made report.md about 1.2 MB."""
+    if not sc.blocks:
+        return []
+    kind = "variables" if sc.blocks_from_variables else "blocks"
+    return ["The full table of the {} {} (statistics, fingerprints, verdict per env/route) is in report.html "
+            "and report.json.".format(len(sc.blocks), kind), ""]
 
 
 def render(report: Report) -> str:

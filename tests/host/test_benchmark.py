@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.host, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 ENV = "tf115"  # the quickest TensorFlow to import: the tiny run takes about a minute
 MEASURES = ("floor_a", "floor_b", "worker")
-TARGET_COUNT = 8
+TARGET_COUNT = 11
 
 
 def ensure_env(env):
@@ -72,6 +72,24 @@ def test_production_points_are_measured(result):
     assert [p["name"] for p in production["points"]] == ["gnmt-lstm-4x8", "deepspeech-bilstm-16"]
     for point in production["points"]:
         assert point["seeds"] == 4 and is_timing(point["floor_b"]) and is_timing(point["worker"]), point
+
+
+def test_analysis_times_the_report_against_loading_its_artifacts(result):
+    """The report on the quick suite's artifacts (tf115 alone: tf115.json), the floor that imports the host
+    libraries and json.loads them, and the report on 1 and 2 of the tiny suite's scenarios, fitted."""
+    analysis = result[1]["analysis"]
+    assert analysis["scenarios"] == 2 and analysis["artifacts"] == ["tf115.json"]
+    for name in ("imports", "load", "report"):
+        assert is_timing(analysis[name]), name
+    assert [s["scenarios"] for s in analysis["sizes"]] == [1, 2]
+    assert all(is_timing(s["report"]) for s in analysis["sizes"])
+    assert isinstance(analysis["exponent"], float)
+
+
+def test_run_part_times_tox_run_and_its_workers_alone(result):
+    run = result[1]["run"]
+    assert run["envs"] == [ENV] and list(run["workers"]) == [ENV]
+    assert is_timing(run["workers"][ENV]) and is_timing(run["report"]) and is_timing(run["tox_run"])
 
 
 def test_seed_memory_target_compares_most_with_fewest_seeds(result):

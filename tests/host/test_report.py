@@ -16,8 +16,6 @@ import numpy as np
 import pytest
 from builders import block, document, route, scenario, typed  # noqa: E402
 
-# The TF envs collect this module too (then deselect it by its host mark): without matplotlib, skip
-# at import instead of failing their collection.
 from compare import artifact, diff  # noqa: E402
 from compare.cli import main  # noqa: E402
 from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
@@ -192,7 +190,8 @@ def test_variables_stand_in_before_blocks_exist():
         "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
     sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
-    assert "Variables" in render_markdown(build(typed({"old": doc}), []))
+    assert "Variables" in render_html(build(typed({"old": doc}), []))
+    assert "The full table of the 1 variables" in render_markdown(build(typed({"old": doc}), []))
 
 
 def test_report_json_has_no_samples(model, tmp_path):
@@ -264,8 +263,9 @@ def test_html_is_standalone(page):
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert len(sources) > 10
     for src in sources:
-        assert src.startswith("data:image/png;base64,")
-        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        assert src.startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+        assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "href" not in svg
 
 
 def test_summary_grid_links_to_every_scenario(page):
@@ -277,14 +277,21 @@ def test_summary_grid_links_to_every_scenario(page):
 # ---------------------------------------------------------------- plots
 
 
-def test_plots_are_small_pngs(model):
+def test_plots_are_small_svgs(model):
     sc = next(s for s in model.scenarios if s.name == "bigru")
     style = plots.styles(model.series)
-    png = plots.histogram(sc.blocks[0], style)
-    assert png[:4] == b"\x89PNG" and len(png) < 60000
-    assert plots.spectrum(sc, "recurrent", model.series, style)[:4] == b"\x89PNG"
+    svg = plots.histogram(sc.blocks[0], style)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"') and len(svg) < 60000
+    assert svg.count("<polyline") == len([c for c in sc.blocks[0].cells if c.sample])  # one outline per series
+    assert "<circle" in plots.spectrum(sc, "recurrent", model.series, style)
     assert plots.spectrum(sc, "bias", model.series, style) is None  # vectors have no singular values
-    assert plots.biases(sc.biases, model.series, style)[:4] == b"\x89PNG"
+    assert "<rect" in plots.biases(sc.biases, model.series, style)
+
+
+def test_ticks_are_round_and_inside():
+    assert plots.ticks(0.0, 1.0) == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    assert plots.ticks(-0.13, 0.13) == pytest.approx([-0.1, -0.05, 0.0, 0.05, 0.1])
+    assert plots.ticks(2.0, 2.0) == [2.0]
 
 
 # ---------------------------------------------------------------- the verb

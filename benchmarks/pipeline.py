@@ -1,0 +1,86 @@
+"""The analysis and whole-run points: the report against loading its inputs, and ``tox -e run`` against its workers.
+
+* ``analysis``: ``rnncompare report`` on the suite's artifacts (written by the env workers, each run
+  alone) against a fresh process that imports the host libraries the report uses and ``json.load``s
+  the same artifacts; and the report on the first 1, 2, 4, ... scenarios of those artifacts
+  (``subset``), whose times give the exponent of report time against the scenario count.
+* ``run``: warm ``tox -e run`` on the suite against the same env workers timed alone.
+
+Host side: only the standard library (the benchmark driver runs on the host Python).
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+# What the report imports beyond the standard library (compare.diff: scipy.stats; everything: numpy; the
+# plots are SVG text, no matplotlib), imported by the analysis floor.
+HOST_LIBS = ("numpy", "scipy.stats")
+REPORT_FILES = ("report.json",)  # the report's own JSON is not an artifact
+
+
+def artifact_files(folder: Path) -> List[Path]:
+    """The artifacts' JSON files in ``folder``, sorted (the report's own files left out)."""
+    return sorted(p for p in Path(folder).glob("*.json") if p.name not in REPORT_FILES)
+
+
+def imports_code() -> str:
+    return "import " + ", ".join(HOST_LIBS)
+
+
+def load_code(folder: Path) -> str:
+    """Python source for the analysis floor: the host libraries imported, every artifact ``json.load``ed."""
+    return "{}\nimport json, pathlib\nfor p in sorted(pathlib.Path({!r}).glob('*.json')):\n" \
+           "    json.loads(p.read_text(encoding='utf-8'))\n".format(imports_code(), str(folder))
+
+
+def scenario_names(folder: Path) -> List[str]:
+    """The scenarios of the first artifact in ``folder``, in its order (every env runs the same suite)."""
+    files = artifact_files(folder)
+    if not files:
+        return []
+    return list(json.loads(files[0].read_text(encoding="utf-8"))["scenarios"])
+
+
+def subset_counts(total: int) -> List[int]:
+    """1, 2, 4, ... up to ``total`` (``total`` included): the scenario counts the report is timed on."""
+    counts, n = [], 1
+    while n < total:
+        counts.append(n)
+        n *= 2
+    return counts + [total] if total else []
+
+
+def subset(source: Path, dest: Path, count: int) -> Path:
+    """A copy of the artifacts in ``source`` keeping their first ``count`` scenarios, in ``dest``.
+
+    Each JSON is rewritten with fewer scenarios; its ``.npz`` is copied whole (the reader only checks
+    that the arrays the JSON promises are there, so the dropped scenarios' arrays do no harm).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in artifact_files(source):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        kept = list(document["scenarios"])[:count]
+        document["scenarios"] = {name: document["scenarios"][name] for name in kept}
+        (dest / path.name).write_text(json.dumps(document), encoding="utf-8")
+        npz = path.with_suffix(".npz")
+        if npz.exists():
+            shutil.copyfile(str(npz), str(dest / npz.name))
+    return dest
+
+
+def fit_power(rows: Sequence[Tuple[float, float]]) -> Optional[float]:
+    """Exponent b of t ~ a * n^b, least squares on logs over ``(n, t)``; None below two distinct n.
+
+    Times are floored at 0.05 s before taking logs (a net time can come out at or below 0 in noise).
+    """
+    points = [(math.log(n), math.log(max(t, 0.05))) for n, t in rows]
+    if len({x for x, _ in points}) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
