@@ -182,3 +182,27 @@ def test_exit_code_is_0_only_when_every_network_is_proven(tmp_path):
     assert conversion.Conversion(tmp_path, (proven, conversion.Converted("b", "refused", reason="x"))).exit_code == 1
     assert conversion.Conversion(tmp_path, (proven, conversion.Converted("c", "failed", 2e-3))).exit_code == 1
     assert conversion.Conversion(tmp_path, ()).exit_code == 1
+
+
+@pytest.mark.slow
+def test_a_tf11_checkpoint_with_pre_1_2_names_is_found_and_proven(tmp_path):
+    """TensorFlow 1.1 names the variables `weights` / `biases`: inspect finds the 3-layer BasicLSTMCell with
+    the forget_bias the test gave, and its Keras layer in tf221 computes what the TF1 network computes. The
+    relu GRU beside it is refused with the reason, not converted into something else."""
+    from compare.inspect import inspect_checkpoint
+    from tests.checkpoints import CASES
+
+    case = {c.name: c for c in CASES}["basic-lstm-3"]
+    run = envrun.run_module("tf11", "tests.checkpoints", [tmp_path / "made", case.name, "gru-bi2-relu"])
+    assert run.returncode == 0, run.stderr[-2000:]
+    made = json.loads((tmp_path / "made" / "made.json").read_text(encoding="utf-8"))
+    (found,) = inspect_checkpoint(made[case.name]).networks
+    assert (found.cell_class, found.layers, found.option("forget_bias")) == ("BasicLSTMCell", 3,
+                                                                             case.kwargs["forget_bias"])
+    assert sorted({v.name.rsplit("/", 1)[1] for v in found.variables}) == ["biases", "weights"]
+    lstm = conversion.convert(made[case.name], "tf221", tmp_path / "lstm")
+    (network,) = lstm.networks
+    assert (network.status, lstm.exit_code) == ("proven", 0) and network.max_abs_diff <= 1e-5
+    gru = conversion.convert(made["gru-bi2-relu"], "tf221", tmp_path / "gru")
+    (refused,) = gru.networks
+    assert (refused.status, gru.exit_code) == ("refused", 1) and "relu" in refused.reason
