@@ -109,7 +109,7 @@ def build_checkpoint(case, folder):
                     output, _ = tf1.nn.dynamic_rnn(stacks["fw"], inputs, dtype=tf.float32)
         rnn_names = sorted(v.name.split(":")[0] for v in tf1.trainable_variables() if v.name.startswith("encoder/"))
         with tf1.variable_scope("head"):
-            weight = tf1.get_variable("kernel", [output.shape[-1].value, 1])
+            weight = tf1.get_variable("kernel", [int(output.shape[-1]), 1])
             bias = tf1.get_variable("bias", [1], initializer=tf1.zeros_initializer())
         prediction = tf.matmul(output[:, -1, :], weight) + bias
         loss = tf.reduce_mean(tf.square(prediction - target))
