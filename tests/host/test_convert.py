@@ -94,7 +94,7 @@ def test_convert_proves_every_exact_network_in_each_keras_env(checkpoint, env, t
     environ.update(CUDA_VISIBLE_DEVICES="-1", TF_CPP_MIN_LOG_LEVEL="2")
     if env == "tf221-legacy":
         environ["TF_USE_LEGACY_KERAS"] = "1"
-    done = subprocess.run([str(runner.REPO / ".tox" / env / "bin" / "python"), "-c", STANDALONE], cwd=str(out),
+    done = subprocess.run([str(runner.env_setup().env_dir(env) / "bin" / "python"), "-c", STANDALONE], cwd=str(out),
                           env=environ, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     standalone = json.loads(done.stdout.strip().splitlines()[-1])
