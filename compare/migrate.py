@@ -62,35 +62,43 @@ def check_inputs(checkpoint: str, out: Path, envs: Sequence[str], keras_envs: Se
     return conversion.check_out(out)
 
 
+KERAS = Path("keras")  # OUT/keras/ENV: one Keras env's conversion
+
+
+def _error_file(env: str) -> Path:
+    """Where, under OUT, a Keras env's failed conversion leaves its message."""
+    return KERAS / "{}.error.txt".format(env)
+
+
 def _convert_all(found: Inventory, keras_envs: Sequence[str], out: Path,
                  notify: Callable[[str], None]) -> Dict[str, Optional[conversion.Conversion]]:
     done: Dict[str, Optional[conversion.Conversion]] = {}
+    (out / KERAS).mkdir()
     for env in keras_envs:
         notify("converting for {}".format(env))
         try:
-            done[env] = conversion.convert_inventory(found, env, out / env)
+            done[env] = conversion.convert_inventory(found, env, out / KERAS / env)
         except (RuntimeError, UserError) as exc:  # one env's failure is reported; the others go on
             notify("conversion for {} failed: {}".format(env, exc))
             done[env] = None
-            (out / "{}.error.txt".format(env)).write_text(str(exc), encoding="utf-8")
+            (out / _error_file(env)).write_text(str(exc), encoding="utf-8")
     return done
 
 
-def _proofs(found: Inventory, conversions: Dict[str, Optional[conversion.Conversion]],
-            out: Path) -> Dict[str, List[Proof]]:
+def _proofs(found: Inventory, conversions: Dict[str, Optional[conversion.Conversion]]) -> Dict[str, List[Proof]]:
     proofs: Dict[str, List[Proof]] = {n.name: [] for n in found.networks}
     for env, done in conversions.items():
         outcome = {c.name: c for c in done.networks} if done is not None else {}
         for name in proofs:
             converted = outcome.get(name)
             if converted is None:
-                reason = "the conversion failed: see {}".format(out / "{}.error.txt".format(env)) \
+                reason = "the conversion failed: see {}".format(_error_file(env)) \
                     if done is None else "not converted"
                 proofs[name].append(Proof(env, "not run", None, reason))
                 continue
             diff = None if converted.max_abs_diff != converted.max_abs_diff else converted.max_abs_diff  # NaN
             proofs[name].append(Proof(env, converted.status, diff, converted.reason,
-                                      str(Path("keras") / env) if converted.status != "refused" else ""))
+                                      str(KERAS / env) if converted.status != "refused" else ""))
     return proofs
 
 
@@ -115,10 +123,8 @@ def migrate(checkpoint: str, out: Path, sets: Sequence[str] = (), envs: Optional
     atomic_write(scenario_file, lambda h: h.write(model.toml()))
     notify("running {} scenario(s) in {}".format(len(model.names), ", ".join(envs)))
     runs = runner.run_matrix(envs, out / "artifacts", scenario_file, parallel, on_event)
-    keras_dir = out / "keras"
-    keras_dir.mkdir()
-    conversions = _convert_all(found, keras_envs, keras_dir, notify)
-    proofs = _proofs(found, conversions, out)
+    conversions = _convert_all(found, keras_envs, out, notify)
+    proofs = _proofs(found, conversions)
     notify("writing the report")
     report = make_report(out / "artifacts", out, networks=sections(found, model.names, model.skipped, proofs))
     return Migration(out, found, runs, conversions, proofs, report)

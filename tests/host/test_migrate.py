@@ -59,3 +59,23 @@ def test_migrate_writes_scenarios_artifacts_proven_keras_layers_and_one_report(t
     markdown = (out / "report.md").read_text()
     assert "## Network " + escape(network["name"]) in markdown
     assert "| tf221 | proven: max \\|diff\\| " in markdown
+
+
+def test_a_keras_env_whose_conversion_failed_is_a_proof_not_run_pointing_at_its_message():
+    """One env's failed conversion does not hide the others: each network gets a proof per Keras env, the
+    failed env's saying where its message is, and the migration's exit code is 1."""
+    from pathlib import Path
+
+    from compare import migrate
+    from compare.conversion import Conversion, Converted
+    from compare.inventory import Inventory, Network
+    from compare.report.networks import Proof
+
+    found = Inventory("model.ckpt", "1.15.5", None, (Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",),
+                                                             4, 3),))
+    proofs = migrate._proofs(found, {"tf215": Conversion(Path("x"), (Converted("rnn", "proven", 1e-7),)),
+                                     "tf221": None})
+    assert proofs == {"rnn": [Proof("tf215", "proven", 1e-7, "", "keras/tf215"),
+                              Proof("tf221", "not run", None, "the conversion failed: see keras/tf221.error.txt")]}
+    done = migrate.Migration(Path("out"), found, [], {}, proofs, {})
+    assert done.exit_code == 1
