@@ -41,8 +41,7 @@ class EnvRun:
 def module_command(env: str, module: str, args: Sequence[str]) -> List[str]:
     """``tox run -e ENV`` with the env's command replaced by ``python -m MODULE {posargs}``."""
     setup = runner.env_setup()
-    if env not in runner.matrix(setup):
-        raise UserError("unknown env {!r}".format(env), "envs: " + ", ".join(runner.matrix(setup)))
+    runner.check_envs([env], setup)
     return ([sys.executable, "-m", "tox", "run", "-q"] + setup.tox_args()
             + ["-e", env, "-x", "testenv.commands=python -m {} {{posargs}}".format(module), "--"]
             + [str(a) for a in args])

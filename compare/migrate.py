@@ -54,9 +54,7 @@ class Migration:
 def check_inputs(checkpoint: str, out: Path, envs: Sequence[str], keras_envs: Sequence[str]) -> Path:
     """What can be refused before anything runs: the checkpoint, the envs, ``out`` (must be new or empty)."""
     inspecting.checkpoint_path(checkpoint)
-    unknown = [e for e in list(envs) + list(keras_envs) if e not in runner.matrix()]
-    if unknown:
-        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(runner.matrix()))
+    runner.check_envs(list(envs) + list(keras_envs))
     for env in keras_envs:
         conversion.check_env(env)
     return conversion.check_out(out)

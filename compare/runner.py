@@ -80,6 +80,20 @@ def matrix(setup: Optional[EnvSetup] = None) -> Tuple[str, ...]:
     return toxini.matrix((setup or env_setup()).config)
 
 
+def check_envs(envs: Sequence[str], setup: Optional[EnvSetup] = None) -> List[str]:
+    """``envs`` when each is one of the matrix's; UserError naming the first that is not (or none given)."""
+    known = matrix(setup)
+    unknown = [e for e in envs if e not in known] or ([] if envs else [""])
+    if unknown:
+        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
+    return list(envs)
+
+
+def parse_envs(text: Optional[str], setup: Optional[EnvSetup] = None) -> List[str]:
+    """``--envs tf115,tf221`` checked (:func:`check_envs`); every env of the matrix when not given."""
+    return check_envs([e for e in text.split(",") if e], setup) if text else list(matrix(setup))
+
+
 @dataclass(frozen=True)
 class Shard:
     """``--shard I/N``: the I-th (1-based) of N parts of the work."""
@@ -237,10 +251,7 @@ def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = N
     at a time (default: ``default_parallel``); one failing env does not stop the others. Each env keeps its
     own log and progress events."""
     setup = setup or env_setup()
-    known = matrix(setup)
-    unknown = [e for e in envs if e not in known]
-    if unknown:
-        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
+    check_envs(envs, setup)
     names = [s.name for s in load_scenarios(str(scenarios) if scenarios else None)]
     work = shard_work(envs, names, shard)
     extra = {env: [] if shard is None else [a for name in work[env] for a in ("--only", name)] for env in work}

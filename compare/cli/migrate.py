@@ -30,18 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--parallel", type=int, metavar="N", help="envs at a time (default: by cores, memory)")
 
 
-def _envs(text: str) -> list:
-    return [e for e in text.split(",") if e]
-
-
 def run(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise UserError("--seeds must be at least 1", "e.g. --seeds 32")
-    envs = _envs(args.envs) if args.envs else list(runner.matrix())
-    migrate.check_inputs(args.checkpoint, Path(args.out), envs, _envs(args.keras_envs))  # before the display
+    envs, keras_envs = runner.parse_envs(args.envs), runner.parse_envs(args.keras_envs)
+    migrate.check_inputs(args.checkpoint, Path(args.out), envs, keras_envs)  # before the display
     started = time.time()
     with Display(envs) as display:
-        done = migrate.migrate(args.checkpoint, Path(args.out), args.sets, envs, _envs(args.keras_envs),
+        done = migrate.migrate(args.checkpoint, Path(args.out), args.sets, envs, keras_envs,
                                args.seeds, args.parallel, display,
                                notify=lambda line: display.console.print(line))
     for result in done.runs:

@@ -90,11 +90,7 @@ class Display:
 
 def _check(args: argparse.Namespace) -> List[str]:
     load_scenarios(args.scenarios)  # bad input fails here, before any env starts
-    known = runner.matrix(runner.env_setup(args.env_dir))
-    envs = [e for e in args.envs.split(",") if e] if args.envs else list(known)
-    unknown = [e for e in envs if e not in known]
-    if unknown or not envs:
-        raise UserError("unknown env {!r}".format(unknown[0] if unknown else ""), "envs: " + ",".join(known))
+    envs = runner.parse_envs(args.envs, runner.env_setup(args.env_dir))
     if args.parallel is not None and args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
     return envs
