@@ -25,7 +25,7 @@ TARGET_COUNT = 11
 
 def ensure_env(env):
     """``tox run -e ENV --notest`` creates the env when ``tox -m matrix`` has not."""
-    if not (REPO / ".tox" / env / "bin" / "python").exists():
+    if not (runner.env_setup().env_dir(env) / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "tox", "run", "-e", env, "--notest"], cwd=str(REPO),
                        env=runner.tox_environment(), check=True)
 
