@@ -20,13 +20,12 @@ Weights with NaN or Inf values are measured, not crashed on: every variable and 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import argparse
-import ctypes
-import ctypes.util
 import importlib
 import os
 import signal
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -34,6 +33,7 @@ import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Unavailable, Weight, forward_input
+from backends.heap import keep_freed_memory, release_freed_memory
 from compare import artifact, families
 from compare.errors import ArgumentParser, UserError
 from compare.measure import Measurer, nonfinite
@@ -41,8 +41,9 @@ from compare.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.stats import summary
 
 REASON_CHARS = 600
-# Draws between two returns of freed heap memory to the kernel (``release_freed_memory``).
-TRIM_EVERY = 16
+# Draws between two returns of freed heap memory to the kernel (``backends.heap``): every 4 keeps the
+# production points' peak at about 1.3 x the bare script's; every 16 let it reach 1.6 x.
+TRIM_EVERY = 4
 NOT_FINISHED = ("not finished: the worker stopped before this scenario was done (killed, crashed or "
                 "interrupted; see the env's log)")
 
@@ -63,49 +64,39 @@ def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
             "forget_bias": computes.get("forget_bias") if fam.runtime_forget_bias else 0.0}
 
 
-def _libc_trim() -> Any:
-    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl)."""
-    try:
-        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), "malloc_trim", None)
-    except OSError:
-        return None
-
-
-_MALLOC_TRIM = _libc_trim()
-
-
-def release_freed_memory() -> None:
-    """Hand the heap's free pages back to the kernel (glibc only; elsewhere nothing).
-
-    Why: the Keras route's draws (TensorFlow's eager tensors) and the statistics' temporaries leave
-    glibc's per-thread heaps fragmented, so peak RSS crept up about a megabyte per draw at units 256
-    (1.24-1.30 x from 8 to 128 seeds) although nothing is kept. Trimming every ``TRIM_EVERY`` draws
-    bounds that creep to the pages of a few draws; after every draw it costs time for nothing.
-    """
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
-
-
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
     """Draw ``seeds`` initializations (or load one set), each measured as it comes and then dropped:
-    only the first is kept (its values go into the .npz)."""
+    only the first is kept (its values go into the .npz).
+
+    Draw k is measured on a second thread while TensorFlow makes draw k + 1 (numpy and TensorFlow both
+    release the GIL in their array work), so the statistics overlap the draws instead of following
+    them; at most two draws are alive at once. The measurer sees the draws in order, one at a time,
+    so its figures are those of a serial run.
+    """
     count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
     forward: Dict[str, np.ndarray] = {}
     measurer: Optional[Measurer] = None
-    for k, weights in enumerate(built.draws(count)):
-        if k == 0:
-            first = built.load(loaded) if loaded else weights
-            weights = first
-            if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
-                raise ValueError("{} variables share a name".format(built.family))
-            forward = built.forward(forward_input(scenario))
-            options = _cell_options(built.family, built.config())
-            measurer = Measurer(built.family, count, scenario.units, **options)
-        measurer.add(weights)
-        del weights  # before the next draw is fetched: one draw in memory at a time
-        if (k + 1) % TRIM_EVERY == 0:
-            release_freed_memory()
+    measuring: Optional[Future] = None
+    with ThreadPoolExecutor(max_workers=1) as measurer_thread:
+        for k, weights in enumerate(built.draws(count)):
+            if k == 0:
+                first = built.load(loaded) if loaded else weights
+                weights = first
+                if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
+                    raise ValueError("{} variables share a name".format(built.family))
+                options = _cell_options(built.family, built.config())
+                measurer = Measurer(built.family, count, scenario.units, **options)
+            if measuring is not None:
+                measuring.result()  # the previous draw is measured (and dropped) before this one starts
+            measuring = measurer_thread.submit(measurer.add, weights)
+            if k == 0:
+                forward = built.forward(forward_input(scenario))
+            del weights  # the measurer holds it until measured: at most two draws in memory
+            if (k + 1) % TRIM_EVERY == 0:
+                release_freed_memory()
+        if measuring is not None:
+            measuring.result()
     config = built.config()
     return dict(measurer.result(), family=built.family, config=config, first=first, forward=forward)
 
@@ -258,6 +249,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
+    keep_freed_memory()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         run(out, name, scenarios, routes, weights)

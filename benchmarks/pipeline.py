@@ -2,8 +2,8 @@
 
 * ``analysis``: ``rnncompare report`` on the suite's artifacts (written by the env workers, each run
   alone) against a fresh process that imports the host libraries the report uses and ``json.load``s
-  the same artifacts; and the report on the first 1, 2, 4, ... scenarios of those artifacts
-  (``subset``), whose times give the exponent of report time against the scenario count.
+  the same artifacts; and the report on those artifacts with every scenario twice and four times over
+  (``replicate``), whose times give the exponent of report time against the scenario count.
 * ``run``: warm ``tox -e run`` on the suite against the same env workers timed alone.
 
 Host side: only the standard library (the benchmark driver runs on the host Python).
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
+import zipfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -45,30 +45,35 @@ def scenario_names(folder: Path) -> List[str]:
     return list(json.loads(files[0].read_text(encoding="utf-8"))["scenarios"])
 
 
-def subset_counts(total: int) -> List[int]:
-    """1, 2, 4, ... up to ``total`` (``total`` included): the scenario counts the report is timed on."""
-    counts, n = [], 1
-    while n < total:
-        counts.append(n)
-        n *= 2
-    return counts + [total] if total else []
+COPIES = (1, 2, 4)  # the suite, twice over, four times over: the scenario counts the report is timed on
 
 
-def subset(source: Path, dest: Path, count: int) -> Path:
-    """A copy of the artifacts in ``source`` keeping their first ``count`` scenarios, in ``dest``.
+def copy_name(name: str, copy: int) -> str:
+    """Scenario ``name``'s ``copy``-th copy (0: the scenario itself)."""
+    return name if copy == 0 else "{}-copy{}".format(name, copy)
 
-    Each JSON is rewritten with fewer scenarios; its ``.npz`` is copied whole (the reader only checks
-    that the arrays the JSON promises are there, so the dropped scenarios' arrays do no harm).
+
+def replicate(source: Path, dest: Path, copies: int) -> Path:
+    """The artifacts in ``source`` with every scenario ``copies`` times over, in ``dest``.
+
+    Copy k of scenario S is named ``S-copyK`` (k >= 1) in the JSON and in the ``.npz`` (whose arrays
+    are keyed ``scenario/route/...``), so the report does the suite's work ``copies`` times: report
+    time against the scenario count then measures how it grows, not which scenarios come first.
     """
     dest.mkdir(parents=True, exist_ok=True)
     for path in artifact_files(source):
         document = json.loads(path.read_text(encoding="utf-8"))
-        kept = list(document["scenarios"])[:count]
-        document["scenarios"] = {name: document["scenarios"][name] for name in kept}
+        document["scenarios"] = {copy_name(name, k): entry for k in range(copies)
+                                 for name, entry in document["scenarios"].items()}
         (dest / path.name).write_text(json.dumps(document), encoding="utf-8")
         npz = path.with_suffix(".npz")
         if npz.exists():
-            shutil.copyfile(str(npz), str(dest / npz.name))
+            with zipfile.ZipFile(str(npz)) as inside, zipfile.ZipFile(str(dest / npz.name), "w") as out:
+                for member in inside.namelist():
+                    scenario, _, rest = member.partition("/")
+                    data = inside.read(member)
+                    for k in range(copies):
+                        out.writestr(copy_name(scenario, k) + "/" + rest if rest else member, data)
     return dest
 
 

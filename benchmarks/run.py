@@ -204,8 +204,9 @@ def report_command(bench: Bench, folder: Path, label: str) -> Command:
 
 
 def measure_analysis(bench: Bench) -> Dict[str, Any]:
-    """The report on the suite's artifacts against loading them (best of ``--repeat``), then on 1, 2, 4, ...
-    of their scenarios (once each) for the exponent of report time against the scenario count."""
+    """The report on the suite's artifacts against loading them (best of ``--repeat``), then on the suite
+    once, twice and four times over (once each) for the exponent of report time against the scenario
+    count."""
     alone = workers_alone(bench)
     folder = alone["folder"]
     log("[analysis] report on {}".format(", ".join(p.name for p in pipeline.artifact_files(folder))))
@@ -214,9 +215,10 @@ def measure_analysis(bench: Bench) -> Dict[str, Any]:
     report = bench.time(report_command(bench, folder, "all"))
     names = pipeline.scenario_names(folder)
     sizes = []
-    for count in pipeline.subset_counts(len(names)):
-        part = pipeline.subset(folder, bench.scratch / "subsets" / str(count), count)
-        sizes.append({"scenarios": count, "report": bench.time(report_command(bench, part, str(count)), 1)})
+    for copies in pipeline.COPIES:
+        part = pipeline.replicate(folder, bench.scratch / "copies" / str(copies), copies)
+        sizes.append({"scenarios": copies * len(names),
+                      "report": bench.time(report_command(bench, part, "x{}".format(copies)), 1)})
     return {"scenarios": len(names), "artifacts": [p.name for p in pipeline.artifact_files(folder)],
             "host_libs": list(pipeline.HOST_LIBS), "imports": imports, "load": load, "report": report,
             "sizes": sizes, "exponent": report_exponent(sizes, seconds(imports))}

@@ -22,6 +22,17 @@ matrix statistics (None for 0-D and 1-D elements)
     report's spectrum summary; one seed bounds the cost of the eigenvalues, which grows with the cube
     of the thin side), from its Gram eigenvalues (``eigvalsh``). Gram and eigenvalues are float64, so
     small singular values of float32 matrices stay accurate (float32 eigvalsh is no faster here).
+    ``orth_method`` says how ``orth_*`` were had: ``"gram"`` (the Gram matrix, exact as above) or
+    ``"norms"`` (large matrices, below).
+    Large matrices (``is_large``: a Gram matrix of ``LARGE_GRAM`` multiply-adds, thin² · long, or
+    more, e.g. a 512 x 1024 kernel or any 1024 x 1024 block) cost tens of seconds of Gram matrices and
+    eigenvalues per production-size stack in TF 1.15's OpenBLAS. For them the squared norms of the
+    thin side's vectors (the Gram's diagonal, one pass) come first: when they alone spread by
+    ``NORMS_PROVE`` (1e-2) of their mean or more, the matrix is proven not orthogonal, and
+    ``orth_err`` / ``orth_rel_err`` are that spread, a lower bound of the Gram's figure
+    (``orth_method = "norms"``; ``orth_gain`` is exact). Otherwise the Gram matrix is formed as for
+    any matrix. Their ``sv_*`` are None: the spectrum summary is shown, never judged, and would cost
+    most of a production run.
 ``per_seed``
     ``{"mean": [S], "std": [S], "fro_norm": [S]}``: one float per seed, for tests across seeds.
 ``sample``
@@ -32,8 +43,9 @@ matrix statistics (None for 0-D and 1-D elements)
 Streaming: ``SeedStats`` takes the draws one at a time and keeps only per-seed figures, the sample
 and the first seeds' orthogonality, so a draw can be dropped as soon as it is measured and memory
 does not grow with the seed count; ``block_stats`` feeds it a stack seed by seed. Each draw is read
-in chunks converted to float64 into two work buffers kept between draws (at most 32 MiB each),
-plus, for the first seed of a matrix, its float64 copy and Gram matrix.
+in chunks converted to float64 into two work buffers kept between draws (1 MiB each, so the passes
+over a chunk run in the CPU's cache), plus, for the first seed of a matrix, its float64 copy and
+Gram matrix.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
@@ -46,10 +58,19 @@ import numpy as np
 # Seeds whose orthogonality is measured (orth_*; sv_* come from the first of them): orthogonality is
 # a property of the initializer, every draw shows it, and Gram matrices dominate the cost at large sizes.
 MATRIX_SEEDS = 1
-# float64 elements per chunk of one draw (2**22 elements = 32 MiB per float64 temporary)
-CHUNK_ELEMENTS = 1 << 22
+# float64 elements per chunk of one draw: 2**17 = 1 MiB per float64 buffer, small enough for the cache to
+# serve the moments' passes over it (2048 x 2048 blocks: twice as fast as 32 MiB chunks), large enough
+# that numpy's per-call cost stays small.
+CHUNK_ELEMENTS = 1 << 17
 SAMPLE_SEED = 0
-MATRIX_KEYS = ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean")
+# Multiply-adds of a Gram matrix (thin² · long) from which a matrix is large: its spectrum is skipped,
+# its orthogonality disproved by norms where they suffice (module docstring). 2**28: 0.1 s per Gram in
+# TF 1.15's OpenBLAS (which runs its generic kernels on current CPUs), 0.03 s in numpy 2's.
+LARGE_GRAM = 1 << 28
+# Relative spread of the thin side's squared norms that proves a matrix not orthogonal: the diff's
+# ``orth_far``, its "clearly not orthogonal" (an orthogonal float32 matrix spreads by ~1e-7).
+NORMS_PROVE = 1e-2
+MATRIX_KEYS = ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "orth_method", "sv_min", "sv_max", "sv_mean")
 EMPTY_KEYS = ("mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm") + MATRIX_KEYS
 
 
@@ -128,9 +149,9 @@ def _seed_moments(value: np.ndarray) -> Tuple[float, float, float, float, float,
     low, high = math.inf, -math.inf
     for start in range(0, rows.shape[0], step):
         chunk = rows[start:start + step]
+        low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))  # NaN: the mean says so
         x, d2 = _scratch(chunk.size)
         np.copyto(x.reshape(chunk.shape), chunk)  # float32 -> float64, exact
-        low, high = min(low, float(x.min())), max(high, float(x.max()))  # NaN: the mean says so
         nb = x.size
         mb = float(x.sum()) / nb
         x -= mb
@@ -192,6 +213,38 @@ def _gram_stats(value: np.ndarray, shape: Tuple[int, int]) -> Tuple[np.ndarray, 
     return gram, float(np.diagonal(gram).mean())
 
 
+def _squared_norms(value: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
+    """The Gram matrix's diagonal without the matrix: the thin side's squared norms (float64, in row
+    chunks of about ``CHUNK_ELEMENTS``, so no float64 copy of the whole draw)."""
+    rows, cols = shape
+    q = value.reshape(rows, cols)
+    step = max(1, CHUNK_ELEMENTS // max(1, cols))
+    if rows < cols:  # the rows are the thin side
+        return np.concatenate([np.einsum("ij,ij->i", c, c) for c in
+                               (q[s:s + step].astype(np.float64) for s in range(0, rows, step))])
+    norms = np.zeros(cols)
+    for start in range(0, rows, step):
+        chunk = q[start:start + step].astype(np.float64)
+        norms += np.einsum("ij,ij->j", chunk, chunk)
+    return norms
+
+
+def is_large(shape: Tuple[int, int]) -> bool:
+    """Whether a (rows, cols) matrix's Gram matrix costs ``LARGE_GRAM`` multiply-adds or more."""
+    return min(shape) ** 2 * max(shape) >= LARGE_GRAM
+
+
+def _disproved_by_norms(value: np.ndarray, shape: Tuple[int, int]) -> Optional[Tuple[float, float]]:
+    """``(max |norm² - g²|, g²)`` of a large matrix whose squared norms alone prove it not orthogonal,
+    else None (small, or possibly orthogonal: the Gram matrix decides)."""
+    if not is_large(shape):
+        return None
+    norms = _squared_norms(value, shape)
+    g2 = float(norms.mean())
+    spread = float(np.abs(norms - g2).max())
+    return (spread, g2) if g2 > 0 and spread >= NORMS_PROVE * g2 else None
+
+
 class SeedStats:
     """``block_stats`` accumulated draw by draw: ``add`` one seed's array at a time, then ``result``.
 
@@ -219,6 +272,7 @@ class SeedStats:
         self.sampled = sample_indices(self.count, sample_size)
         self.samples: List[np.ndarray] = []
         self.orth: List[Tuple[float, float, float]] = []  # (err, rel, gain) per matrix seed
+        self.orth_method = "gram"
         self.sv: Optional[np.ndarray] = None
 
     def add(self, value: np.ndarray, parts: Sequence["SeedStats"] = ()) -> None:
@@ -253,12 +307,18 @@ class SeedStats:
             self.samples.append(picked.astype(np.float32))
 
     def _orthogonality(self, value: np.ndarray, k: int) -> None:
-        gram, g2 = _gram_stats(value, self.matrix)
-        if self.singular_values and k == 0:  # the first seed's spectrum
-            self.sv = np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None))
-        diag = np.arange(gram.shape[0])
-        gram[diag, diag] -= g2
-        err = float(np.abs(gram).max())
+        disproved = _disproved_by_norms(value, self.matrix)
+        if disproved is not None:
+            err, g2 = disproved
+            self.orth_method = "norms"
+        else:
+            gram, g2 = _gram_stats(value, self.matrix)
+            if self.singular_values and k == 0 and not is_large(self.matrix):  # the first seed's spectrum
+                self.sv = np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None))
+            diag = np.arange(gram.shape[0])
+            gram[diag, diag] -= g2
+            err = float(np.abs(gram).max())
+            del gram
         rel = err / g2 if g2 > 0 else math.inf
         self.orth.append((err, rel, math.sqrt(max(g2, 0.0))))
 
@@ -313,6 +373,7 @@ class SeedStats:
             "orth_rel_err": rel if math.isfinite(rel) else None,
             "orth_side": "columns" if rows >= cols else "rows",
             "orth_gain": float(np.mean(gains)),
+            "orth_method": self.orth_method,
             "sv_min": None if sv is None else float(sv.min()),
             "sv_max": None if sv is None else float(sv.max()),
             "sv_mean": None if sv is None else float(sv.sum()) / sv.size,

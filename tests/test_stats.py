@@ -90,10 +90,44 @@ def test_singular_values_can_be_skipped():
     assert result["orth_err"] < 1e-12
 
 
+def test_large_random_matrix_is_disproved_by_its_norms(monkeypatch):
+    """A large matrix whose thin side's squared norms spread by >= 1e-2 of their mean is proven not
+    orthogonal without its Gram matrix: orth_rel_err is that spread (the Gram diagonal's part of the
+    exact figure, so a lower bound of it), orth_gain is exact, and no spectrum is computed. Tall
+    (columns) and wide (rows) alike; LARGE_GRAM is lowered so the test stays small."""
+    rs = np.random.RandomState(4)
+    for rows, cols, axis in [(96, 40, 0), (40, 96, 1)]:
+        values = rs.uniform(-1, 1, (2, rows, cols)).astype(np.float32)
+        exact = block_stats(values)
+        norms = np.sum(values[0].astype(np.float64) ** 2, axis=axis)
+        monkeypatch.setattr(stats, "LARGE_GRAM", 40 * 40 * 96)
+        large = block_stats(values)
+        monkeypatch.undo()
+        spread = np.abs(norms - norms.mean()).max()
+        assert exact["orth_method"] == "gram" and large["orth_method"] == "norms"
+        assert large["orth_err"] == pytest.approx(spread, rel=1e-12)
+        assert large["orth_rel_err"] == pytest.approx(spread / norms.mean(), rel=1e-12)
+        assert 1e-2 <= large["orth_rel_err"] <= exact["orth_rel_err"]
+        assert large["orth_gain"] == pytest.approx(exact["orth_gain"], rel=1e-12)
+        assert large["sv_min"] is None and large["sv_max"] is None and large["sv_mean"] is None
+        assert exact["sv_max"] is not None
+
+
+def test_large_orthogonal_matrix_still_gets_its_gram(monkeypatch):
+    """Equal norms prove nothing: a large orthogonal matrix is measured on its Gram matrix as before
+    (orth_rel_err ~ 0, method "gram"), only its spectrum is skipped."""
+    monkeypatch.setattr(stats, "LARGE_GRAM", 32 * 32 * 64)
+    result = block_stats(orthonormal(2, 64, 32, gain=2.0))
+    assert result["orth_method"] == "gram"
+    assert result["orth_rel_err"] < 1e-12
+    assert result["orth_gain"] == pytest.approx(2.0, abs=1e-12)
+    assert result["sv_max"] is None
+
+
 def test_one_d_blocks_have_no_matrix_statistics():
     """Biases (S, n) are not matrices: orth_* and sv_* are None."""
     result = block_stats(np.random.RandomState(3).uniform(-1, 1, (4, 12)))
-    for key in ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "sv_min", "sv_max", "sv_mean"):
+    for key in ("orth_err", "orth_rel_err", "orth_side", "orth_gain", "orth_method", "sv_min", "sv_max", "sv_mean"):
         assert result[key] is None
 
 

@@ -201,13 +201,26 @@ def _shape(where: List[str], value: Any) -> Tuple[int, ...]:
 
 def _numbers(where: List[str], value: Any) -> Tuple[float, ...]:
     _need(where, value, list, "a list of numbers")
-    if not all(_is_number(x) for x in value):
+    # type() is exact: JSON's true/false are bools, never numbers here (the lists are long: no _is_number)
+    if not all(type(x) in (int, float) for x in value) or not all(map(math.isfinite, value)):
         raise _Bad(where, "must hold finite numbers only")
     return tuple(value)
 
 
-def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> Tuple[float, ...]:
-    """The floats ``compare.artifact.pack_floats`` stored."""
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False
+    return values
+
+
+def _sample(where: List[str], value: Any) -> np.ndarray:
+    """A stored sample as a read-only float64 array: packed (``pack_floats``), a list (version 1), or none."""
+    if isinstance(value, dict):
+        return _read_only(np.frombuffer(_unpack_floats(where, value), dtype="<f4").astype(np.float64))
+    return _read_only(np.array(_numbers(where, value) if value is not None else (), dtype=np.float64))
+
+
+def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> bytes:
+    """The float32 bytes ``compare.artifact.pack_floats`` stored."""
     if packed.get("dtype") != "float32" or not isinstance(packed.get("base64"), str):
         raise _Bad(where, "must be a list of numbers or {\"dtype\": \"float32\", \"base64\": ...}")
     try:
@@ -216,7 +229,7 @@ def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> Tuple[float, ...
         raise _Bad(where, "holds invalid base64") from None
     if len(raw) % 4:
         raise _Bad(where, "holds {} bytes, not a whole number of float32".format(len(raw)))
-    return tuple(np.frombuffer(raw, dtype="<f4").tolist())
+    return raw
 
 
 def _stats(where: List[str], stats: Any) -> Stats:
@@ -239,13 +252,11 @@ def _stats(where: List[str], stats: Any) -> Stats:
         present += () if "nonfinite" in present else ("nonfinite",)
     per_seed = _table(where, stats, "per_seed")
     seeds = {k: _numbers(where + ["per_seed", k], per_seed[k]) for k in PER_SEED if per_seed.get(k) is not None}
-    sample = stats.get("sample")
-    if isinstance(sample, dict):
-        sample = _unpack_floats(where + ["sample"], sample)
-    elif sample is not None:
-        sample = _numbers(where + ["sample"], sample)
+    sample = _sample(where + ["sample"], stats.get("sample"))
     side = _need(where + ["orth_side"], stats.get("orth_side"), str, "a string", optional=True)
-    return Stats(present=present, orth_side=side, per_seed=PerSeed(**seeds), sample=sample or (), **numbers)
+    method = _need(where + ["orth_method"], stats.get("orth_method"), str, "a string", optional=True)
+    return Stats(present=present, orth_side=side, orth_method=method, per_seed=PerSeed(**seeds),
+                 sample=sample, **numbers)
 
 
 def _fingerprint(where: List[str], fp: Any) -> Optional[Fingerprint]:

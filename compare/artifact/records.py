@@ -7,6 +7,7 @@ so a table shows exactly what was measured; fingerprints keep the record they we
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,12 +36,17 @@ class PerSeed:
 
     def distinct_stds(self) -> List[float]:
         """The stds of the distinct draws: seeds whose (mean, std, fro_norm) repeat are copies, not evidence."""
-        seen, out = set(), []
-        for key in zip(self.mean, self.std, self.fro_norm):
-            if key not in seen:
-                seen.add(key)
-                out.append(float(key[1]))
-        return out
+        return list(_distinct_stds(self.mean, self.std, self.fro_norm))
+
+
+@functools.lru_cache(maxsize=4096)  # a diff asks each block's sides several times
+def _distinct_stds(mean: Tuple[float, ...], std: Tuple[float, ...], fro_norm: Tuple[float, ...]) -> Tuple[float, ...]:
+    seen, out = set(), []
+    for key in zip(mean, std, fro_norm):
+        if key not in seen:
+            seen.add(key)
+            out.append(float(key[1]))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,10 @@ class Stats:
     nonfinite: Optional[float] = None
     matrix_seeds: Optional[float] = None
     orth_side: Optional[str] = None
+    orth_method: Optional[str] = None  # "gram" (exact) or "norms" (orth_err a lower bound: see compare.stats)
     per_seed: PerSeed = PerSeed()
-    sample: Tuple[float, ...] = ()
+    # read-only float64 (compare.artifact.reading); an array, not a tuple, as every reader computes on it
+    sample: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
 
     def shown(self, keys: Sequence[str]) -> "OrderedDict[str, Any]":
         """The ``keys`` this record holds, in the order asked (what a table shows)."""

@@ -92,9 +92,10 @@ class Comparer:
     def _queue_distribution(self, row: Row, sa: Stats, sb: Stats) -> None:
         if len(sa.sample) < 2 or len(sb.sample) < 2:
             return
-        d, p = ks_test(sa, sb)
-        figures = {"ks_d": d, "p": p, "n_a": len(sa.sample), "n_b": len(sb.sample), "test": "ks_2samp",
-                   "mean_a": sa.mean, "mean_b": sb.mean, "kurtosis_a": sa.kurtosis, "kurtosis_b": sb.kurtosis}
+        d, p, method = ks_test(sa, sb, self.th.ks_floor)
+        figures = {"ks_d": d, "p": p, "p_method": method, "n_a": len(sa.sample), "n_b": len(sb.sample),
+                   "test": "ks_2samp", "mean_a": sa.mean, "mean_b": sb.mean, "kurtosis_a": sa.kurtosis,
+                   "kurtosis_b": sb.kurtosis}
 
         def detail(p_adj: float) -> str:
             return "The values are distributed differently (KS D {:.3f}, corrected p {:.2g}): {} mean {} " \

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 from compare.artifact import Stats
@@ -67,14 +68,38 @@ def scale_pvalue(sa: Stats, sb: Stats) -> float:
     t = (mb - ma) / math.sqrt(se2)
     if na >= 2 and nb >= 2:
         dof = se2 ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1)) if va + vb > 0 else 1e9
-        return float(2 * sps.t.sf(abs(t), dof))
-    return float(2 * sps.norm.sf(abs(t)))
+        return float(2 * special.stdtr(dof, -abs(t)))  # sps.t.sf, without its per-call overhead
+    return float(2 * special.ndtr(-abs(t)))  # sps.norm.sf
 
 
-def ks_test(sa: Stats, sb: Stats) -> Tuple[float, float]:
-    """(KS D, p) of the two stored samples; repeated values are copies of a repeated draw and count once."""
-    result = sps.ks_2samp(np.unique(np.asarray(sa.sample, dtype=float)), np.unique(np.asarray(sb.sample, dtype=float)))
-    return float(result.statistic), float(result.pvalue)
+def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """The two-sample KS statistic D of two sorted samples: the largest gap between their empirical CDFs
+    (computed as ``scipy.stats.ks_2samp`` does)."""
+    both = np.concatenate([a, b])
+    gaps = np.searchsorted(a, both, side="right") / a.size - np.searchsorted(b, both, side="right") / b.size
+    return float(np.abs(gaps).max())
+
+
+def ks_test(sa: Stats, sb: Stats, material: float) -> Tuple[float, float, str]:
+    """(KS D, p, how p was had) of the two stored samples; repeated values are copies of a repeated draw
+    and count once.
+
+    Where D reaches ``material`` (the diff's ``ks_floor``: only such a test can flag a row), p is scipy's
+    exact one (``ks_2samp``). Below it p is the asymptotic one (scipy's ``method="asymp"``: the
+    Kolmogorov distribution ``kstwo`` at the effective size nm/(n+m)), within a few per cent of the
+    exact p at these sample sizes and several times cheaper. Neither correction lets such a p decide a
+    verdict: samples hold at most 2048 values (effective size <= 1024), where D < 0.05 (the default
+    floor) means p > 0.013, above any p that alpha 0.01 can flag, so it ranks
+    after every flagged test (Holm) and is never the minimum that flags one (Benjamini-Hochberg).
+    """
+    a = np.unique(np.asarray(sa.sample, dtype=float))
+    b = np.unique(np.asarray(sb.sample, dtype=float))
+    d = ks_distance(a, b)
+    if d >= material:
+        result = sps.ks_2samp(a, b)
+        return float(result.statistic), float(result.pvalue), "exact"
+    large, small = max(a.size, b.size), min(a.size, b.size)
+    return d, float(np.clip(sps.kstwo.sf(d, np.round(large * small / (large + small))), 0.0, 1.0)), "asymptotic"
 
 
 def resolve(tests: List[QueuedTest], th: Thresholds) -> None:

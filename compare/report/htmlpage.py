@@ -163,7 +163,7 @@ def _block_rows(group: BlockGroup, width: int, baseline: Optional[Series]) -> Li
     for c in group.cells:
         verdict = "baseline" if (c.env, c.route) == baseline else c.verdict
         rows.append([td(text.series((c.env, c.route))), td(text.shape(c.shape)), td(c.variable, "muted")]
-                    + [td(text.num(c.stats.get(k)), "n") for _, k in text.STAT_COLUMNS]
+                    + [td(text.stat(c.stats, k), "n") for _, k in text.STAT_COLUMNS]
                     + [td(text.sv_range(c.stats), "n"), td(text.fingerprint(c.fingerprint)),
                        _verdict_cell(verdict, text.reasons(c.reasons))])
     return rows

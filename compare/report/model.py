@@ -17,9 +17,12 @@ Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
 
 from compare import families, layout
 from compare.artifact import ROUTES, Artifact, Measured, RouteResult
@@ -32,7 +35,7 @@ VERDICT_ORDER = ("differs", "missing", "same")
 COSMETIC_KEYS = frozenset({"name", "module", "registered_name"})
 # The statistics the tables show; the rest of an artifact's stats stay in the artifact.
 TABLE_STATS = ("count", "mean", "std", "min", "max", "abs_max", "fro_norm", "kurtosis", "constant",
-               "orth_err", "orth_gain", "sv_min", "sv_mean", "sv_max")
+               "orth_err", "orth_gain", "orth_method", "sv_min", "sv_mean", "sv_max")
 
 GATE_ORDER, PART_ORDER = families.display_order()
 
@@ -121,7 +124,7 @@ class BlockCell:
     fingerprint: Optional[Dict[str, Any]] = None
     verdict: str = ""  # against the baseline: same | differs | missing | "" (not compared / is baseline)
     reasons: List[Reason] = field(default_factory=list)
-    sample: List[float] = field(default_factory=list, metadata=_no_json())
+    sample: np.ndarray = field(default_factory=lambda: np.empty(0), metadata=_no_json())
 
 
 @dataclass
@@ -214,10 +217,15 @@ class Report:
         return dict({"schema": "rnncompare/report", "version": 1}, **_plain(self))
 
 
+@functools.lru_cache(maxsize=None)
+def _json_fields(cls: type) -> Tuple[str, ...]:
+    """A model class's fields that report.json holds (looked up once per class: the model has many rows)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.metadata.get("json", True)}
+    if hasattr(type(value), "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in _json_fields(type(value))}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -345,7 +353,7 @@ def _blocks(ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series]
             group.cells.append(BlockCell(
                 env=series[0], route=series[1], shape=list(entry.shape), variable=entry.variable,
                 stats=_table_stats(entry), fingerprint=entry.fingerprint.as_json() if entry.fingerprint else None,
-                verdict=verdict, reasons=reasons, sample=list(entry.stats.sample) if entry.stats else []))
+                verdict=verdict, reasons=reasons, sample=entry.stats.sample if entry.stats else np.empty(0)))
     return sorted(groups.values(), key=lambda g: _block_sort_key(g.key)), from_variables
 
 

@@ -37,7 +37,8 @@ def write(report: Report, folder: Path) -> Dict[str, Path]:
     folder = check_output(folder)
     contents = {
         "report.md": markdown.render(report),
-        "report.json": json.dumps(report.to_json(), indent=1, allow_nan=False) + "\n",
+        # compact: json's C encoder serves no ``indent`` (indented, it took a third of the report's time)
+        "report.json": json.dumps(report.to_json(), separators=(",", ":"), allow_nan=False) + "\n",
         "report.html": htmlpage.render(report),
     }
     paths = {}

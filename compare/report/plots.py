@@ -157,7 +157,7 @@ def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
 
     None when no series has a sample, or when every series is constant: a spike says nothing the
     bias plot and the tables do not."""
-    cells = [c for c in group.cells if c.sample]
+    cells = [c for c in group.cells if len(c.sample)]
     if not cells or all(c.stats.get("constant") is not None for c in cells):
         return None
     samples = [np.asarray(c.sample, dtype=np.float64) for c in cells]

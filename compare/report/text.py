@@ -39,6 +39,13 @@ def series(value: Series) -> str:
     return "{}/{}".format(*value)
 
 
+def stat(stats: Mapping[str, Any], key: str) -> str:
+    """One statistic; an orthogonality error had from the norms alone is a lower bound, shown as such."""
+    if key == "orth_err" and stats.get("orth_method") == "norms":
+        return "\u2265 " + num(stats.get(key))
+    return num(stats.get(key))
+
+
 def sv_range(stats: Mapping[str, Any]) -> str:
     if stats.get("sv_max") is None:
         return DASH

@@ -210,6 +210,49 @@ def test_holm_and_bh_adjustment():
     assert diff.adjust([]) == []
 
 
+def _sample_stats(values: np.ndarray) -> artifact.Stats:
+    return artifact.Stats(present=("sample",), sample=np.asarray(values, dtype=np.float64))
+
+
+def test_ks_distance_is_scipys_statistic():
+    """D from the two sorted samples equals scipy's ks_2samp statistic, for unequal sizes and ties."""
+    from scipy import stats as sps
+
+    from compare.diff.significance import ks_distance
+    rng = np.random.default_rng(21)
+    for a, b in [(rng.normal(size=2048), rng.normal(0.1, size=2000)),
+                 (rng.uniform(size=300), rng.uniform(size=512)),
+                 (np.repeat(rng.normal(size=50), 3), rng.normal(size=70))]:
+        a, b = np.unique(a), np.unique(b)
+        assert ks_distance(a, b) == sps.ks_2samp(a, b).statistic
+
+
+def test_ks_p_is_exact_where_it_can_flag_and_asymptotic_below():
+    """At or above the KS floor p is scipy's exact p; below it, scipy's asymptotic one (method "asymp")."""
+    from scipy import stats as sps
+
+    from compare.diff.significance import ks_test
+    rng = np.random.default_rng(22)
+    near, far = rng.normal(size=2048), rng.normal(0.3, size=2048)
+    base = rng.normal(size=2048)
+    d, p, method = ks_test(_sample_stats(base), _sample_stats(far), 0.05)
+    assert method == "exact" and d >= 0.05
+    assert p == sps.ks_2samp(np.unique(base), np.unique(far), method="exact").pvalue
+    d, p, method = ks_test(_sample_stats(base), _sample_stats(near), 0.05)
+    assert method == "asymptotic" and d < 0.05
+    assert p == pytest.approx(sps.ks_2samp(np.unique(base), np.unique(near), method="asymp").pvalue, rel=1e-12)
+
+
+def test_a_ks_test_below_the_floor_cannot_outrank_a_flagged_one():
+    """Why the asymptotic p below the floor cannot change a verdict: with samples of at most 2048 values
+    (effective size <= 1024), D just under the default floor 0.05 has p > the default alpha 0.01, so such
+    a test ranks after every p that the correction can flag."""
+    from scipy import stats as sps
+
+    th = diff.Thresholds()
+    assert sps.kstwo.sf(th.ks_floor, 1024) > th.alpha
+
+
 def test_correction_spans_the_whole_diff():
     """One borderline difference survives alone but not among many tests."""
     rng = np.random.default_rng(15)

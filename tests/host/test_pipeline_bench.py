@@ -1,23 +1,21 @@
-"""The analysis part's helpers (benchmarks/pipeline.py): scenario subsets of artifacts and the power fit.
+"""The analysis part's helpers (benchmarks/pipeline.py): replicated artifacts and the power fit.
 
-Host side, no TensorFlow, nothing timed: the subsets are checked by reading their files back, the fit on
-made-up points with a known exponent.
+Host side, no TensorFlow, nothing timed: the copies are checked by reading them back with rnncompare's
+own reader (tests/data/tiny-tf115.json, written by a real tf115 worker), the fit on made-up points
+with a known exponent.
 """
-import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from benchmarks import pipeline
+from compare import artifact
+
+DATA = Path(__file__).parent.parent / "data"
 
 pytestmark = pytest.mark.host
-
-
-def test_subset_counts_double_up_to_the_total():
-    assert pipeline.subset_counts(6) == [1, 2, 4, 6]
-    assert pipeline.subset_counts(4) == [1, 2, 4]
-    assert pipeline.subset_counts(1) == [1]
-    assert pipeline.subset_counts(0) == []
 
 
 def test_fit_power_recovers_a_known_exponent():
@@ -26,18 +24,26 @@ def test_fit_power_recovers_a_known_exponent():
     assert pipeline.fit_power([(2, 1.0)]) is None
 
 
-def test_subset_keeps_the_first_scenarios_and_the_arrays(tmp_path):
+def test_replicate_makes_readable_copies_of_every_scenario(tmp_path):
+    """Three copies of a real artifact: the reader accepts them (every promised .npz array is there under
+    the copy's name), the scenarios come in copy order, and a copy's weights equal the original's."""
     source, dest = tmp_path / "src", tmp_path / "dest"
     source.mkdir()
-    document = {"schema": "rnncompare/artifact", "scenarios": {"a": {"x": 1}, "b": {"x": 2}, "c": {"x": 3}}}
-    (source / "tf115.json").write_text(json.dumps(document))
-    np.savez(str(source / "tf115.npz"), a=np.zeros(2))
+    for suffix in (".json", ".npz"):
+        shutil.copyfile(str(DATA / ("tiny-tf115" + suffix)), str(source / ("tf115" + suffix)))
     (source / "report.json").write_text("{}")
-    pipeline.subset(source, dest, 2)
+    names = pipeline.scenario_names(source)
+    pipeline.replicate(source, dest, 3)
     assert sorted(p.name for p in dest.iterdir()) == ["tf115.json", "tf115.npz"]
-    assert list(json.loads((dest / "tf115.json").read_text())["scenarios"]) == ["a", "b"]
-    assert pipeline.scenario_names(dest) == ["a", "b"]
-    assert pipeline.artifact_files(source) == [source / "tf115.json"]
+    expected = names + [n + "-copy1" for n in names] + [n + "-copy2" for n in names]
+    assert pipeline.scenario_names(dest) == expected
+    read = artifact.read_folder(dest)["tf115"]
+    original, copy = artifact.arrays(source / "tf115.json"), artifact.arrays(dest / "tf115.json")
+    assert len(copy) == 3 * len(original)
+    for key, value in original.items():
+        scenario, rest = key.split("/", 1)
+        np.testing.assert_array_equal(copy[pipeline.copy_name(scenario, 2) + "/" + rest], value)
+    assert set(read.scenarios) == set(expected)
 
 
 def test_load_code_imports_the_host_libraries_and_reads_the_folder(tmp_path):
