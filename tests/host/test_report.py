@@ -282,7 +282,7 @@ def test_plots_are_small_svgs(model):
     style = plots.styles(model.series)
     svg = plots.histogram(sc.blocks[0], style)
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"') and len(svg) < 60000
-    assert svg.count("<polyline") == len([c for c in sc.blocks[0].cells if c.sample])  # one outline per series
+    assert svg.count("<polyline") == len([c for c in sc.blocks[0].cells if len(c.sample)])  # one outline per series
     assert "<circle" in plots.spectrum(sc, "recurrent", model.series, style)
     assert plots.spectrum(sc, "bias", model.series, style) is None  # vectors have no singular values
     assert "<rect" in plots.biases(sc.biases, model.series, style)
