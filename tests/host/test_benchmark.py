@@ -78,12 +78,12 @@ def test_production_points_are_measured(result):
 
 def test_analysis_times_the_report_against_loading_its_artifacts(result):
     """The report on the quick suite's artifacts (tf115 alone: tf115.json), the floor that imports the host
-    libraries and json.loads them, and the report on 1 and 2 of the tiny suite's scenarios, fitted."""
+    libraries and json.loads them, and the report on the tiny suite once, twice and four times over, fitted."""
     analysis = result[1]["analysis"]
     assert analysis["scenarios"] == 2 and analysis["artifacts"] == ["tf115.json"]
     for name in ("imports", "load", "report"):
         assert is_timing(analysis[name]), name
-    assert [s["scenarios"] for s in analysis["sizes"]] == [1, 2]
+    assert [s["scenarios"] for s in analysis["sizes"]] == [2, 4, 8]
     assert all(is_timing(s["report"]) for s in analysis["sizes"])
     assert isinstance(analysis["exponent"], float)
 
