@@ -107,7 +107,7 @@ def sample_indices(count: int, size: int, seed: int = SAMPLE_SEED) -> np.ndarray
     returned read-only.
     """
     if count <= size:
-        return _read_only(np.arange(count, dtype=np.int64))
+        return read_only(np.arange(count, dtype=np.int64))
     state = np.random.RandomState(seed)
     chosen = np.empty(0, dtype=np.int64)
     while chosen.size < size:
@@ -115,10 +115,11 @@ def sample_indices(count: int, size: int, seed: int = SAMPLE_SEED) -> np.ndarray
         merged = np.concatenate([chosen, draw])
         _, first = np.unique(merged, return_index=True)
         chosen = merged[np.sort(first)][:size]
-    return _read_only(np.sort(chosen))
+    return read_only(np.sort(chosen))
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` itself, made read-only (values handed out and shared must not be changed)."""
     array.flags.writeable = False
     return array
 

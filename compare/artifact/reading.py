@@ -37,6 +37,7 @@ from compare.artifact.records import (
 )
 from compare.artifact.writing import READABLE, SCHEMA, VERSION, npz_path
 from compare.errors import UserError
+from compare.stats import read_only
 
 NONFINITE_TEXT = ("nan", "inf", "-inf", "NaN", "Infinity", "-Infinity")
 FIX = "the file is damaged or was edited; re-run the env's worker to rewrite it"
@@ -207,16 +208,11 @@ def _numbers(where: List[str], value: Any) -> Tuple[float, ...]:
     return tuple(value)
 
 
-def _read_only(values: np.ndarray) -> np.ndarray:
-    values.flags.writeable = False
-    return values
-
-
 def _sample(where: List[str], value: Any) -> np.ndarray:
     """A stored sample as a read-only float64 array: packed (``pack_floats``), a list (version 1), or none."""
     if isinstance(value, dict):
-        return _read_only(np.frombuffer(_unpack_floats(where, value), dtype="<f4").astype(np.float64))
-    return _read_only(np.array(_numbers(where, value) if value is not None else (), dtype=np.float64))
+        return read_only(np.frombuffer(_unpack_floats(where, value), dtype="<f4").astype(np.float64))
+    return read_only(np.array(_numbers(where, value) if value is not None else (), dtype=np.float64))
 
 
 def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> bytes:

@@ -160,7 +160,7 @@ def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
     cells = [c for c in group.cells if len(c.sample)]
     if not cells or all(c.stats.get("constant") is not None for c in cells):
         return None
-    samples = [np.asarray(c.sample, dtype=np.float64) for c in cells]
+    samples = [c.sample for c in cells]  # float64 arrays, as the artifact reader hands them out
     edges = _edges(samples)
     densities = [np.histogram(sample, bins=edges, density=True)[0] for sample in samples]
     top = max(float(d.max()) for d in densities) * 1.05
