@@ -105,9 +105,15 @@ class Canvas:
                           'stroke-width="0.6"/>'.format(self.left, self.top, self.width - self.left - self.right,
                                                         self.height - self.top - self.bottom))
 
-    def polyline(self, points: Sequence[Tuple[float, float]], style: Style) -> None:
+    def polyline(self, xs: np.ndarray, ys: np.ndarray, style: Style) -> None:
+        """A line through the points (``xs[i]``, ``ys[i]``), mapped to pixels as whole arrays (a histogram's
+        outline has a hundred points, the report thousands of outlines)."""
         colour, line = style
-        text = " ".join("{},{}".format(self.x(px), self.y(py)) for px, py in points)
+        inner_x = self.width - self.left - self.right
+        inner_y = self.height - self.top - self.bottom
+        px = np.round(self.left + (xs - self.x0) / (self.x1 - self.x0) * inner_x, 1).tolist()
+        py = np.round(self.height - self.bottom - (ys - self.y0) / (self.y1 - self.y0) * inner_y, 1).tolist()
+        text = " ".join(map("{},{}".format, px, py))
         self.parts.append('<polyline points="{}" fill="none" stroke="{}" stroke-width="1.1"{}/>'.format(
             text, escape(colour), DASH.get(line, "")))
 
@@ -144,12 +150,11 @@ def _edges(samples: Sequence[np.ndarray]) -> np.ndarray:
     return np.linspace(low, high, bins + 1)
 
 
-def _stairs(density: np.ndarray, edges: np.ndarray) -> List[Tuple[float, float]]:
-    """The outline of a histogram: up at each left edge, across the bin, down after the last."""
-    points = [(float(edges[0]), 0.0)]
-    for i, d in enumerate(density):
-        points += [(float(edges[i]), float(d)), (float(edges[i + 1]), float(d))]
-    return points + [(float(edges[-1]), 0.0)]
+def _stairs(density: np.ndarray, edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The outline of a histogram as (xs, ys): up at each left edge, across the bin, down after the last."""
+    xs = np.concatenate([edges[:1], np.repeat(edges, 2)[1:-1], edges[-1:]])
+    ys = np.concatenate([[0.0], np.repeat(density, 2), [0.0]])
+    return xs.astype(np.float64), ys.astype(np.float64)
 
 
 def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
@@ -168,7 +173,7 @@ def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
     canvas.y_axis()
     canvas.x_axis()
     for cell, density in zip(cells, densities):
-        canvas.polyline(_stairs(density, edges), style.get((cell.env, cell.route), ("black", ":")))
+        canvas.polyline(*_stairs(density, edges), style.get((cell.env, cell.route), ("black", ":")))
     canvas.frame()
     return canvas.svg()
 
