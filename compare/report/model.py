@@ -212,9 +212,13 @@ class Report:
     notes: List[str] = field(default_factory=list)
     networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
 
-    def to_json(self) -> Dict[str, Any]:
-        """report.json's body: the model without the raw samples."""
-        return dict({"schema": "rnncompare/report", "version": 1}, **_plain(self))
+    def json_text(self) -> str:
+        """report.json's body: the model without the raw samples, compact.
+
+        The records are handed to json's C encoder as they are; it calls back only for the model's
+        dataclasses (``default``), so the many plain dicts and lists of statistics are never copied."""
+        head = {"schema": "rnncompare/report", "version": 1}
+        return json.dumps(dict(head, **_json_dict(self)), default=_json_dict, separators=(",", ":"), allow_nan=False)
 
 
 @functools.lru_cache(maxsize=None)
@@ -223,14 +227,10 @@ def _json_fields(cls: type) -> Tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(type(value), "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in _json_fields(type(value))}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+def _json_dict(value: Any) -> Dict[str, Any]:
+    if not hasattr(type(value), "__dataclass_fields__"):
+        raise TypeError("report.json cannot hold a {}".format(type(value).__name__))
+    return {name: getattr(value, name) for name in _json_fields(type(value))}
 
 
 # ---------------------------------------------------------------- small readers

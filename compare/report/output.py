@@ -8,7 +8,6 @@ Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Dict
 
@@ -37,8 +36,7 @@ def write(report: Report, folder: Path) -> Dict[str, Path]:
     folder = check_output(folder)
     contents = {
         "report.md": markdown.render(report),
-        # compact: json's C encoder serves no ``indent`` (indented, it took a third of the report's time)
-        "report.json": json.dumps(report.to_json(), separators=(",", ":"), allow_nan=False) + "\n",
+        "report.json": report.json_text() + "\n",
         "report.html": htmlpage.render(report),
     }
     paths = {}
