@@ -42,6 +42,7 @@ from compare.stats import read_only
 NONFINITE_TEXT = ("nan", "inf", "-inf", "NaN", "Infinity", "-Infinity")
 FIX = "the file is damaged or was edited; re-run the env's worker to rewrite it"
 OWN_OUTPUTS = ("rnncompare/report", "rnncompare/diff")  # what rnncompare writes beside artifacts
+JSON_NUMBERS = {int, float}  # the exact types json gives numbers (its true and false are bools)
 
 
 def split_route(text: str, example: str = "ENV:tf1") -> Tuple[str, str]:
@@ -64,16 +65,20 @@ def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
-def _document(path: Path) -> Dict[str, Any]:
-    """The JSON of an artifact, with its schema and version checked."""
+def _json(path: Path) -> Any:
+    """The JSON at ``path``, or a UserError saying why it cannot be had."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except OSError as exc:
         raise UserError("cannot read artifact {}: {}".format(path, exc.strerror or exc),
                         "check the path") from None
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise UserError("artifact {} is not valid JSON ({})".format(path, _short(exc)),
                         "re-run the env's worker to rewrite it") from None
+
+
+def _document(path: Path, document: Any) -> Dict[str, Any]:
+    """The JSON of an artifact, with its schema and version checked."""
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise UserError("{} is not an rnncompare artifact".format(path), "expected schema " + SCHEMA)
     version = document.get("version")
@@ -88,22 +93,15 @@ def _document(path: Path) -> Dict[str, Any]:
 def read(path: Path) -> Artifact:
     """The artifact at ``path`` as typed records (its ``.npz`` is opened on first use)."""
     path = Path(path)
-    return from_document(_document(path), str(path), path)
+    return from_document(_document(path, _json(path)), str(path), path)
 
 
 def load(path: Path) -> Dict[str, Any]:
     """The artifact's JSON document as written, after the same validation as :func:`read`."""
     path = Path(path)
-    document = _document(path)
+    document = _document(path, _json(path))
     from_document(document, str(path), path)
     return document
-
-
-def _own_output(path: Path) -> bool:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("schema") in OWN_OUTPUTS
-    except (OSError, ValueError, AttributeError):
-        return False  # read() says what is wrong with it
 
 
 def read_folder(folder: Path) -> "OrderedDict[str, Artifact]":
@@ -114,9 +112,10 @@ def read_folder(folder: Path) -> "OrderedDict[str, Artifact]":
         raise UserError("{} is not a folder".format(folder), "pass the folder tox -m matrix wrote (artifacts)")
     found: Dict[str, Artifact] = {}
     for path in sorted(folder.glob("*.json")):
-        if _own_output(path):
+        document = _json(path)  # parsed once: the schema tells rnncompare's own outputs from artifacts
+        if isinstance(document, dict) and document.get("schema") in OWN_OUTPUTS:
             continue
-        art = read(path)
+        art = from_document(_document(path, document), str(path), path)
         if art.name in found:
             raise UserError("two artifacts in {} come from env {!r}".format(folder, art.name), "keep one per env")
         found[art.name] = art
@@ -203,7 +202,7 @@ def _shape(where: List[str], value: Any) -> Tuple[int, ...]:
 def _numbers(where: List[str], value: Any) -> Tuple[float, ...]:
     _need(where, value, list, "a list of numbers")
     # type() is exact: JSON's true/false are bools, never numbers here (the lists are long: no _is_number)
-    if not all(type(x) in (int, float) for x in value) or not all(map(math.isfinite, value)):
+    if not set(map(type, value)) <= JSON_NUMBERS or not all(map(math.isfinite, value)):
         raise _Bad(where, "must hold finite numbers only")
     return tuple(value)
 
@@ -236,12 +235,12 @@ def _stats(where: List[str], stats: Any) -> Stats:
     flagged = False
     for key in NUMBER_STATS:
         value = stats.get(key)
-        if isinstance(value, str) and value in NONFINITE_TEXT:
-            numbers[key], flagged = None, flagged or key != "nonfinite"
-        elif value is not None and not _is_number(value):
-            raise _Bad(where + [key], "must be a number or null, got {}".format(_kind(value)))
-        else:
+        if value is None or type(value) in JSON_NUMBERS and math.isfinite(value):
             numbers[key] = value
+        elif isinstance(value, str) and value in NONFINITE_TEXT:
+            numbers[key], flagged = None, flagged or key != "nonfinite"
+        else:
+            raise _Bad(where + [key], "must be a number or null, got {}".format(_kind(value)))
     present = tuple(stats)
     if flagged:
         numbers["nonfinite"] = numbers.get("nonfinite") or 1

@@ -39,7 +39,7 @@ class PerSeed:
         return list(_distinct_stds(self.mean, self.std, self.fro_norm))
 
 
-@functools.lru_cache(maxsize=4096)  # a diff asks each block's sides several times
+@functools.lru_cache(maxsize=1 << 16)  # a diff asks each block's sides several times
 def _distinct_stds(mean: Tuple[float, ...], std: Tuple[float, ...], fro_norm: Tuple[float, ...]) -> Tuple[float, ...]:
     seen, out = set(), []
     for key in zip(mean, std, fro_norm):
@@ -262,7 +262,11 @@ class Artifact:
 
         if self.path is None or not npz_path(self.path).exists():
             return None
-        if "all" not in self._arrays:
-            self._arrays["all"] = arrays(self.path, self)
-        prefix = "{}/{}/".format(scenario, route)
-        return {k[len(prefix):]: v for k, v in self._arrays["all"].items() if k.startswith(prefix)}
+        if "by_route" not in self._arrays:  # keys are scenario/route/name; scenario names hold no "/"
+            by_route: Dict[Tuple[str, str], Dict[str, np.ndarray]] = {}
+            for key, value in arrays(self.path, self).items():
+                parts = key.split("/", 2)
+                if len(parts) == 3:
+                    by_route.setdefault((parts[0], parts[1]), {})[parts[2]] = value
+            self._arrays["by_route"] = by_route
+        return dict(self._arrays["by_route"].get((scenario, route), {}))
