@@ -246,6 +246,24 @@ def _disproved_by_norms(value: np.ndarray, shape: Tuple[int, int]) -> Optional[T
     return (spread, g2) if g2 > 0 and spread >= NORMS_PROVE * g2 else None
 
 
+def orthogonality_error(value: np.ndarray, shape: Tuple[int, int], spectrum: bool = False
+                        ) -> Tuple[float, float, str, Optional[np.ndarray]]:
+    """``(max |G - g² I|, g², method, singular values or None)`` of one draw read as a (rows, cols) matrix,
+    G the Gram matrix of its thin side and g² its mean diagonal.
+
+    ``method`` is ``"gram"`` (exact), or ``"norms"`` for a large matrix whose squared norms alone
+    prove it not orthogonal (the error is then their spread, a lower bound). The singular values
+    come with ``spectrum`` from an exact Gram matrix of a matrix that is not large."""
+    disproved = _disproved_by_norms(value, shape)
+    if disproved is not None:
+        return disproved[0], disproved[1], "norms", None
+    gram, g2 = _gram_stats(value, shape)
+    sv = np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None)) if spectrum and not is_large(shape) else None
+    diag = np.arange(gram.shape[0])
+    gram[diag, diag] -= g2
+    return float(np.abs(gram).max()), g2, "gram", sv
+
+
 class SeedStats:
     """``block_stats`` accumulated draw by draw: ``add`` one seed's array at a time, then ``result``.
 
@@ -308,18 +326,12 @@ class SeedStats:
             self.samples.append(picked.astype(np.float32))
 
     def _orthogonality(self, value: np.ndarray, k: int) -> None:
-        disproved = _disproved_by_norms(value, self.matrix)
-        if disproved is not None:
-            err, g2 = disproved
-            self.orth_method = "norms"
-        else:
-            gram, g2 = _gram_stats(value, self.matrix)
-            if self.singular_values and k == 0 and not is_large(self.matrix):  # the first seed's spectrum
-                self.sv = np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None))
-            diag = np.arange(gram.shape[0])
-            gram[diag, diag] -= g2
-            err = float(np.abs(gram).max())
-            del gram
+        # the first seed's spectrum
+        err, g2, method, sv = orthogonality_error(value, self.matrix, self.singular_values and k == 0)
+        if method == "norms":
+            self.orth_method = method
+        if sv is not None:
+            self.sv = sv
         rel = err / g2 if g2 > 0 else math.inf
         self.orth.append((err, rel, math.sqrt(max(g2, 0.0))))
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from compare.artifact import Artifact, Fingerprint, Measured, RouteResult, Stats
 from compare.diff.results import Reason, Row, Side, Thresholds
-from compare.diff.significance import QueuedTest, ks_test, scale_pvalue
-from compare.diff.structure import CellFigures, first_seed
+from compare.diff.significance import KsTests, QueuedTest, scale_pvalue
+from compare.diff.structure import CellFigures, FirstSeeds
 
 
 def fmt(value: Any) -> str:
@@ -36,11 +36,21 @@ def key_order(key: str) -> Tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", key))
 
 
-class Comparer:
-    """Compares blocks of one route pair; statistical tests are queued on ``tests``."""
+class Memo:
+    """What one diff works out once and every route pair reuses: first-seed figures and KS tests."""
 
-    def __init__(self, a: Side, b: Side, th: Thresholds, tests: List[QueuedTest], notes: List[str]) -> None:
-        self.a, self.b, self.th, self.tests, self.notes = a, b, th, tests, notes
+    def __init__(self) -> None:
+        self.first_seeds = FirstSeeds()
+        self.ks = KsTests()
+
+
+class Comparer:
+    """Compares blocks of one route pair; statistical tests are queued on ``tests``; first seeds and KS
+    tests are worked out through ``memo``, shared by every pair of one diff."""
+
+    def __init__(self, a: Side, b: Side, th: Thresholds, tests: List[QueuedTest], notes: List[str],
+                 memo: Memo) -> None:
+        self.a, self.b, self.th, self.tests, self.notes, self.memo = a, b, th, tests, notes, memo
 
     def _check_draws(self, row: Row, side: Side, stats: Stats) -> None:
         seeds, distinct = stats.draws, len(stats.per_seed.distinct_stds())
@@ -92,8 +102,8 @@ class Comparer:
     def _queue_distribution(self, row: Row, sa: Stats, sb: Stats) -> None:
         if len(sa.sample) < 2 or len(sb.sample) < 2:
             return
-        d, p, method = ks_test(sa, sb, self.th.ks_floor)
-        figures = {"ks_d": d, "p": p, "p_method": method, "n_a": len(sa.sample), "n_b": len(sb.sample),
+        d, p, exact = self.memo.ks.test(sa, sb, self.th.ks_floor)
+        figures = {"ks_d": d, "p": p, "p_method": "asymptotic", "n_a": len(sa.sample), "n_b": len(sb.sample),
                    "test": "ks_2samp", "mean_a": sa.mean, "mean_b": sb.mean, "kurtosis_a": sa.kurtosis,
                    "kurtosis_b": sb.kurtosis}
 
@@ -102,7 +112,7 @@ class Comparer:
                    "kurtosis {}, {} mean {} kurtosis {}.".format(
                        d, p_adj, self.a.label, fmt(sa.mean), fmt(sa.kurtosis), self.b.label,
                        fmt(sb.mean), fmt(sb.kurtosis))
-        self.tests.append(QueuedTest(row, "distribution_mismatch", p, d >= self.th.ks_floor, detail, figures))
+        self.tests.append(QueuedTest(row, "distribution_mismatch", p, d >= self.th.ks_floor, detail, figures, exact))
 
     def orthogonality(self, ea: Optional[float], eb: Optional[float], what: str = "") -> Optional[Reason]:
         if ea is None or eb is None:
@@ -261,25 +271,25 @@ def first_seed_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows
                     notes: List[str]) -> List[Row]:
     """Rows for all gates of one part and for whole cells, from both sides' first seed; block rows whose
     block is a copy of another on one side only get ``tied_weights``."""
-    fa, fb = first_seed(a, scenario, cmp.a.route), first_seed(b, scenario, cmp.b.route)
+    fa, fb = cmp.memo.first_seeds.of(a, scenario, cmp.a.route), cmp.memo.first_seeds.of(b, scenario, cmp.b.route)
     for why in (fa.why, fb.why):
         if why and "first-seed checks (all gates, whole cells, copies) not made: " + why not in notes:
             notes.append("first-seed checks (all gates, whole cells, copies) not made: " + why)
-    copies_a, copies_b = fa.copies(), fb.copies()
+    copies_a, copies_b = fa.copies, fb.copies
     for row in rows:
         reason = _tie_reason(cmp, copies_a.get(row.block), copies_b.get(row.block)) \
             if row.block in fa.blocks and row.block in fb.blocks else None
         if reason is not None:
             row.reasons.append(reason)
     out = []
-    oa, ob = fa.part_orthogonality(), fb.part_orthogonality()
+    oa, ob = fa.part_orthogonality, fb.part_orthogonality
     for key in sorted(set(oa) & set(ob), key=key_order):
         row = Row(scenario, key, cmp.a, cmp.b)
         part = key.rsplit("/", 1)[1]
         reason = cmp.orthogonality(oa[key], ob[key], "The {} weights of all gates together: ".format(part))
         row.reasons += [reason] if reason is not None else []
         out.append(row)
-    ca, cb = fa.cells(), fb.cells()
+    ca, cb = fa.cells, fb.cells
     for key in sorted(set(ca) & set(cb), key=key_order):
         out.append(Row(scenario, key, cmp.a, cmp.b, reasons=_cell_reasons(cmp, ca[key], cb[key])))
     return out

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact
 from compare.artifact import Artifact
-from compare.diff.blocks import Comparer, compare_block, first_seed_rows, key_order, missing
+from compare.diff.blocks import Comparer, Memo, compare_block, first_seed_rows, key_order, missing
 from compare.diff.config import config_row, forget_bias_settled
 from compare.diff.results import DEFAULTS, ROUTE_BLOCK, DiffResult, Reason, Row, Side, Thresholds
 from compare.diff.significance import QueuedTest, resolve
@@ -54,18 +54,20 @@ def _check_hashes(a: Artifact, b: Artifact) -> List[str]:
 
 
 def diff(a: Artifact, b: Artifact, pairs: Sequence[Tuple[str, str]], thresholds: Thresholds = DEFAULTS,
-         tests: Optional[List[QueuedTest]] = None) -> DiffResult:
+         tests: Optional[List[QueuedTest]] = None, memo: Optional[Memo] = None) -> DiffResult:
     """Rows for every shared scenario and route pair ``(a_route, b_route)``; tests corrected together
-    (or, with ``tests``, queued there for the caller's :func:`finish`)."""
+    (or, with ``tests``, queued there for the caller's :func:`finish`); ``memo``: what several diffs
+    of one caller share."""
     shared = _check_hashes(a, b)
     queue: List[QueuedTest] = [] if tests is None else tests
+    memo = Memo() if memo is None else memo
     rows: List[Row] = []
     notes: List[str] = []
     only = sorted(set(a.scenarios) ^ set(b.scenarios))
     if only:
         notes.append("scenarios in one artifact only, not compared: " + ", ".join(only))
     for ra, rb in pairs:
-        cmp = Comparer(Side(a.name, ra), Side(b.name, rb), thresholds, queue, notes)
+        cmp = Comparer(Side(a.name, ra), Side(b.name, rb), thresholds, queue, notes, memo)
         for name in shared:
             rows.extend(_scenario_rows(name, a, b, cmp, notes))
     result = DiffResult(rows, thresholds, len(queue), notes)
@@ -145,12 +147,13 @@ def diff_against(arts: Sequence[Artifact], baseline: Optional[str] = None,
         raise UserError("no artifact of env {!r} among {}".format(found[0], ", ".join(x.name for x in arts)),
                         "pass --baseline ENV:ROUTE with one of those envs")
     queue: List[QueuedTest] = []
+    memo = Memo()
     total = DiffResult([], thresholds)
     for (env, route), names in _baselines(arts, found).items():
         base = _only(next(x for x in arts if x.name == env), names)
         for other in arts:
             pairs = [(route, r) for r in other.routes() if (other.name, r) != (env, route)]
-            part = diff(base, _only(other, names), pairs, thresholds, queue)
+            part = diff(base, _only(other, names), pairs, thresholds, queue, memo)
             total.rows.extend(part.rows)
             total.notes.extend(n for n in part.notes if n not in total.notes)
     return finish(total, queue)

@@ -6,9 +6,10 @@ once every p-value is known (Holm or Benjamini-Hochberg).
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
+import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import special
@@ -16,6 +17,8 @@ from scipy import stats as sps
 
 from compare.artifact import Stats
 from compare.diff.results import Reason, Row, Thresholds
+
+EXACT_MARGIN = 100.0  # how far below alpha / tests an approximate p stands for the exact one (resolve)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class QueuedTest:
     big_enough: bool
     detail: Callable[[float], str]
     figures: Dict[str, Any]
+    exact: Optional[Callable[[], float]] = None  # the exact p where ``p`` approximates it (see resolve)
 
 
 def adjust(pvalues: Sequence[float], method: str = "holm") -> List[float]:
@@ -73,36 +77,90 @@ def scale_pvalue(sa: Stats, sb: Stats) -> float:
 
 
 def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """The two-sample KS statistic D of two sorted samples: the largest gap between their empirical CDFs
-    (computed as ``scipy.stats.ks_2samp`` does)."""
+    """The two-sample KS statistic D of two sorted samples of distinct values: the largest gap between
+    their empirical CDFs (``scipy.stats.ks_2samp``'s statistic), read off one merge of the two.
+
+    The gap is taken after the last of each run of equal values (a value in both samples moves both
+    CDFs at once); a stable sort of two sorted runs is a linear merge."""
     both = np.concatenate([a, b])
-    gaps = np.searchsorted(a, both, side="right") / a.size - np.searchsorted(b, both, side="right") / b.size
-    return float(np.abs(gaps).max())
+    order = np.argsort(both, kind="stable")
+    merged = both[order]
+    last = np.empty(both.size, dtype=bool)
+    np.not_equal(merged[1:], merged[:-1], out=last[:-1])
+    last[-1:] = True
+    from_a = np.cumsum(order < a.size)[last]  # how many of a are <= each distinct value
+    from_b = np.flatnonzero(last) + 1 - from_a
+    return float(np.abs(from_a / a.size - from_b / b.size).max())
 
 
-def ks_test(sa: Stats, sb: Stats, material: float) -> Tuple[float, float, str]:
-    """(KS D, p, how p was had) of the two stored samples; repeated values are copies of a repeated draw
-    and count once.
+class KsTests:
+    """The KS tests of one diff, each worked out once per pair of distinct samples.
 
-    Where D reaches ``material`` (the diff's ``ks_floor``: only such a test can flag a row), p is scipy's
-    exact one (``ks_2samp``). Below it p is the asymptotic one (scipy's ``method="asymp"``: the
-    Kolmogorov distribution ``kstwo`` at the effective size nm/(n+m)), within a few per cent of the
-    exact p at these sample sizes and several times cheaper. Neither correction lets such a p decide a
-    verdict: samples hold at most 2048 values (effective size <= 1024), where D < 0.05 (the default
-    floor) means p > 0.013, above any p that alpha 0.01 can flag, so it ranks
-    after every flagged test (Holm) and is never the minimum that flags one (Benjamini-Hochberg).
-    """
-    a, b = np.unique(sa.sample), np.unique(sb.sample)  # float64 arrays from the artifact reader
-    d = ks_distance(a, b)
-    if d >= material:
-        result = sps.ks_2samp(a, b)
-        return float(result.statistic), float(result.pvalue), "exact"
-    large, small = max(a.size, b.size), min(a.size, b.size)
-    return d, float(np.clip(sps.kstwo.sf(d, np.round(large * small / (large + small))), 0.0, 1.0)), "asymptotic"
+    Envs that draw the same values (one Keras under two TensorFlows) store equal samples, so a
+    sample's sorted distinct values are keyed by their content (a BLAKE2 digest), and a pair's D and
+    p by the two digests. Repeated values in a sample are copies of a repeated draw and count once."""
+
+    def __init__(self) -> None:
+        # id(sample) -> (the sample, kept so its id is not reused; its distinct values; their digest)
+        self._samples: Dict[int, Tuple[np.ndarray, np.ndarray, bytes]] = {}
+        self._pairs: Dict[Tuple[bytes, bytes], Tuple[float, float, np.ndarray, np.ndarray]] = {}
+        self._exact: Dict[Tuple[bytes, bytes], float] = {}
+
+    def _distinct(self, sample: np.ndarray) -> Tuple[np.ndarray, bytes]:
+        found = self._samples.get(id(sample))
+        if found is None:
+            values = np.unique(sample)
+            found = self._samples[id(sample)] = (sample, values, hashlib.blake2b(values.tobytes()).digest())
+        return found[1], found[2]
+
+    def test(self, sa: Stats, sb: Stats, material: float) -> Tuple[float, float, Optional[Callable[[], float]]]:
+        """(KS D, asymptotic p, the exact p on demand or None) of the two stored samples.
+
+        The p is Kolmogorov's limiting one at the effective size ``en = nm/(n+m)``
+        (``scipy.special.kolmogorov(sqrt(en) D)``, one ufunc call). Where D reaches ``material`` (the
+        diff's ``ks_floor``: only such a test can flag a row), scipy's exact p (``ks_2samp``) comes on
+        demand: :func:`resolve` asks for it wherever it can change a verdict. Below the floor no p can:
+        samples hold at most 2048 values (``en`` <= 1024), where D < 0.05 (the default floor) means
+        p > 0.012, above any p that alpha 0.01 can flag, so it ranks after every flagged test (Holm) and
+        never brings a smaller one's adjusted p below alpha (Benjamini-Hochberg).
+        """
+        (a, key_a), (b, key_b) = self._distinct(sa.sample), self._distinct(sb.sample)
+        if not a.size or not b.size:
+            return 1.0, 1.0, None
+        key = (key_a, key_b)
+        if key not in self._pairs:
+            d = ks_distance(a, b)
+            self._pairs[key] = (d, float(special.kolmogorov(math.sqrt(a.size * b.size / (a.size + b.size)) * d)), a, b)
+        d, p, _, _ = self._pairs[key]
+        return d, p, (lambda: self._exact_p(key)) if d >= material else None
+
+    def _exact_p(self, key: Tuple[bytes, bytes]) -> float:
+        if key not in self._exact:
+            _, _, a, b = self._pairs[key]
+            self._exact[key] = float(sps.ks_2samp(a, b).pvalue)
+        return self._exact[key]
 
 
 def resolve(tests: List[QueuedTest], th: Thresholds) -> None:
     """Correct the queued p-values together and attach a reason to every row whose test is flagged."""
+    _make_exact(tests, th)
     for test, p_adj in zip(tests, adjust([t.p for t in tests], th.correction)):
         if p_adj < th.alpha and test.big_enough:
             test.row.reasons.append(Reason(test.code, test.detail(p_adj), dict(test.figures, p_adjusted=p_adj)))
+
+
+def _make_exact(tests: List[QueuedTest], th: Thresholds) -> None:
+    """The exact p of each test that has one and whose approximate p is not far below alpha / tests.
+
+    A test whose p, exact or approximate, is below alpha / tests is flagged by either correction and
+    changes no other verdict (Holm: every adjusted p up to its rank stays below alpha; BH: so does
+    every ratio it enters). The approximate p keeps that rank when it is ``EXACT_MARGIN`` times lower
+    still: the exact p never exceeds the asymptotic KS p by that much (``tests/host/test_diff.py``
+    measures the ratio at 1.01 at most, and below 1 in the tail); the exact p of a sample pair far
+    apart costs up to 20 ms (scipy's O(nm) recursion), the asymptotic one a microsecond.
+    """
+    cutoff = th.alpha / (max(1, len(tests)) * EXACT_MARGIN)
+    for test in tests:
+        if test.exact is not None and test.p >= cutoff:
+            test.p = test.exact()
+            test.figures.update(p=test.p, p_method="exact")

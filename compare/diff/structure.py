@@ -16,6 +16,7 @@ From the ``.npz`` of first-seed values, cut into canonical blocks by ``compare.l
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -24,17 +25,18 @@ import numpy as np
 
 from compare import layout
 from compare.artifact import Artifact
-from compare.stats import block_stats
+from compare.stats import orthogonality_error
 from compare.weights import Weight
 
 CELL_PART = "cell"  # the part name of whole-cell rows: l{k}/{dir}/*/cell
 
 
 def _orth(matrix: np.ndarray) -> Optional[float]:
+    """The relative orthogonality error (the absolute one of a zero matrix), None where not finite."""
     with np.errstate(all="ignore"):
-        stats = block_stats(matrix[None], sample_size=0, singular_values=False)
-    value = stats["orth_err"] if stats.get("orth_rel_err") is None else stats["orth_rel_err"]
-    return float(value) if value is not None and math.isfinite(value) else None
+        err, g2, _, _ = orthogonality_error(matrix, (int(matrix.shape[0]), int(matrix.shape[1])))
+    value = err / g2 if g2 > 0 else err
+    return float(value) if math.isfinite(value) else None
 
 
 def coupling(inputs: np.ndarray, recurrent: np.ndarray) -> Optional[float]:
@@ -57,7 +59,8 @@ class CellFigures:
 
 @dataclass
 class FirstSeed:
-    """One route's first-seed blocks (empty, with ``why``, when they cannot be had)."""
+    """One route's first-seed blocks (empty, with ``why``, when they cannot be had); each figure is
+    worked out once, on first use."""
 
     blocks: Dict[str, np.ndarray] = field(default_factory=dict)
     why: str = ""
@@ -75,6 +78,7 @@ class FirstSeed:
         found = sorted((g, v) for (g, p), v in cell.items() if p == part)
         return np.concatenate([v for _, v in found], axis=-1) if found else None
 
+    @functools.cached_property
     def part_orthogonality(self) -> Dict[str, float]:
         """``l{k}/{dir}/*/{kernel|recurrent}`` -> relative orthogonality error of all gates side by side."""
         out = {}
@@ -86,6 +90,7 @@ class FirstSeed:
                     out[layout.block_key(layer, direction, "*", part)] = value
         return out
 
+    @functools.cached_property
     def cells(self) -> Dict[str, CellFigures]:
         """``l{k}/{dir}/*/cell`` -> the whole cell's figures, in the fused [x; h] x gates frame."""
         out = {}
@@ -98,6 +103,7 @@ class FirstSeed:
                 _orth(fused), coupling(x, h), (int(fused.shape[0]), int(fused.shape[1])))
         return out
 
+    @functools.cached_property
     def copies(self) -> Dict[str, str]:
         """block key -> the earlier block key whose values it repeats exactly (non-constant blocks only)."""
         seen: Dict[Tuple[Tuple[int, ...], bytes], str] = {}
@@ -134,3 +140,18 @@ def first_seed(art: Artifact, scenario: str, route_name: str) -> FirstSeed:
     except ValueError as exc:
         return FirstSeed(why="cannot cut {} {} {} into blocks: {}".format(art.name, scenario, route_name, exc))
     return FirstSeed({key: block.value for key, block in blocks.items()})
+
+
+class FirstSeeds:
+    """:func:`first_seed` of each (artifact, scenario, route) once per diff: the baseline's blocks meet
+    every other env's."""
+
+    def __init__(self) -> None:
+        # (id of the artifact, scenario, route) -> (the artifact, kept so its id is not reused; its blocks)
+        self._found: Dict[Tuple[int, str, str], Tuple[Artifact, FirstSeed]] = {}
+
+    def of(self, art: Artifact, scenario: str, route_name: str) -> FirstSeed:
+        key = (id(art), scenario, route_name)
+        if key not in self._found:
+            self._found[key] = (art, first_seed(art, scenario, route_name))
+        return self._found[key][1]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -215,32 +216,99 @@ def _sample_stats(values: np.ndarray) -> artifact.Stats:
 
 
 def test_ks_distance_is_scipys_statistic():
-    """D from the two sorted samples equals scipy's ks_2samp statistic (to rounding), for unequal sizes and ties."""
+    """D from the two sorted samples equals scipy's ks_2samp statistic (to rounding), for unequal sizes, ties
+    within a sample and values both samples hold."""
     from scipy import stats as sps
 
     from compare.diff.significance import ks_distance
     rng = np.random.default_rng(21)
+    shared = rng.normal(size=400)
     for a, b in [(rng.normal(size=2048), rng.normal(0.1, size=2000)),
+                 (shared, np.concatenate([shared[:150], rng.normal(0.2, size=200)])),
+                 (shared, shared),
                  (rng.uniform(size=300), rng.uniform(size=512)),
                  (np.repeat(rng.normal(size=50), 3), rng.normal(size=70))]:
         a, b = np.unique(a), np.unique(b)
         assert ks_distance(a, b) == pytest.approx(sps.ks_2samp(a, b).statistic, rel=1e-12)
+        assert ks_distance(b, a) == pytest.approx(sps.ks_2samp(b, a).statistic, rel=1e-12)
 
 
-def test_ks_p_is_exact_where_it_can_flag_and_asymptotic_below():
-    """At or above the KS floor p is scipy's exact p; below it, scipy's asymptotic one (method "asymp")."""
+def test_ks_p_is_asymptotic_with_the_exact_one_on_demand_where_it_can_flag():
+    """The KS p is Kolmogorov's limiting one at the effective size; at or above the KS floor the test
+    also carries scipy's exact p, to be asked for; below it, none."""
     from scipy import stats as sps
 
-    from compare.diff.significance import ks_test
+    from compare.diff.significance import KsTests
+    ks_test = KsTests().test
     rng = np.random.default_rng(22)
     near, far = rng.normal(size=2048), rng.normal(0.3, size=2048)
     base = rng.normal(size=2048)
-    d, p, method = ks_test(_sample_stats(base), _sample_stats(far), 0.05)
-    assert method == "exact" and d >= 0.05
-    assert p == sps.ks_2samp(np.unique(base), np.unique(far), method="exact").pvalue
-    d, p, method = ks_test(_sample_stats(base), _sample_stats(near), 0.05)
-    assert method == "asymptotic" and d < 0.05
-    assert p == pytest.approx(sps.ks_2samp(np.unique(base), np.unique(near), method="asymp").pvalue, rel=1e-12)
+    d, p, exact = ks_test(_sample_stats(base), _sample_stats(far), 0.05)
+    assert d >= 0.05 and p == pytest.approx(sps.kstwobign.sf(math.sqrt(1024) * d), rel=1e-12)
+    assert exact() == sps.ks_2samp(np.unique(base), np.unique(far), method="exact").pvalue
+    d, p, exact = ks_test(_sample_stats(base), _sample_stats(near), 0.05)
+    assert d < 0.05 and exact is None
+    assert p == pytest.approx(sps.kstwobign.sf(math.sqrt(1024) * d), rel=1e-12)
+    # within a few per cent of scipy's finite-size asymptotic p
+    assert p == pytest.approx(sps.ks_2samp(np.unique(base), np.unique(near), method="asymp").pvalue, rel=0.05)
+
+
+def test_ks_tests_of_equal_samples_are_worked_out_once():
+    """Two envs storing the same values (separate arrays) share one KS result, exact p included."""
+    from scipy import stats as sps
+
+    from compare.diff.significance import KsTests
+    rng = np.random.default_rng(25)
+    base, other = rng.normal(size=2048), rng.normal(0.3, size=2048)
+    tests = KsTests()
+    first = tests.test(_sample_stats(base), _sample_stats(other), 0.05)
+    again = tests.test(_sample_stats(base.copy()), _sample_stats(other.copy()), 0.05)
+    assert first[:2] == again[:2] and len(tests._pairs) == 1
+    assert first[2]() == again[2]() == sps.ks_2samp(np.unique(base), np.unique(other)).pvalue
+    assert len(tests._exact) == 1
+
+
+def test_the_exact_ks_p_never_exceeds_the_asymptotic_one_by_the_margin():
+    """What lets resolve keep an asymptotic p far below alpha / tests: over sample sizes 20 to 2048 and
+    shifts from none to one std, scipy's exact p is at most 1.02 times Kolmogorov's limiting p, and
+    below it wherever the limiting p is under 1e-6 (EXACT_MARGIN is 100)."""
+    from scipy import special
+    from scipy import stats as sps
+
+    from compare.diff.significance import EXACT_MARGIN
+    rng = np.random.default_rng(24)
+    ratios, tail = [], []
+    for n, m in [(2048, 2048), (2048, 1900), (2048, 500), (300, 2048), (100, 120), (40, 40), (20, 30)]:
+        for shift in np.linspace(0.0, 1.0, 11):
+            a, b = np.unique(rng.normal(size=n)), np.unique(rng.normal(shift, size=m))
+            result = sps.ks_2samp(a, b, method="exact")
+            limiting = special.kolmogorov(math.sqrt(a.size * b.size / (a.size + b.size)) * result.statistic)
+            if limiting > 0:
+                ratios.append(result.pvalue / limiting)
+                if limiting < 1e-6:
+                    tail.append(result.pvalue / limiting)
+    assert len(ratios) > 60 and len(tail) > 20
+    assert max(ratios) < 1.02 < EXACT_MARGIN and max(tail) < 1.0
+
+
+def test_resolve_asks_for_the_exact_p_only_where_it_can_change_a_verdict():
+    """Of two flaggable tests among 100, the one whose approximate p is far below alpha / 100 keeps it;
+    the borderline one gets its exact p, which here decides its verdict."""
+    from compare.diff.significance import QueuedTest, resolve
+    th = diff.Thresholds()
+    asked = []
+
+    def exact(value):
+        return lambda: asked.append(value) or value
+
+    rows = [diff.Row("s", "b{}".format(i), diff.Side("x", "tf1"), diff.Side("y", "keras")) for i in range(100)]
+    tests = [QueuedTest(rows[0], "distribution_mismatch", 1e-12, True, str, {"p": 1e-12}, exact(2e-12)),
+             QueuedTest(rows[1], "distribution_mismatch", 5e-5, True, str, {"p": 5e-5}, exact(2e-4))]
+    tests += [QueuedTest(r, "distribution_mismatch", 0.5, False, str, {"p": 0.5}) for r in rows[2:]]
+    resolve(tests, th)
+    assert asked == [2e-4]
+    assert tests[0].figures == {"p": 1e-12} and len(rows[0].reasons) == 1
+    assert tests[1].figures == {"p": 2e-4, "p_method": "exact"} and rows[1].reasons == []  # 100 x 2e-4 > 0.01
 
 
 def test_a_ks_test_below_the_floor_cannot_outrank_a_flagged_one():
@@ -249,8 +317,12 @@ def test_a_ks_test_below_the_floor_cannot_outrank_a_flagged_one():
     a test ranks after every p that the correction can flag."""
     from scipy import stats as sps
 
+    from compare.diff.significance import KsTests
     th = diff.Thresholds()
-    assert sps.kstwo.sf(th.ks_floor, 1024) > th.alpha
+    assert sps.kstwobign.sf(math.sqrt(1024) * th.ks_floor) > th.alpha
+    grid = np.arange(2048) / 2048.0  # through a KS test: two stored-size samples 100 grid steps apart
+    d, p, exact = KsTests().test(_sample_stats(grid), _sample_stats(grid + 100 / 2048.0), th.ks_floor)
+    assert exact is None and d == 100 / 2048.0 and th.alpha < p < 0.02
 
 
 def test_correction_spans_the_whole_diff():
