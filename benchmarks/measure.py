@@ -92,6 +92,8 @@ class Command:
 
 def start(command: Command, log: Path) -> subprocess.Popen[bytes]:
     environment = dict(tox_environment(), **command.variables)
+    # as under tox, which does not pass it on: bytecode is cached, so no measured run recompiles rnncompare
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     with log.open("wb") as handle:
         return subprocess.Popen(command.argv, cwd=str(REPO), env=environment, stdout=handle,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

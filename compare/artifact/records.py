@@ -34,9 +34,9 @@ class PerSeed:
     std: Tuple[float, ...] = ()
     fro_norm: Tuple[float, ...] = ()
 
-    def distinct_stds(self) -> List[float]:
+    def distinct_stds(self) -> Tuple[float, ...]:
         """The stds of the distinct draws: seeds whose (mean, std, fro_norm) repeat are copies, not evidence."""
-        return list(_distinct_stds(self.mean, self.std, self.fro_norm))
+        return _distinct_stds(self.mean, self.std, self.fro_norm)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a diff asks each block's sides several times

@@ -6,6 +6,7 @@ once every p-value is known (Holm or Benjamini-Hochberg).
 
 Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
+import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -48,15 +49,21 @@ def adjust(pvalues: Sequence[float], method: str = "holm") -> List[float]:
     return [float(x) for x in adjusted]
 
 
-def _log_std_moments(stats: Stats, stds: List[float]) -> Tuple[float, float, int]:
+def _log_std_moments(stats: Stats, stds: Tuple[float, ...]) -> Tuple[float, float, int]:
     """Mean and variance of the log per-draw std, and the draws. One draw: the sampling variance of a
     std from ``n`` elements, ``(kurtosis + 2) / (4 n)`` (delta method), stands in for the spread."""
-    logs = np.log(np.asarray(stds, dtype=float))
-    if logs.size >= 2:
-        return float(logs.mean()), float(logs.var(ddof=1)), int(logs.size)
+    if len(stds) >= 2:
+        return _log_moments(stds)
     per_draw = max(1, int(stats.count or 1) // max(1, int(stats.seeds or 1)))
     kurt = stats.kurtosis
-    return float(logs[0]), max(0.0, (0.0 if kurt is None else kurt) + 2.0) / (4.0 * per_draw), 1
+    return math.log(stds[0]), max(0.0, (0.0 if kurt is None else kurt) + 2.0) / (4.0 * per_draw), 1
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a diff tests each baseline block against every other env's
+def _log_moments(stds: Tuple[float, ...]) -> Tuple[float, float, int]:
+    """Mean and sample variance (ddof 1) of the logs of two or more stds."""
+    logs = np.log(np.asarray(stds, dtype=float))
+    return float(logs.mean()), float(logs.var(ddof=1)), int(logs.size)
 
 
 def scale_pvalue(sa: Stats, sb: Stats) -> float:

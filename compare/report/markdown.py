@@ -8,21 +8,19 @@ Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, List, Optional, Sequence
 
 from compare.report import networks, text
 from compare.report.model import BiasCell, GridCell, Report, ScenarioReport, bias_grid
 
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# HTML entities for & < >, a backslash before Markdown punctuation (pipes and backticks included)
+_INERT = str.maketrans(dict({"&": "&amp;", "<": "&lt;", ">": "&gt;"}, **{c: "\\" + c for c in "\\`*_[]|~"}))
 
 
 def escape(value: object) -> str:
     """Markdown-inert text for a table cell or a line: HTML entities for & < >, backslash before
     Markdown punctuation (pipes and backticks included), newlines folded to spaces."""
-    raw = " ".join(str(value).split())
-    raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", raw)
+    return " ".join(str(value).split()).translate(_INERT)
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> List[str]:

@@ -272,7 +272,15 @@ def _pair(a: Series, b: Series) -> frozenset:
 # ---------------------------------------------------------------- grid and pairs
 
 
-def _grid_cell(state: RouteState, baseline: Optional[Series], findings: Sequence[Finding]) -> GridCell:
+def _by_pair(findings: Sequence[Finding]) -> Dict[frozenset, List[Finding]]:
+    """Unordered pair of series -> its findings, in order."""
+    grouped: Dict[frozenset, List[Finding]] = {}
+    for f in findings:
+        grouped.setdefault(_pair(f.a, f.b), []).append(f)
+    return grouped
+
+
+def _grid_cell(state: RouteState, baseline: Optional[Series], by_pair: Mapping[frozenset, List[Finding]]) -> GridCell:
     series = (state.env, state.route)
     if state.status != "ok":
         return GridCell(state.env, state.route, state.status, state.reason)
@@ -280,7 +288,7 @@ def _grid_cell(state: RouteState, baseline: Optional[Series], findings: Sequence
         return GridCell(state.env, state.route, "baseline", "the reference every other cell is compared with")
     if baseline is None:
         return GridCell(state.env, state.route, "not compared")
-    rows = [f for f in findings if _pair(f.a, f.b) == _pair(series, baseline)]
+    rows = by_pair.get(_pair(series, baseline), [])
     blocks = [f.verdict for f in rows if f.block != CONFIG_BLOCK]
     counts = {v: blocks.count(v) for v in sorted(set(blocks))}
     config_differs = any(f.block == CONFIG_BLOCK and f.verdict != "same" for f in rows)
@@ -330,25 +338,32 @@ def _table_stats(measured: Optional[Measured]) -> Dict[str, Any]:
     return dict(measured.stats.shown(TABLE_STATS)) if measured is not None and measured.stats is not None else {}
 
 
+def _verdicts_by_block(findings: Sequence[Finding]) -> Dict[Tuple[str, frozenset], Finding]:
+    """(block, unordered pair of series) -> the first finding on it (looked up once per table cell)."""
+    found: Dict[Tuple[str, frozenset], Finding] = {}
+    for f in findings:
+        found.setdefault((f.block, _pair(f.a, f.b)), f)
+    return found
+
+
 def _verdict_against(key: str, series: Series, baseline: Optional[Series],
-                     findings: Sequence[Finding]) -> Tuple[str, List[Reason]]:
+                     findings: Mapping[Tuple[str, frozenset], Finding]) -> Tuple[str, List[Reason]]:
     if baseline is None or series == baseline:
         return "", []
-    for f in findings:
-        if f.block == key and _pair(f.a, f.b) == _pair(series, baseline):
-            return f.verdict, f.reasons
-    return "", []
+    found = findings.get((key, _pair(series, baseline)))
+    return (found.verdict, found.reasons) if found is not None else ("", [])
 
 
 def _blocks(ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series],
             findings: Sequence[Finding]) -> Tuple[List[BlockGroup], bool]:
     groups: Dict[str, BlockGroup] = {}
     from_variables = False
+    by_block = _verdicts_by_block(findings)
     for series, route in ok:
         entries, fallback = _block_entries(route)
         from_variables = from_variables or fallback
         for key, entry in entries.items():
-            verdict, reasons = _verdict_against(key, series, baseline, findings)
+            verdict, reasons = _verdict_against(key, series, baseline, by_block)
             group = groups.setdefault(key, BlockGroup(key, _part(key)))
             group.cells.append(BlockCell(
                 env=series[0], route=series[1], shape=list(entry.shape), variable=entry.variable,
@@ -482,9 +497,10 @@ def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[F
     ok = [((s.env, s.route), artifacts[s.env].route(name, s.route)) for s in states if s.status == "ok"]
     blocks, from_variables = _blocks(ok, baseline, findings)
     config, cosmetic = _config(ok, routes)
+    by_pair = _by_pair(findings)
     return ScenarioReport(
         name=name, baseline=baseline, routes=states,
-        grid=[_grid_cell(s, baseline, findings) for s in states], pairs=_pairs(findings),
+        grid=[_grid_cell(s, baseline, by_pair) for s in states], pairs=_pairs(findings),
         blocks=blocks, biases=_biases(ok), config=config, config_cosmetic=cosmetic,
         config_mismatches=_config_mismatches(findings),
         findings=[f for f in findings if f.verdict != "same" or f.reasons],

@@ -105,17 +105,19 @@ class Canvas:
                           'stroke-width="0.6"/>'.format(self.left, self.top, self.width - self.left - self.right,
                                                         self.height - self.top - self.bottom))
 
-    def polyline(self, xs: np.ndarray, ys: np.ndarray, style: Style) -> None:
-        """A line through the points (``xs[i]``, ``ys[i]``), mapped to pixels as whole arrays (a histogram's
-        outline has a hundred points, the report thousands of outlines)."""
+    def stairs(self, edges: np.ndarray, heights: np.ndarray, style: Style) -> None:
+        """A histogram's outline: up at the first edge, across each bin at its height, down after the last
+        (an SVG path of vertical and horizontal steps, mapped to pixels as whole arrays: the report draws
+        thousands of them)."""
         colour, line = style
         inner_x = self.width - self.left - self.right
         inner_y = self.height - self.top - self.bottom
-        px = np.round(self.left + (xs - self.x0) / (self.x1 - self.x0) * inner_x, 1).tolist()
-        py = np.round(self.height - self.bottom - (ys - self.y0) / (self.y1 - self.y0) * inner_y, 1).tolist()
-        text = " ".join(map("{},{}".format, px, py))
-        self.parts.append('<polyline points="{}" fill="none" stroke="{}" stroke-width="1.1"{}/>'.format(
-            text, escape(colour), DASH.get(line, "")))
+        xs = np.round(self.left + (edges - self.x0) / (self.x1 - self.x0) * inner_x, 1).tolist()
+        ys = np.round(self.height - self.bottom - (heights - self.y0) / (self.y1 - self.y0) * inner_y, 1).tolist()
+        base = self.y(0.0)
+        steps = "".join(map("V{}H{}".format, ys, xs[1:]))
+        self.parts.append('<path d="M{},{}{}V{}" fill="none" stroke="{}" stroke-width="1.1"{}/>'.format(
+            xs[0], base, steps, base, escape(colour), DASH.get(line, "")))
 
     def bars(self, xs: Sequence[float], lows: Sequence[float], highs: Sequence[float], style: Style) -> None:
         colour, line = style
@@ -150,13 +152,6 @@ def _edges(samples: Sequence[np.ndarray]) -> np.ndarray:
     return np.linspace(low, high, bins + 1)
 
 
-def _stairs(density: np.ndarray, edges: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """The outline of a histogram as (xs, ys): up at each left edge, across the bin, down after the last."""
-    xs = np.concatenate([edges[:1], np.repeat(edges, 2)[1:-1], edges[-1:]])
-    ys = np.concatenate([[0.0], np.repeat(density, 2), [0.0]])
-    return xs.astype(np.float64), ys.astype(np.float64)
-
-
 def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
     """The block's value distribution per (env, route), from the stats sample, on shared bins (SVG).
 
@@ -173,7 +168,7 @@ def histogram(group: BlockGroup, style: Dict[Series, Style]) -> Optional[str]:
     canvas.y_axis()
     canvas.x_axis()
     for cell, density in zip(cells, densities):
-        canvas.polyline(*_stairs(density, edges), style.get((cell.env, cell.route), ("black", ":")))
+        canvas.stairs(edges, density, style.get((cell.env, cell.route), ("black", ":")))
     canvas.frame()
     return canvas.svg()
 

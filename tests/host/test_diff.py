@@ -437,7 +437,7 @@ def test_repeated_draws_count_once():
     assert row(result, "l0/fw/update/kernel").verdict == "same"
     assert any("distinct draws" in n for n in result.notes)
     stats = artifact.from_document(doc("x", {"keras": a})).route("s", "keras").blocks["l0/fw/update/kernel"].stats
-    assert stats.per_seed.distinct_stds() == [pytest.approx(float(one[0].std()), rel=1e-6)]
+    assert stats.per_seed.distinct_stds() == (pytest.approx(float(one[0].std()), rel=1e-6),)
     # but a large difference is still found from one draw per side
     wide = np.repeat(uniform(rng, (32, 16), 0.4)[:1], S, axis=0)
     b = entry("keras_gru", {"l0/fw/update/kernel": wide}, KERAS_GRU)

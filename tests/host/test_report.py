@@ -277,12 +277,21 @@ def test_summary_grid_links_to_every_scenario(page):
 # ---------------------------------------------------------------- plots
 
 
+def test_a_histogram_outline_steps_up_across_and_down():
+    """Bins [0, 0.5] at height 1 and [0.5, 1] at 0.5 on a 100 x 100 canvas (inner 48 x 58 px from
+    x 44, y 20): up from the baseline at the first edge, across each bin, down after the last."""
+    canvas = plots.Canvas((100, 100), (0.0, 1.0), (0.0, 1.0), "t")
+    canvas.stairs(np.array([0.0, 0.5, 1.0]), np.array([1.0, 0.5]), ("#123456", "-"))
+    assert canvas.parts[-1] == '<path d="M44.0,78.0V20.0H68.0V49.0H92.0V78.0" fill="none" stroke="#123456" ' \
+                               'stroke-width="1.1"/>'
+
+
 def test_plots_are_small_svgs(model):
     sc = next(s for s in model.scenarios if s.name == "bigru")
     style = plots.styles(model.series)
     svg = plots.histogram(sc.blocks[0], style)
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"') and len(svg) < 60000
-    assert svg.count("<polyline") == len([c for c in sc.blocks[0].cells if len(c.sample)])  # one outline per series
+    assert svg.count("<path") == len([c for c in sc.blocks[0].cells if len(c.sample)])  # one outline per series
     assert "<circle" in plots.spectrum(sc, "recurrent", model.series, style)
     assert plots.spectrum(sc, "bias", model.series, style) is None  # vectors have no singular values
     assert "<rect" in plots.biases(sc.biases, model.series, style)
