@@ -44,6 +44,11 @@ REASON_CHARS = 600
 # Draws between two returns of freed heap memory to the kernel (``backends.heap``). DeepSpeech-sized
 # point in tf115: every 4 draws peaks at 1.69 GB, every 8 or 16 at 1.89 GB, all at the same speed.
 TRIM_EVERY = 4
+# Values per draw from which a draw is measured on a second thread while TensorFlow makes the next. Below,
+# numpy's calls are too short to release the GIL for long and the two threads only contend for it: the
+# built-in suite in tf115 (about 1e4 values per draw) took 8.1 to 8.7 s threaded against 6.2 to 7.2 s
+# measured in line; the DeepSpeech-sized point (3e7 values) 35 s threaded against 44 s in line.
+OVERLAP_VALUES = 1 << 20
 NOT_FINISHED = ("not finished: the worker stopped before this scenario was done (killed, crashed or "
                 "interrupted; see the env's log)")
 
@@ -68,16 +73,17 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
     """Draw ``seeds`` initializations (or load one set), each measured as it comes and then dropped:
     only the first is kept (its values go into the .npz).
 
-    Draw k is measured on a second thread while TensorFlow makes draw k + 1 (numpy and TensorFlow both
-    release the GIL in their array work), so the statistics overlap the draws instead of following
-    them; at most two draws are alive at once. The measurer sees the draws in order, one at a time,
-    so its figures are those of a serial run.
+    A large draw (``OVERLAP_VALUES``) is measured on a second thread while TensorFlow makes the next
+    (numpy and TensorFlow both release the GIL in their array work), so the statistics overlap the
+    draws instead of following them; at most two draws are alive at once. The measurer sees the draws
+    in order, one at a time, so its figures are those of a serial run.
     """
     count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
     forward: Dict[str, np.ndarray] = {}
     measurer: Optional[Measurer] = None
     measuring: Optional[Future] = None
+    overlap = False
     with ThreadPoolExecutor(max_workers=1) as measurer_thread:
         for k, weights in enumerate(built.draws(count)):
             if k == 0:
@@ -87,9 +93,13 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
                     raise ValueError("{} variables share a name".format(built.family))
                 options = _cell_options(built.family, built.config())
                 measurer = Measurer(built.family, count, scenario.units, **options)
+                overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES
             if measuring is not None:
                 measuring.result()  # the previous draw is measured (and dropped) before this one starts
-            measuring = measurer_thread.submit(measurer.add, weights)
+            if overlap:
+                measuring = measurer_thread.submit(measurer.add, weights)
+            else:
+                measurer.add(weights)
             if k == 0:
                 forward = built.forward(forward_input(scenario))
             del weights  # the measurer holds it until measured: at most two draws in memory

@@ -4,7 +4,7 @@ Each measurement is a new process (``.tox/ENV/bin/python``, with the variables t
 env), timed with ``time.perf_counter`` around it; its peak resident memory is the ``ru_maxrss``
 that ``os.wait4`` returns for that very child (whole process, Linux: KiB), so concurrent runs do
 not blur each other's peaks. Repeats keep the best time (noise only ever adds time) and the
-largest peak.
+largest peak; cases compared with each other take turns.
 """
 from __future__ import annotations
 
@@ -122,17 +122,29 @@ def run_once(command: Command, logs: Path) -> tuple:
 
 
 def measure(command: Command, logs: Path, repeat: int) -> Timing:
-    """Best of ``repeat`` runs (noise only adds time). Every case compared with another gets the same
-    count: a best of five against a best of one favours the first."""
-    timing = Timing()
+    """Best of ``repeat`` runs (noise only adds time)."""
+    return measure_in_turns([command], logs, repeat)[0]
+
+
+def measure_in_turns(commands: Sequence[Command], logs: Path, repeat: int) -> List[Timing]:
+    """Best of ``repeat`` runs of each command, the commands taking turns (one run of each per round), so
+    a slow spell of the machine falls on every case compared rather than on one case's runs. Every case
+    compared with another gets the same count: a best of five against a best of one favours the first."""
+    timings = [Timing() for _ in commands]
     for _ in range(max(1, repeat)):
-        seconds, peak, reason = run_once(command, logs)
-        if reason:
-            return Timing(status="error", reason=reason, runs=timing.runs)
-        timing.runs.append(round(seconds, 3))
-        timing.peak_mb = max(timing.peak_mb or 0.0, peak)
-    timing.seconds = min(timing.runs)
-    return timing
+        for command, timing in zip(commands, timings):
+            if timing.status != "ok":
+                continue
+            seconds, peak, reason = run_once(command, logs)
+            if reason:
+                timing.status, timing.reason, timing.peak_mb = "error", reason, None
+                continue
+            timing.runs.append(round(seconds, 3))
+            timing.peak_mb = max(timing.peak_mb or 0.0, peak)
+    for timing in timings:
+        if timing.status == "ok":
+            timing.seconds = min(timing.runs)
+    return timings
 
 
 def run_together(commands: Sequence[Command], logs: Path) -> Timing:

@@ -88,19 +88,26 @@ class Bench:
         return Command([str(measure.env_python(env))] + list(argv), self.variables[env], env + "-" + label)
 
     def time(self, command: Command, repeat: Optional[int] = None) -> Timing:
-        timing = measure.measure(command, self.logs, repeat or self.args.repeat)
-        shown = "{:.2f} s, {:.0f} MB, runs {}".format(timing.seconds, timing.peak_mb, timing.runs) \
-            if timing.status == "ok" else timing.status + ": " + timing.reason
-        log("  {:<40} {}".format(command.label, shown))
-        return timing
+        return self.in_turns([command], repeat)[0]
+
+    def in_turns(self, commands: Sequence[Command], repeat: Optional[int] = None) -> List[Timing]:
+        """Best of ``repeat`` (default ``--repeat``) runs of each command, the commands taking turns."""
+        timings = measure.measure_in_turns(commands, self.logs, repeat or self.args.repeat)
+        for command, timing in zip(commands, timings):
+            shown = "{:.2f} s, {:.0f} MB, runs {}".format(timing.seconds, timing.peak_mb, timing.runs) \
+                if timing.status == "ok" else timing.status + ": " + timing.reason
+            log("  {:<40} {}".format(command.label, shown))
+        return timings
+
+    def floor_a_command(self, env: str) -> Command:
+        return self.command(env, "floor-a", ["-c", "import tensorflow"])
 
     def floor_a(self, env: str) -> Timing:
-        return self.time(self.command(env, "floor-a", ["-c", "import tensorflow"]))
+        return self.time(self.floor_a_command(env))
 
-    def floor_b(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
-                repeat: Optional[int] = None) -> Timing:
+    def floor_b_command(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None) -> Command:
         argv = ["-m", "benchmarks.floor", "--routes", routes] + scenario_args(scenarios)
-        return self.time(self.command(env, "floor-b-" + label, argv), repeat)
+        return self.command(env, "floor-b-" + label, argv)
 
     def worker_command(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None) -> Command:
         out = self.scratch / "out" / (env + "-" + label + ".json")
@@ -108,9 +115,12 @@ class Bench:
         argv = ["-m", "backends.worker", "--routes", routes, "--out", str(out)] + scenario_args(scenarios)
         return self.command(env, "worker-" + label, argv)
 
-    def worker(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
-               repeat: Optional[int] = None) -> Timing:
-        return self.time(self.worker_command(env, label, routes, scenarios), repeat)
+    def floor_b_and_worker(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
+                           repeat: Optional[int] = None) -> Dict[str, Timing]:
+        """Floor B and the worker on the same scenarios and routes, taking turns."""
+        floor_b, worker = self.in_turns([self.floor_b_command(env, label, routes, scenarios),
+                                         self.worker_command(env, label, routes, scenarios)], repeat)
+        return {"floor_b": floor_b, "worker": worker}
 
 
 def scenario_args(scenarios: Optional[Path]) -> List[str]:
@@ -124,8 +134,10 @@ def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
     for env in bench.args.envs:
         log("[{}] default suite".format(env))
         suite = bench.args.suite
-        found[env] = {"floor_a": bench.floor_a(env), "floor_b": bench.floor_b(env, "default", ROUTES, suite),
-                      "worker": bench.worker(env, "default", ROUTES, suite)}
+        floor_a, floor_b, worker = bench.in_turns([bench.floor_a_command(env),
+                                                   bench.floor_b_command(env, "default", ROUTES, suite),
+                                                   bench.worker_command(env, "default", ROUTES, suite)])
+        found[env] = {"floor_a": floor_a, "floor_b": floor_b, "worker": worker}
     return found
 
 
@@ -159,9 +171,8 @@ def measure_grid(bench: Bench, floor_a: Timing) -> Dict[str, Any]:
         if point.skipped:
             log("  skipped: " + point.skipped)
         else:
-            repeat = bench.args.grid_repeat
-            entry["floor_b"] = bench.floor_b(env, point.label, point.route, point.scenarios, repeat)
-            entry["worker"] = bench.worker(env, point.label, point.route, point.scenarios, repeat)
+            entry.update(bench.floor_b_and_worker(env, point.label, point.route, point.scenarios,
+                                                  bench.args.grid_repeat))
         points.append(entry)
     return {"env": env, "floor_a": floor_a, "input_dim": grid.INPUT_DIM, "points": points}
 
@@ -174,10 +185,8 @@ def measure_production(bench: Bench) -> Dict[str, Any]:
     points = []
     for point in production.points(bench.args.production_file, folder, bench.args.production):
         log("[{}] production {}".format(env, point.name))
-        repeat = bench.args.production_repeat
-        points.append({"name": point.name, "description": point.description, "seeds": point.seeds,
-                       "floor_b": bench.floor_b(env, point.name, ROUTES, point.scenarios, repeat),
-                       "worker": bench.worker(env, point.name, ROUTES, point.scenarios, repeat)})
+        timings = bench.floor_b_and_worker(env, point.name, ROUTES, point.scenarios, bench.args.production_repeat)
+        points.append({"name": point.name, "description": point.description, "seeds": point.seeds, **timings})
     return {"env": env, "routes": ROUTES, "points": points}
 
 

@@ -266,7 +266,9 @@ def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_pr
     )
 
 
-def _split_cell(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]) -> List[Block]:
+def _cell_pieces(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]
+                 ) -> List[Tuple[str, Any, Piece]]:
+    """(block key, variable, piece) of every block of one cell, its variables checked against its layout."""
     leading, inp = _inputs(family, cell, units, num_proj)
     layout = cell_layout(family, inp, units, _options(family, cell, leading, num_proj))
     unknown = sorted(set(cell) - set(layout))
@@ -275,19 +277,36 @@ def _split_cell(family: str, cell: Dict[str, Any], units: int, num_proj: Optiona
     missing = sorted(set(layout) - set(cell))
     if missing:
         raise ValueError("{} cell lacks its {!r} variable".format(family, missing[0]))
-    blocks = []
+    pieces = []
     for param, w in cell.items():
-        value, spec = np.asarray(w.value), layout[param]
-        if value.shape != leading + spec.shape:
+        shape, spec = np.shape(w.value), layout[param]
+        if shape != leading + spec.shape:
             raise ValueError("{} has shape {}; {} with units={} needs {}".format(
-                w.name, value.shape, family, units, leading + spec.shape))
-        for p in spec.pieces:
-            key = block_key(w.layer, w.direction, p.gate, p.part)
-            blocks.append(Block(key, w.name, cut(value, p), p.region))
-    return blocks
+                w.name, shape, family, units, leading + spec.shape))
+        pieces.extend((block_key(w.layer, w.direction, p.gate, p.part), w, p) for p in spec.pieces)
+    return pieces
 
 
-def split(family: str, weights: Iterable[Any], units: int, num_proj: Optional[int] = None) -> Dict[str, Block]:
+class Splitter:
+    """Cuts the canonical blocks out of the variables of one built route, draw after draw.
+
+    The layout is worked out (and the variables checked against it) once, from the first draw's
+    ``weights``; every later draw must list the same variables, in the same order, with the same shapes.
+    """
+
+    def __init__(self, family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> None:
+        if num_proj is not None and "num_proj" not in families.get(family).options:
+            raise ValueError("num_proj is a projection width; {} has no projection".format(family))
+        index = {id(w): i for i, w in enumerate(weights)}
+        self.pieces = [(key, index[id(w)], w.name, p) for cell in _by_cell(weights).values()
+                       for key, w, p in _cell_pieces(family, cell, units, num_proj)]
+
+    def __call__(self, weights: Sequence[Any]) -> Dict[str, Block]:
+        return {key: Block(key, name, cut(np.asarray(weights[i].value), p), p.region)
+                for key, i, name, p in self.pieces}
+
+
+def split(family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> Dict[str, Block]:
     """Canonical blocks of every variable of one built route.
 
     ``weights`` are ``backends.base.Weight`` records (``name, layer, direction, param, value``);
@@ -295,13 +314,7 @@ def split(family: str, weights: Iterable[Any], units: int, num_proj: Optional[in
     the TF1 LSTMCell projection width (its recurrent kernel rows are then num_proj, not units).
     Raises ValueError for an unknown family or param, a missing variable or a shape that does not fit.
     """
-    if num_proj is not None and "num_proj" not in families.get(family).options:
-        raise ValueError("num_proj is a projection width; {} has no projection".format(family))
-    blocks: Dict[str, Block] = {}
-    for cell in _by_cell(weights).values():
-        for block in _split_cell(family, cell, units, num_proj):
-            blocks[block.key] = block
-    return blocks
+    return Splitter(family, weights, units, num_proj)(weights)
 
 
 def _value(block: Any) -> np.ndarray:

@@ -62,10 +62,13 @@ class Measurer:
         self.blocks: Dict[str, Any] = {}     # key -> (variable name, shape, SeedStats)
         self.biases: Dict[str, SeedStats] = {}
         self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
+        self.splitter: Optional[layout.Splitter] = None  # from the first draw
 
     def add(self, weights: Sequence[Any]) -> None:
         """One draw: ``backends.base.Weight`` records (name, layer, direction, param, value)."""
-        split = layout.split(self.family, weights, self.units, self.num_proj)
+        if self.splitter is None:
+            self.splitter = layout.Splitter(self.family, weights, self.units, self.num_proj)
+        split = self.splitter(weights)
         effective = layout.effective_biases(self.family, split, self.forget_bias)
         if not self.variables:
             self._start(weights, split, effective)

@@ -62,6 +62,11 @@ MATRIX_SEEDS = 1
 # serve the moments' passes over it (2048 x 2048 blocks: twice as fast as 32 MiB chunks), large enough
 # that numpy's per-call cost stays small.
 CHUNK_ELEMENTS = 1 << 17
+# float64 values an accumulator buffers (256 KiB): draws of up to half as many are copied into it and
+# measured together when it fills, one numpy call per statistic for the whole stack. A small draw's
+# statistics cost a dozen numpy calls whatever its size, so measured one by one they cost the built-in
+# suite more than TensorFlow's draws.
+BATCH_VALUES = 1 << 15
 SAMPLE_SEED = 0
 # Multiply-adds of a Gram matrix (thin² · long) from which a matrix is large: its spectrum is skipped,
 # its orthogonality disproved by norms where they suffice (module docstring). 2**28: 0.1 s per Gram in
@@ -162,6 +167,19 @@ def _seed_moments(value: np.ndarray) -> Tuple[float, float, float, float, float,
     return low, high, mean, m2, m3, m4
 
 
+def _stack_moments(stack: np.ndarray) -> np.ndarray:
+    """(6, draws) array of ``_seed_moments`` for each row of a float64 ``(draws, values)`` stack.
+
+    Centres ``stack`` in place (it is the caller's scratch buffer)."""
+    size = stack.shape[1]
+    low, high = stack.min(axis=1), stack.max(axis=1)
+    mean = stack.sum(axis=1) / size
+    stack -= mean[:, None]
+    d2 = stack * stack
+    return np.stack([low, high, mean, d2.sum(axis=1),
+                     np.einsum("ij,ij->i", d2, stack), np.einsum("ij,ij->i", d2, d2)])
+
+
 _SCRATCH: List[np.ndarray] = []
 
 
@@ -203,6 +221,11 @@ def _joined(parts: Sequence["SeedStats"], k: int) -> Tuple[float, float, float, 
     lows = [p.moments[0, k] for p in parts if p.per]
     highs = [p.moments[1, k] for p in parts if p.per]
     return float(np.min(lows)), float(np.max(highs)), mean, m2, m3, m4
+
+
+def _measured(parts: Sequence["SeedStats"]) -> bool:
+    """Whether every part's moments are there as soon as it is given a draw (no part buffers draws)."""
+    return all(p.batch is None for p in parts)
 
 
 def _gram_stats(value: np.ndarray, shape: Tuple[int, int]) -> Tuple[np.ndarray, float]:
@@ -272,6 +295,9 @@ class SeedStats:
     that, so a caller can drop each draw once it is added. ``nonfinite`` and ``nan`` count the NaN/Inf
     values added (counted only for draws holding any: a finite mean proves the others clean);
     when there are any, ``result`` gives them and None for every statistic.
+
+    Small draws (``BATCH_VALUES``) are copied into a buffer of a few draws and measured when it fills
+    (or at ``result``): the figures are those of one draw at a time, to rounding.
     """
 
     def __init__(self, seeds: int, element_shape: Tuple[int, ...], sample_size: int = 2048,
@@ -293,12 +319,16 @@ class SeedStats:
         self.orth: List[Tuple[float, float, float]] = []  # (err, rel, gain) per matrix seed
         self.orth_method = "gram"
         self.sv: Optional[np.ndarray] = None
+        rows = min(self.seeds, BATCH_VALUES // self.per) if self.per else 0
+        self.batch = np.empty((rows,) + self.shape) if rows >= 2 else None
+        self.pending = 0  # draws in ``batch`` not measured yet
 
     def add(self, value: np.ndarray, parts: Sequence["SeedStats"] = ()) -> None:
         """Measure the next seed's array (shape ``element_shape``); it is not kept.
 
         ``parts``: accumulators that were just given the pieces tiling this array exactly (a variable's
-        blocks); its moments are then joined from theirs instead of read again (half the work per seed).
+        blocks); its moments are then joined from theirs instead of read again (half the work per seed),
+        unless a part buffers its draws (its moments come later) or this one does.
         """
         value = np.asarray(value)
         if value.shape != self.shape or self.k >= self.seeds:
@@ -309,14 +339,41 @@ class SeedStats:
             return
         if k == 0:
             self.first = float(value[(0,) * value.ndim])  # no copy of a strided block view
-        self.moments[:, k] = _joined(parts, k) if parts else _seed_moments(value)
+        if self.batch is not None:
+            self._buffer(self.batch, value, k)
+            return
+        self.moments[:, k] = _joined(parts, k) if parts and _measured(parts) else _seed_moments(value)
         if not math.isfinite(self.moments[2, k]):  # a float64 sum of float32 values is finite unless one is not
-            self.nonfinite += int(value.size - np.count_nonzero(np.isfinite(value)))
-            self.nan += int(np.count_nonzero(np.isnan(value)))
+            self._count_nonfinite(value)
             return  # its statistics are nulls (``result``): no sample, no Gram matrix of NaNs
         self._sample(value, k)
         if self.matrix is not None and k < self.matrix_seeds:
             self._orthogonality(value, k)
+
+    def _count_nonfinite(self, values: np.ndarray) -> None:
+        self.nonfinite += int(values.size - np.count_nonzero(np.isfinite(values)))
+        self.nan += int(np.count_nonzero(np.isnan(values)))
+
+    def _buffer(self, batch: np.ndarray, value: np.ndarray, k: int) -> None:
+        batch[self.pending] = value  # float32 -> float64, exact
+        if self.matrix is not None and k < self.matrix_seeds and np.isfinite(batch[self.pending]).all():
+            self._orthogonality(value, k)
+        self.pending += 1
+        if self.pending == len(batch):
+            self._flush(batch)
+
+    def _flush(self, batch: np.ndarray) -> None:
+        """Measure the draws buffered in ``batch`` as one stack, then empty it."""
+        stop, count = self.k, self.pending
+        start, self.pending = stop - count, 0
+        stack = batch[:count].reshape(count, self.per)
+        finite = np.isfinite(stack.sum(axis=1)).all()  # as one draw's: finite unless a value is not
+        if not finite:
+            self._count_nonfinite(stack)  # statistics are nulls now (``result``): no sample needed
+        lo, hi = np.searchsorted(self.sampled, [start * self.per, stop * self.per])
+        if finite and hi > lo:
+            self.samples.append(stack.reshape(-1)[self.sampled[lo:hi] - start * self.per].astype(np.float32))
+        self.moments[:, start:stop] = _stack_moments(stack)
 
     def _sample(self, value: np.ndarray, k: int) -> None:
         lo, hi = np.searchsorted(self.sampled, [k * self.per, (k + 1) * self.per])
@@ -339,6 +396,8 @@ class SeedStats:
         """The statistics of every seed added (``seeds`` of them); keys as in the module docstring."""
         if self.k != self.seeds:
             raise ValueError("{} of {} draws added".format(self.k, self.seeds))
+        if self.batch is not None and self.pending:
+            self._flush(self.batch)
         result: Dict[str, Any] = {"count": self.count, "seeds": self.seeds}
         if self.nonfinite:
             result.update(dict.fromkeys(EMPTY_KEYS))

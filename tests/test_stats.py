@@ -275,6 +275,7 @@ def test_seed_stats_refuses_a_wrong_shape_an_extra_draw_and_an_early_result():
 def test_chunks_inside_one_draw_combine_exactly(monkeypatch):
     """A draw larger than CHUNK_ELEMENTS is read in chunks whose moments are joined (Pébay): chunks of
     7 elements give the one-chunk numbers to rounding, on values far from zero."""
+    monkeypatch.setattr(stats, "BATCH_VALUES", 0)  # every draw read on its own
     values = 5.0 + np.random.RandomState(12).standard_normal((3, 40, 11))
     whole = block_stats(values)
     monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 7)
@@ -284,11 +285,12 @@ def test_chunks_inside_one_draw_combine_exactly(monkeypatch):
     assert chunked["per_seed"]["std"] == pytest.approx(whole["per_seed"]["std"], rel=1e-12)
 
 
-@pytest.mark.parametrize("chunk", [2, stats.CHUNK_ELEMENTS])
-def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk):
+@pytest.mark.parametrize("chunk, batch", [(2, 0), (stats.CHUNK_ELEMENTS, 0), (stats.CHUNK_ELEMENTS, 12)])
+def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk, batch):
     """A NaN and an Inf in the second draw: counted (nan 1, nonfinite 2), every statistic None, no sample,
-    whether the draw is read in one chunk or in several."""
+    whether the draw is read in one chunk, in several, or buffered with the first."""
     monkeypatch.setattr(stats, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(stats, "BATCH_VALUES", batch)
     acc = stats.SeedStats(2, (2, 3))
     acc.add(np.ones((2, 3)))
     acc.add(np.array([[np.nan, 1.0, np.inf], [0.0, 1.0, 2.0]]))
@@ -297,9 +299,10 @@ def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk):
     assert result["mean"] is None and result["orth_err"] is None and result["sample"] == []
 
 
-def test_moments_joined_from_the_tiling_parts_equal_the_whole():
+def test_moments_joined_from_the_tiling_parts_equal_the_whole(monkeypatch):
     """A variable's moments joined from the blocks that tile it (as the worker does, to read each value
     once per seed) equal those read from the whole array, to rounding."""
+    monkeypatch.setattr(stats, "BATCH_VALUES", 0)  # parts measured as they come, so they can be joined
     values = 2.0 + np.random.RandomState(13).standard_normal((3, 10, 12))
     whole = block_stats(values, sample_size=30)
     joined = stats.SeedStats(3, (10, 12), sample_size=30)
@@ -314,3 +317,26 @@ def test_moments_joined_from_the_tiling_parts_equal_the_whole():
     assert result["sample"] == whole["sample"]
     with pytest.raises(ValueError, match="every part"):
         stats.SeedStats(1, (10, 12)).add(values[0], [stats.SeedStats(1, (10, 12))])
+
+
+@pytest.mark.parametrize("batch", [2 * 24 * 9, 5 * 24 * 9, 10 ** 6])
+def test_buffered_draws_give_the_figures_of_one_draw_at_a_time(monkeypatch, batch):
+    """Small draws buffered two, five or all seven at a time (the buffer flushed when full and at
+    ``result``) give the figures of draws measured one by one: the same sample and orthogonality,
+    moments to rounding."""
+    values = 3.0 + np.random.RandomState(14).standard_normal((7, 24, 9)).astype(np.float32)
+    monkeypatch.setattr(stats, "BATCH_VALUES", 0)
+    alone = block_stats(values, sample_size=40)
+    monkeypatch.setattr(stats, "BATCH_VALUES", batch)
+    buffered = stats.SeedStats(7, (24, 9), sample_size=40)
+    assert buffered.batch is not None and len(buffered.batch) == min(7, batch // (24 * 9))
+    for draw in values:
+        buffered.add(draw)
+    result = buffered.result()
+    assert result["sample"] == alone["sample"] and len(result["sample"]) == 40
+    for key in ("orth_err", "orth_rel_err", "sv_min", "sv_max", "constant", "min", "max"):
+        assert result[key] == alone[key], key
+    for key in ("mean", "std", "kurtosis", "fro_norm"):
+        assert result[key] == pytest.approx(alone[key], rel=1e-12), key
+    for key in ("mean", "std", "fro_norm"):
+        assert result["per_seed"][key] == pytest.approx(alone["per_seed"][key], rel=1e-12), key
