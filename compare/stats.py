@@ -45,7 +45,8 @@ and the first seeds' orthogonality, so a draw can be dropped as soon as it is me
 does not grow with the seed count; ``block_stats`` feeds it a stack seed by seed. Each draw is read
 in chunks converted to float64 into two work buffers kept between draws (1 MiB each, so the passes
 over a chunk run in the CPU's cache), plus, for the first seed of a matrix, its float64 copy and
-Gram matrix.
+Gram matrix. Small draws (up to ``BATCH_VALUES / 2`` values) are copied into a buffer of
+``BATCH_VALUES`` float64 values instead and measured a stack at a time when it fills.
 
 Side: in-env (every TF env's Python and numpy; no host libraries).
 """
