@@ -302,8 +302,8 @@ class Splitter:
                        for key, w, p in _cell_pieces(family, cell, units, num_proj)]
 
     def __call__(self, weights: Sequence[Any]) -> Dict[str, Block]:
-        return {key: Block(key, name, cut(np.asarray(weights[i].value), p), p.region)
-                for key, i, name, p in self.pieces}
+        values = [np.asarray(w.value) for w in weights]  # once per variable, not per block
+        return {key: Block(key, name, cut(values[i], p), p.region) for key, i, name, p in self.pieces}
 
 
 def split(family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> Dict[str, Block]:
