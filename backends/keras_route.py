@@ -207,7 +207,7 @@ class KerasBuilt(Built):
     def _build(self, seed: int) -> None:
         """Fresh layers seeded with ``seed``, after resetting Keras's name counters, so the variable
         names do not depend on what ran before."""
-        self.keras.backend.clear_session()
+        tfenv.clear_keras_session(self.keras)
         tfenv.seed_everything(seed)
         self.rnns = self._stack()
         self._build_weights()
@@ -302,7 +302,7 @@ class GraphKerasBuilt(KerasBuilt):
         self.keras.backend.set_value(variable, value)
 
     def close(self) -> None:
-        self.keras.backend.clear_session()
+        tfenv.clear_keras_session(self.keras)
 
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
         backend = self.keras.backend
