@@ -11,6 +11,7 @@ Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -41,6 +42,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # 235-527 MB for the bare build-and-draw script on the built-in suite; this leaves room above both.
 TF_BYTES = 768 * 2 ** 20
 # tox's own variables would make a nested tox think it runs inside the outer env.
+# Each env's last wall time, in its tox env folder: the order to start envs in (:func:`longest_first`).
+SECONDS_FILE = "rnncompare-seconds.txt"
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 
 
@@ -257,8 +260,38 @@ def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = N
     extra = {env: [] if shard is None else [a for name in work[env] for a in ("--only", name)] for env in work}
     parallel = parallel or default_parallel(max(1, len(work)), scenarios)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = [pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup) for env in work]
-        return [f.result() for f in futures]
+        futures = {env: pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup)
+                   for env in longest_first(list(work), setup)}
+        results = [futures[env].result() for env in work]
+    if shard is None:
+        for result in results:
+            if result.status == "ok":
+                record_seconds(result, setup)
+    return results
+
+
+def last_seconds(env: str, setup: EnvSetup) -> Optional[float]:
+    """This env's wall time in its last complete ``run_matrix``, None when it has none on record."""
+    try:
+        return float((setup.env_dir(env) / SECONDS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def record_seconds(result: EnvResult, setup: EnvSetup) -> None:
+    """Keep ``result``'s wall time in its tox env's folder (gone when tox recreates the env)."""
+    folder = setup.env_dir(result.env)
+    if folder.is_dir():
+        (folder / SECONDS_FILE).write_text("{:.3f}\n".format(result.seconds))
+
+
+def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
+    """The order to start ``envs`` in: the longest last run first, as greedy longest-processing-time
+    scheduling does, so that no long env starts last while the other cores sit idle (the built-in suite on
+    2 cores: tox.ini's order ends 7 s after this one). Envs with no time on record go first, since they
+    may be the longest; ties keep the given order."""
+    known = {env: last_seconds(env, setup) for env in envs}
+    return sorted(envs, key=lambda env: -known[env] if known[env] is not None else -math.inf)
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,24 @@ def test_memory_limits_the_count(tmp_path):
     assert runner.default_parallel(4, scenarios, cores=8, memory=3 * GIB) == 1
     assert runner.default_parallel(4, scenarios, cores=8, memory=4 * GIB) == 2
     assert runner.default_parallel(4, scenarios, cores=8, memory=0) == 1
+
+
+def test_envs_start_longest_first_by_their_last_recorded_time(tmp_path):
+    """The runner starts the env with the longest last run first; envs with no time on record (never run,
+    or recreated by tox) go ahead of them all, in the order given."""
+    setup = runner.EnvSetup(tmp_path / "tox.ini", tmp_path / "envs", managed=True)
+    for env, seconds in (("tf115", 6.8), ("tf215", 16.0), ("tf221", 15.3)):
+        setup.env_dir(env).mkdir(parents=True)
+        runner.record_seconds(runner.EnvResult(env, "ok", None, tmp_path / "log", seconds), setup)
+    assert runner.last_seconds("tf215", setup) == 16.0
+    assert runner.last_seconds("tf11", setup) is None
+    order = runner.longest_first(["tf11", "tf115", "tf215", "tf221", "tf221-legacy"], setup)
+    assert order == ["tf11", "tf221-legacy", "tf215", "tf221", "tf115"]
+
+
+def test_a_missing_env_folder_records_nothing(tmp_path):
+    """No env folder (tox never created it): nothing is written, and the env has no time on record."""
+    setup = runner.EnvSetup(tmp_path / "tox.ini", tmp_path / "envs", managed=True)
+    runner.record_seconds(runner.EnvResult("tf115", "ok", None, tmp_path / "log", 3.0), setup)
+    assert not (tmp_path / "envs").exists()
+    assert runner.last_seconds("tf115", setup) is None
