@@ -251,8 +251,9 @@ def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = N
                on_event: Optional[Callable[[Event], None]] = None, setup: Optional[EnvSetup] = None,
                shard: Optional[Shard] = None) -> List[EnvResult]:
     """Run every env (with ``shard``: only this shard's scenarios of each, :func:`shard_work`), ``parallel``
-    at a time (default: ``default_parallel``); one failing env does not stop the others. Each env keeps its
-    own log and progress events."""
+    at a time (default: ``default_parallel``), started in :func:`longest_first` order; one failing env does
+    not stop the others. Each env keeps its own log and progress events; a complete (unsharded) env's wall
+    time is kept for the next run's order. Results come in ``envs`` order."""
     setup = setup or env_setup()
     check_envs(envs, setup)
     names = [s.name for s in load_scenarios(str(scenarios) if scenarios else None)]
@@ -287,9 +288,9 @@ def record_seconds(result: EnvResult, setup: EnvSetup) -> None:
 
 def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
     """The order to start ``envs`` in: the longest last run first, as greedy longest-processing-time
-    scheduling does, so that no long env starts last while the other cores sit idle (the built-in suite on
-    2 cores: tox.ini's order ends 7 s after this one). Envs with no time on record go first, since they
-    may be the longest; ties keep the given order."""
+    scheduling does, so that no long env starts last while the other cores sit idle (tox.ini's order puts
+    the slower TF 2 envs last). Envs with no time on record go first, since they may be the longest;
+    ties keep the given order."""
     known = {env: last_seconds(env, setup) for env in envs}
     return sorted(envs, key=lambda env: -known[env] if known[env] is not None else -math.inf)
 
