@@ -89,9 +89,12 @@ def test_analysis_times_the_report_against_loading_its_artifacts(result):
 
 
 def test_run_part_times_tox_run_and_its_workers_alone(result):
+    """The run part times its env's worker alone, the report alone, and tox -e run twice: once to warm up,
+    once warm."""
     run = result[1]["run"]
     assert run["envs"] == [ENV] and list(run["workers"]) == [ENV]
-    assert is_timing(run["workers"][ENV]) and is_timing(run["report"]) and is_timing(run["tox_run"])
+    assert is_timing(run["workers"][ENV]) and is_timing(run["report"])
+    assert is_timing(run["warm_up"]) and is_timing(run["tox_run"])
 
 
 def test_seed_memory_target_compares_most_with_fewest_seeds(result):
