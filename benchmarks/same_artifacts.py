@@ -1,6 +1,6 @@
 """Do two artifacts hold the same measurements? Every number to a float tolerance, everything else exactly.
 
-    python -m benchmarks.same_artifacts A.json B.json [--rel 1e-9]
+    python -m benchmarks.same_artifacts A.json B.json [--rel 1e-9] [--added KEY ...]
 
 For checking that a change to the measuring code (e.g. streaming the statistics) leaves the results
 alone: run the old and the new worker on the same scenarios in the same env and compare. Samples
@@ -16,7 +16,7 @@ import base64
 import json
 import sys
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import AbstractSet, Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -29,16 +29,19 @@ def _unpacked(value: Any) -> Any:
     return value
 
 
-def differences(a: Any, b: Any, rel: float, path: str = "") -> Tuple[List[str], float]:
-    """(where a and b differ beyond ``rel``, the largest relative difference of their floats)."""
+def differences(a: Any, b: Any, rel: float, path: str = "",
+                added: AbstractSet[str] = frozenset()) -> Tuple[List[str], float]:
+    """(where a and b differ beyond ``rel``, the largest relative difference of their floats); keys named in
+    ``added`` that b has and a lacks are left out (what a newer artifact records beyond an older one)."""
     a, b = _unpacked(a), _unpacked(b)
     if isinstance(a, dict) and isinstance(b, dict):
         found, worst = [], 0.0
+        b = {key: value for key, value in b.items() if key in a or key not in added}
         if list(a) != list(b):
             found.append("{}: keys {} vs {}".format(path or "/", list(a), list(b)))
         for key in a:
             if key in b:
-                more, w = differences(a[key], b[key], rel, path + "/" + key)
+                more, w = differences(a[key], b[key], rel, path + "/" + key, added)
                 found, worst = found + more, max(worst, w)
         return found, worst
     if isinstance(a, list) and isinstance(b, list):
@@ -46,7 +49,7 @@ def differences(a: Any, b: Any, rel: float, path: str = "") -> Tuple[List[str], 
             return ["{}: {} vs {} items".format(path, len(a), len(b))], 0.0
         found, worst = [], 0.0
         for i, (x, y) in enumerate(zip(a, b)):
-            more, w = differences(x, y, rel, "{}[{}]".format(path, i))
+            more, w = differences(x, y, rel, "{}[{}]".format(path, i), added)
             found, worst = found + more, max(worst, w)
         return found, worst
     if isinstance(a, float) and isinstance(b, float):
@@ -67,11 +70,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("a", type=Path)
     parser.add_argument("b", type=Path)
     parser.add_argument("--rel", type=float, default=1e-9, help="relative tolerance of floats (default 1e-9)")
+    parser.add_argument("--added", action="append", default=[], metavar="KEY",
+                        help="a key B records and A, from older code, does not; left out (repeatable)")
     args = parser.parse_args(argv)
     docs = [json.loads(p.read_text(encoding="utf-8")) for p in (args.a, args.b)]
     for doc in docs:
         doc.pop("env", None)
-    found, worst = differences(docs[0], docs[1], args.rel)
+    found, worst = differences(docs[0], docs[1], args.rel, added=frozenset(args.added))
     found += npz_differences(args.a, args.b)
     for line in found[:50]:
         print(line)
