@@ -566,7 +566,7 @@ def analysis_lines(a: Dict[str, Any]) -> List[str]:
 def run_lines(r: Dict[str, Any]) -> List[str]:
     workers = ", ".join("{} {}".format(env, fmt(seconds(t))) for env, t in r["workers"].items())
     return ["", "Run ({} cores): workers alone {} s; report alone {} s; tox -e run {} s to warm up, then "
-                "{} s warm.".format(r["cores"], workers, fmt(seconds(r["report"])), fmt(seconds(r.get("warm_up"))),
+                "{} s warm.".format(r["cores"], workers, fmt(seconds(r["report"])), fmt(seconds(r["warm_up"])),
                                     fmt(seconds(r["tox_run"])))]
 
 

@@ -41,9 +41,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A worker's memory before any weights: the benchmark measured 195-477 MB for `import tensorflow` and
 # 235-527 MB for the bare build-and-draw script on the built-in suite; this leaves room above both.
 TF_BYTES = 768 * 2 ** 20
-# tox's own variables would make a nested tox think it runs inside the outer env.
 # Each env's last wall time, in its tox env folder: the order to start envs in (:func:`longest_first`).
 SECONDS_FILE = "rnncompare-seconds.txt"
+# tox's own variables would make a nested tox think it runs inside the outer env.
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 
 
