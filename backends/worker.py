@@ -33,7 +33,7 @@ import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
 from backends.base import Route, Unavailable, Weight, forward_input
-from backends.heap import keep_freed_memory, release_freed_memory
+from backends.heap import Trimmer, keep_freed_memory
 from compare import artifact, families
 from compare.errors import ArgumentParser, UserError
 from compare.measure import Measurer, nonfinite
@@ -41,8 +41,9 @@ from compare.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.stats import summary
 
 REASON_CHARS = 600
-# Draws between two returns of freed heap memory to the kernel (``backends.heap``). DeepSpeech-sized
-# point in tf115: every 4 draws peaks at 1.69 GB, every 8 or 16 at 1.89 GB, all at the same speed.
+# Most draws between two returns of freed heap memory to the kernel (``backends.heap.Trimmer``, which
+# trims sooner when draws are slow). DeepSpeech-sized point in tf115: every 4 draws peaks at 1.69 GB,
+# every 8 or 16 at 1.89 GB, all at the same speed.
 TRIM_EVERY = 4
 # Values per draw from which a draw is measured on a second thread while TensorFlow makes the next. Below,
 # numpy's calls are too short to release the GIL for long and the two threads only contend for it: the
@@ -84,6 +85,7 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
     measurer: Optional[Measurer] = None
     measuring: Optional[Future] = None
     overlap = False
+    trimmer = Trimmer(every=TRIM_EVERY)
     with ThreadPoolExecutor(max_workers=1) as measurer_thread:
         for k, weights in enumerate(built.draws(count)):
             if k == 0:
@@ -103,8 +105,7 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
             if k == 0:
                 forward = built.forward(forward_input(scenario))
             del weights  # the measurer holds it until measured: at most two draws in memory
-            if (k + 1) % TRIM_EVERY == 0:
-                release_freed_memory()
+            trimmer.after_draw()
         if measuring is not None:
             measuring.result()
     config = built.config()
