@@ -41,10 +41,6 @@ from compare.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.stats import summary
 
 REASON_CHARS = 600
-# Most draws between two returns of freed heap memory to the kernel (``backends.heap.Trimmer``, which
-# trims sooner when draws are slow). DeepSpeech-sized point in tf115: every 4 draws peaks at 1.69 GB,
-# every 8 or 16 at 1.89 GB, all at the same speed.
-TRIM_EVERY = 4
 # Values per draw from which a draw is measured on a second thread while TensorFlow makes the next. Below,
 # numpy's calls are too short to release the GIL for long and the two threads only contend for it: the
 # built-in suite in tf115 (about 1e4 values per draw) took 8.1 to 8.7 s threaded against 6.2 to 7.2 s
@@ -85,7 +81,7 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
     measurer: Optional[Measurer] = None
     measuring: Optional[Future] = None
     overlap = False
-    trimmer = Trimmer(every=TRIM_EVERY)
+    trimmer = Trimmer()
     with ThreadPoolExecutor(max_workers=1) as measurer_thread:
         for k, weights in enumerate(built.draws(count)):
             if k == 0:
