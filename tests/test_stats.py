@@ -340,3 +340,17 @@ def test_buffered_draws_give_the_figures_of_one_draw_at_a_time(monkeypatch, batc
         assert result[key] == pytest.approx(alone[key], rel=1e-12), key
     for key in ("mean", "std", "fro_norm"):
         assert result["per_seed"][key] == pytest.approx(alone["per_seed"][key], rel=1e-12), key
+
+
+@pytest.mark.parametrize("offset", [0.0, 0.3, 50.0])
+def test_chunk_moments_equal_the_centred_sums(offset):
+    """A chunk's central power sums equal numpy's centred ones to rounding, whether read from the power
+    sums about zero (mean within one std of zero: offsets 0 and 0.3 on a std of 0.58) or centred first
+    (offset 50)."""
+    x = offset + np.random.RandomState(15).uniform(-1, 1, 4096)
+    d = x - x.mean()
+    expected = [x.mean(), (d ** 2).sum(), (d ** 3).sum(), (d ** 4).sum()]
+    got = stats._chunk_moments(x.copy(), np.empty_like(x))
+    scale = [abs(x.mean()), expected[1], x.size * d.std() ** 3, expected[3]]
+    for value, want, size in zip(got, expected, scale):
+        assert value == pytest.approx(want, abs=1e-12 * size)
