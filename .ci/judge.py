@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from compare import toxini  # noqa: E402 - the checkout's own package, standard library only
+from compare.host.envs import matrix as toxini  # noqa: E402 - the checkout's own package, standard library only
 
 REQUIRED = toxini.test_envs()
 

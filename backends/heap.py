@@ -11,8 +11,6 @@ TensorFlow's op threads would otherwise each fill an arena of their own with fre
 trimming empties but whose scattered layout grows over the first tens of draws (a TF1 GRU at units
 1024 in tf215, 128 seeds: per-draw peaks rose from 842 to 988 MB with an arena per thread, from
 842 to 890 MB with one).
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import ctypes
 import ctypes.util

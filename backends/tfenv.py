@@ -5,8 +5,6 @@ where the TF1 API, its RNN cells, its initializers and Keras are found, and whet
 eagerly. TensorFlow 1.1 (tox env tf11) predates ``tf.compat``, ``tf.nn.rnn_cell``, ``tf.keras``
 and eager execution: it has the TF1 API at the top level, the cells in ``tf.contrib.rnn`` and
 Keras 2.0 as ``tf.contrib.keras``, in graph mode.
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import inspect
 import os

@@ -16,8 +16,6 @@ marked, and never a half-written file (``"complete": true`` once all ran). SIGTE
 KeyboardInterrupt so temporary files are removed; exit code 130 then.
 Weights with NaN or Inf values are measured, not crashed on: every variable and block records
 ``stats.nonfinite`` (their count), and blocks holding any get no statistics (nulls) and no fingerprint.
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import argparse
 import importlib
@@ -32,13 +30,14 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
-from backends.base import Route, Unavailable, Weight, forward_input
 from backends.heap import Trimmer, keep_freed_memory
-from compare import artifact, families
+from backends.routes.base import Route, Unavailable, Weight, forward_input
+from compare import artifact
+from compare.core import families
+from compare.core.scenarios import NAME_RE, Scenario, load_scenarios
 from compare.errors import ArgumentParser, UserError
-from compare.measure import Measurer, nonfinite
-from compare.scenarios import NAME_RE, Scenario, load_scenarios
-from compare.stats import summary
+from compare.measure.measurer import Measurer, nonfinite
+from compare.measure.stats import summary
 
 REASON_CHARS = 600
 # Values per draw from which a draw is measured on a second thread while TensorFlow makes the next. Below,

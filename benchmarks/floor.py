@@ -3,7 +3,7 @@
     python -m benchmarks.floor [--scenarios FILE] [--routes tf1,keras]
 
 Runs inside a tox TF env (Python 3.7 + TF 1.15 included), reads the same scenario file as the
-worker through ``compare.scenarios.load_scenarios`` (so sizes match by construction) and does
+worker through ``compare.core.scenarios.load_scenarios`` (so sizes match by construction) and does
 the TensorFlow work of the worker with nothing else: no statistics, no artifact. The driver
 (``benchmarks/run.py``) times it as a fresh process; it prints one line per scenario and route.
 """
@@ -14,10 +14,11 @@ import sys
 import time
 from typing import List, Optional
 
-from backends import tf1_route, tfenv
-from backends.base import forward_input
+from backends import tfenv
+from backends.routes import tf1 as tf1_route
+from backends.routes.base import forward_input
 from benchmarks import floor_keras, floor_tf1
-from compare.scenarios import load_scenarios
+from compare.core.scenarios import load_scenarios
 
 ROUTES = {"tf1": floor_tf1, "keras": floor_keras}
 

@@ -1,6 +1,6 @@
 """Floor B, Keras route: the script a Keras user writes to initialize the scenario's layers ``seeds`` times.
 
-Builds the layers ``backends/keras_route.py`` builds (``GRU``/``LSTM`` per level or
+Builds the layers ``backends/routes/keras.py`` builds (``GRU``/``LSTM`` per level or
 ``RNN(StackedRNNCells)``, wrapped in ``Bidirectional``, the scenario's initializers and layer
 kwargs), calls them once on the fixed input (which builds them: the one forward pass), then
 re-initializes every weight ``seeds`` times from the layer's own initializers, seeded
@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
-from backends.keras_route import CELL_PARAMS, initial_value, keras_cells, make_initializer
+from backends.routes.keras import CELL_PARAMS, initial_value, keras_cells, make_initializer
 
 
 def layer_kwargs(tf: Any, spec: Any) -> Dict[str, Any]:

@@ -5,7 +5,7 @@ One graph: a placeholder, ``MultiRNNCell`` stacks per direction run by ``bidirec
 ``global_variables_initializer``; one session runs it ``seeds`` times and fetches the variables as
 numpy (dropped once fetched; the first kept, as the worker keeps it), plus one forward pass on the
 first draw (a fresh graph per draw where re-running repeats the values, as the worker must too).
-That is exactly the TensorFlow work ``backends/tf1_route.py`` does, with no statistics, no
+That is exactly the TensorFlow work ``backends/routes/tf1.py`` does, with no statistics, no
 artifact, no per-variable bookkeeping, so ``worker - floor`` is what the worker adds.
 Runs on Python 3.7 + TF 1.15 as on TF 2.x.
 """
@@ -16,7 +16,7 @@ from typing import Any, List, Tuple
 
 import numpy as np
 
-from backends.tf1_route import make_initializer, repeats
+from backends.routes.tf1 import make_initializer, repeats
 
 
 def cell(tf: Any, scenario: Any) -> Any:

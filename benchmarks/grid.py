@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from compare.core.scenarios import parse_scenarios
 from compare.errors import UserError
-from compare.scenarios import parse_scenarios
 
 FULL = {"units": (64, 256, 1024), "seeds": (8, 32, 128), "cells": ("gru", "lstm"), "routes": ("tf1", "keras")}
 QUICK = {"units": (8, 16), "seeds": (2, 4), "cells": ("gru",), "routes": ("tf1", "keras")}

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from compare.runner import tox_environment
+from compare.host.runner import tox_environment
 
 REPO = Path(__file__).resolve().parent.parent
 # A child run without tox gets what tox.ini's [testenv] sets.

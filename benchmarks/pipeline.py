@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-# What the report imports beyond the standard library (compare.diff: scipy.stats; everything: numpy; the
+# What the report imports beyond the standard library (compare.host.diff: scipy.stats; everything: numpy; the
 # plots are SVG text, no matplotlib), imported by the analysis floor.
 HOST_LIBS = ("numpy", "scipy.stats")
 REPORT_FILES = ("report.json",)  # the report's own JSON is not an artifact

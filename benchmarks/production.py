@@ -1,7 +1,7 @@
 """The production points: one single-scenario TOML per scenario of ``benchmarks/production.toml``.
 
 Floor B and the worker each run one point as a fresh process (both read the file through
-``compare.scenarios.load_scenarios``, so the sizes match by construction); a point is named by its
+``compare.core.scenarios.load_scenarios``, so the sizes match by construction); a point is named by its
 scenario, so ``--production NAME`` runs part of them.
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
-from compare.scenarios import load_scenarios
 
 SECTION = "[[scenario]]"
 

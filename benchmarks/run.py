@@ -52,7 +52,7 @@ from benchmarks.targets import (
     ratio,
     worst,
 )
-from compare import toxini
+from compare.host.envs import matrix as toxini
 
 NO_FLOORS = ("tf11",)  # TensorFlow 1.1 predates the tf.compat / tf.keras API the bare floor scripts use
 ALL_ENVS = tuple(env for env in toxini.matrix() if env not in NO_FLOORS)

@@ -1,7 +1,5 @@
 """Run the rnncompare CLI: ``python -m compare``.
-
-Side: host (current Python; may use scipy, matplotlib, rich; never TensorFlow).
 """
-from compare.cli import main
+from compare.host.cli import main
 
 raise SystemExit(main())

@@ -1,6 +1,4 @@
 """The one error type users see: a cause and a hint, printed on one line, exit code 2.
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import argparse
 import sys

@@ -1,9 +1,10 @@
 """The boundary the architecture draws: in-env code needs no host library, host code never loads TensorFlow.
 
-Every module of ``compare/`` and ``backends/`` says its side in its docstring (``Side: in-env`` or
-``Side: host``). In-env modules must import on every TF env's Python and numpy with scipy, matplotlib
-and rich made unimportable, and without importing TensorFlow (the routes load it lazily); the worker
-loads in-env modules only; host modules import with TensorFlow and Keras made unimportable. Each check
+A module's folder says its side: ``compare/host/`` (and ``compare/__main__.py``) runs only on the host;
+everything else in ``compare/`` and ``backends/`` runs inside the framework envs. In-env modules must
+import on every env's Python and numpy with the host libraries made unimportable, and without importing a
+framework (``backends/`` loads it lazily); the worker loads in-env modules only; host modules import with
+TensorFlow and Keras made unimportable. Each check
 runs in a fresh interpreter, so nothing this test process imported can hide a dependency. This file runs
 in every tox env (the TF envs and the host).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-HOST_LIBRARIES = ("scipy", "matplotlib", "rich")
+HOST_LIBRARIES = ("scipy", "rich", "tox", "platformdirs")
 TENSORFLOW = ("tensorflow", "tf_keras", "keras")
 PROJECT = ("compare", "backends")
 
@@ -41,13 +42,18 @@ print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in watched)))
 """
 
 
+def side_of(path):
+    """``host`` for ``compare/host/**`` and ``compare/__main__.py``, else ``in-env``: the folder decides."""
+    parts = path.relative_to(REPO).parts
+    return "host" if parts[:2] == ("compare", "host") or parts == ("compare", "__main__.py") else "in-env"
+
+
 def modules(side):
-    """Every project module whose docstring says ``Side: <side>``, as an import name (``__main__`` modules
-    are left out: importing one runs the program)."""
+    """Every project module on ``side``, as an import name (``__main__`` modules are left out: importing one
+    runs the program)."""
     found = []
-    for path in sorted(list((REPO / "compare").rglob("*.py")) + list((REPO / "backends").glob("*.py"))):
-        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-        if "Side: " + side in doc and path.stem != "__main__":
+    for path in sorted(list((REPO / "compare").rglob("*.py")) + list((REPO / "backends").rglob("*.py"))):
+        if side_of(path) == side and path.stem != "__main__":
             parts = path.relative_to(REPO).with_suffix("").parts
             found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return found
@@ -65,13 +71,14 @@ def loaded_after_import(names, blocked):
     return set(filter(None, done.stdout.strip().split(",")))
 
 
-def test_every_module_says_its_side():
-    every = [p for p in list((REPO / "compare").rglob("*.py")) + list((REPO / "backends").glob("*.py"))]
-    unsaid = [str(p.relative_to(REPO)) for p in every
-              if not any("Side: " + side in (ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) or "")
-                         for side in ("in-env", "host"))]
-    assert unsaid == []
-    assert "backends.worker" in modules("in-env") and "compare.diff" in modules("host")
+def test_the_sides_are_the_folders():
+    """The worker, the statistics and the routes are in-env; the diff, the CLI and the env management are
+    host: a path alone tells which Python and libraries a line may use."""
+    in_env, host = set(modules("in-env")), set(modules("host"))
+    assert {"backends.worker", "backends.routes.tf1", "compare.measure.stats", "compare.core.families",
+            "compare.artifact.reading"} <= in_env
+    assert {"compare.host.diff", "compare.host.cli", "compare.host.envs", "compare.host.runner"} <= host
+    assert not in_env & host
 
 
 def test_in_env_modules_import_without_host_libraries_or_tensorflow():

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare import families, layout, port
+from compare.core import families, layout, port
+from compare.core.layout import CellOptions, PortError, assemble, effective_biases, split
+from compare.core.scenarios import parse_scenarios
+from compare.core.weights import Weight
 from compare.errors import UserError
-from compare.layout import CellOptions, PortError, assemble, effective_biases, split
-from compare.scenarios import parse_scenarios
-from compare.weights import Weight
 
 NEW = [("tf1_lstm_block", CellOptions()), ("tf1_lstm_block", CellOptions(peepholes=True)),
        ("tf1_cudnn_compatible_lstm", CellOptions()), ("tf1_gru_block", CellOptions()),

@@ -10,11 +10,12 @@ import re
 import numpy as np
 import pytest
 
-from backends import tf1_route, tfenv
-from backends.base import Unavailable, forward_input
-from compare import families, layout, port
-from compare.scenarios import parse_scenarios
-from compare.weights import Weight
+from backends import tfenv
+from backends.routes import tf1 as tf1_route
+from backends.routes.base import Unavailable, forward_input
+from compare.core import families, layout, port
+from compare.core.scenarios import parse_scenarios
+from compare.core.weights import Weight
 from tests import reference_rnn
 
 pytestmark = pytest.mark.tf

@@ -2,7 +2,7 @@
 
 ``tests/trained_model.py`` trains a small model (an embedding, a dense head, 13 recurrent networks of every
 family that TF 1.15 builds on a CPU, uni/bi, 1-3 layers) for a few Adam steps and saves it; then
-``backends.convert_tf1`` reads each network's variables with TensorFlow's checkpoint reader, rebuilds it,
+``backends.checkpoint.restore_tf1`` reads each network's variables with TensorFlow's checkpoint reader, rebuilds it,
 runs it with ``sequence_length`` and ports its weights. What these tests prove: the rebuilt networks compute,
 from the checkpoint's values, exactly what numpy computes on the canonical blocks of those values
 (``tests/reference_rnn.py``, each sequence cut to its length: the backward direction starts at the last valid
@@ -18,9 +18,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from backends import convert_tf1, tfenv
-from compare import convert, families, layout
-from compare.weights import Weight
+from backends import tfenv
+from backends.checkpoint import restore_tf1 as convert_tf1
+from compare.core import families, layout
+from compare.core import keras_plan as convert
+from compare.core.weights import Weight
 from tests import reference_rnn, trained_model
 
 pytestmark = pytest.mark.tf

@@ -199,7 +199,7 @@ ARTIFACT_CASES = _artifact_cases()
 
 
 def _cli_cases():
-    """name -> (make(tmp) -> argv for compare.cli.main, words)."""
+    """name -> (make(tmp) -> argv for compare.host.cli.main, words)."""
     def with_a(argv):
         return lambda tmp: [a.format(a=put(tmp, "a"), tmp=tmp, wall=blocker(tmp)) for a in argv]
 
@@ -315,7 +315,7 @@ def assert_one_line(code, err, words):
 @HOST
 @pytest.mark.parametrize("name", sorted(CLI_CASES))
 def test_cli_bad_input_is_one_line_exit_2(name, tmp_path, capsys):
-    from compare.cli import main
+    from compare.host.cli import main
 
     make, words = CLI_CASES[name]
     argv = make(tmp_path)
@@ -345,7 +345,7 @@ def test_worker_bad_input_is_one_line_exit_2(name, tmp_path, capsys, monkeypatch
 @pytest.mark.parametrize("name", sorted(SCENARIO_CASES))
 def test_scenario_parser_raises_user_error(name):
     """The same table through the parser itself (every env, Python 3.7 included)."""
-    from compare.scenarios import parse_scenarios
+    from compare.core.scenarios import parse_scenarios
 
     text, words = SCENARIO_CASES[name]
     with pytest.raises(UserError) as info:
@@ -355,7 +355,7 @@ def test_scenario_parser_raises_user_error(name):
 
 @HOST
 def test_debug_shows_the_traceback(tmp_path):
-    from compare.cli import main
+    from compare.host.cli import main
 
     with pytest.raises(UserError) as info:
         main(["--debug", "validate", scenario_file(tmp_path, SCENARIO + SCENARIO)])
@@ -377,8 +377,8 @@ def test_fixture_holds_nonfinite_weights_flagged_by_the_worker():
 
 @HOST
 def test_diff_and_report_flag_nonfinite_blocks(tmp_path, capsys):
-    from compare import diff
-    from compare.cli import main
+    from compare.host import diff
+    from compare.host.cli import main
 
     other = doc()
     other["env"]["name"] = "other"

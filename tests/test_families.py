@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from compare import families, layout, port
-from compare.families import Family, Fixed, Read, Variable
-from compare.layout import assemble, effective_biases, split
-from compare.weights import Weight
+from compare.core import families, layout, port
+from compare.core.families import Family, Fixed, Read, Variable
+from compare.core.layout import assemble, effective_biases, split
+from compare.core.weights import Weight
 
 
 @pytest.fixture

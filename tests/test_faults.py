@@ -98,9 +98,9 @@ def test_atomic_write_interrupted_leaves_old_file_and_no_temporary(tmp_path):
 @pytest.mark.host
 def test_diff_json_and_report_writers_are_atomic(tmp_path, monkeypatch):
     """diff --json and the report files go through temp file + rename: Ctrl-C mid-write leaves the old ones."""
-    from compare import diff
-    from compare.diff import results
-    from compare.report import output
+    from compare.host import diff
+    from compare.host.diff import results
+    from compare.host.report import output
 
     target = tmp_path / "d.json"
     target.write_text("old")
@@ -143,8 +143,8 @@ commands =
 @pytest.mark.slow
 def test_missing_interpreter_is_unavailable_and_the_other_env_runs(tmp_path, monkeypatch):
     """tox's real message for a base_python that does not exist -> unavailable, with the remedy."""
-    from compare import runner
-    from compare.envs import EnvSetup
+    from compare.host import runner
+    from compare.host.envs import EnvSetup
 
     ini = tmp_path / "tox.ini"
     ini.write_text(GHOST_TOX)
@@ -180,8 +180,8 @@ def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
     its artifact keeps scenario 1 and marks 2-3 not finished, tf215's artifact is complete, the report
     shows tf115's unfinished routes as errors."""
     from backends.worker import NOT_FINISHED
-    from compare import runner
-    from compare.cli import main
+    from compare.host import runner
+    from compare.host.cli import main
 
     out, killed = tmp_path / "out", []
     victim = (out / "tf115.json").resolve()

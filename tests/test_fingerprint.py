@@ -1,4 +1,4 @@
-"""compare.fingerprint: naming the initializer (and the shape it was drawn over) from the values.
+"""compare.measure.fingerprint: naming the initializer (and the shape it was drawn over) from the values.
 
 Values are drawn with numpy from the Keras/TF definitions (uniform with limit sqrt(3 scale / n),
 normal truncated at 2 stddev by rejection with stddev sqrt(scale / n) / 0.8796..., QR orthogonal),
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from compare.fingerprint import TRUNC_STD, fans, fingerprint, predicted_std
-from compare.stats import block_stats
+from compare.measure.fingerprint import TRUNC_STD, fans, fingerprint, predicted_std
+from compare.measure.stats import block_stats
 
 IN, UNITS = 24, 40
 BLOCK = (IN + UNITS, UNITS)

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compare import artifact
+from compare.core.scenarios import DEFAULT_SUITE, parse_scenario, parse_scenarios
 from compare.errors import UserError
-from compare.scenarios import DEFAULT_SUITE, parse_scenario, parse_scenarios
 
 ARTIFACT = Path(__file__).resolve().parent / "data" / "tiny-tf115.json"
 SUITE = DEFAULT_SUITE.read_text()
@@ -133,10 +133,10 @@ def test_artifact_with_a_value_replaced_loads_or_refuses(tmp_path_factory, data,
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))  # ~0.6 s each: plots
 @given(st.data(), json_values)
 def test_accepted_artifacts_never_crash_diff_or_report(tmp_path_factory, data, value):
-    """Whatever the loader accepts, compare.diff and the report model handle (or refuse with a UserError)."""
-    from compare import diff
-    from compare.report import build, htmlpage, markdown
-    from compare.report.pipeline import diff_rows, recipes_for
+    """Whatever the loader accepts, compare.host.diff and the report model handle (or refuse with a UserError)."""
+    from compare.host import diff
+    from compare.host.report import build, htmlpage, markdown
+    from compare.host.report.pipeline import diff_rows, recipes_for
 
     folder = tmp_path_factory.mktemp("d")
     document = mutated_document(data, value)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from backends import tfenv
-from compare import families
+from compare.core import families
 from tests.checkpoints import (
     CASES,
     EMBED,
@@ -59,7 +59,7 @@ def first(tmp_path_factory):
 
 
 def _inspect(prefix, use_meta=True):
-    from backends.inspect import inspect
+    from backends.checkpoint.list_networks import inspect
 
     return inspect(prefix, None, use_meta)
 
@@ -95,7 +95,7 @@ def test_inspect_finds_the_network_its_sizes_variables_and_slots(built, use_meta
     assert sorted(n for n, r in roles.items() if r == "variable") == sorted(made["others"])
     assert "embedding" in roles and "head/kernel" in roles
     assert any(r == "slot" and n.startswith("embedding/") for n, r in roles.items())
-    from backends.checkpoint import read_variables  # noqa: F401 - the reader below is TensorFlow's
+    from backends.checkpoint.reader import read_variables  # noqa: F401 - the reader below is TensorFlow's
 
     tf1 = tfenv.v1(tfenv.tensorflow())
     saved = tf1.train.NewCheckpointReader(made["prefix"]).get_tensor(made["rnn"][0])
@@ -163,7 +163,7 @@ def test_no_meta_flag_reads_the_checkpoint_alone(built):
 
 def test_meta_of_another_checkpoint_is_refused(first, tmp_path):
     """A .meta written for other variables: one line naming the variable that disagrees."""
-    from backends.inspect import inspect
+    from backends.checkpoint.list_networks import inspect
     from compare.errors import UserError
 
     _, made = first
@@ -178,7 +178,7 @@ def test_meta_of_another_checkpoint_is_refused(first, tmp_path):
 
 def test_truncated_and_missing_checkpoints_are_refused(first, tmp_path):
     """A cut .data file and a prefix with no files: one UserError each, never a TensorFlow traceback."""
-    from backends.inspect import inspect
+    from backends.checkpoint.list_networks import inspect
     from compare.errors import UserError
 
     _, made = first
@@ -204,8 +204,8 @@ def test_truncated_and_missing_checkpoints_are_refused(first, tmp_path):
 def test_scenario_rebuilds_the_network_with_its_recorded_initializer(built):
     """The scenario inspect writes for the network parses as a scenario file does and carries the test's
     cell class, sizes, options and scope initializer; a non-tanh activation is refused with the reason."""
-    from compare.inventory import scenario_table
-    from compare.scenarios import parse_scenario
+    from compare.core.inventory import scenario_table
+    from compare.core.scenarios import parse_scenario
 
     case, made = built
     network = _network(_inspect(made["prefix"]))
@@ -225,7 +225,7 @@ def test_scenario_rebuilds_the_network_with_its_recorded_initializer(built):
 
 def test_checkpoint_without_rnn_is_refused(tmp_path):
     """An embedding and a dense layer, no RNN: one UserError saying so."""
-    from backends.inspect import inspect
+    from backends.checkpoint.list_networks import inspect
     from compare.errors import UserError
 
     prefix = build_plain(str(tmp_path))

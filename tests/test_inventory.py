@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from compare import inventory
-from compare.inventory import Inventory, Listed, Network, OwnedVariable, RecordedInitializer
-from compare.scenarios import parse_scenario
+from compare.core import inventory
+from compare.core.inventory import Inventory, Listed, Network, OwnedVariable, RecordedInitializer
+from compare.core.scenarios import parse_scenario
 
 
 def _lstm(**changes):

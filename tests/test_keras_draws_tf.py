@@ -5,10 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from backends.base import Unavailable
-from backends.keras_route import ROUTE
-from compare.scenarios import load_scenarios
-from compare.stats import block_stats
+from backends.routes.base import Unavailable
+from backends.routes.keras import ROUTE
+from compare.core.scenarios import load_scenarios
+from compare.measure.stats import block_stats
 
 pytestmark = pytest.mark.tf
 

@@ -1,16 +1,16 @@
-"""compare.layout: every variable of every family onto canonical per-gate blocks, and back.
+"""compare.core.layout: every variable of every family onto canonical per-gate blocks, and back.
 
 The variable shapes and gate orders below are written out from the TF/Keras cell sources
-(independently of compare.layout's own tables); forward equivalence in real TF is tested elsewhere.
+(independently of compare.core.layout's own tables); forward equivalence in real TF is tested elsewhere.
 """
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backends.base import Weight
-from compare import layout
-from compare.layout import CellOptions, PortError, assemble, effective_biases, split
+from backends.routes.base import Weight
+from compare.core import layout
+from compare.core.layout import CellOptions, PortError, assemble, effective_biases, split
 
 # ------------------------------------------------------------------ specs written out by hand
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from backends.base import Weight
-from compare.layout import PortError
-from compare.port import check_portable, port, semantics
+from backends.routes.base import Weight
+from compare.core.layout import PortError
+from compare.core.port import check_portable, port, semantics
 
 
 def tf1_lstm_route(forget_bias=1.0, layers=1, bidirectional=False, **cell):

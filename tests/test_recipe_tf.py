@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from backends.base import Weight
-from compare import layout
+from backends.routes.base import Weight
 from compare.artifact import read_spec
-from compare.recipes import snippet
-from compare.scenarios import load_scenarios
+from compare.core import layout
+from compare.core.recipe_snippet import snippet
+from compare.core.scenarios import load_scenarios
 
 pytestmark = pytest.mark.tf
 
@@ -19,7 +19,7 @@ def run_snippet(spec):
 
 def tf1_variables(layer, spec):
     """The Keras weights seen as the TF1 cells' variables (canonical blocks in between)."""
-    from backends.keras_route import keras_cells
+    from backends.routes.keras import keras_cells
 
     weights = [Weight(param, level, direction, param, getattr(cell, param).numpy())
                for level, direction, cell in keras_cells(layer) for param in ("kernel", "recurrent_kernel", "bias")]
@@ -53,9 +53,9 @@ def test_snippet_gives_orthogonal_concatenated_kernels_and_tf1_biases(name, env_
 def test_a_tf1_cell_no_keras_layer_can_start_like_is_an_unavailable_recipe_route_with_the_reason(kwargs):
     """Peepholes and projections have no Keras counterpart: the recipe route says so (status unavailable),
     it does not crash into an error."""
-    from backends.base import Unavailable
-    from backends.recipe_route import ROUTE
-    from compare.scenarios import parse_scenarios
+    from backends.routes.base import Unavailable
+    from backends.routes.recipe import ROUTE
+    from compare.core.scenarios import parse_scenarios
 
     (scenario,) = parse_scenarios('[[scenario]]\nname = "x"\ncell = "lstm"\nunits = 3\ninput_dim = 2\n'
                                   "[scenario.tf1]\ncell_kwargs = {}\n".format(kwargs))

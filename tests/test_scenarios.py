@@ -1,9 +1,9 @@
 """The scenario spec: what parses, what the defaults are, and the one-line errors for bad input."""
 import pytest
 
-from compare import scenarios
+from compare.core import scenarios
+from compare.core.scenarios import load_scenarios, parse_scenarios
 from compare.errors import UserError
-from compare.scenarios import load_scenarios, parse_scenarios
 
 MINIMAL = '[[scenario]]\nname = "a"\ncell = "gru"\nunits = 4\ninput_dim = 3\n'
 

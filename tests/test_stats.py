@@ -1,4 +1,4 @@
-"""compare.stats: pooled, per-seed and matrix statistics of weights drawn over several seeds.
+"""compare.measure.stats: pooled, per-seed and matrix statistics of weights drawn over several seeds.
 
 Arrays are built with numpy from their definitions (QR for orthogonal matrices, uniform draws), never
 with TensorFlow; these tests run in every env, Python 3.7 + numpy 1.18 included.
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare import stats
-from compare.stats import block_stats, sample_indices, summary
+from compare.measure import stats
+from compare.measure.stats import block_stats, sample_indices, summary
 
 
 def orthonormal(seeds, rows, cols, gain=1.0, seed=0):

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from backends import worker
-from backends.base import Weight
-from compare import artifact, layout
-from compare.scenarios import load_scenarios
-from compare.stats import sample_indices
+from backends.routes.base import Weight
+from compare import artifact
+from compare.core import layout
+from compare.core.scenarios import load_scenarios
+from compare.measure.stats import sample_indices
 
 pytestmark = pytest.mark.tf
 

@@ -3,7 +3,7 @@
 ``write(folder)`` builds one graph: an embedding feeding every network in its own scope (the cell class
 with its options, ``MultiRNNCell``, ``dynamic_rnn`` / ``bidirectional_dynamic_rnn`` with
 ``sequence_length``), a dense layer over their final outputs, a few Adam steps (so weights are trained and
-optimizer slots exist), then ``Saver.save``. It returns the :class:`compare.inventory.Inventory` of what
+optimizer slots exist), then ``Saver.save``. It returns the :class:`compare.core.inventory.Inventory` of what
 it wrote, named from the real cells' variables (as ``inspect`` would find them), so the convert tests do
 not depend on ``inspect``. ``python -m tests.trained_model FOLDER`` writes it and ``FOLDER/inventory.json``.
 """
@@ -15,9 +15,9 @@ from typing import Any, Dict, List, Tuple
 import numpy as np
 
 from backends import tfenv
-from backends.tf1_route import cell_param, cell_variables
-from compare import families
-from compare.inventory import Inventory, Network, OwnedVariable
+from backends.routes.tf1 import cell_param, cell_variables
+from compare.core import families
+from compare.core.inventory import Inventory, Network, OwnedVariable
 
 INPUT_SIZE = 4
 VOCAB = 11

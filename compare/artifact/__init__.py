@@ -10,8 +10,6 @@ the first seed's raw values (keys ``scenario/route/variable``), saved without pi
   -> Stats, Fingerprint``. Nothing downstream indexes the JSON.
 
 Runs in every env (numpy only).
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 from compare.artifact.reading import FIX, arrays, check, from_document, load, read, read_folder, read_spec, split_route
 from compare.artifact.records import (

@@ -4,8 +4,6 @@ In-env and host alike (numpy only). :func:`read` returns a typed :class:`~compar
 a damaged, hand-edited, foreign or newer file is one ``UserError`` naming the first bad place, never a
 KeyError deep inside the diff. Validation never changes the document it reads. :func:`load` returns
 the validated document itself, for tools that work on the file format (tests of the contract).
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import base64
 import binascii
@@ -19,7 +17,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from compare import families
 from compare.artifact.records import (
     NUMBER_STATS,
     PER_SEED,
@@ -36,8 +33,9 @@ from compare.artifact.records import (
     Stats,
 )
 from compare.artifact.writing import READABLE, SCHEMA, VERSION, npz_path
+from compare.core import families
 from compare.errors import UserError
-from compare.stats import read_only
+from compare.measure.stats import read_only
 
 NONFINITE_TEXT = ("nan", "inf", "-inf", "NaN", "Infinity", "-Infinity")
 FIX = "the file is damaged or was edited; re-run the env's worker to rewrite it"

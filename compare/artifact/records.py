@@ -4,8 +4,6 @@ In-env and host alike (numpy only). ``compare.artifact.reading`` builds these fr
 downstream indexes the document itself. Statistics keep which keys the writer stored (``present``),
 so a table shows exactly what was measured; fingerprints keep the record they were read from
 (``as_json``), so reports quote it unchanged.
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import functools
 from collections import OrderedDict
@@ -15,11 +13,11 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from compare import families, layout
+from compare.core import families, layout
 
 ROUTES = ("tf1", "keras", "recipe")  # the routes a worker measures (backends/<route>_route.py), in display order
 STATUSES = ("ok", "unavailable", "error")
-# Every number a statistics record may hold (compare.stats writes them; None where not measured).
+# Every number a statistics record may hold (compare.measure.stats writes them; None where not measured).
 NUMBER_STATS = ("count", "seeds", "mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm",
                 "orth_err", "orth_rel_err", "orth_gain", "sv_min", "sv_max", "sv_mean", "orth_err_variable",
                 "nonfinite", "matrix_seeds")
@@ -51,7 +49,7 @@ def _distinct_stds(mean: Tuple[float, ...], std: Tuple[float, ...], fro_norm: Tu
 
 @dataclass(frozen=True)
 class Stats:
-    """The statistics of one variable, block, effective bias or forward output (``compare.stats``)."""
+    """The statistics of one variable, block, effective bias or forward output (``compare.measure.stats``)."""
 
     present: Tuple[str, ...]
     count: Optional[float] = None
@@ -74,7 +72,7 @@ class Stats:
     nonfinite: Optional[float] = None
     matrix_seeds: Optional[float] = None
     orth_side: Optional[str] = None
-    orth_method: Optional[str] = None  # "gram" (exact) or "norms" (orth_err a lower bound: see compare.stats)
+    orth_method: Optional[str] = None  # "gram" (exact) or "norms" (orth_err a lower bound: see compare.measure.stats)
     per_seed: PerSeed = PerSeed()
     # read-only float64 (compare.artifact.reading); an array, not a tuple, as every reader computes on it
     sample: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
@@ -95,7 +93,7 @@ class Stats:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The best-fitting initializer of a block (``compare.fingerprint``) and its ties."""
+    """The best-fitting initializer of a block (``compare.measure.fingerprint``) and its ties."""
 
     name: Optional[str]
     over_shape: Tuple[int, ...]
@@ -161,7 +159,7 @@ class RouteResult:
         return self.status == "ok"
 
     def computation(self, spec: "Spec") -> families.Computation:
-        """What the built layers compute, normalised (``compare.families``). Where the spec does not say
+        """What the built layers compute, normalised (``compare.core.families``). Where the spec does not say
         how deep or bidirectional the stack is, the block keys tell."""
         layers, bidirectional = spec.layers, spec.bidirectional
         if layers is None:

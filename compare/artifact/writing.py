@@ -2,8 +2,6 @@
 
 Runs in every env (numpy only). ``write`` stamps the schema and version; a reader never sees a
 half-written file, and an interrupted run leaves the old files in place.
-
-Side: in-env (every TF env's Python and numpy; no host libraries).
 """
 import base64
 import json

@@ -1,7 +1,7 @@
 """Hand-made artifacts for the host tests, in the artifact contract's shape, with real statistics.
 
 ``block``, ``route``, ``scenario`` and ``document`` build the JSON an env's worker writes, from numpy
-draws measured by the real ``compare.stats.block_stats``; ``typed`` reads such documents through the
+draws measured by the real ``compare.measure.stats.block_stats``; ``typed`` reads such documents through the
 one artifact reader. ``tests/host/test_builders.py`` checks that what they build is what the reader
 accepts.
 """
@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, Union
 import numpy as np
 
 from compare import artifact
-from compare.stats import block_stats
+from compare.measure.stats import block_stats
 
 
 def block(values: np.ndarray, variable: str = "v", fingerprint: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:

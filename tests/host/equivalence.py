@@ -9,7 +9,9 @@ from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
-from compare import artifact, port, runner
+from compare import artifact
+from compare.core import port
+from compare.host import runner
 
 TOLERANCE = 1e-5
 KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.run import RUN_ENV
-from compare import runner
+from compare.host import runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 

@@ -12,7 +12,8 @@ import equivalence
 import pytest
 from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-from compare import artifact, diff
+from compare import artifact
+from compare.host import diff
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ BasicLSTMCell, LSTMBlockCell, LSTMBlockFusedCell, GRUBlockCellV2, both cuDNN-com
 1-3 layers; LSTMCell with num_proj and with peepholes), and its inventory. What this proves, per Keras
 env: every exact network's Keras layer, loaded from the written folder in a fresh process of that env,
 computes the TF1 network's outputs on padded variable-length batches (valid steps and every final state,
-both directions) within 1e-5, the two others are refused with compare.port's reason (exit code 1), and
+both directions) within 1e-5, the two others are refused with compare.core.port's reason (exit code 1), and
 ``keras_model.py`` loads and reproduces the TF1 outputs with TensorFlow alone (no rnncompare module on the
 path or loaded).
 """
@@ -19,8 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from compare import conversion, convert, envrun, families, inventory, keras_source, runner
+from compare.core import families, inventory
+from compare.core import keras_plan as convert
 from compare.errors import UserError
+from compare.host import runner
+from compare.host.checkpoint import convert as conversion
+from compare.host.checkpoint import keras_source
+from compare.host.envs import run_module as envrun
 
 pytestmark = pytest.mark.host
 EXACT = 11
@@ -189,7 +194,7 @@ def test_a_tf11_checkpoint_with_pre_1_2_names_is_found_and_proven(tmp_path):
     """TensorFlow 1.1 names the variables `weights` / `biases`: inspect finds the 3-layer BasicLSTMCell with
     the forget_bias the test gave, and its Keras layer in tf221 computes what the TF1 network computes. The
     relu GRU beside it is refused with the reason, not converted into something else."""
-    from compare.inspect import inspect_checkpoint
+    from compare.host.checkpoint.inspect import inspect_checkpoint
     from tests.checkpoints import CASES
 
     case = {c.name: c for c in CASES}["basic-lstm-3"]

@@ -1,4 +1,4 @@
-"""compare.diff on hand-made artifacts: stats made by compare.stats.block_stats from numpy draws."""
+"""compare.host.diff on hand-made artifacts: stats made by compare.measure.stats.block_stats from numpy draws."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from builders import block, document, route, scenario
 
-from compare import artifact, diff
-from compare.cli import main
+from compare import artifact
 from compare.errors import UserError
+from compare.host import diff
+from compare.host.cli import main
 
 pytestmark = pytest.mark.host
 S = 32
@@ -220,7 +221,7 @@ def test_ks_distance_is_scipys_statistic():
     within a sample and values both samples hold."""
     from scipy import stats as sps
 
-    from compare.diff.significance import ks_distance
+    from compare.host.diff.significance import ks_distance
     rng = np.random.default_rng(21)
     shared = rng.normal(size=400)
     for a, b in [(rng.normal(size=2048), rng.normal(0.1, size=2000)),
@@ -238,7 +239,7 @@ def test_ks_p_is_asymptotic_with_the_exact_one_on_demand_where_it_can_flag():
     also carries scipy's exact p, to be asked for; below it, none."""
     from scipy import stats as sps
 
-    from compare.diff.significance import KsTests
+    from compare.host.diff.significance import KsTests
     ks_test = KsTests().test
     rng = np.random.default_rng(22)
     near, far = rng.normal(size=2048), rng.normal(0.3, size=2048)
@@ -257,7 +258,7 @@ def test_ks_tests_of_equal_samples_are_worked_out_once():
     """Two envs storing the same values (separate arrays) share one KS result, exact p included."""
     from scipy import stats as sps
 
-    from compare.diff.significance import KsTests
+    from compare.host.diff.significance import KsTests
     rng = np.random.default_rng(25)
     base, other = rng.normal(size=2048), rng.normal(0.3, size=2048)
     tests = KsTests()
@@ -275,7 +276,7 @@ def test_the_exact_ks_p_never_exceeds_the_asymptotic_one_by_the_margin():
     from scipy import special
     from scipy import stats as sps
 
-    from compare.diff.significance import EXACT_MARGIN
+    from compare.host.diff.significance import EXACT_MARGIN
     rng = np.random.default_rng(24)
     ratios, tail = [], []
     for n, m in [(2048, 2048), (2048, 1900), (2048, 500), (300, 2048), (100, 120), (40, 40), (20, 30)]:
@@ -294,7 +295,7 @@ def test_the_exact_ks_p_never_exceeds_the_asymptotic_one_by_the_margin():
 def test_resolve_asks_for_the_exact_p_only_where_it_can_change_a_verdict():
     """Of two flaggable tests among 100, the one whose approximate p is far below alpha / 100 keeps it;
     the borderline one gets its exact p, which here decides its verdict."""
-    from compare.diff.significance import QueuedTest, resolve
+    from compare.host.diff.significance import QueuedTest, resolve
     th = diff.Thresholds()
     asked = []
 
@@ -317,7 +318,7 @@ def test_a_ks_test_below_the_floor_cannot_outrank_a_flagged_one():
     a test ranks after every p that the correction can flag."""
     from scipy import stats as sps
 
-    from compare.diff.significance import KsTests
+    from compare.host.diff.significance import KsTests
     th = diff.Thresholds()
     assert sps.kstwobign.sf(math.sqrt(1024) * th.ks_floor) > th.alpha
     grid = np.arange(2048) / 2048.0  # through a KS test: two stored-size samples 100 grid steps apart

@@ -1,4 +1,4 @@
-"""Measured accuracy of ``compare.diff`` on real TensorFlow envs (host test; drives the tox envs).
+"""Measured accuracy of ``compare.host.diff`` on real TensorFlow envs (host test; drives the tox envs).
 
 Every env runs ``tests/data/accuracy.toml`` twice: with base_seed 0 and with another base_seed (the
 same definitions, another seed set). Then
@@ -24,7 +24,8 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from compare import artifact, diff
+from compare import artifact
+from compare.host import diff
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 SCENARIOS = Path(__file__).parent.parent / "data" / "accuracy.toml"
@@ -115,7 +116,7 @@ def other_seed_file(directory: Path) -> Path:
 
 def run_envs(directory: Path) -> Dict[Tuple[str, int], Path]:
     """Both seed sets in every env (envs in parallel, one env's runs in sequence); fail if any cannot run."""
-    from compare.runner import run_env
+    from compare.host.runner import run_env
 
     files = {0: SCENARIOS, 1: other_seed_file(directory)}
     routes = ["--routes", "tf1,keras"]

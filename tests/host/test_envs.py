@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare import envs, runner, toxini
-from compare.cli import main
 from compare.errors import UserError
+from compare.host import envs, runner
+from compare.host.cli import main
+from compare.host.envs import matrix as toxini
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
@@ -31,7 +32,7 @@ def _lines(value, drop_factor=None):
 
 
 def test_shipped_env_definitions_match_the_checkout():
-    """The package's compare/envs/tox.ini defines the same matrix, Pythons, pins, variables and descriptions
+    """The package's compare/host/envs/tox.ini defines the same matrix, Pythons, pins, variables and descriptions
     as the checkout's tox.ini (whose only extra deps are the test envs' pytest and hypothesis)."""
     shipped, checkout = _testenv(envs.SHIPPED / "tox.ini"), _testenv(toxini.TOX_INI)
     assert toxini.matrix(envs.SHIPPED / "tox.ini") == toxini.matrix() == (
@@ -47,7 +48,7 @@ def test_code_copy_holds_the_in_env_packages_once_per_content(tmp_path):
     code = envs.prepare(tmp_path)
     assert code.parent == tmp_path / "code"
     for name in ("tox.ini", "toxfile.py", "backends/worker.py", "compare/artifact/reading.py",
-                 "compare/suites/default.toml", "compare/envs/tox.ini"):
+                 "compare/suites/default.toml", "compare/host/envs/tox.ini"):
         assert (code / name).is_file(), name
     assert (code / "backends" / "worker.py").read_bytes() == (REPO / "backends" / "worker.py").read_bytes()
     assert "PYTHONPATH = {tox_root}" in (code / "tox.ini").read_text()
@@ -157,7 +158,7 @@ def test_missing_host_library_is_one_line():
              "    def find_spec(self, name, path=None, target=None):\n"
              "        if name.split('.')[0] == 'scipy': raise ImportError('blocked', name=name)\n"
              "sys.meta_path.insert(0, B())\n"
-             "from compare.cli import main\n"
+             "from compare.host.cli import main\n"
              "sys.exit(main(sys.argv[1:]))\n")
     done = subprocess.run([sys.executable, "-c", probe, "diff", str(DATA / "tiny-tf115.json"),
                            str(DATA / "tiny-tf115.json")], capture_output=True, text=True, cwd=str(REPO))

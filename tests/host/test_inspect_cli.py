@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from compare import envrun, inventory
-from compare.cli import main
-from compare.inspect import apply_sets, parse_set, parse_value
-from compare.scenarios import load_scenarios
+from compare.core import inventory
+from compare.core.scenarios import load_scenarios
+from compare.host.checkpoint.inspect import apply_sets, parse_set, parse_value
+from compare.host.cli import main
+from compare.host.envs import run_module as envrun
 from tests.checkpoints import CASES, EMBED, UNITS
 
 if sys.version_info >= (3, 11):

@@ -169,7 +169,7 @@ def test_users_own_tox_env_runs_the_worker_and_report_reads_it(installed, tmp_pa
     tox_env = dict(env, RNNCOMPARE_WHEEL=str(wheel))
     # the user's machine has a python3.7 on PATH (their project has no toxfile.py to find pyenv's): put
     # pyenv's 3.7 ahead of its shims, which fail for a version that is installed but not selected
-    from compare.envs.toxfile import pyenv_bin_dirs
+    from compare.host.envs.toxfile import pyenv_bin_dirs
 
     found = [d for d in pyenv_bin_dirs() if (Path(d) / "python3.7").exists()]
     tox_env["PATH"] = os.pathsep.join(found + [tox_env.get("PATH", "")])

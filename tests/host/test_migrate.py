@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from compare import envrun
-from compare.cli import main
-from compare.report.markdown import escape
+from compare.host.cli import main
+from compare.host.envs import run_module as envrun
+from compare.host.report.markdown import escape
 from tests.checkpoints import CASES
 
 CASE = {c.name: c for c in CASES}["lstm-block-bi"]  # LSTMBlockCell, forget_bias 0.25, bidirectional, orthogonal(2)
@@ -66,10 +66,10 @@ def test_a_keras_env_whose_conversion_failed_is_a_proof_not_run_pointing_at_its_
     failed env's saying where its message is, and the migration's exit code is 1."""
     from pathlib import Path
 
-    from compare import migrate
-    from compare.conversion import Conversion, Converted
-    from compare.inventory import Inventory, Network
-    from compare.report.networks import Proof
+    from compare.core.inventory import Inventory, Network
+    from compare.host.checkpoint import migrate
+    from compare.host.checkpoint.convert import Conversion, Converted
+    from compare.host.report.networks import Proof
 
     found = Inventory("model.ckpt", "1.15.5", None, (Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",),
                                                              4, 3),))

@@ -14,7 +14,7 @@ import equivalence
 import pytest
 from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-from compare import runner
+from compare.host import runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 

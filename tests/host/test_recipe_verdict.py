@@ -7,7 +7,8 @@
   vector along (1, ..., 1) (SVD of a uniform [0, 1) matrix, not the QR of a normal one)."""
 import pytest
 
-from compare import artifact, diff, runner
+from compare import artifact
+from compare.host import diff, runner
 
 pytestmark = [pytest.mark.host, pytest.mark.slow]
 

@@ -1,6 +1,6 @@
-"""The migration report (compare.report, ``rnncompare report``): model, escaping, files, plots.
+"""The migration report (compare.host.report, ``rnncompare report``): model, escaping, files, plots.
 
-The artifacts here are made from numpy draws with the real ``compare.stats.block_stats``, in the
+The artifacts here are made from numpy draws with the real ``compare.measure.stats.block_stats``, in the
 artifact contract's shape (blocks, effective biases, configs), including hostile text where artifacts
 may carry any: env names, reasons, config values.
 """
@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from builders import block, document, route, scenario, typed  # noqa: E402
 
-from compare import artifact, diff  # noqa: E402
-from compare.cli import main  # noqa: E402
-from compare.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
+from compare import artifact
+from compare.host import diff  # noqa: E402
+from compare.host.cli import main  # noqa: E402
+from compare.host.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
 
 pytestmark = pytest.mark.host
 
@@ -359,7 +360,7 @@ def test_recipe_warns_where_keras_weights_start_tied(artifacts):
 def test_report_says_per_route_whether_the_baselines_weights_port_exactly():
     """From a real tf115 worker run (tests/data/tiny-tf115): TF 1.15's tf.keras GRU gates with hard_sigmoid,
     so TF1 GRUCell weights (sigmoid gates) cannot make it compute the same function: refused, with why."""
-    from compare.report.pipeline import ports_for
+    from compare.host.report.pipeline import ports_for
 
     tiny = artifact.read(Path(__file__).resolve().parent.parent / "data" / "tiny-tf115.json")
     verdicts = ports_for({"tf115": tiny}, ("tf115", "tf1"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from test_report import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, write_artifacts
 
-from compare.cli import main
+from compare.host.cli import main
 
 pytestmark = pytest.mark.host
 

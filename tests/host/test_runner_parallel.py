@@ -1,7 +1,7 @@
 """rnncompare run starts env workers in parallel by default: one per core, as many as fit in memory."""
 import pytest
 
-from compare import runner
+from compare.host import runner
 
 pytestmark = pytest.mark.host
 

@@ -1,0 +1,89 @@
+"""In-env entry of ``rnncompare inspect``: read one checkpoint (and its graph), write its Inventory as JSON.
+
+    python -m backends.checkpoint.list_networks CHECKPOINT --out INVENTORY.json [--meta PATH | --no-meta]
+
+CHECKPOINT is a prefix (``model.ckpt-1000``) or a folder with a ``checkpoint`` file; the graph is
+``PREFIX.meta`` when it exists (or ``--meta``). Bad input: one ``error: cause (hint: ...)`` line on
+stderr, exit 2.
+"""
+import json
+import os
+import sys
+import tempfile
+from typing import Dict, List, Optional, Tuple
+
+from backends.checkpoint import reader as checkpoint
+from compare.core import detect, families
+from compare.core.inventory import Inventory
+from compare.errors import ArgumentParser, UserError
+
+
+def _gate_orders(variables: List[detect.Stored]) -> Dict[str, Tuple[str, ...]]:
+    """Every variable that may feed a cell's MatMul (fused or input kinds), with its gate order."""
+    orders = {}
+    for readings in detect.find_cells(variables):
+        family = families.get(readings[0].family)
+        kinds = {v.param: v for v in family.variables}
+        for param, var in readings[0].params:
+            spec = kinds.get(param)
+            if spec is not None and spec.kind in ("fused", "input"):
+                orders[var.name] = spec.gates
+    return orders
+
+
+def inspect(path: str, meta: Optional[str] = None, use_meta: bool = True) -> Inventory:
+    """The Inventory of the checkpoint at ``path`` (UserError for bad input)."""
+    prefix = checkpoint.resolve(path)
+    variables, version = checkpoint.read_variables(prefix)
+    if meta is None and use_meta and os.path.exists(prefix + ".meta"):
+        meta = prefix + ".meta"
+    elif meta is not None and not os.path.exists(meta):
+        raise UserError("no graph file {}".format(meta),
+                        "give the .meta written with the checkpoint, or leave --meta out")
+    facts = None
+    if meta is not None and use_meta:
+        graph = checkpoint.import_graph(meta)
+        checkpoint.check_belongs(variables, checkpoint.graph_variables(graph), meta)
+        plain, _ = detect.split_slots(variables)
+        facts = checkpoint.graph_facts(graph, variables, _gate_orders(plain))
+    networks, others = detect.detect(variables, facts)
+    if not networks:
+        odd = [o.name for o in others if o.role == "unrecognised"]
+        raise UserError("no recurrent network in {}: none of its {} variables fit a TF1 cell family{}".format(
+            prefix, len(variables), " (unrecognised: {})".format(", ".join(odd[:3])) if odd else ""),
+            "inspect knows the cells of " + ", ".join(
+                c for n in families.names() for c in families.get(n).classes if families.get(n).framework == "tf1"))
+    return Inventory(prefix, version, meta if use_meta else None, networks, others)
+
+
+def write_json(data: dict, path: str) -> None:
+    """Write atomically: a temporary file beside it, then renamed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(data, out, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = ArgumentParser(prog="python -m backends.checkpoint.list_networks", description=__doc__.split("\n")[0])
+    parser.add_argument("checkpoint")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--meta", help="the .meta graph (default: PREFIX.meta when it exists)")
+    parser.add_argument("--no-meta", action="store_true", help="read the checkpoint alone")
+    args = parser.parse_args(argv)
+    try:
+        inventory = inspect(args.checkpoint, args.meta, not args.no_meta)
+        write_json(inventory.to_dict(), args.out)
+    except UserError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

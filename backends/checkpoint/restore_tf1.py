@@ -1,0 +1,115 @@
+"""``rnncompare convert``, TF1 side: each network of a checkpoint restored, run, and its weights ported.
+
+``python -m backends.checkpoint.restore_tf1 --inventory INVENTORY.json --staging OUT.npz --plan OUT.json`` (tf115):
+reads every network's variables with TensorFlow's checkpoint reader, rebuilds the network through the TF1
+route (its cell class with its options, ``MultiRNNCell``, ``dynamic_rnn`` / ``bidirectional_dynamic_rnn``
+with ``sequence_length``), loads the checkpoint values into it, runs it on ``compare.core.keras_plan.batches`` and
+writes the inputs, lengths, output sequences and final states, plus the Keras weights ``compare.core.port``
+makes of the checkpoint values, to the staging ``.npz``; the plan JSON says per network which Keras layer
+computes the same function, or why none does. Bad input: one ``error:`` line, exit 2.
+"""
+import json
+import sys
+from typing import Any, Dict, List, Mapping, Optional
+
+import numpy as np
+
+from backends import tfenv
+from backends.routes.base import Unavailable
+from backends.routes.tf1 import TF1Built
+from compare.artifact import atomic_write
+from compare.core import inventory, scenarios
+from compare.core import keras_plan as convert
+from compare.core.layout import PortError
+from compare.errors import ArgumentParser, UserError
+
+
+def read_values(tf: Any, checkpoint: str, names: List[str]) -> Dict[str, np.ndarray]:
+    """The checkpoint's arrays of ``names``, read with TensorFlow's own checkpoint reader; UserError when the
+    files are missing or damaged, or lack one of the variables."""
+    values = {}
+    try:
+        reader = tfenv.v1(tf).train.NewCheckpointReader(checkpoint)
+        for name in names:
+            if not reader.has_tensor(name):
+                raise UserError("checkpoint {} has no variable {}".format(checkpoint, name),
+                                "the inventory was made of another checkpoint: run inspect again")
+            values[name] = np.asarray(reader.get_tensor(name))
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - TensorFlow's refusal names what is wrong with the files
+        raise UserError("cannot read checkpoint {}: {}".format(checkpoint, " ".join(str(exc).split())[:200]),
+                        "give the prefix of a whole checkpoint (model.ckpt-N, without .index)") from None
+    return values
+
+
+def run_network(network: inventory.Network, index: int, values: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """The restored TF1 network's outputs on every batch: ``{staging key: array}``."""
+    table = inventory.scenario_table(network, "net{}".format(index), seeds=1)
+    built = TF1Built(scenarios.parse_scenario(0, table), with_lengths=True)
+    try:
+        next(built.draws(1))
+        built.load(convert.tf1_values(network, values))
+        out = {}
+        for b, (inputs, lengths) in enumerate(convert.batches(network.input_size, seed=index)):
+            out[convert.staging_key(index, "batch{}".format(b), "inputs")] = inputs
+            out[convert.staging_key(index, "batch{}".format(b), "lengths")] = lengths
+            for name, value in built.forward(inputs, lengths).items():
+                out[convert.staging_key(index, "batch{}".format(b), "tf1", name)] = value
+        return out
+    finally:
+        built.close()
+
+
+def convert_all(inv: inventory.Inventory) -> Any:
+    """(plan records for the JSON, staging arrays) for every network of ``inv``."""
+    tf = tfenv.tensorflow()
+    plans: List[Dict[str, Any]] = []
+    arrays: Dict[str, np.ndarray] = {}
+    for index, network in enumerate(inv.networks):
+        plan = convert.plan(network)
+        record = {"index": index, "name": network.name, "family": network.family, "cell_class": network.cell_class,
+                  "options": dict(network.options), "variables": [v.name for v in network.variables],
+                  "keras": plan.keras.to_dict() if plan.keras else None,
+                  "cell_kwargs": plan.keras.cell_kwargs() if plan.keras else None, "refused": plan.refused}
+        plans.append(record)
+        if plan.keras is None:
+            continue
+        values = read_values(tf, inv.checkpoint, record["variables"])
+        try:
+            keras_values = convert.keras_weights(network, plan.keras, values)
+            arrays.update(run_network(network, index, values))
+        except (PortError, Unavailable, ValueError) as exc:
+            record.update(keras=None, cell_kwargs=None, refused=str(exc))
+            continue
+        for key in plan.keras.weight_order():
+            arrays[convert.staging_key(index, "keras", *key)] = keras_values[key]
+    return plans, arrays
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = ArgumentParser(prog="python -m backends.checkpoint.restore_tf1", description=__doc__.split("\n")[0])
+    parser.add_argument("--inventory", required=True, help="the checkpoint's inventory (JSON)")
+    parser.add_argument("--staging", required=True, help="the .npz to write: batches, TF1 outputs, Keras weights")
+    parser.add_argument("--plan", required=True, help="the JSON to write: per network, its Keras layer or why none")
+    args = parser.parse_args(argv)
+    try:
+        with open(args.inventory, encoding="utf-8") as handle:
+            inv = inventory.from_dict(json.load(handle))
+    except (OSError, ValueError, KeyError) as exc:
+        print(UserError("cannot use inventory {}: {}".format(args.inventory, exc),
+                        "write it with Inventory.to_dict").one_line(), file=sys.stderr)
+        return 2
+    try:
+        plans, arrays = convert_all(inv)
+    except UserError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return 2
+    atomic_write(args.staging, lambda handle: np.savez(handle, **arrays))
+    with open(args.plan, "w", encoding="utf-8") as handle:
+        json.dump({"tensorflow": tfenv.tensorflow().__version__, "networks": plans}, handle, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,473 @@
+"""Canonical per-gate blocks of GRU/LSTM weights, and back (numpy only; runs in every TF env).
+
+Every variable of one built route maps onto blocks keyed ``l{layer}/{fw|bw}/{gate}/{part}``:
+
+* gates: GRU ``update``, ``reset``, ``candidate``; LSTM ``input``, ``forget``, ``cell``, ``output``;
+  an LSTM projection (TF1 ``LSTMCell(num_proj=...)``) is the block ``l{layer}/{dir}/projection/kernel``.
+* parts: ``kernel`` (input -> gate), ``recurrent`` (hidden -> gate), ``bias``, ``recurrent_bias``
+  (Keras ``GRU(reset_after=True)``, the cuDNN GRUs' candidate, the cuDNN LSTMs), ``peephole`` (TF1
+  ``LSTMCell(use_peepholes=True)``), ``gain`` and ``shift`` (layer norm's gamma and beta, per gate and for
+  the pseudo-gate ``state``: ``LayerNormBasicLSTMCell``).
+
+Where each block sits inside a family's variables (gate order, [x; h] rows, bias rows) is read from
+the family registry (``compare.core.families``); this module knows no family by name.
+
+Every array may carry extra leading axes (a stack of draws: seeds first); blocks are cut with
+``value[..., rows, cols]``, so one draw and a stack of draws go through the same code.
+"""
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from compare.core import families
+from compare.core.families import GATES, PARTS, PROJECTION, STATE
+
+__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "PortError", "cut", "stored",
+           "assemble", "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
+
+Region = Tuple[Union[int, slice], ...]
+
+
+class PortError(ValueError):
+    """Blocks that cannot be placed into a family's variables without changing what the layer computes."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``; with ``cudnn_order`` that
+    (rows, units) slice holds cuDNN's row-major (units, rows) matrix, so the block is its reshape, transposed."""
+
+    gate: str
+    part: str
+    region: Region
+    cudnn_order: bool = False
+
+
+def cut(value: np.ndarray, piece: Piece) -> np.ndarray:
+    """The block ``piece`` of a variable's ``value`` (leading axes kept)."""
+    block = value[(Ellipsis,) + piece.region]
+    if not piece.cudnn_order:
+        return block
+    lead, (rows, units) = block.shape[:-2], block.shape[-2:]
+    return np.swapaxes(block.reshape(lead + (units, rows)), -1, -2)
+
+
+def stored(block: np.ndarray, piece: Piece) -> np.ndarray:
+    """The inverse of :func:`cut`: what the variable holds at ``piece.region`` for this block."""
+    if not piece.cudnn_order:
+        return block
+    return np.swapaxes(block, -1, -2).reshape(block.shape)
+
+
+@dataclass(frozen=True)
+class ParamLayout:
+    """One cell variable: its shape without leading axes, and the blocks that tile it exactly."""
+
+    shape: Tuple[int, ...]
+    pieces: Tuple[Piece, ...]
+
+
+@dataclass(frozen=True)
+class CellOptions:
+    """The cell options that change which variables exist (defaults: a plain cell)."""
+
+    num_proj: Optional[int] = None   # each is valid only for the families whose registry entry
+    peepholes: bool = False          # lists it among its options (use_bias=False: families
+    use_bias: bool = True            # without always_bias)
+    reset_after: bool = False
+    layer_norm: bool = False
+
+
+@dataclass
+class Block:
+    """One canonical block: the TF variable it came from and where inside it (trailing axes)."""
+
+    key: str
+    variable: str
+    value: np.ndarray
+    region: Region = ()
+
+    @property
+    def where(self) -> str:
+        """E.g. ``rnn/gru_cell/gates/kernel[2:5, 0:3]``."""
+        return self.variable + describe(self.region)
+
+
+# ---------------------------------------------------------------- keys
+
+
+def family_cell(family: str) -> str:
+    """``gru`` or ``lstm``; ValueError for an unknown family."""
+    return families.get(family).cell
+
+
+def block_key(layer: int, direction: str, gate: str, part: str) -> str:
+    return "l{}/{}/{}/{}".format(layer, direction, gate, part)
+
+
+def parse_key(key: str) -> Tuple[int, str, str, str]:
+    """``"l1/bw/reset/kernel"`` -> ``(1, "bw", "reset", "kernel")``; ValueError if malformed."""
+    fields = key.split("/")
+    if len(fields) != 4 or not fields[0].startswith("l") or not fields[0][1:].isdigit():
+        raise ValueError("block key {!r} is not l{{layer}}/{{fw|bw}}/{{gate}}/{{part}}".format(key))
+    return int(fields[0][1:]), fields[1], fields[2], fields[3]
+
+
+def describe(region: Region) -> str:
+    """``(slice(2, 5), slice(0, 3))`` -> ``"[2:5, 0:3]"``."""
+    text = [str(r) if isinstance(r, int) else "{}:{}".format(r.start, r.stop) for r in region]
+    return "[" + ", ".join(text) + "]"
+
+
+def region_shape(region: Region) -> Tuple[int, ...]:
+    return tuple(r.stop - r.start for r in region if isinstance(r, slice))
+
+
+def block_keys(family: str, layers: int, directions: Sequence[str], options: Optional[CellOptions] = None) -> List[str]:
+    """Every block key a built route of ``family`` yields, in layout order."""
+    layout = cell_layout(family, 1, 1, options or CellOptions())
+    return [block_key(layer, direction, p.gate, p.part)
+            for layer in range(layers) for direction in directions
+            for spec in layout.values() for p in spec.pieces]
+
+
+# ---------------------------------------------------------------- layouts
+
+
+def _cols(index: int, units: int) -> slice:
+    return slice(index * units, (index + 1) * units)
+
+
+def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]],
+            cudnn_order: bool = False) -> Tuple[Piece, ...]:
+    """Gates side by side in column blocks of ``units``; row ranges are parts."""
+    return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
+
+
+def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> Tuple[Piece, ...]:
+    return tuple(Piece(g, part, lead + (_cols(i, units),)) for i, g in enumerate(gates))
+
+
+def _variable_layout(var: families.Variable, inp: int, units: int, options: CellOptions) -> ParamLayout:
+    """Shape and pieces of one declared variable (the kinds of ``compare.core.families``)."""
+    h, width = options.num_proj or units, len(var.gates) * units
+    if var.kind == "fused":
+        rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
+        return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
+    if var.kind == "input":
+        return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),), var.cudnn_order))
+    if var.kind == "recurrent":
+        return ParamLayout((h, width), _matrix(var.gates, units, (("recurrent", slice(0, h)),), var.cudnn_order))
+    if var.kind == "vector":
+        return ParamLayout((width,), _vector(var.gates, units, var.part))
+    if var.kind == "pair":
+        return ParamLayout((2, width), _vector(var.gates, units, "bias", (0,))
+                           + _vector(var.gates, units, "recurrent_bias", (1,)))
+    if var.kind == "diag":
+        return ParamLayout((units,), tuple(Piece(g, var.part, (slice(0, units),)) for g in var.gates))
+    if var.kind == "stacked":
+        return ParamLayout((2 * width,), _vector(var.gates, units, "bias")
+                           + tuple(Piece(g, "recurrent_bias", (_cols(len(var.gates) + i, units),))
+                                   for i, g in enumerate(var.gates)))
+    if var.kind == "opaque":
+        raise ValueError("{} is cuDNN's opaque parameter buffer: it has no per-gate layout".format(var.param))
+    region = (slice(0, units), slice(0, options.num_proj))
+    return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
+
+
+OPTION_TEXT = {
+    "num_proj": "has no projection (num_proj)",
+    "peepholes": "has no peephole connections (use_peepholes)",
+    "reset_after": "has no reset_after variant",
+    "layer_norm": "has no layer normalisation (layer_norm)",
+}
+
+
+def _flags(options: CellOptions) -> Dict[str, bool]:
+    return {"num_proj": bool(options.num_proj), "peepholes": options.peepholes, "use_bias": options.use_bias,
+            "reset_after": options.reset_after, "layer_norm": options.layer_norm}
+
+
+def unsupported(family: str, options: CellOptions) -> Optional[str]:
+    """Why ``family`` has no cell with these options, or None."""
+    fam = families.get(family)
+    for option, on in _flags(options).items():
+        if option == "use_bias":
+            if not on and fam.always_bias:
+                return "{} always has biases".format(family)
+        elif on and option not in fam.options:
+            having = [f for f in families.names() if option in families.get(f).options]
+            return "{} {} (only {} {})".format(family, OPTION_TEXT[option], " and ".join(having),
+                                                "has" if len(having) == 1 else "have")
+    return None
+
+
+def cell_layout(family: str, inp: int, units: int, options: Optional[CellOptions] = None) -> Dict[str, ParamLayout]:
+    """Every variable of one cell (``inp`` inputs, ``units`` units) and the blocks that tile it."""
+    fam = families.get(family)
+    options = options or CellOptions()
+    reason = unsupported(family, options)
+    if reason:
+        raise ValueError(reason)
+    flags = _flags(options)
+    return {var.param: _variable_layout(var, inp, units, options)
+            for var in fam.variables if fam.exists(var, flags)}
+
+
+# ---------------------------------------------------------------- variables -> blocks
+
+
+def _by_cell(weights: Iterable[Any]) -> Dict[Tuple[int, str], Dict[str, Any]]:
+    cells: Dict[Tuple[int, str], Dict[str, Any]] = {}
+    for w in weights:
+        cell = cells.setdefault((w.layer, w.direction), {})
+        if w.param in cell:
+            raise ValueError("two {!r} variables in cell l{}/{}: {} and {}".format(
+                w.param, w.layer, w.direction, cell[w.param].name, w.name))
+        cell[w.param] = w
+    return cells
+
+
+def _inputs(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]) -> Tuple[Tuple[int, ...], int]:
+    """(leading axes, input width) of a cell, read off its anchor kernel."""
+    fam = families.get(family)
+    anchor = cell.get(fam.anchor)
+    if anchor is None:
+        raise ValueError("no {!r} variable among {}".format(fam.anchor, sorted(cell)))
+    shape = np.shape(anchor.value)
+    if len(shape) < 2:
+        raise ValueError("{} has shape {}, not (..., rows, columns)".format(anchor.name, shape))
+    hidden = (num_proj or units) if fam.fuses_hidden_rows else 0
+    if shape[-2] <= hidden:
+        raise ValueError("{} has {} rows: no room for inputs besides {} hidden rows".format(
+            anchor.name, shape[-2], hidden))
+    return tuple(shape[:-2]), shape[-2] - hidden
+
+
+def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_proj: Optional[int]) -> CellOptions:
+    """The options of a built cell, from which of its family's optional variables it has."""
+    fam = families.get(family)
+
+    def present(option: str) -> List[Any]:
+        return [cell[v.param] for v in fam.variables if option in v.needs and v.param in cell]
+
+    projection = present("num_proj")
+    if num_proj is None and projection:
+        raise ValueError("{} is a projection: pass num_proj".format(projection[0].name))
+    return CellOptions(
+        num_proj=num_proj,
+        peepholes=bool(present("peepholes")),
+        use_bias=fam.always_bias or bool(present("use_bias")),
+        reset_after=any(np.ndim(w.value) == len(leading) + 2 for w in present("reset_after")),
+        layer_norm=bool(present("layer_norm")),
+    )
+
+
+def _cell_pieces(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]
+                 ) -> List[Tuple[str, Any, Piece]]:
+    """(block key, variable, piece) of every block of one cell, its variables checked against its layout."""
+    leading, inp = _inputs(family, cell, units, num_proj)
+    layout = cell_layout(family, inp, units, _options(family, cell, leading, num_proj))
+    unknown = sorted(set(cell) - set(layout))
+    if unknown:
+        raise ValueError("{} has no variable {!r} ({})".format(family, unknown[0], cell[unknown[0]].name))
+    missing = sorted(set(layout) - set(cell))
+    if missing:
+        raise ValueError("{} cell lacks its {!r} variable".format(family, missing[0]))
+    pieces = []
+    for param, w in cell.items():
+        shape, spec = np.shape(w.value), layout[param]
+        if shape != leading + spec.shape:
+            raise ValueError("{} has shape {}; {} with units={} needs {}".format(
+                w.name, shape, family, units, leading + spec.shape))
+        pieces.extend((block_key(w.layer, w.direction, p.gate, p.part), w, p) for p in spec.pieces)
+    return pieces
+
+
+class Splitter:
+    """Cuts the canonical blocks out of the variables of one built route, draw after draw.
+
+    The layout is worked out (and the variables checked against it) once, from the first draw's
+    ``weights``; every later draw must list the same variables, in the same order, with the same shapes.
+    """
+
+    def __init__(self, family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> None:
+        if num_proj is not None and "num_proj" not in families.get(family).options:
+            raise ValueError("num_proj is a projection width; {} has no projection".format(family))
+        index = {id(w): i for i, w in enumerate(weights)}
+        self.pieces = [(key, index[id(w)], w.name, p) for cell in _by_cell(weights).values()
+                       for key, w, p in _cell_pieces(family, cell, units, num_proj)]
+
+    def __call__(self, weights: Sequence[Any]) -> Dict[str, Block]:
+        values = [np.asarray(w.value) for w in weights]  # once per variable, not per block
+        return {key: Block(key, name, cut(values[i], p), p.region) for key, i, name, p in self.pieces}
+
+
+def split(family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> Dict[str, Block]:
+    """Canonical blocks of every variable of one built route.
+
+    ``weights`` are ``backends.routes.base.Weight`` records (``name, layer, direction, param, value``);
+    values may carry leading axes (a stack of draws), read off each cell's kernel. ``num_proj`` is
+    the TF1 LSTMCell projection width (its recurrent kernel rows are then num_proj, not units).
+    Raises ValueError for an unknown family or param, a missing variable or a shape that does not fit.
+    """
+    return Splitter(family, weights, units, num_proj)(weights)
+
+
+def _value(block: Any) -> np.ndarray:
+    return np.asarray(getattr(block, "value", block))
+
+
+def effective_biases(family: str, blocks: Dict[str, Any], forget_bias: float = 0.0) -> Dict[str, np.ndarray]:
+    """For every ``.../bias`` block, the bias its gate really sees before the nonlinearity.
+
+    * a family with a run-time forget bias (TF1 ``LSTMCell``/``BasicLSTMCell``) adds ``forget_bias`` to
+      the forget gate in ``call`` (``sigmoid(f + forget_bias)``); it is never stored, so the caller passes
+      the value from the cell config. Other families take none (Keras ``unit_forget_bias`` stores 1.0).
+    * a stored ``recurrent_bias`` (Keras GRU reset_after): update and reset see ``x W + b_in + h U +
+      b_rec``, so bias + recurrent_bias; a gate whose recurrent term the reset gate scales (the
+      candidate: ``tanh(x W + b_in + r * (h U + b_rec))``) sees ``bias`` alone.
+    * otherwise the stored bias.
+    ``blocks`` may map keys to ``Block`` or to arrays.
+    """
+    fam = families.get(family)
+    if forget_bias and not fam.runtime_forget_bias:
+        raise ValueError("forget_bias is a run-time TF1 LSTM cell option; {} has none".format(family))
+    biases = {}
+    for key, block in blocks.items():
+        layer, direction, gate, part = parse_key(key)
+        if part != "bias":
+            continue
+        value = _value(block)
+        recurrent = blocks.get(block_key(layer, direction, gate, "recurrent_bias"))
+        if fam.runtime_forget_bias and gate == "forget":
+            value = value + forget_bias
+        elif recurrent is not None and gate not in fam.reset_scaled:
+            value = value + _value(recurrent)
+        biases[key] = value
+    return biases
+
+
+# ---------------------------------------------------------------- blocks -> variables
+
+RESET_AFTER_REASON = ("a reset_after=True GRU candidate computes r * (h @ U + b_rec), a TF1 GRUCell or "
+                      "reset_after=False GRU computes (r * h) @ U: no weights make these the same function")
+
+
+def _group(blocks: Dict[str, Any], layers: int, directions: Sequence[str]) -> Dict[Tuple[int, str], Dict]:
+    cells: Dict[Tuple[int, str], Dict[Tuple[str, str], np.ndarray]] = {}
+    for key, block in blocks.items():
+        layer, direction, gate, part = parse_key(key)
+        if layer >= layers or direction not in directions:
+            raise PortError("block {} lies outside layers 0..{} and directions {}".format(
+                key, layers - 1, "/".join(directions)))
+        cells.setdefault((layer, direction), {})[(gate, part)] = _value(block)
+    return cells
+
+
+def _port_options(family: str, cell: Dict[Tuple[str, str], np.ndarray], reset_after: bool) -> CellOptions:
+    """The target cell's options, from which blocks exist; PortError when no such cell exists."""
+    fam = families.get(family)
+    parts = {part for _, part in cell}
+    projection = cell.get((PROJECTION, "kernel"))
+    # Only a recurrent bias the reset gate scales tells reset_after apart; the option decides it where the
+    # family has one, elsewhere its layout always scales one or never does.
+    scalable = families.RESET_SCALABLE[fam.cell]
+    source_scaled = any((gate, "recurrent_bias") in cell for gate in scalable)
+    target_scaled = reset_after if "reset_after" in fam.options else bool(fam.reset_scaled)
+    if source_scaled != target_scaled and "bias" in parts:
+        raise PortError(RESET_AFTER_REASON)
+    options = CellOptions(
+        num_proj=None if projection is None else int(projection.shape[-1]),
+        peepholes="peephole" in parts,
+        use_bias="bias" in parts or fam.always_bias,
+        reset_after=reset_after and "reset_after" in fam.options,
+        layer_norm="gain" in parts,
+    )
+    reason = unsupported(family, options)
+    if reason:
+        raise PortError(reason)
+    return options
+
+
+def _zero_biases(cell: Dict, layout: Dict[str, ParamLayout], leading: Tuple[int, ...], dtype: Any) -> None:
+    """A bias-less (Keras use_bias=False) cell is a TF1 cell with zero stored biases."""
+    if any(part == "bias" for _, part in cell):
+        return
+    for spec in layout.values():
+        for p in spec.pieces:
+            if p.part == "bias":
+                cell[(p.gate, p.part)] = np.zeros(leading + region_shape(p.region), dtype)
+
+
+def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], dtype: Any) -> None:
+    """A gate the reset gate does not scale sees bias + recurrent_bias alone: where the target stores no
+    recurrent bias for it the sum goes into its bias, where the target stores one and the source none it is
+    zero (reset-scaled recurrent biases never reach here: ``_port_options`` refuses a mismatch)."""
+    for gate, part in list(cell):
+        if part == "recurrent_bias" and (gate, part) not in expected and (gate, "bias") in expected:
+            cell[(gate, "bias")] = cell[(gate, "bias")] + cell.pop((gate, part))
+    for gate, part in expected:
+        if part == "recurrent_bias" and (gate, part) not in cell and (gate, "bias") in cell:
+            cell[(gate, part)] = np.zeros(leading + cell[(gate, "bias")].shape[len(leading):], dtype)
+
+
+def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[int, ...]) -> np.ndarray:
+    values = [cell[(p.gate, p.part)] for p in spec.pieces]
+    array = np.empty(leading + spec.shape, np.result_type(*values))
+    for p, value in zip(spec.pieces, values):
+        need = leading + region_shape(p.region)
+        if value.shape != need:
+            raise PortError("block {}/{}/{} has shape {}; {} needs {}".format(
+                name, p.gate, p.part, value.shape, family, need))
+        array[(Ellipsis,) + p.region] = stored(value, p)
+    return array
+
+
+def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: int,
+                   reset_after: bool) -> Dict[Tuple[int, str, str], np.ndarray]:
+    name = "l{}/{}".format(layer, direction)
+    gates = families.get(family).gates
+    foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION, STATE))
+    if foreign:
+        raise PortError("block {}/{}/{} has no place in {} (gates {})".format(
+            name, foreign[0][0], foreign[0][1], family, ", ".join(gates)))
+    kernel = cell.get((gates[0], "kernel"))
+    if kernel is None or kernel.ndim < 2:
+        raise PortError("block {}/{}/kernel is missing or not a matrix".format(name, gates[0]))
+    leading, inp = tuple(kernel.shape[:-2]), int(kernel.shape[-2])
+    layout = cell_layout(family, inp, units, _port_options(family, cell, reset_after))
+    _zero_biases(cell, layout, leading, kernel.dtype)
+    expected = {(p.gate, p.part) for spec in layout.values() for p in spec.pieces}
+    _fit_recurrent_biases(cell, expected, leading, kernel.dtype)
+    for gate, part in sorted(set(cell) ^ expected):
+        what = "has no place in" if (gate, part) in cell else "is missing, needed by"
+        raise PortError("block {}/{}/{} {} {} with these options".format(name, gate, part, what, family))
+    return {(layer, direction, param): _fill(family, name, cell, spec, leading) for param, spec in layout.items()}
+
+
+def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, directions: Sequence[str],
+             reset_after: bool = False) -> Dict[Tuple[int, str, str], np.ndarray]:
+    """The variables of ``family`` holding ``blocks`` exactly: ``{(layer, direction, param): array}``.
+
+    The inverse of ``split``. The target cell's options follow from which blocks exist: a
+    ``projection/kernel`` block means TF1 ``num_proj``, ``peephole`` blocks mean ``use_peepholes``,
+    no ``bias`` blocks mean Keras ``use_bias=False`` (or zero biases for TF1 cells, which always
+    have them: the same function). ``reset_after`` picks the Keras GRU variant. Stored biases are
+    placed as they are: a TF1 LSTM's run-time ``forget_bias`` is the caller's to account for.
+    Raises PortError when no weights of ``family`` compute what the blocks compute: peepholes or a
+    projection outside tf1_lstm, a ``recurrent_bias`` outside Keras GRU reset_after=True, biases
+    without ``recurrent_bias`` into reset_after=True, blocks of the other cell kind, missing blocks.
+    Without any bias the reset_after variant cannot be told from the blocks: the caller checks it.
+    """
+    fam = families.get(family)
+    if reset_after and "reset_after" not in fam.options and not fam.reset_scaled:  # cuDNN GRUs always are
+        raise PortError("{} has no reset_after variant".format(family))
+    cells = _group(blocks, layers, directions)
+    variables: Dict[Tuple[int, str, str], np.ndarray] = {}
+    for layer in range(layers):
+        for direction in directions:
+            cell = cells.get((layer, direction), {})
+            variables.update(_assemble_cell(family, cell, layer, direction, units, reset_after))
+    return variables

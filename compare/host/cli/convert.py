@@ -1,0 +1,35 @@
+"""``rnncompare convert CHECKPOINT --env ENV --out DIR [--set NAME.OPTION=VALUE ...]``: ``compare.host.checkpoint.convert.convert``.
+
+Finds the checkpoint's recurrent networks (``inspect``), restores and runs each in tf115, writes
+``DIR/keras_model.py`` (TensorFlow only) with the converted weights in ENV's Keras format beside it, and
+``DIR/proof.json`` (TF1 vs the loaded Keras layer in a fresh ENV process, max |diff| per output). Exit 0
+when every network is proven within 1e-5, 1 when one is not (or cannot be converted exactly: listed with
+the reason), 2 on bad input.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from compare.host.checkpoint.convert import KERAS_ENVS, convert
+
+HELP = "convert a TF1 checkpoint's GRU/LSTM networks to Keras layers with their weights, proven by forward passes"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", help="the checkpoint prefix (model.ckpt-N) or its folder")
+    parser.add_argument("--env", required=True, help="the Keras env to convert for: " + ", ".join(KERAS_ENVS))
+    parser.add_argument("--out", required=True, type=Path, help="the new folder to write")
+    parser.add_argument("--set", action="append", default=[], dest="sets", metavar="NAME.OPTION=VALUE",
+                        help="what the checkpoint cannot say (repeatable), as for inspect")
+
+
+def run(args: argparse.Namespace) -> int:
+    result = convert(args.checkpoint, args.env, args.out, args.sets)
+    for network in result.networks:
+        if network.status == "refused":
+            print("{}: not converted: {}".format(network.name, network.reason))
+        else:
+            print("{}: {} (max |diff| {:.1e})".format(network.name, network.status, network.max_abs_diff))
+    print("wrote {} (keras_model.py, weights, proof.json)".format(result.out))
+    return result.exit_code

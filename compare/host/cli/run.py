@@ -1,0 +1,123 @@
+"""``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
+
+    rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N] [--env-dir DIR] [--shard I/N]
+
+Each env runs through tox (created on first use, reused after), ``N`` at a time (default: one per
+core, as many as fit in the free memory: ``runner.default_parallel``); a live display
+shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
+and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
+failed (the report is still written), 2 on bad input. The job is ``compare.host.runner.run_and_report``;
+this verb adds the live display and the summary lines. From a checkout the envs are its tox.ini's; installed
+(or with ``--env-dir`` / ``RNNCOMPARE_HOME``) they are the managed envs of ``compare.host.envs``. ``--shard I/N``
+runs the I-th of N parts of the (scenario x env) work and writes its artifacts only.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+from compare.core.scenarios import load_scenarios
+from compare.errors import UserError
+from compare.host import envs as envs_module
+from compare.host import runner
+
+HELP = "run every TF env on a scenario file, then diff the artifacts and write the migration report"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
+    parser.add_argument("--envs", help="comma-separated tox envs (default: tox.ini's matrix label)")
+    parser.add_argument("--out", default="artifacts",
+                        help="folder for artifacts, logs and report (default: %(default)s)")
+    parser.add_argument("-p", "--parallel", type=int, metavar="N",
+                        help="envs at a time (default: as many as the cores and the free memory allow)")
+    parser.add_argument("--baseline", metavar="ENV:ROUTE",
+                        help="what the report compares with (default: the tf1 route of the newest TF 1.x)")
+    add_env_dir(parser)
+    parser.add_argument("--shard", metavar="I/N", type=_shard, help="run only the I-th of N deterministic parts of "
+                        "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...")
+
+
+def add_env_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env-dir", metavar="DIR", help="where rnncompare keeps its TF envs (default: ${} or "
+                        "the user cache folder; a checkout uses its own tox.ini and .tox)".format(
+                            envs_module.HOME_VARIABLE))
+
+
+def _shard(text: str) -> runner.Shard:
+    try:
+        return runner.Shard.parse(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(exc.cause + " (e.g. 2/4)") from None
+
+
+class Display:
+    """A rich progress line per env: its stage (creating env, scenario k of n, done) and its time."""
+
+    def __init__(self, envs: List[str]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.fields[env]:<14}"),
+                                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console)
+        self.tasks = {env: self.progress.add_task("waiting", env=env, total=None) for env in envs}
+
+    def __enter__(self) -> Display:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: runner.Event) -> None:
+        task = self.tasks[event.env]
+        if event.stage == "scenario":
+            self.progress.update(task, description="scenario {}/{}: {}".format(event.done, event.total, event.detail),
+                                 completed=event.done, total=event.total)
+        elif event.stage == "done":
+            self.progress.update(task, description=event.detail)
+            self.progress.stop_task(task)
+        else:
+            self.progress.update(task, description=event.detail)
+
+
+def _check(args: argparse.Namespace) -> List[str]:
+    load_scenarios(args.scenarios)  # bad input fails here, before any env starts
+    envs = runner.parse_envs(args.envs, runner.env_setup(args.env_dir))
+    if args.parallel is not None and args.parallel < 1:
+        raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
+    return envs
+
+
+def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
+    lines = {}
+    for result in results:
+        if result.status == "ok":
+            lines[result.env] = "ok in {:.0f} s -> {}".format(result.seconds, result.artifact)
+        else:
+            lines[result.env] = "{}: {} (log: {})".format(result.status.upper(), result.reason, result.log)
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    envs = _check(args)
+    scenarios = Path(args.scenarios) if args.scenarios else None
+    started = time.time()
+    with Display(envs) as display:
+        outcome = runner.run_and_report(envs, Path(args.out), scenarios, args.parallel, args.baseline, display,
+                                        args.env_dir, args.shard)
+    for env, line in _summarize(outcome.results).items():
+        print("{:<14} {}".format(env, line))
+    if outcome.report is not None:
+        print("report: {}".format(outcome.report))
+    elif outcome.sharded:
+        print(outcome.report_error)
+    else:
+        print(outcome.report_error, file=sys.stderr)
+    print("done in {:.0f} s".format(time.time() - started))
+    return 0 if outcome.ok else 1

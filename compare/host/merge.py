@@ -1,0 +1,100 @@
+"""Artifacts from several folders (shards run on different machines) merged into one folder of artifacts.
+
+    merge_folders([DIR1, DIR2, ...], INTO) -> {env: INTO/env.json}
+
+Each env's copies are merged scenario by scenario (their ``.npz`` arrays too, keyed by scenario), so
+``rnncompare diff`` and ``report`` see one artifact per env, as after a single run. Refused with one line,
+before anything is written: an env measured with two different TensorFlow (or Keras, Python, numpy)
+versions, and a scenario whose copies have different ``spec_hash`` values (two different scenario files
+under one name). Copies of one scenario in one env with the same spec_hash and versions are the same
+measurement (draws are reproducible): the first folder's is kept.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections import OrderedDict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from compare import artifact
+from compare.errors import UserError
+
+VERSIONS = ("tensorflow", "keras", "python", "numpy")
+
+
+def _check(found: Dict[str, List[artifact.Artifact]]) -> None:
+    hashes: Dict[str, Tuple[str, Path]] = {}
+    for env, copies in found.items():
+        first = copies[0]
+        for other in copies[1:]:
+            for key in VERSIONS:
+                if getattr(first.env, key) != getattr(other.env, key):
+                    raise UserError("env {!r} was measured with two {} versions: {} in {} and {} in {}".format(
+                        env, key, getattr(first.env, key), first.path, getattr(other.env, key), other.path),
+                        "merge only folders made by the same env definitions (same rnncompare, same tox.ini)")
+        for art in copies:
+            for name, scenario in art.scenarios.items():
+                seen = hashes.setdefault(name, (scenario.spec_hash, art.path))
+                if seen[0] != scenario.spec_hash:
+                    raise UserError("scenario {!r} has spec_hash {} in {} but {} in {}".format(
+                        name, seen[0], seen[1], scenario.spec_hash, art.path),
+                        "the folders come from different scenario files; run every shard on the same file")
+
+
+def merge_folders(folders: Sequence[Path], into: Path) -> OrderedDict[str, Path]:
+    """Merge every artifact of ``folders`` into ``into`` (one per env); returns the written paths by env."""
+    found: Dict[str, List[artifact.Artifact]] = OrderedDict()
+    for folder in folders:
+        for env, art in artifact.read_folder(Path(folder)).items():
+            found.setdefault(env, []).append(art)
+    _check(found)
+    written: OrderedDict[str, Path] = OrderedDict()
+    for env, copies in sorted(found.items()):
+        document = artifact.load(copies[0].path)
+        scenarios, arrays = OrderedDict(), {}
+        complete = True
+        for art in copies:
+            raw = artifact.load(art.path)
+            complete = complete and raw.get("complete", True) is not False
+            loaded = artifact.arrays(art.path) if artifact.npz_path(art.path).exists() else {}
+            for name, entry in raw["scenarios"].items():
+                if name in scenarios:
+                    continue
+                scenarios[name] = entry
+                arrays.update((k, v) for k, v in loaded.items() if k.startswith(name + "/"))
+        document["scenarios"] = scenarios
+        if "complete" in document:
+            document["complete"] = complete
+        target = Path(into) / "{}.json".format(env)
+        artifact.write(target, document, arrays)
+        written[env] = target
+    return written
+
+
+@contextmanager
+def merged(folders: Sequence[Path]) -> Iterator[Path]:
+    """One folder of artifacts for ``folders``: the folder itself when there is one, else their merge in a
+    temporary folder (removed afterwards)."""
+    if len(folders) == 1:
+        yield Path(folders[0])
+        return
+    with tempfile.TemporaryDirectory(prefix="rnncompare-merge-") as tmp:
+        merge_folders(folders, Path(tmp))
+        yield Path(tmp)
+
+
+def report_folders(folders: Sequence[Path], out: Optional[Path] = None,
+                   baseline: Optional[str] = None) -> Dict[str, Path]:
+    """``rnncompare report DIR [DIR ...]``: the report of one folder (``out`` defaults to it), or of several
+    merged (``out`` required: no shard's folder is the natural home of the whole report)."""
+    from compare.host.report import make_report
+
+    if len(folders) > 1 and out is None:
+        raise UserError("a report of {} folders needs --out".format(len(folders)), "e.g. --out report")
+    if out is not None:
+        from compare.host.report.output import check_output
+
+        check_output(Path(out))  # before any merging work
+    with merged(folders) as folder:
+        return make_report(folder, Path(out) if out else None, baseline)

@@ -1,0 +1,34 @@
+"""The migration report: ``report.md``, ``report.json`` and a standalone ``report.html``.
+
+    make_report(folder, out=None, baseline=None)                  # the whole pipeline (compare.host.report.pipeline)
+    model = build(artifacts, rows, recipes=None, baseline=None)   # compare.host.report.model
+    write(model, folder)                                          # -> {"report.md": Path, ...}
+
+``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the diff's
+rows (``compare.host.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
+(``compare.core.recipe_snippet``): a scenario's recipe is shown when given, nothing when not.
+Modules: ``model`` (what is shown), ``plots`` (SVG figures), ``markdown`` and ``htmlpage``
+(renderers), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
+The renderers load on first use.
+"""
+import importlib
+from typing import Any
+
+from compare.host.report.model import Recipe, Report, build
+from compare.host.report.pipeline import make_report
+
+_LAZY = {"render_html": ("compare.host.report.htmlpage", "render"),
+         "render_markdown": ("compare.host.report.markdown", "render"),
+         "markdown_escape": ("compare.host.report.markdown", "escape"),
+         "check_output": ("compare.host.report.output", "check_output"),
+         "write": ("compare.host.report.output", "write")}
+
+__all__ = ["Recipe", "Report", "build", "check_output", "make_report", "markdown_escape", "render_html",
+           "render_markdown", "write"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+    module, attribute = _LAZY[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -1,0 +1,355 @@
+"""Which known initializer best explains a weight drawn over several seeds (numpy only; every TF env).
+
+    fingerprint(values, over_shapes, orthogonal_over=None, stats=None)
+        -> {"name", "params", "over_shape", "confidence", "ties"}
+    fingerprint_stats(element_shape, over_shapes, stats, orthogonal_over=None)   (the same, from stats)
+
+``values`` has a leading seeds axis ``(S, ...)``. ``over_shapes`` lists the shapes the values may have
+been DRAWN OVER, most likely first: a block's own shape and the shape of the variable it was cut from
+(a TF1 GRU ``gates/kernel`` block (in+units, units) comes from the variable (in+units, 2*units)).
+
+Definitions encoded (Keras / TF semantics, not measured values)
+---------------------------------------------------------------
+fans of a shape: () -> (1, 1); (n,) -> (n, n); (r, c) -> (r, c); more axes -> receptive field
+``prod(shape[:-2])`` times (shape[-2], shape[-1]). ``variance_scaling(scale, mode, distribution)``:
+``s = scale / n`` with n = fan_in | fan_out | (fan_in + fan_out) / 2 (at least 1), then
+
+* ``uniform``: U(-limit, limit), ``limit = sqrt(3 s)``;
+* ``truncated_normal`` (TF 1.15 ``"normal"``, Keras 2/3): N(0, stddev) cut at ±2 stddev with
+  ``stddev = sqrt(s) / 0.87962566103423978``, so the values' std is ``sqrt(s)``;
+* ``untruncated_normal``: N(0, sqrt(s)).
+
+``glorot`` = (1, fan_avg), ``lecun`` = (1, fan_in), ``he`` = (2, fan_in); ``<name>_uniform`` or
+``<name>_normal`` (params say whether the normal was truncated: decided from the data, not a version).
+``orthogonal``: Keras/TF flatten the shape to (prod(shape[:-1]), shape[-1]) and return ``gain`` times a
+matrix with orthonormal rows or columns (whichever are fewer); its entries have std
+``gain / sqrt(max(rows, cols))``.
+
+Method, in order (first that applies wins)
+------------------------------------------
+1. ``constant``: every value equal -> params {"value"}, over_shape None, confidence 1.
+2. ``orthogonal`` measured: a matrix whose thin side has >= 2 vectors and ``orth_rel_err`` (see
+   ``compare.measure.stats``) <= ORTH_TOL -> params {"gain": orth_gain}, over_shape the values' own shape,
+   confidence ``1 - orth_rel_err / ORTH_TOL``.
+3. ``orthogonal`` asserted by the caller: ``orthogonal_over=(parent_shape, gain)`` says the values are
+   a block cut out of a variable of ``parent_shape`` that was measured orthogonal with ``gain`` (its
+   ``stats["orth_gain"]``). A block of an orthogonal matrix is usually not orthogonal itself, so it is
+   checked by its distribution: centered, std ``gain / sqrt(max(rows, cols))`` of the parent within the
+   scale tolerance below. Accepted -> over_shape parent_shape; contradicted -> fall through to 4.
+4. Family from the pooled shape of all values (count N, std s, excess kurtosis k, half range / s):
+   uniform (k = -1.2, half range <= sqrt(3) s), truncated normal (k = -0.6345, half range <= 2.2737 s)
+   or normal (k = 0). A family fits when k is within Z standard errors of its value (delta-method SE
+   from the family's 4th, 6th and 8th moments, plus KURT_FLOOR), the bound holds, and the Kolmogorov-
+   Smirnov statistic of the sample against the fitted family is below the 0.1 % critical value
+   (``sqrt(n) D <= KS_CRIT``). Of those that fit, the one with the smallest |kurtosis z| wins; none
+   -> ``unknown`` (params: mean, std, kurtosis).
+5. Scale: if the values are centered (|mean| <= Z s / sqrt(N)), every named initializer (glorot, lecun,
+   he, in that preference order) over every candidate shape predicts the values' std s_p. It fits when
+   ``|s / s_p - 1| <= tol = Z * sqrt((m4 - 1) / (4 N)) + SCALE_FLOOR`` (m4 the family's standardized 4th
+   moment) and, for bounded families, the observed max |x| lies just under the predicted bound:
+   ``bound (1 - c / N - 4 eps32) <= max|x| <= bound (1 + 4 eps32)`` with c = 12 (uniform) or 50
+   (truncated normal; both miss with probability < 2e-5). No named fit -> generic
+   ``variance_scaling`` with a scale from ROUND_SCALES, any mode and candidate shape, same test.
+6. Otherwise ``random_uniform`` {minval, maxval} (fitted min, max), ``truncated_normal`` {mean, stddev}
+   (stddev = s / 0.8796...) or ``random_normal`` {mean, stddev}, over_shape None.
+
+Confidence (in [0, 1]; trust in the reported label)
+---------------------------------------------------
+``ks = clip((KS_CRIT - sqrt(n) D) / (KS_CRIT - KS_MEDIAN), 0, 1)`` with D the KS distance of the
+sample (``stats["sample"]``, n values) to the reported distribution (for 5 the predicted one, for 6 the
+fitted one): 1 for any fit better than the median of a true fit, 0 at the 0.1 % critical value.
+``scale = 1 - (|s / s_p - 1| / tol)^2`` (1 when not applicable). ``confidence = ks * scale / (1 + t)``
+where t counts the other (name, over_shape) hypotheses of the same tier that fit as well: a tie (the
+same prediction from two shapes, e.g. glorot over (in+u, 2u) and (in, 3u) with in = 32, u = 16) reports
+the first and lists the others in ``ties``. ``unknown``: ``1 - max ks`` over the families tried.
+"""
+import math
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from compare.measure.stats import block_stats, matrix_shape
+
+Z = 5.0  # standard errors allowed for a fit
+ORTH_TOL = 1e-4  # max |G - g²I| / g² of an orthogonal matrix
+KURT_FLOOR = 0.01  # kurtosis tolerance beyond the sampling error
+SCALE_FLOOR = 1e-4  # relative std tolerance beyond the sampling error
+KS_CRIT = 1.95  # sqrt(n) D at the 0.1 % level (Kolmogorov distribution)
+KS_MEDIAN = 0.83  # median of sqrt(n) D under a true fit
+MIN_COUNT = 8  # fewer values than this: unknown
+EPS32 = float(np.finfo(np.float32).eps)
+TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated at ±2
+
+NAMED = (("glorot", 1.0, "fan_avg"), ("lecun", 1.0, "fan_in"), ("he", 2.0, "fan_in"))
+MODES = ("fan_in", "fan_out", "fan_avg")
+ROUND_SCALES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0,
+                6.0, 8.0, 10.0)
+
+Shape = Tuple[int, ...]
+
+
+def _truncated_moments(a: float) -> List[float]:
+    """E[X^0], E[X^2], ..., E[X^8] of a standard normal truncated to [-a, a]."""
+    mass = math.erf(a / math.sqrt(2.0))
+    edge = 2.0 * math.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi) / mass
+    moments = [1.0]
+    for k in range(2, 10, 2):  # E[X^k] = (k - 1) E[X^(k-2)] - a^(k-1) 2 phi(a) / mass
+        moments.append((k - 1) * moments[-1] - a ** (k - 1) * edge)
+    return moments
+
+
+def _standardized(moments: List[float]) -> Tuple[float, float, float]:
+    """m4, m6, m8 of a symmetric distribution in units of its variance."""
+    var = moments[1]
+    return moments[2] / var ** 2, moments[3] / var ** 3, moments[4] / var ** 4
+
+
+class Family:
+    """A symmetric location-scale family: its shape constants and its CDF."""
+
+    def __init__(self, name: str, m4: float, m6: float, m8: float, bound: Optional[float],
+                 cdf: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.name = name
+        self.kurtosis = m4 - 3.0
+        # delta method: Var(kurtosis estimate) = V / N with V = a²(m4-1) + 2ab(m6-m4) + b²(m8-m4²),
+        # a = -2 m4, b = 1 (standardized moments; 24 for the normal)
+        self.kurt_var = 4 * m4 ** 2 * (m4 - 1) - 4 * m4 * (m6 - m4) + (m8 - m4 ** 2)
+        self.std_var = (m4 - 1.0) / 4.0  # Var(s / sigma) = std_var / N
+        self.bound = bound  # max |x - loc| / std, None when unbounded
+        self.cdf = cdf  # of the standardized variable (mean 0, std 1)
+
+
+def _phi(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + _ERF(np.asarray(z, dtype=np.float64) / math.sqrt(2.0)))
+
+
+_ERF = np.vectorize(math.erf, otypes=[float])
+_TN = _truncated_moments(2.0)
+_PHI2 = 0.5 * (1.0 + math.erf(2.0 / math.sqrt(2.0)))
+
+UNIFORM = Family("uniform", 9.0 / 5.0, 27.0 / 7.0, 9.0, math.sqrt(3.0),
+                 lambda z: np.clip((z / math.sqrt(3.0) + 1.0) / 2.0, 0.0, 1.0))
+TRUNCATED = Family("truncated_normal", *_standardized(_TN), 2.0 / TRUNC_STD,
+                   lambda z: np.clip((_phi(z * TRUNC_STD) - (1.0 - _PHI2)) / (2.0 * _PHI2 - 1.0), 0.0, 1.0))
+NORMAL = Family("normal", 3.0, 15.0, 105.0, None, _phi)
+FAMILIES = (UNIFORM, TRUNCATED, NORMAL)
+DISTRIBUTION = {"uniform": "uniform", "truncated_normal": "truncated_normal", "normal": "untruncated_normal"}
+
+
+def fans(shape: Sequence[int]) -> Tuple[float, float]:
+    """(fan_in, fan_out) of a shape, as Keras and TF1 ``VarianceScaling`` compute them."""
+    shape = tuple(int(d) for d in shape)
+    if len(shape) < 1:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = float(np.prod(shape[:-2])) if len(shape) > 2 else 1.0
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def predicted_std(scale: float, mode: str, shape: Sequence[int]) -> float:
+    """std of the values ``variance_scaling(scale, mode, *)`` draws over ``shape`` (any distribution)."""
+    fan_in, fan_out = fans(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
+    return math.sqrt(scale / max(1.0, n))
+
+
+def ks_distance(sample: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> float:
+    """Kolmogorov-Smirnov distance sup |F_n - F| of a sample to a continuous CDF."""
+    x = np.sort(np.asarray(sample, dtype=np.float64))
+    n = x.size
+    if n == 0:
+        return 1.0
+    f = cdf(x)
+    upper = np.arange(1, n + 1) / n - f
+    lower = f - np.arange(0, n) / n
+    return float(max(upper.max(), lower.max()))
+
+
+def _ks_conf(sample: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> float:
+    lam = math.sqrt(max(1, len(sample))) * ks_distance(sample, cdf)
+    return float(min(1.0, max(0.0, (KS_CRIT - lam) / (KS_CRIT - KS_MEDIAN))))
+
+
+def _result(name: str, params: Dict[str, Any], over_shape: Optional[Sequence[int]], confidence: float,
+            ties: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    return {"name": name, "params": params, "over_shape": None if over_shape is None else [int(d) for d in over_shape],
+            "confidence": float(min(1.0, max(0.0, confidence))), "ties": ties or []}
+
+
+def _unique_shapes(over_shapes: Sequence[Sequence[int]]) -> List[Shape]:
+    seen: List[Shape] = []
+    for shape in over_shapes:
+        shape = tuple(int(d) for d in shape)
+        if shape not in seen:
+            seen.append(shape)
+    return seen
+
+
+class _Fit:
+    """The pooled numbers the hypotheses are tested against."""
+
+    def __init__(self, stats: Dict[str, Any]) -> None:
+        self.n = int(stats["count"])
+        self.mean = float(stats["mean"])
+        self.std = float(stats["std"])
+        self.kurtosis = stats["kurtosis"]
+        self.low, self.high = float(stats["min"]), float(stats["max"])
+        self.abs_max = float(stats["abs_max"])
+        self.sample = np.asarray(stats["sample"], dtype=np.float64)
+        self.centered = abs(self.mean) <= Z * self.std / math.sqrt(self.n) + 1e-12 * self.std
+
+    def scale_tol(self, family: Family) -> float:
+        return Z * math.sqrt(family.std_var / self.n) + SCALE_FLOOR
+
+    def family_fits(self, family: Family) -> Optional[Tuple[float, float]]:
+        """(|kurtosis z|, ks confidence against the fitted family) when ``family`` fits, else None."""
+        kurt_tol = math.sqrt(family.kurt_var / self.n)
+        z = abs(self.kurtosis - family.kurtosis) / kurt_tol
+        if abs(self.kurtosis - family.kurtosis) > Z * kurt_tol + KURT_FLOOR:
+            return None
+        if family.bound is not None:
+            half = max(self.high - self.mean, self.mean - self.low) / self.std
+            if half > family.bound * (1.0 + Z * math.sqrt(family.std_var / self.n) + 4 * EPS32):
+                return None
+        conf = _ks_conf(self.sample, lambda x: family.cdf((x - self.mean) / self.std))
+        if conf <= 0.0:
+            return None
+        return z, conf
+
+    def scale_fit(self, family: Family, std_p: float) -> Optional[float]:
+        """Scale confidence of a centered hypothesis predicting std ``std_p``, None when it does not fit."""
+        tol = self.scale_tol(family)
+        mismatch = abs(self.std / std_p - 1.0)
+        if mismatch > tol:
+            return None
+        if family.bound is not None:
+            bound = family.bound * std_p
+            slack = (12.0 if family is UNIFORM else 50.0) / self.n + 4 * EPS32
+            if not bound * (1.0 - slack) <= self.abs_max <= bound * (1.0 + 4 * EPS32):
+                return None
+        return 1.0 - (mismatch / tol) ** 2
+
+
+def _orthogonal_over(fit: _Fit, orthogonal_over: Tuple[Sequence[int], float]) -> Optional[Dict[str, Any]]:
+    parent, gain = orthogonal_over
+    parent = tuple(int(d) for d in parent)
+    dims = matrix_shape(parent) or (int(np.prod(parent)), 1)
+    std_p = float(gain) / math.sqrt(max(dims))
+    if not fit.centered or std_p <= 0:
+        return None
+    tol = fit.scale_tol(NORMAL)
+    mismatch = abs(fit.std / std_p - 1.0)
+    if mismatch > tol:
+        return None
+    ks = _ks_conf(fit.sample, lambda x: NORMAL.cdf(x / std_p))
+    return _result("orthogonal", {"gain": float(gain)}, parent, ks * (1.0 - (mismatch / tol) ** 2))
+
+
+def _hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[str, Dict[str, Any], Shape, float]]:
+    """(name, params, over_shape, predicted std) in preference order."""
+    distribution = DISTRIBUTION[family.name]
+    out = []
+    if named:
+        suffix = "uniform" if family is UNIFORM else "normal"
+        for base, scale, mode in NAMED:
+            for shape in shapes:
+                out.append((base + "_" + suffix, {"scale": scale, "mode": mode, "distribution": distribution},
+                            shape, predicted_std(scale, mode, shape)))
+        return out
+    taken = {(scale, mode) for _, scale, mode in NAMED}
+    for scale in ROUND_SCALES:
+        for mode in MODES:
+            if (scale, mode) in taken:
+                continue
+            for shape in shapes:
+                out.append(("variance_scaling", {"scale": scale, "mode": mode, "distribution": distribution},
+                            shape, predicted_std(scale, mode, shape)))
+    return out
+
+
+def _describe(family: Family, params: Dict[str, Any], std_p: float) -> Dict[str, Any]:
+    params = dict(params)
+    if family is UNIFORM:
+        params["limit"] = std_p * math.sqrt(3.0)
+    elif family is TRUNCATED:
+        params["stddev"] = std_p / TRUNC_STD
+    else:
+        params["stddev"] = std_p
+    return params
+
+
+def _named_fit(fit: _Fit, family: Family, shapes: List[Shape]) -> Optional[Dict[str, Any]]:
+    for named in (True, False):
+        fits = []
+        for name, params, shape, std_p in _hypotheses(family, shapes, named):
+            scale_conf = fit.scale_fit(family, std_p)
+            if scale_conf is not None:
+                fits.append((name, params, shape, std_p, scale_conf))
+        if fits:
+            name, params, shape, std_p, scale_conf = fits[0]
+            ks = _ks_conf(fit.sample, lambda x, s=std_p: family.cdf(x / s))
+            ties = [{"name": n, "over_shape": list(s), "params": p} for n, p, s, _, _ in fits[1:]]
+            return _result(name, _describe(family, params, std_p), shape, ks * scale_conf / len(fits), ties)
+    return None
+
+
+def _fallback(fit: _Fit, family: Family, ks: float) -> Dict[str, Any]:
+    if family is UNIFORM:
+        return _result("random_uniform", {"minval": fit.low, "maxval": fit.high}, None, ks)
+    if family is TRUNCATED:
+        return _result("truncated_normal", {"mean": fit.mean, "stddev": fit.std / TRUNC_STD}, None, ks)
+    return _result("random_normal", {"mean": fit.mean, "stddev": fit.std}, None, ks)
+
+
+def fingerprint(values: np.ndarray, over_shapes: Sequence[Sequence[int]],
+                orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
+                stats: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The initializer that best explains ``values`` (S, ...) drawn over one of ``over_shapes``.
+
+    ``orthogonal_over=(parent_shape, gain)``: the values are a block of a variable of ``parent_shape``
+    measured orthogonal with ``gain``. ``stats``: ``block_stats(values)`` when the caller has it already
+    (saves the Gram matrices); otherwise computed here without singular values. See the module
+    docstring for the method and the confidence formula.
+    """
+    values = np.asarray(values)
+    if stats is None:
+        stats = block_stats(values, singular_values=False)
+    return fingerprint_stats(values.shape[1:], over_shapes, stats, orthogonal_over)
+
+
+def fingerprint_stats(element_shape: Sequence[int], over_shapes: Sequence[Sequence[int]], stats: Dict[str, Any],
+                      orthogonal_over: Optional[Tuple[Sequence[int], float]] = None) -> Dict[str, Any]:
+    """``fingerprint`` from the statistics alone (``block_stats`` or ``SeedStats.result()`` of draws of
+    ``element_shape``, with their sample): what a caller that streams the draws has left of them."""
+    shapes = _unique_shapes(over_shapes)
+    if stats["count"] == 0:
+        return _result("unknown", {}, None, 0.0)
+    if stats["constant"] is not None:
+        return _result("constant", {"value": stats["constant"]}, None, 1.0)
+    own = tuple(int(d) for d in element_shape)
+    matrix = matrix_shape(own)
+    rel = stats.get("orth_rel_err")
+    if matrix is not None and min(matrix) >= 2 and rel is not None and rel <= ORTH_TOL:
+        return _result("orthogonal", {"gain": stats["orth_gain"]}, own, 1.0 - rel / ORTH_TOL)
+    fit = _Fit(stats)
+    if fit.n < MIN_COUNT or fit.kurtosis is None or not math.isfinite(fit.kurtosis + fit.mean):
+        return _result("unknown", {"mean": fit.mean, "std": fit.std, "kurtosis": fit.kurtosis}, None, 0.0)
+    if orthogonal_over is not None:
+        found = _orthogonal_over(fit, orthogonal_over)
+        if found is not None:
+            return found
+    fitting = []
+    for family in FAMILIES:
+        found = fit.family_fits(family)
+        if found is not None:
+            fitting.append((found[0], found[1], family))
+    if not fitting:
+        best = max(_ks_conf(fit.sample, lambda x, f=f: f.cdf((x - fit.mean) / fit.std)) for f in FAMILIES)
+        return _result("unknown", {"mean": fit.mean, "std": fit.std, "kurtosis": fit.kurtosis}, None, 1.0 - best)
+    _, ks, family = min(fitting, key=lambda item: item[0])
+    if fit.centered:
+        found = _named_fit(fit, family, shapes)
+        if found is not None:
+            return found
+    return _fallback(fit, family, ks)
