@@ -6,11 +6,7 @@ record when they ran.
 import sys
 from pathlib import Path
 
-import pytest
-
 from benchmarks import measure
-
-pytestmark = pytest.mark.host
 
 
 def _recorder(label: str, trace: Path, code: int = 0) -> measure.Command:

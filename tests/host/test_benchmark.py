@@ -15,7 +15,7 @@ import pytest
 from benchmarks.run import RUN_ENV
 from compare.host import runner
 
-pytestmark = [pytest.mark.host, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = "tf115"  # the quickest TensorFlow to import: the tiny run takes about a minute

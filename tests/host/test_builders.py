@@ -1,9 +1,7 @@
 """The shared builders make what the artifact reader accepts, with the statistics they were given."""
 import numpy as np
-import pytest
-from builders import block, document, route, scenario, typed
 
-pytestmark = pytest.mark.host
+from tests.helpers.builders import block, document, route, scenario, typed
 
 
 def test_a_built_document_reads_back_with_its_statistics():

@@ -8,14 +8,14 @@ and Keras weights (random biases) ported back make the TF 1.15 cells compute the
 """
 from pathlib import Path
 
-import equivalence
 import pytest
-from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
 from compare import artifact
 from compare.host import diff
+from tests.helpers import equivalence
+from tests.helpers.equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-pytestmark = [pytest.mark.host, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "cells-equivalence.toml"
 COUNT = 5

@@ -27,7 +27,6 @@ from compare.host.checkpoint import convert as conversion
 from compare.host.checkpoint import keras_source
 from compare.host.envs import run_module as envrun
 
-pytestmark = pytest.mark.host
 EXACT = 11
 REFUSED = {"lstm_proj/rnn": "num_proj", "lstm_peep/bidirectional_rnn": "peepholes"}
 
@@ -195,7 +194,7 @@ def test_a_tf11_checkpoint_with_pre_1_2_names_is_found_and_proven(tmp_path):
     the forget_bias the test gave, and its Keras layer in tf221 computes what the TF1 network computes. The
     relu GRU beside it is refused with the reason, not converted into something else."""
     from compare.host.checkpoint.inspect import inspect_checkpoint
-    from tests.checkpoints import CASES
+    from tests.helpers.checkpoints import CASES
 
     case = {c.name: c for c in CASES}["basic-lstm-3"]
     run = envrun.run_module("tf11", "tests.checkpoints", [tmp_path / "made", case.name, "gru-bi2-relu"])

@@ -8,14 +8,13 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 import pytest
-from builders import block, document, route, scenario
 
 from compare import artifact
 from compare.errors import UserError
 from compare.host import diff
 from compare.host.cli import main
+from tests.helpers.builders import block, document, route, scenario
 
-pytestmark = pytest.mark.host
 S = 32
 
 

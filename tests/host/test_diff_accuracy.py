@@ -27,7 +27,7 @@ import pytest
 from compare import artifact
 from compare.host import diff
 
-pytestmark = [pytest.mark.host, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 SCENARIOS = Path(__file__).parent.parent / "data" / "accuracy.toml"
 ENVS = ("tf115", "tf215", "tf221", "tf221-legacy")
 TF1_ENVS = ("tf115", "tf215", "tf221-legacy")

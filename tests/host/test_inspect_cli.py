@@ -14,7 +14,7 @@ from compare.core.scenarios import load_scenarios
 from compare.host.checkpoint.inspect import apply_sets, parse_set, parse_value
 from compare.host.cli import main
 from compare.host.envs import run_module as envrun
-from tests.checkpoints import CASES, EMBED, UNITS
+from tests.helpers.checkpoints import CASES, EMBED, UNITS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -9,7 +9,7 @@ import pytest
 from compare.host.cli import main
 from compare.host.envs import run_module as envrun
 from compare.host.report.markdown import escape
-from tests.checkpoints import CASES
+from tests.helpers.checkpoints import CASES
 
 CASE = {c.name: c for c in CASES}["lstm-block-bi"]  # LSTMBlockCell, forget_bias 0.25, bidirectional, orthogonal(2)
 

@@ -15,7 +15,6 @@ from compare import artifact
 
 DATA = Path(__file__).parent.parent / "data"
 
-pytestmark = pytest.mark.host
 
 
 def test_fit_power_recovers_a_known_exponent():

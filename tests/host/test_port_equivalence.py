@@ -10,13 +10,13 @@ against TF 1.1's own Keras 2.0 (``tf.contrib.keras``) inside tf11.
 """
 from pathlib import Path
 
-import equivalence
 import pytest
-from equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
 from compare.host import runner
+from tests.helpers import equivalence
+from tests.helpers.equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
 
-pytestmark = [pytest.mark.host, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "equivalence.toml"
 COUNT = 9

@@ -10,7 +10,7 @@ import pytest
 from compare import artifact
 from compare.host import diff, runner
 
-pytestmark = [pytest.mark.host, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -14,84 +14,23 @@ from typing import Any, Dict, List
 
 import numpy as np
 import pytest
-from builders import block, document, route, scenario, typed  # noqa: E402
 
 from compare import artifact
 from compare.host import diff  # noqa: E402
 from compare.host.cli import main  # noqa: E402
 from compare.host.report import build, markdown_escape, plots, render_html, render_markdown, write  # noqa: E402
-
-pytestmark = pytest.mark.host
-
-EVIL_ENV = 'ev<img src=x onerror=alert(2)>il|`x`'
-EVIL_REASON = "TypeError: <script>alert(1)</script> | `tick` *bold* [link](http://example.com)"
-EVIL_CONFIG = '<b onmouseover="alert(3)">hard</b>|sigmoid'
-SEEDS = 6
-UNITS = 4
-INPUT = 6
-
-
-def _orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
-    q, _ = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
-    return (q if rows >= cols else q.T).astype(np.float32)
-
-
-def _block(values: np.ndarray, variable: str, name: str) -> Dict[str, Any]:
-    return block(values, variable, {"name": name, "params": {"gain": 1.0} if name == "orthogonal" else {},
-                                    "over_shape": list(values.shape[1:]), "confidence": 0.9})
-
-
-def _route(rng: np.random.RandomState, family: str, directions: List[str], scale: float = 1.0,
-           forget_stored: float = 0.0, forget_added: float = 0.0, config: Any = None) -> Dict[str, Any]:
-    gates = ("update", "reset", "candidate") if family.endswith("gru") else ("input", "forget", "cell", "output")
-    limit = np.sqrt(6.0 / (INPUT + UNITS))
-    blocks, effective = {}, {}
-    for d in directions:
-        for g in gates:
-            key = "l0/{}/{}/".format(d, g)
-            kernel = rng.uniform(-limit, limit, (SEEDS, INPUT, UNITS)).astype(np.float32) * scale
-            recurrent = np.stack([_orthogonal(rng, UNITS, UNITS) for _ in range(SEEDS)])
-            bias = np.full((SEEDS, UNITS), forget_stored if g == "forget" else 0.0, np.float32)
-            blocks[key + "kernel"] = _block(kernel, "cell/kernel", "glorot_uniform")
-            blocks[key + "recurrent"] = _block(recurrent, "cell/recurrent_kernel", "orthogonal")
-            blocks[key + "bias"] = _block(bias, "cell/bias", "constant")
-            added = forget_added if g == "forget" else 0.0
-            effective[key + "bias"] = bias + np.float32(added)
-    default_cell = {"units": UNITS, "forget_bias": forget_added} if family == "tf1_lstm" else {"units": UNITS}
-    return route(family, blocks, config or {"cell": default_cell}, effective)
-
-
-def _doc(name: str, scenarios: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
-    env = {"name": name, "python": "3.x", "tensorflow": "t", "keras": {"flavor": "k", "version": "v"},
-           "numpy": "n", "platform": "p"}
-    return document(env, {s: scenario(routes, {"name": s, "units": UNITS}, "hash-" + s)
-                          for s, routes in scenarios.items()})
-
-
-def synthetic_artifacts() -> Dict[str, Dict[str, Any]]:
-    """Three envs, two scenarios: same, differs (kernel scale, config), error, unavailable, missing."""
-    rng = np.random.RandomState(0)
-    bi = ["fw", "bw"]
-    base = _doc("tf115", {
-        "bigru": {"tf1": _route(rng, "tf1_gru", bi), "keras": _route(rng, "keras_gru", bi)},
-        "lstm": {"tf1": _route(rng, "tf1_lstm", ["fw"], forget_added=1.0),
-                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
-    newer = _doc("tf215", {
-        "bigru": {"tf1": _route(rng, "tf1_gru", bi),
-                  "keras": _route(rng, "keras_gru", bi, scale=1.5, config={"cell": {"reset_after": True}})},
-        "lstm": {"tf1": {"status": "unavailable", "reason": "needs tf-keras"},
-                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
-    evil = _doc(EVIL_ENV, {
-        "bigru": {"tf1": {"status": "error", "reason": EVIL_REASON},
-                  "keras": _route(rng, "keras_gru", bi, config={"cell": {"recurrent_activation": EVIL_CONFIG}})}})
-    return {"tf115": base, "tf215": newer, EVIL_ENV: evil}
-
-
-def write_artifacts(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for index, (_, doc) in enumerate(synthetic_artifacts().items()):
-        artifact.write(folder / "env{}.json".format(index), doc, {})
-    return folder
+from tests.helpers.builders import typed  # noqa: E402
+from tests.helpers.report_artifacts import (
+    EVIL_CONFIG,
+    EVIL_ENV,
+    EVIL_REASON,
+    INPUT,
+    SEEDS,
+    UNITS,
+    artifact_document,
+    synthetic_artifacts,
+    write_artifacts,
+)
 
 
 def _row(block: str, env: str, route: str, verdict: str, reasons: List[diff.Reason]) -> diff.Row:
@@ -187,7 +126,7 @@ def test_config_diff_between_envs_of_a_route(model):
 
 
 def test_variables_stand_in_before_blocks_exist():
-    doc = _doc("old", {"s": {"tf1": {"status": "ok", "family": "tf1_gru", "config": {}, "variables": {
+    doc = artifact_document("old", {"s": {"tf1": {"status": "ok", "family": "tf1_gru", "config": {}, "variables": {
         "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
     sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"

@@ -14,11 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, write_artifacts
 
 from compare.host.cli import main
-
-pytestmark = pytest.mark.host
+from tests.helpers.report_artifacts import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, write_artifacts
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -1,9 +1,6 @@
 """rnncompare run starts env workers in parallel by default: one per core, as many as fit in memory."""
-import pytest
 
 from compare.host import runner
-
-pytestmark = pytest.mark.host
 
 GIB = 2 ** 30
 BIG = """

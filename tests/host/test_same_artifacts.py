@@ -3,8 +3,6 @@ import pytest
 
 from benchmarks.same_artifacts import differences
 
-pytestmark = pytest.mark.host
-
 OLD = {"stats": {"mean": 0.25, "std": 1.0, "sample": [1.0, 2.0]}}
 
 

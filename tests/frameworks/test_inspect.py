@@ -15,7 +15,7 @@ import pytest
 
 from backends import tfenv
 from compare.core import families
-from tests.checkpoints import (
+from tests.helpers.checkpoints import (
     CASES,
     EMBED,
     INITS,
@@ -27,7 +27,6 @@ from tests.checkpoints import (
     build_two_networks,
 )
 
-pytestmark = pytest.mark.tf
 # The checkpoints are TF 1.x programs (graph-mode training, tf.contrib cells, pre-1.2 names in 1.1), written
 # by the TF 1.x envs themselves; TF 2's compat.v1 cells are Keras layers that create their variables in
 # another order, which these builders do not model.

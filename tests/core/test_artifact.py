@@ -8,7 +8,7 @@ import pytest
 from compare import artifact
 from compare.errors import UserError
 
-TINY = Path(__file__).resolve().parent / "data" / "tiny-tf115.json"  # a version-1 artifact
+TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-tf115.json"  # a version-1 artifact
 
 
 def test_round_trip_json_and_npz(tmp_path):

@@ -7,8 +7,6 @@ import pytest
 from backends import worker
 from compare import artifact
 
-pytestmark = pytest.mark.tf
-
 SEED_GRU = "seed-bigru-orthogonal"
 SEEDS = ("seed-bigru-orthogonal", "seed-bilstm-orthogonal", "seed-code-bigru", "seed-code-bilstm")
 

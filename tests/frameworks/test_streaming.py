@@ -13,8 +13,6 @@ from compare.core import layout
 from compare.core.scenarios import load_scenarios
 from compare.measure.stats import sample_indices
 
-pytestmark = pytest.mark.tf
-
 SEEDS = 5
 SAMPLE = 2048
 

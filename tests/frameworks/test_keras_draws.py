@@ -10,8 +10,6 @@ from backends.routes.keras import ROUTE
 from compare.core.scenarios import load_scenarios
 from compare.measure.stats import block_stats
 
-pytestmark = pytest.mark.tf
-
 DRAWS = 8
 SCENARIOS = ("defaults-gru", "defaults-lstm", "seed-bilstm-orthogonal")
 

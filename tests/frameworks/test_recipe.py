@@ -8,8 +8,6 @@ from compare.core import layout
 from compare.core.recipe_snippet import snippet
 from compare.core.scenarios import load_scenarios
 
-pytestmark = pytest.mark.tf
-
 
 def run_snippet(spec):
     namespace = {}

@@ -23,9 +23,8 @@ from backends.checkpoint import restore_tf1 as convert_tf1
 from compare.core import families, layout
 from compare.core import keras_plan as convert
 from compare.core.weights import Weight
-from tests import reference_rnn, trained_model
+from tests.helpers import reference_rnn, trained_model
 
-pytestmark = pytest.mark.tf
 TOLERANCE = 1e-5
 
 

@@ -16,9 +16,7 @@ from backends.routes.base import Unavailable, forward_input
 from compare.core import families, layout, port
 from compare.core.scenarios import parse_scenarios
 from compare.core.weights import Weight
-from tests import reference_rnn
-
-pytestmark = pytest.mark.tf
+from tests.helpers import reference_rnn
 
 TOLERANCE = 1e-5
 
