@@ -24,8 +24,6 @@ from compare.errors import UserError
 
 # Ops a variable's value passes through unchanged on its way to the op that computes with it.
 PASS_THROUGH = ("Identity", "Enter", "ReadVariableOp", "Switch", "Merge", "Cast", "RefEnter", "RefIdentity")
-COMPUTING = ("MatMul", "BatchMatMul", "BatchMatMulV2", "LSTMBlockCell", "BlockLSTM", "BlockLSTMV2",
-             "GRUBlockCell", "Conv2D", "GatherV2", "Gather", "ResourceGather", "Mul", "AddV2", "Add", "BiasAdd")
 ACTIVATIONS = {"Tanh": "tanh", "Relu": "relu", "Relu6": "relu6", "Elu": "elu", "Selu": "selu",
                "Softsign": "softsign", "Sigmoid": "sigmoid"}
 ADDS = ("Add", "AddV2")

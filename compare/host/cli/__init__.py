@@ -83,7 +83,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(diagnosis.one_line(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        if args.debug:
+        if debug:
             raise
         print("error: interrupted (hint: every file is written atomically: what was written is whole, "
               "the rest untouched)", file=sys.stderr)
