@@ -21,15 +21,16 @@ Example::
     recurrent_initializer = "orthogonal"
     stacking = "cells"
 """
-import difflib
 import hashlib
 import json
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
+from compare.core import cost
+from compare.core.checks import as_bool, as_float, as_int, check_keys, choice, did_you_mean, fail
 from compare.errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -72,19 +73,6 @@ KERAS_LAYER_CLASSES = {"gru": ("GRU", "CuDNNGRU"), "lstm": ("LSTM", "CuDNNLSTM")
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-# The guards against absurd sizes. Draws are measured one at a time and dropped, so memory is one
-# draw's: TF's variables, the draw being measured, each route's first draw (kept for the .npz), and for
-# the first seed the float64 copy and Gram matrix of the widest variable. Time: Gram matrices and
-# eigenvalues (the cube of the thin side) for the first seed, a pass over every weight per seed, plus
-# building the layers.
-MAX_WEIGHT_BYTES = 4 * 2 ** 30
-MAX_SECONDS = 2 * 3600
-# float64 Gram + eigvalsh: ~7 GFLOP/s measured for 1024-wide blocks with numpy 1.18 (tf115), 2 cores
-FLOPS_PER_SECOND = 7e9
-WEIGHT_SECONDS = 3e-8  # statistics per weight per seed (23 ns measured at units 1024 in tf115, 2 busy cores)
-BUILD_SECONDS = 0.05  # one cell for one draw (a TF1 graph where re-running repeats values)
-ROUTES_MEASURED = 3  # tf1, keras, recipe
-DRAW_COPIES = 2  # TF's variables and the draw being measured, besides the first draws
 LIMITS = {"units": 4096, "input_dim": 8192, "layers": 8, "seeds": 4096}
 
 
@@ -196,60 +184,6 @@ def _kwargs_dict(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     return {k: (v.to_dict() if isinstance(v, Initializer) else v) for k, v in sorted(kwargs.items())}
 
 
-# ---------------------------------------------------------------- value checkers
-def _fail(where: str, cause: str, hint: str) -> UserError:
-    return UserError("{}: {}".format(where, cause), hint)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _float(where: str, key: str, value: Any) -> float:
-    if not _is_number(value) or value != value or value in (float("inf"), float("-inf")):
-        raise _fail(where, "{} must be a finite number, got {!r}".format(key, value), "write e.g. {} = 1.0".format(key))
-    return float(value)
-
-
-def _bool(where: str, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(where, "{} must be true or false, got {!r}".format(key, value), "TOML booleans are lower-case")
-    return value
-
-
-def _int(where: str, key: str, value: Any, low: int = 1, high: int = 2 ** 31) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(where, "{} must be a whole number, got {!r}".format(key, value), "write e.g. {} = 16".format(key))
-    if not low <= value <= high:
-        raise _fail(where, "{} = {} is out of range".format(key, value), "use {} to {}".format(low, high))
-    return value
-
-
-def _choice(where: str, key: str, value: Any, allowed: tuple) -> str:
-    if value not in allowed:
-        raise _fail(where, "{} = {!r} is not one of {}".format(key, value, ", ".join(allowed)),
-                    _did_you_mean(value, allowed) or "pick one of those")
-    return value
-
-
-def _did_you_mean(word: Any, allowed) -> str:
-    close = difflib.get_close_matches(str(word), list(allowed), n=1)
-    return "did you mean {!r}?".format(close[0]) if close else ""
-
-
-def _check_keys(where: str, table: Any, allowed, required=()) -> Dict[str, Any]:
-    if not isinstance(table, dict):
-        raise _fail(where, "expected a table, got {!r}".format(table), "see README 'Scenario files'")
-    for key in table:
-        if key not in allowed:
-            hint = _did_you_mean(key, allowed) or "allowed keys: " + ", ".join(sorted(allowed))
-            raise _fail(where, "unknown key {!r}".format(key), hint)
-    for key in required:
-        if key not in table:
-            raise _fail(where, "missing key {!r}".format(key), "every scenario needs " + ", ".join(required))
-    return table
-
-
 # ---------------------------------------------------------------- initializers
 def parse_initializer(where: str, value: Any) -> Initializer:
     """``"orthogonal"`` or ``{ name = "orthogonal", gain = 2.0 }``."""
@@ -258,30 +192,30 @@ def parse_initializer(where: str, value: Any) -> Initializer:
     elif isinstance(value, dict):
         table = value
     else:
-        raise _fail(where, "an initializer is a name or a table, got {!r}".format(value),
-                    'write "orthogonal" or { name = "orthogonal", gain = 1.0 }')
+        raise fail(where, "an initializer is a name or a table, got {!r}".format(value),
+                   'write "orthogonal" or { name = "orthogonal", gain = 1.0 }')
     name = table.get("name")
     if not isinstance(name, str) or name not in INITIALIZER_PARAMS:
-        raise _fail(where, "unknown initializer {!r}".format(name),
-                    _did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS))
+        raise fail(where, "unknown initializer {!r}".format(name),
+                   did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS))
     seed = () if name in UNSEEDED else ("seed",)
-    params = _check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name] + seed)
+    params = check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name] + seed)
     parsed = {}
     for key, raw in params.items():
         if key == "name":
             continue
         if key == "seed":
-            parsed[key] = _int(where, key, raw, 0, MAX_SEED)
+            parsed[key] = as_int(where, key, raw, 0, MAX_SEED)
         elif key == "mode":
-            parsed[key] = _choice(where, key, raw, VS_MODES)
+            parsed[key] = choice(where, key, raw, VS_MODES)
         elif key == "distribution":
-            parsed[key] = _choice(where, key, raw, VS_DISTRIBUTIONS)
+            parsed[key] = choice(where, key, raw, VS_DISTRIBUTIONS)
         else:
-            parsed[key] = _float(where, key, raw)
+            parsed[key] = as_float(where, key, raw)
     if "minval" in parsed and "maxval" in parsed and parsed["minval"] >= parsed["maxval"]:
-        raise _fail(where, "minval must be below maxval", "e.g. minval = -0.1, maxval = 0.1")
+        raise fail(where, "minval must be below maxval", "e.g. minval = -0.1, maxval = 0.1")
     if parsed.get("stddev", 1.0) <= 0 or parsed.get("scale", 1.0) <= 0:
-        raise _fail(where, "stddev and scale must be positive", "e.g. stddev = 0.05")
+        raise fail(where, "stddev and scale must be positive", "e.g. stddev = 0.05")
     return Initializer(name, parsed)
 
 
@@ -294,29 +228,29 @@ TF1_CELL_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
     "GRUCell": {"kernel_initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
                 "bias_initializer": lambda w, k, v: parse_initializer(w + " " + k, v)},
     "LSTMCell": {"initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
-                 "forget_bias": _float, "use_peepholes": _bool,
-                 "num_proj": lambda w, k, v: _int(w, k, v, 1, LIMITS["units"]),
-                 "cell_clip": _float},
-    "BasicLSTMCell": {"forget_bias": _float},
-    "LSTMBlockCell": {"forget_bias": _float, "cell_clip": _float, "use_peephole": _bool},
-    "LSTMBlockFusedCell": {"forget_bias": _float, "cell_clip": _float, "use_peephole": _bool},
+                 "forget_bias": as_float, "use_peepholes": as_bool,
+                 "num_proj": lambda w, k, v: as_int(w, k, v, 1, LIMITS["units"]),
+                 "cell_clip": as_float},
+    "BasicLSTMCell": {"forget_bias": as_float},
+    "LSTMBlockCell": {"forget_bias": as_float, "cell_clip": as_float, "use_peephole": as_bool},
+    "LSTMBlockFusedCell": {"forget_bias": as_float, "cell_clip": as_float, "use_peephole": as_bool},
     "GRUBlockCellV2": {},
     "CudnnCompatibleLSTMCell": {},
-    "LayerNormBasicLSTMCell": {"forget_bias": _float, "layer_norm": _bool, "norm_gain": _float,
-                               "norm_shift": _float},
+    "LayerNormBasicLSTMCell": {"forget_bias": as_float, "layer_norm": as_bool, "norm_gain": as_float,
+                               "norm_shift": as_float},
     "CudnnCompatibleGRUCell": {},
     "CudnnLSTM": {},
     "CudnnGRU": {},
 }
 KERAS_LAYER_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
-    "gru": {"reset_after": _bool, "use_bias": _bool,
-            "activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS),
-            "recurrent_activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS)},
-    "lstm": {"unit_forget_bias": _bool, "use_bias": _bool,
-             "activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS),
-             "recurrent_activation": lambda w, k, v: _choice(w, k, v, ACTIVATIONS)},
+    "gru": {"reset_after": as_bool, "use_bias": as_bool,
+            "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+            "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS)},
+    "lstm": {"unit_forget_bias": as_bool, "use_bias": as_bool,
+             "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+             "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS)},
     "CuDNNGRU": {},  # tanh and sigmoid, reset after the recurrent matmul: cuDNN's, not configurable
-    "CuDNNLSTM": {"unit_forget_bias": _bool},
+    "CuDNNLSTM": {"unit_forget_bias": as_bool},
 }
 
 
@@ -331,24 +265,24 @@ def _parse_kwargs(where: str, raw: Any, checkers: Dict[str, Callable[[str, str, 
         for key in raw:
             owners = _owners(key, tables)
             if key not in checkers and owners:
-                raise _fail(where, "unknown key {!r}: an option of {}, not of this cell".format(
+                raise fail(where, "unknown key {!r}: an option of {}, not of this cell".format(
                     key, " and ".join(owners)), "this cell takes: " + ", ".join(sorted(checkers)))
-    table = _check_keys(where, raw, checkers)
+    table = check_keys(where, raw, checkers)
     return {key: checkers[key](where, key, value) for key, value in table.items()}
 
 
 def _parse_tf1(where: str, cell: str, raw: Any) -> TF1Spec:
-    table = _check_keys(where, raw, ("scope_initializer", "outer_scopes", "cell_class", "cell_kwargs"))
-    cell_class = _choice(where, "cell_class", table.get("cell_class", TF1_CELL_CLASSES[cell][0]),
-                         TF1_CELL_CLASSES[cell])
+    table = check_keys(where, raw, ("scope_initializer", "outer_scopes", "cell_class", "cell_kwargs"))
+    cell_class = choice(where, "cell_class", table.get("cell_class", TF1_CELL_CLASSES[cell][0]),
+                        TF1_CELL_CLASSES[cell])
     outer = table.get("outer_scopes", [])
     if not isinstance(outer, list):
-        raise _fail(where, "outer_scopes must be a list of tables",
-                    "e.g. outer_scopes = [{}, { initializer = \"zeros\" }]")
+        raise fail(where, "outer_scopes must be a list of tables",
+                   "e.g. outer_scopes = [{}, { initializer = \"zeros\" }]")
     outer_inits = []
     for i, scope in enumerate(outer):
         scope_where = "{} outer_scopes[{}]".format(where, i)
-        _check_keys(scope_where, scope, ("initializer",))
+        check_keys(scope_where, scope, ("initializer",))
         outer_inits.append(_optional_initializer(scope_where, scope, "initializer"))
     kwargs = _parse_kwargs("{} cell_kwargs ({})".format(where, cell_class), table.get("cell_kwargs", {}),
                            TF1_CELL_KWARGS[cell_class], TF1_CELL_KWARGS)
@@ -358,14 +292,14 @@ def _parse_tf1(where: str, cell: str, raw: Any) -> TF1Spec:
 def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
     keys = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "layer_kwargs", "stacking",
             "layer_class")
-    table = _check_keys(where, raw, keys)
+    table = check_keys(where, raw, keys)
     layer_class = table.get("layer_class")
     if layer_class is not None:
-        layer_class = _choice(where, "layer_class", layer_class, KERAS_LAYER_CLASSES[cell])
+        layer_class = choice(where, "layer_class", layer_class, KERAS_LAYER_CLASSES[cell])
     kwargs_of = cell if layer_class in (None,) + KERAS_LAYER_CLASSES[cell][:1] else layer_class
-    stacking = _choice(where, "stacking", table.get("stacking", "layers"), STACKINGS)
+    stacking = choice(where, "stacking", table.get("stacking", "layers"), STACKINGS)
     if layer_class is not None and kwargs_of == layer_class and stacking != "layers":
-        raise _fail(where, "{} is a layer with no cell to stack".format(layer_class), 'use stacking = "layers"')
+        raise fail(where, "{} is a layer with no cell to stack".format(layer_class), 'use stacking = "layers"')
     return KerasSpec(
         kernel_initializer=_optional_initializer(where, table, "kernel_initializer"),
         recurrent_initializer=_optional_initializer(where, table, "recurrent_initializer"),
@@ -386,90 +320,25 @@ REQUIRED_KEYS = ("name", "cell", "units", "input_dim")
 def parse_scenario(index: int, raw: Any) -> Scenario:
     name = raw.get("name") if isinstance(raw, dict) else None
     where = "scenario {!r}".format(name) if isinstance(name, str) else "scenario #{}".format(index + 1)
-    table = _check_keys(where, raw, SCENARIO_KEYS, REQUIRED_KEYS)
+    table = check_keys(where, raw, SCENARIO_KEYS, REQUIRED_KEYS)
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise _fail(where, "name {!r} is not a valid name".format(name), "use 1-64 letters, digits, '.', '_' or '-'")
-    cell = _choice(where, "cell", table["cell"], CELLS)
+        raise fail(where, "name {!r} is not a valid name".format(name), "use 1-64 letters, digits, '.', '_' or '-'")
+    cell = choice(where, "cell", table["cell"], CELLS)
     scenario = Scenario(
         name=name, cell=cell,
-        units=_int(where, "units", table["units"], 1, LIMITS["units"]),
-        input_dim=_int(where, "input_dim", table["input_dim"], 1, LIMITS["input_dim"]),
-        layers=_int(where, "layers", table.get("layers", 1), 1, LIMITS["layers"]),
-        bidirectional=_bool(where, "bidirectional", table.get("bidirectional", False)),
-        seeds=_int(where, "seeds", table.get("seeds", 32), 1, LIMITS["seeds"]),
-        base_seed=_int(where, "base_seed", table.get("base_seed", 0), 0, 2 ** 31 - 1),
+        units=as_int(where, "units", table["units"], 1, LIMITS["units"]),
+        input_dim=as_int(where, "input_dim", table["input_dim"], 1, LIMITS["input_dim"]),
+        layers=as_int(where, "layers", table.get("layers", 1), 1, LIMITS["layers"]),
+        bidirectional=as_bool(where, "bidirectional", table.get("bidirectional", False)),
+        seeds=as_int(where, "seeds", table.get("seeds", 32), 1, LIMITS["seeds"]),
+        base_seed=as_int(where, "base_seed", table.get("base_seed", 0), 0, 2 ** 31 - 1),
         tf1=_parse_tf1(where + " [tf1]", cell, table.get("tf1", {})),
         keras=_parse_keras(where + " [keras]", cell, table.get("keras", {})),
     )
-    _check_size(where, scenario)
+    problem = cost.too_large(scenario)
+    if problem:
+        raise fail(where, *problem)
     return scenario
-
-
-def weight_count(scenario: Scenario) -> int:
-    """Upper bound of the weights one initialization holds (the wider of the two stackings)."""
-    gates = 3 if scenario.cell == "gru" else 4
-    per_direction, width_in = 0, scenario.input_dim
-    for _ in range(scenario.layers):
-        per_direction += gates * scenario.units * (width_in + scenario.units + 2)
-        width_in = scenario.units * len(scenario.directions)
-    return per_direction * len(scenario.directions)
-
-
-def _matrix_flops(rows: int, cols: int) -> float:
-    thin = min(rows, cols)
-    return 2.0 * rows * cols * thin + 10.0 * thin ** 3  # Gram matrix, then its eigenvalues
-
-
-def _kernels(scenario: Scenario) -> List[Tuple[int, int]]:
-    """(input width, gate columns) of every layer's kernel, one direction."""
-    gates = 3 if scenario.cell == "gru" else 4
-    found, width_in = [], scenario.input_dim
-    for _ in range(scenario.layers):
-        found.append((width_in, gates * scenario.units))
-        width_in = scenario.units * len(scenario.directions)
-    return found
-
-
-def estimate_seconds(scenario: Scenario) -> float:
-    """A rough upper bound of the time to measure a scenario in one env, every route: the first seed's
-    Gram matrices and singular values (``compare.measure.stats.MATRIX_SEEDS``) of variables and gate blocks, a
-    pass over every weight per seed, and building the cells per seed."""
-    gates, units = (3 if scenario.cell == "gru" else 4), scenario.units
-    flops = 0.0
-    for width_in, cols in _kernels(scenario):
-        flops += _matrix_flops(width_in + units, cols)  # TF1's [x; h] kernel
-        flops += _matrix_flops(width_in, cols) + _matrix_flops(units, cols)  # Keras
-        flops += gates * (_matrix_flops(width_in, units) + _matrix_flops(units, units))  # gate blocks
-    first_seed = flops * len(scenario.directions) / FLOPS_PER_SECOND
-    cells = scenario.layers * len(scenario.directions)
-    per_seed = weight_count(scenario) * WEIGHT_SECONDS + cells * BUILD_SECONDS
-    return (first_seed + per_seed * scenario.seeds) * ROUTES_MEASURED
-
-
-def memory_bytes(scenario: Scenario) -> int:
-    """A rough upper bound of the worker's memory for a scenario, beyond TensorFlow itself: float32
-    draws (``DRAW_COPIES`` plus each route's first), the widest variable in float64 and its Gram matrix."""
-    widest = max((width_in + scenario.units) * cols for width_in, cols in _kernels(scenario))
-    thin = max(min(width_in + scenario.units, cols) for width_in, cols in _kernels(scenario))
-    draws = weight_count(scenario) * 4 * (DRAW_COPIES + ROUTES_MEASURED)
-    return draws + widest * 8 + thin * thin * 8
-
-
-def _duration(seconds: float) -> str:
-    return "{:.1f} h".format(seconds / 3600) if seconds >= 3600 else "{:.0f} min".format(seconds / 60)
-
-
-def _check_size(where: str, scenario: Scenario) -> None:
-    need = memory_bytes(scenario)
-    if need > MAX_WEIGHT_BYTES:
-        raise _fail(where, "needs about {:.1f} GiB for one draw of {} weights (draws are measured one at a "
-                    "time: seeds do not add to it)".format(need / 2 ** 30, weight_count(scenario)),
-                    "lower units, layers or input_dim (the limit is {:.0f} GiB)".format(MAX_WEIGHT_BYTES / 2 ** 30))
-    seconds = estimate_seconds(scenario)
-    if seconds > MAX_SECONDS:
-        raise _fail(where, "would take about {} per env to measure {} seeds of {} weights".format(
-            _duration(seconds), scenario.seeds, weight_count(scenario)),
-            "lower seeds, units or layers (the limit is {} per env)".format(_duration(MAX_SECONDS)))
 
 
 def parse_scenarios(text: str, source: str = "<string>") -> List[Scenario]:
@@ -478,7 +347,7 @@ def parse_scenarios(text: str, source: str = "<string>") -> List[Scenario]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError("{}: not valid TOML: {}".format(source, exc), "check quotes, brackets and '=' signs") from None
-    _check_keys(source, document, ("scenario",))
+    check_keys(source, document, ("scenario",))
     raw = document.get("scenario")
     if not isinstance(raw, list) or not raw:
         raise UserError("{}: no [[scenario]] tables".format(source), "add at least one [[scenario]] table")

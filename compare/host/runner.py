@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact as artifact_io
-from compare.core.scenarios import load_scenarios, memory_bytes
+from compare.core.cost import memory_bytes
+from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
 from compare.host import envs as env_setup_module
 from compare.host.envs import EnvSetup

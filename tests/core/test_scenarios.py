@@ -1,7 +1,7 @@
 """The scenario spec: what parses, what the defaults are, and the one-line errors for bad input."""
 import pytest
 
-from compare.core import scenarios
+from compare.core import cost
 from compare.core.scenarios import load_scenarios, parse_scenarios
 from compare.errors import UserError
 
@@ -118,8 +118,8 @@ def test_memory_estimate_does_not_grow_with_seeds():
     """Draws are measured one at a time: a 4-layer 1024-unit LSTM over 1024 inputs is accepted at 8 and at
     128 seeds with the same memory estimate (about 0.72 GiB)."""
     few, many = (parse_scenarios(PRODUCTION.format(seeds=n))[0] for n in (8, 128))
-    assert scenarios.memory_bytes(few) == scenarios.memory_bytes(many)
-    assert scenarios.memory_bytes(few) / 2 ** 30 == pytest.approx(0.72, abs=0.01)
+    assert cost.memory_bytes(few) == cost.memory_bytes(many)
+    assert cost.memory_bytes(few) / 2 ** 30 == pytest.approx(0.72, abs=0.01)
 
 
 def test_missing_file_is_a_user_error():
