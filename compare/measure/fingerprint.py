@@ -68,7 +68,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from compare.measure.stats import block_stats, matrix_shape
+from compare.measure.orthogonality import matrix_shape
+from compare.measure.stats import block_stats
 
 Z = 5.0  # standard errors allowed for a fit
 ORTH_TOL = 1e-4  # max |G - g²I| / g² of an orthogonal matrix

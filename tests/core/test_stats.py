@@ -1,4 +1,5 @@
-"""compare.measure.stats: pooled, per-seed and matrix statistics of weights drawn over several seeds.
+"""compare.measure.stats (with its moments and orthogonality): pooled, per-seed and matrix statistics of
+weights drawn over several seeds.
 
 Arrays are built with numpy from their definitions (QR for orthogonal matrices, uniform draws), never
 with TensorFlow; these tests run in every env, Python 3.7 + numpy 1.18 included.
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compare.measure import stats
+from compare.measure import moments, orthogonality, stats
 from compare.measure.stats import block_stats, sample_indices, summary
 
 
@@ -100,7 +101,7 @@ def test_large_random_matrix_is_disproved_by_its_norms(monkeypatch):
         values = rs.uniform(-1, 1, (2, rows, cols)).astype(np.float32)
         exact = block_stats(values)
         norms = np.sum(values[0].astype(np.float64) ** 2, axis=axis)
-        monkeypatch.setattr(stats, "LARGE_GRAM", 40 * 40 * 96)
+        monkeypatch.setattr(orthogonality, "LARGE_GRAM", 40 * 40 * 96)
         large = block_stats(values)
         monkeypatch.undo()
         spread = np.abs(norms - norms.mean()).max()
@@ -116,7 +117,7 @@ def test_large_random_matrix_is_disproved_by_its_norms(monkeypatch):
 def test_large_orthogonal_matrix_still_gets_its_gram(monkeypatch):
     """Equal norms prove nothing: a large orthogonal matrix is measured on its Gram matrix as before
     (orth_rel_err ~ 0, method "gram"), only its spectrum is skipped."""
-    monkeypatch.setattr(stats, "LARGE_GRAM", 32 * 32 * 64)
+    monkeypatch.setattr(orthogonality, "LARGE_GRAM", 32 * 32 * 64)
     result = block_stats(orthonormal(2, 64, 32, gain=2.0))
     assert result["orth_method"] == "gram"
     assert result["orth_rel_err"] < 1e-12
@@ -192,7 +193,7 @@ def test_chunked_reading_gives_the_same_numbers(monkeypatch):
     """Seeds are read in chunks to bound memory; one seed per chunk gives the same result."""
     values = np.random.RandomState(6).uniform(-1, 1, (5, 30, 20)).astype(np.float32)
     whole = block_stats(values)
-    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 1)
+    monkeypatch.setattr(moments, "CHUNK_ELEMENTS", 1)
     chunked = block_stats(values)
     for key in ("mean", "std", "kurtosis", "orth_err", "sv_min", "sv_mean", "fro_norm"):
         assert chunked[key] == pytest.approx(whole[key], rel=1e-12, abs=1e-15)
@@ -278,18 +279,18 @@ def test_chunks_inside_one_draw_combine_exactly(monkeypatch):
     monkeypatch.setattr(stats, "BATCH_VALUES", 0)  # every draw read on its own
     values = 5.0 + np.random.RandomState(12).standard_normal((3, 40, 11))
     whole = block_stats(values)
-    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", 7)
+    monkeypatch.setattr(moments, "CHUNK_ELEMENTS", 7)
     chunked = block_stats(values)
     for key in ("mean", "std", "kurtosis", "min", "max", "fro_norm"):
         assert chunked[key] == pytest.approx(whole[key], rel=1e-12)
     assert chunked["per_seed"]["std"] == pytest.approx(whole["per_seed"]["std"], rel=1e-12)
 
 
-@pytest.mark.parametrize("chunk, batch", [(2, 0), (stats.CHUNK_ELEMENTS, 0), (stats.CHUNK_ELEMENTS, 12)])
+@pytest.mark.parametrize("chunk, batch", [(2, 0), (moments.CHUNK_ELEMENTS, 0), (moments.CHUNK_ELEMENTS, 12)])
 def test_nonfinite_draws_give_counts_and_null_statistics(monkeypatch, chunk, batch):
     """A NaN and an Inf in the second draw: counted (nan 1, nonfinite 2), every statistic None, no sample,
     whether the draw is read in one chunk, in several, or buffered with the first."""
-    monkeypatch.setattr(stats, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(moments, "CHUNK_ELEMENTS", chunk)
     monkeypatch.setattr(stats, "BATCH_VALUES", batch)
     acc = stats.SeedStats(2, (2, 3))
     acc.add(np.ones((2, 3)))
@@ -350,7 +351,7 @@ def test_chunk_moments_equal_the_centred_sums(offset):
     x = offset + np.random.RandomState(15).uniform(-1, 1, 4096)
     d = x - x.mean()
     expected = [x.mean(), (d ** 2).sum(), (d ** 3).sum(), (d ** 4).sum()]
-    got = stats._chunk_moments(x.copy(), np.empty_like(x))
+    got = moments._chunk_moments(x.copy(), np.empty_like(x))
     scale = [abs(x.mean()), expected[1], x.size * d.std() ** 3, expected[3]]
     for value, want, size in zip(got, expected, scale):
         assert value == pytest.approx(want, abs=1e-12 * size)

@@ -24,7 +24,7 @@ import numpy as np
 from compare.artifact import Artifact
 from compare.core import layout
 from compare.core.weights import Weight
-from compare.measure.stats import orthogonality_error
+from compare.measure.orthogonality import orthogonality_error
 
 CELL_PART = "cell"  # the part name of whole-cell rows: l{k}/{dir}/*/cell
 
