@@ -13,8 +13,9 @@ The TF1 route draws, per cell, over the *concatenated* [x; h] shapes:
 
 This module draws those variables with TF's own ``tf.compat.v1`` initializers, folds
 ``forget_bias`` into the stored forget-gate bias (Keras adds nothing at run time), cuts them into
-per-gate blocks and writes them into the Keras variables (``compare.core.layout``). Peepholes,
-``num_proj`` and ``cell_clip`` have no Keras counterpart and are refused. It needs eager execution
+per-gate blocks (``compare.core.layout``) and writes them into the Keras variables
+(``compare.core.assemble``). Peepholes, ``num_proj`` and ``cell_clip`` have no Keras counterpart and
+are refused. It needs eager execution
 (TF 2.x: Keras 2, tf_keras, Keras 3); TF 1.15's graph-mode Keras is not supported.
 """
 from typing import Any, Dict, Optional, Tuple
@@ -25,6 +26,7 @@ from backends.routes.base import Weight
 from backends.routes.keras import keras_cells
 from backends.routes.tf1 import make_initializer
 from compare.core import families, layout
+from compare.core.assemble import assemble
 from compare.core.port import fold_forget_bias
 from compare.core.scenarios import parse_initializer
 
@@ -88,7 +90,7 @@ def _keras_values(kind: str, cell: Any, tf1_values: Dict[str, np.ndarray],
     if reset_after:  # the gates see bias + recurrent_bias: all of TF1's bias goes into the input bias
         for gate in target.gates:
             blocks[layout.block_key(0, "fw", gate, "recurrent_bias")] = np.zeros(units, np.float32)
-    variables = layout.assemble(target.name, blocks, units, 1, ["fw"], reset_after)
+    variables = assemble(target.name, blocks, units, 1, ["fw"], reset_after)
     return {param: value for (_, _, param), value in variables.items()}
 
 

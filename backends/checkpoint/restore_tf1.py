@@ -20,7 +20,7 @@ from backends.routes.tf1 import TF1Built
 from compare.artifact import atomic_write
 from compare.core import inventory, scenarios
 from compare.core import keras_plan as convert
-from compare.core.layout import PortError
+from compare.core.assemble import PortError
 from compare.errors import ArgumentParser, UserError
 
 

@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from compare.core import families, port
+from compare.core.assemble import PortError
 from compare.core.inventory import Network
-from compare.core.layout import PortError
 from compare.core.weights import Weight
 
 Variables = Dict[Tuple[int, str, str], np.ndarray]

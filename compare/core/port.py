@@ -7,8 +7,8 @@ bias. Both routes stack the same way only when each direction stacks its own lay
 ``stacking = "cells"``, or one direction). Everything else is refused with the reason, because
 weights that load but compute something else are worse than none.
 
-The weights go through the canonical blocks of ``compare.core.layout``: split from the source
-family, forget bias folded, assembled into the target family. Forward-equivalence tests on real
+The weights go through the canonical blocks: split from the source family (``compare.core.layout``),
+forget bias folded, assembled into the target family (``compare.core.assemble``). Forward-equivalence tests on real
 TensorFlow prove it (tests/test_port_equivalence.py).
 """
 from dataclasses import dataclass
@@ -19,8 +19,8 @@ import numpy as np
 
 from compare.artifact import Artifact, RouteResult, atomic_write, check_writable, read, split_route
 from compare.core import families, layout
+from compare.core.assemble import PortError, assemble
 from compare.core.families import Computation
-from compare.core.layout import PortError
 from compare.core.weights import Weight
 from compare.errors import UserError
 
@@ -72,7 +72,7 @@ def port(weights: Iterable[Weight], source: Computation, target: Computation, un
     split = layout.split(source.family, weights, units, source.get("num_proj"))
     blocks = {key: block.value for key, block in split.items()}
     blocks = fold_forget_bias(blocks, (source.get("forget_bias") or 0.0) - (target.get("forget_bias") or 0.0))
-    return layout.assemble(target.family, blocks, units, layers, directions, bool(target.get("reset_after")))
+    return assemble(target.family, blocks, units, layers, directions, bool(target.get("reset_after")))
 
 
 def stored_weights(art: Artifact, scenario: str, route_name: str) -> List[Weight]:

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compare.core import families, layout, port
-from compare.core.layout import CellOptions, PortError, assemble, effective_biases, split
+from compare.core.assemble import PortError, assemble
+from compare.core.layout import CellOptions, effective_biases, split
 from compare.core.scenarios import parse_scenarios
 from compare.core.weights import Weight
 from compare.errors import UserError

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from compare.core import families, layout, port
+from compare.core.assemble import assemble
 from compare.core.families import Family, Fixed, Read, Variable
-from compare.core.layout import assemble, effective_biases, split
+from compare.core.layout import effective_biases, split
 from compare.core.weights import Weight
 
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from backends.routes.base import Weight
 from compare.core import layout
-from compare.core.layout import CellOptions, PortError, assemble, effective_biases, split
+from compare.core.assemble import PortError, assemble
+from compare.core.layout import CellOptions, effective_biases, split
 
 # ------------------------------------------------------------------ specs written out by hand
 

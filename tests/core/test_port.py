@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from backends.routes.base import Weight
-from compare.core.layout import PortError
+from compare.core.assemble import PortError
 from compare.core.port import check_portable, port, semantics
 
 

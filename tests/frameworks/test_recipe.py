@@ -5,6 +5,7 @@ import pytest
 from backends.routes.base import Weight
 from compare.artifact import read_spec
 from compare.core import layout
+from compare.core.assemble import assemble
 from compare.core.recipe_snippet import snippet
 from compare.core.scenarios import load_scenarios
 
@@ -23,7 +24,7 @@ def tf1_variables(layer, spec):
                for level, direction, cell in keras_cells(layer) for param in ("kernel", "recurrent_kernel", "bias")]
     blocks = {k: b.value for k, b in layout.split("keras_" + spec["cell"], weights, spec["units"]).items()}
     directions = ["fw", "bw"] if spec["bidirectional"] else ["fw"]
-    return layout.assemble("tf1_" + spec["cell"], blocks, spec["units"], spec["layers"], directions)
+    return assemble("tf1_" + spec["cell"], blocks, spec["units"], spec["layers"], directions)
 
 
 @pytest.mark.parametrize("name", ["seed-bigru-orthogonal", "seed-bilstm-orthogonal"])

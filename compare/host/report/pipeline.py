@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from compare import artifact
 from compare.artifact import Artifact
 from compare.core import families, port
-from compare.core.layout import PortError
+from compare.core.assemble import PortError
 from compare.core.recipe_snippet import snippet
 from compare.errors import UserError
 from compare.host import diff
