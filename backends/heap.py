@@ -2,15 +2,13 @@
 
 A production-size draw is hundreds of megabytes of arrays, made afresh for every seed (TensorFlow's
 outputs, their numpy copies). glibc's defaults map each such array from the kernel and unmap it when
-freed, so every draw's pages are faulted in and zeroed again: the DeepSpeech-sized point (a
-bidirectional 2048-unit LSTM, 32 seeds, two routes) spent 17 s of its 35 s in the kernel.
+freed, so every draw's pages are faulted in and zeroed again, in the kernel's time.
 ``keep_freed_memory`` makes freed arrays stay in the heap for the next draw to reuse, and
 ``release_freed_memory``, called every few draws (``Trimmer``), hands what is free back, so peak
 memory stays at a few draws and does not grow with the seed count. All threads share one arena:
 TensorFlow's op threads would otherwise each fill an arena of their own with freed draws, which
-trimming empties but whose scattered layout grows over the first tens of draws (a TF1 GRU at units
-1024 in tf215, 128 seeds: per-draw peaks rose from 842 to 988 MB with an arena per thread, from
-842 to 890 MB with one).
+trimming empties but whose scattered layout grows over the first tens of draws. The measurements
+behind these choices are in benchmarks/README.md.
 """
 import ctypes
 import ctypes.util
@@ -23,8 +21,7 @@ M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 MMAP_THRESHOLD = 1 << 30  # arrays below 1 GiB come from the heap, not a mapping of their own
 TRIM_THRESHOLD = (1 << 31) - 1  # free() never trims the heap's top: release_freed_memory does
-# Most draws between two trims (``Trimmer``, which trims sooner when draws are slow). DeepSpeech-sized
-# point in tf115: every 4 draws peaks at 1.69 GB, every 8 or 16 at 1.89 GB, all at the same speed.
+# Most draws between two trims (``Trimmer`` trims sooner after slow draws): a lower peak (benchmarks/README.md)
 TRIM_EVERY = 4
 
 
@@ -65,9 +62,7 @@ class Trimmer:
 
     Trimming costs the pages it returns (the next draws fault them in again), so fast draws trim every
     few; slow ones (seconds each, as orthogonal initializers at units 1024) trim after every draw, at a
-    small share of their time, so a peak never finds several draws' freed pages still resident. The
-    Keras GRU at units 1024 in tf215 (4 s a draw), 128 seeds: per-draw peaks 916 MB in the first 8
-    draws and 985 MB in all when trimming every 4 draws, 879 and 930 MB every draw.
+    small share of their time, so a peak never finds several draws' freed pages still resident.
     """
 
     def __init__(self, every: int = TRIM_EVERY, seconds: float = 1.0, clock: Callable[[], float] = time.monotonic,

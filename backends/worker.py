@@ -40,10 +40,7 @@ from compare.measure.measurer import Measurer, nonfinite
 from compare.measure.stats import summary
 
 REASON_CHARS = 600
-# Values per draw from which a draw is measured on a second thread while TensorFlow makes the next. Below,
-# numpy's calls are too short to release the GIL for long and the two threads only contend for it: the
-# built-in suite in tf115 (about 1e4 values per draw) took 8.1 to 8.7 s threaded against 6.2 to 7.2 s
-# measured in line; the DeepSpeech-sized point (3e7 values) 35 s threaded against 44 s in line.
+# Values per draw from which measuring overlaps TensorFlow's next draw (below: GIL contention; benchmarks/README.md)
 OVERLAP_VALUES = 1 << 20
 NOT_FINISHED = ("not finished: the worker stopped before this scenario was done (killed, crashed or "
                 "interrupted; see the env's log)")
