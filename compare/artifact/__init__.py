@@ -5,13 +5,14 @@ and fingerprints of every variable, canonical block and effective bias; ``<env>.
 the first seed's raw values (keys ``scenario/route/variable``), saved without pickles.
 
 * ``writing``: atomic writes and JSON encoding (the worker; every file rnncompare writes).
-* ``reading``: the one reader. :func:`read` validates once and returns frozen records (``records``):
-  ``Artifact -> ScenarioResult -> RouteResult -> Measured (variables, blocks, effective_bias, forward)
-  -> Stats, Fingerprint``. Nothing downstream indexes the JSON.
+* ``records``: the frozen types the reader hands out: ``Artifact -> ScenarioResult -> RouteResult ->
+  Measured (variables, blocks, effective_bias, forward) -> Stats, Fingerprint``.
+* ``schema``: a document validated once and built into records. Nothing downstream indexes the JSON.
+* ``reading``: the files: :func:`read` an artifact, :func:`first_seed` one route's raw values.
 
 Runs in every env (numpy only).
 """
-from compare.artifact.reading import FIX, arrays, check, from_document, load, read, read_folder, read_spec, split_route
+from compare.artifact.reading import arrays, first_seed, load, read, read_folder, split_route
 from compare.artifact.records import (
                                       ROUTES,
                                       Artifact,
@@ -24,6 +25,7 @@ from compare.artifact.records import (
                                       Spec,
                                       Stats,
 )
+from compare.artifact.schema import FIX, check, from_document, read_spec
 from compare.artifact.writing import (
                                       READABLE,
                                       SCHEMA,
@@ -41,5 +43,5 @@ from compare.artifact.writing import (
 
 __all__ = ["FIX", "READABLE", "ROUTES", "SCHEMA", "VERSION", "Artifact", "Encoded", "Env", "Fingerprint",
            "Measured", "PerSeed", "RouteResult", "ScenarioResult", "Spec", "Stats", "arrays", "atomic_write",
-           "check", "check_writable", "encode", "from_document", "jsonable", "load", "npz_path", "pack_floats",
-           "read", "read_folder", "read_spec", "split_route", "temporary_names", "write"]
+           "check", "check_writable", "encode", "first_seed", "from_document", "jsonable", "load", "npz_path",
+           "pack_floats", "read", "read_folder", "read_spec", "split_route", "temporary_names", "write"]

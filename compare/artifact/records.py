@@ -1,6 +1,6 @@
 """The artifact as frozen, typed records: what the host reads (diff, report, port), validated once.
 
-In-env and host alike (numpy only). ``compare.artifact.reading`` builds these from a document; nothing
+In-env and host alike (numpy only). ``compare.artifact.schema`` builds these from a document; nothing
 downstream indexes the document itself. Statistics keep which keys the writer stored (``present``),
 so a table shows exactly what was measured; fingerprints keep the record they were read from
 (``as_json``), so reports quote it unchanged.
@@ -74,7 +74,7 @@ class Stats:
     orth_side: Optional[str] = None
     orth_method: Optional[str] = None  # "gram" (exact) or "norms" (orth_err a lower bound: see compare.measure.stats)
     per_seed: PerSeed = PerSeed()
-    # read-only float64 (compare.artifact.reading); an array, not a tuple, as every reader computes on it
+    # read-only float64 (compare.artifact.schema); an array, not a tuple, as every reader computes on it
     sample: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
 
     def shown(self, keys: Sequence[str]) -> "OrderedDict[str, Any]":
@@ -217,14 +217,14 @@ class Env:
 
 @dataclass(frozen=True)
 class Artifact:
-    """One env's artifact. ``path`` is None for documents made in memory (no first-seed arrays then)."""
+    """One env's artifact. ``path`` is None for documents made in memory (no first-seed arrays then:
+    ``compare.artifact.reading.first_seed`` reads them)."""
 
     env: Env
     version: int
     complete: Optional[bool]
     scenarios: Mapping[str, ScenarioResult]
     path: Optional[Path] = None
-    _arrays: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -247,24 +247,9 @@ class Artifact:
 
     def promised_arrays(self) -> Dict[str, Tuple[int, ...]]:
         """``scenario/route/name`` -> shape of every array the JSON says the ``.npz`` holds (ok routes)."""
-        keys = {}
+        keys: Dict[str, Tuple[int, ...]] = {}
         for scenario, route_name, route in self.ok_routes():
             prefix = "{}/{}/".format(scenario, route_name)
             keys.update((prefix + name, item.shape) for name, item in route.variables.items())
             keys.update((prefix + "forward/" + name, item.shape) for name, item in route.forward.items())
         return keys
-
-    def first_seed(self, scenario: str, route: str) -> Optional[Dict[str, np.ndarray]]:
-        """The first seed's raw values of one route (variable name -> array), or None without a ``.npz``."""
-        from compare.artifact.reading import arrays, npz_path
-
-        if self.path is None or not npz_path(self.path).exists():
-            return None
-        if "by_route" not in self._arrays:  # keys are scenario/route/name; scenario names hold no "/"
-            by_route: Dict[Tuple[str, str], Dict[str, np.ndarray]] = {}
-            for key, value in arrays(self.path, self).items():
-                parts = key.split("/", 2)
-                if len(parts) == 3:
-                    by_route.setdefault((parts[0], parts[1]), {})[parts[2]] = value
-            self._arrays["by_route"] = by_route
-        return dict(self._arrays["by_route"].get((scenario, route), {}))

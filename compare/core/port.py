@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from compare.artifact import Artifact, RouteResult, atomic_write, check_writable, read, split_route
+from compare.artifact import Artifact, RouteResult, atomic_write, check_writable, first_seed, read, split_route
 from compare.core import families, layout
 from compare.core.assemble import PortError, assemble
 from compare.core.families import Computation
@@ -78,7 +78,7 @@ def port(weights: Iterable[Weight], source: Computation, target: Computation, un
 def stored_weights(art: Artifact, scenario: str, route_name: str) -> List[Weight]:
     """The first-seed weights of one route of an artifact, from its ``.npz``."""
     route = art.route(scenario, route_name)
-    values = art.first_seed(scenario, route_name) if route is not None else None
+    values = first_seed(art, scenario, route_name) if route is not None else None
     if route is None or values is None:
         raise UserError("{} has no first-seed weights for {} {}".format(art.name, scenario, route_name),
                         "copy the .npz together with the .json")

@@ -139,3 +139,23 @@ def test_an_ok_route_of_an_unknown_family_is_refused_naming_the_place():
     with pytest.raises(UserError, match=r"scenarios\.{}\.routes\.{}\.family must be one of tf1_gru".format(
             name, route)):
         artifact.check(document)
+
+
+def test_first_seed_gives_one_routes_arrays_reading_the_npz_once_per_artifact(monkeypatch):
+    """Each route's raw values by variable name; the .npz is read (and checked) on the first call only,
+    and an artifact made in memory has none."""
+    from compare.artifact import reading
+
+    art = artifact.read(TINY)
+    reads = []
+    monkeypatch.setattr(reading, "arrays", lambda path, art: reads.append(path) or artifact.arrays(path, art))
+    for scenario, route_name, route in art.ok_routes():
+        values = artifact.first_seed(art, scenario, route_name)
+        assert set(route.variables) <= set(values)
+        assert all(values[name].shape == v.shape for name, v in route.variables.items())
+    assert len(reads) == 1
+    assert artifact.first_seed(art, "no such scenario", "tf1") == {}
+    assert artifact.first_seed(artifact.from_document(artifact.load(TINY)), scenario, route_name) is None
+    held = len(reading._FIRST_SEEDS)
+    del art
+    assert len(reading._FIRST_SEEDS) == held - 1  # the arrays go with their artifact

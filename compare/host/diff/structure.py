@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from compare.artifact import Artifact
+from compare.artifact import Artifact, reading
 from compare.core import layout
 from compare.core.weights import Weight
 from compare.measure.orthogonality import orthogonality_error
@@ -125,7 +125,7 @@ def _order(key: str) -> Tuple[int, int, str, str]:
 
 def first_seed(art: Artifact, scenario: str, route_name: str) -> FirstSeed:
     """The first seed's canonical blocks of one route, or why there are none."""
-    values = art.first_seed(scenario, route_name)
+    values = reading.first_seed(art, scenario, route_name)
     if values is None:
         return FirstSeed(why="no .npz beside {}".format(art.path) if art.path else "hand-made artifact")
     route, spec = art.route(scenario, route_name), art.scenarios[scenario].spec
