@@ -178,7 +178,7 @@ class SeedStats:
             return  # its statistics are nulls (``result``): no sample, no Gram matrix of NaNs
         self._sample(value, k)
         if self.matrix is not None and k < self.matrix_seeds:
-            self._orthogonality(value, k)
+            self._orthogonality(value, k, self.matrix)
 
     def _count_nonfinite(self, values: np.ndarray) -> None:
         self.nonfinite += int(values.size - np.count_nonzero(np.isfinite(values)))
@@ -187,7 +187,7 @@ class SeedStats:
     def _buffer(self, batch: np.ndarray, value: np.ndarray, k: int) -> None:
         batch[self.pending] = value  # float32 -> float64, exact
         if self.matrix is not None and k < self.matrix_seeds and np.isfinite(batch[self.pending]).all():
-            self._orthogonality(value, k)
+            self._orthogonality(value, k, self.matrix)
         self.pending += 1
         if self.pending == len(batch):
             self._flush(batch)
@@ -212,9 +212,9 @@ class SeedStats:
             picked = value[np.unravel_index(local, self.shape)] if self.shape else value.reshape(1)[local]
             self.samples.append(picked.astype(np.float32))
 
-    def _orthogonality(self, value: np.ndarray, k: int) -> None:
+    def _orthogonality(self, value: np.ndarray, k: int, matrix: Tuple[int, int]) -> None:
         spectrum = self.singular_values and k == 0  # sv_* summarize the first seed
-        err, g2, method, sv = orthogonality_error(value, self.matrix, spectrum)
+        err, g2, method, sv = orthogonality_error(value, matrix, spectrum)
         if method == "norms":
             self.orth_method = method
         if sv is not None:
