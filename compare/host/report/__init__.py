@@ -1,21 +1,23 @@
 """The migration report: ``report.md``, ``report.json`` and a standalone ``report.html``.
 
     make_report(folder, out=None, baseline=None)                  # the whole pipeline (compare.host.report.pipeline)
-    model = build(artifacts, rows, recipes=None, baseline=None)   # compare.host.report.model
+    model = build(artifacts, rows, recipes=None, baseline=None)   # compare.host.report.build
     write(model, folder)                                          # -> {"report.md": Path, ...}
 
 ``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the diff's
 rows (``compare.host.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
 (``compare.core.recipe_snippet``): a scenario's recipe is shown when given, nothing when not.
-Modules: ``model`` (what is shown), ``plots`` (SVG figures), ``markdown`` and ``htmlpage``
-(renderers), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
+Modules: ``records`` (the model: what is shown), ``build`` (the model from artifacts and diff rows),
+``plots`` (SVG figures), ``markdown`` and ``htmlpage`` (renderers), ``output`` (checked folder, atomic
+files), ``pipeline`` (the verb as a function).
 The renderers load on first use.
 """
 import importlib
 from typing import Any
 
-from compare.host.report.model import Recipe, Report, build
+from compare.host.report.build import build
 from compare.host.report.pipeline import make_report
+from compare.host.report.records import Recipe, Report
 
 _LAZY = {"render_html": ("compare.host.report.htmlpage", "render"),
          "render_markdown": ("compare.host.report.markdown", "render"),

@@ -11,7 +11,7 @@ import html
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from compare.host.report import networks, plots, text
-from compare.host.report.model import BiasCell, BlockGroup, GridCell, Report, ScenarioReport, Series, bias_grid
+from compare.host.report.records import BiasCell, BlockGroup, GridCell, Report, ScenarioReport, Series, bias_grid
 
 OPEN_ROWS = 15  # longer optional tables start folded
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional, Sequence
 
 from compare.host.report import networks, text
-from compare.host.report.model import BiasCell, GridCell, Report, ScenarioReport, bias_grid
+from compare.host.report.records import BiasCell, GridCell, Report, ScenarioReport, bias_grid
 
 # HTML entities for & < >, a backslash before Markdown punctuation (pipes and backticks included)
 _INERT = str.maketrans(dict({"&": "&amp;", "<": "&lt;", ">": "&gt;"}, **{c: "\\" + c for c in "\\`*_[]|~"}))

@@ -11,7 +11,7 @@ from typing import Dict
 
 from compare import artifact
 from compare.host.report import htmlpage, markdown
-from compare.host.report.model import Report
+from compare.host.report.records import Report
 
 NAMES = ("report.md", "report.json", "report.html")
 

@@ -16,8 +16,9 @@ from compare.core.assemble import PortError
 from compare.core.recipe_snippet import snippet
 from compare.errors import UserError
 from compare.host import diff
-from compare.host.report.model import Series, build
+from compare.host.report.build import build
 from compare.host.report.networks import NetworkSection
+from compare.host.report.records import Series
 
 
 def baseline_of(artifacts: Mapping[str, Artifact], text: Optional[str]) -> Series:

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from compare.host.report.model import BiasCell, BlockGroup, ScenarioReport, Series
+from compare.host.report.records import BiasCell, BlockGroup, ScenarioReport, Series
 
 SMALL = (320, 200)  # px
 BINS = 40

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from compare.host.report.model import Reason, Series
+from compare.host.report.records import Reason, Series
 
 DASH = "\u2014"
 # (column title, stats key) of the per-gate tables.

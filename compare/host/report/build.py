@@ -1,11 +1,8 @@
-"""The report's model: everything the renderers show, gathered once from artifacts and diff rows.
-
-Renderers (Markdown, HTML, JSON) only format this model; they never look into artifacts, so the
-three outputs cannot disagree. Nothing here formats text or draws plots.
+"""Building the report's model (``compare.host.report.records``) from artifacts and diff rows.
 
 Inputs: ``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the
 diff's rows (``compare.host.diff.Row``), ``recipes`` maps scenario -> ``{"snippet": str, "verdict": str}``
-(``compare.core.recipe_snippet``, optional). Host side; no plotting library is imported here.
+(``compare.core.recipe_snippet``, optional). Host side.
 
 The summary grid compares every (env, route) of a scenario with one **baseline** (by default the
 first env whose TF1 route is ok: the code being migrated away from), so each cell answers "does
@@ -15,9 +12,7 @@ visible in the scenario's pair table and findings.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -26,6 +21,24 @@ from compare.artifact import ROUTES, Artifact, Measured, RouteResult
 from compare.core import families, layout
 from compare.host.diff import CONFIG_BLOCK, Row, default_baseline
 from compare.host.report.networks import NetworkSection
+from compare.host.report.records import (
+    BiasCell,
+    BlockCell,
+    BlockGroup,
+    ConfigDiff,
+    ConfigMismatch,
+    EnvInfo,
+    Finding,
+    GridCell,
+    PairSummary,
+    PortVerdict,
+    Reason,
+    Recipe,
+    Report,
+    RouteState,
+    ScenarioReport,
+    Series,
+)
 
 # Worst first: a grid cell shows the worst verdict of its rows against the baseline.
 VERDICT_ORDER = ("differs", "missing", "same")
@@ -36,199 +49,6 @@ TABLE_STATS = ("count", "mean", "std", "min", "max", "abs_max", "fro_norm", "kur
                "orth_err", "orth_gain", "orth_method", "sv_min", "sv_mean", "sv_max")
 
 GATE_ORDER, PART_ORDER = families.display_order()
-
-Series = Tuple[str, str]  # (env, route)
-
-
-def _no_json() -> Dict[str, Any]:
-    """Field metadata: kept in the model for plots, left out of report.json (too big, no new facts)."""
-    return {"json": False}
-
-
-@dataclass
-class EnvInfo:
-    name: str
-    python: str = ""
-    tensorflow: str = ""
-    keras: str = ""
-    numpy: str = ""
-
-
-@dataclass
-class RouteState:
-    """One route of one scenario in one env, as the artifact says (``missing``: not in the artifact)."""
-
-    env: str
-    route: str
-    status: str
-    reason: str = ""
-    family: str = ""
-    spec_hash: str = ""
-
-
-@dataclass
-class Reason:
-    code: str
-    detail: str = ""
-    figures: Dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Finding:
-    """One diff row, normalized."""
-
-    block: str
-    a: Series
-    b: Series
-    verdict: str
-    reasons: List[Reason] = field(default_factory=list)
-    explanation: str = ""
-
-
-@dataclass
-class GridCell:
-    """One (scenario, env, route) cell: same | differs | missing | unavailable | error | baseline | not compared."""
-
-    env: str
-    route: str
-    state: str
-    detail: str = ""  # the whole story (the route's reason, or the row counts): a tooltip
-    counts: Dict[str, int] = field(default_factory=dict)
-    config_differs: bool = False
-
-    @property
-    def short(self) -> str:
-        """What fits in a grid cell: the row counts of a compared cell, nothing otherwise."""
-        return self.detail if self.counts else ""
-
-
-@dataclass
-class PairSummary:
-    a: Series
-    b: Series
-    counts: Dict[str, int]
-    config: str = ""  # "" (no config row) | "same" | "differs"
-
-
-@dataclass
-class BlockCell:
-    """One block (or, before blocks exist, one variable) in one (env, route)."""
-
-    env: str
-    route: str
-    shape: List[int]
-    variable: str
-    stats: Dict[str, Any]
-    fingerprint: Optional[Dict[str, Any]] = None
-    verdict: str = ""  # against the baseline: same | differs | missing | "" (not compared / is baseline)
-    reasons: List[Reason] = field(default_factory=list)
-    sample: np.ndarray = field(default_factory=lambda: np.empty(0), metadata=_no_json())
-
-
-@dataclass
-class BlockGroup:
-    """Every env/route's view of one block key ``l{layer}/{dir}/{gate}/{part}`` (or a variable name)."""
-
-    key: str
-    part: str
-    cells: List[BlockCell] = field(default_factory=list)
-
-
-@dataclass
-class BiasCell:
-    key: str
-    env: str
-    route: str
-    stored: Dict[str, Any]
-    effective: Optional[Dict[str, Any]] = None
-
-
-@dataclass
-class ConfigDiff:
-    """A flattened config key whose value differs between envs of one route (None: key absent)."""
-
-    route: str
-    key: str
-    values: Dict[str, Optional[str]]
-
-
-@dataclass
-class ConfigMismatch:
-    """One normalized option (compare.host.diff's config row) on which two env/routes disagree."""
-
-    a: Series
-    b: Series
-    key: str
-    a_value: str
-    b_value: str
-    detail: str = ""
-
-
-@dataclass
-class Recipe:
-    """The 'initialize Keras like TF1' snippet and its verified verdict (from compare.core.recipe_snippet)."""
-
-    snippet: str
-    verdict: str
-    warnings: List[str] = field(default_factory=list)  # Keras weights that start tied, where the diff found them
-
-
-@dataclass
-class PortVerdict:
-    """Can the baseline's first-seed weights be carried into this env/route exactly (compare.core.port)?"""
-
-    env: str
-    route: str
-    verdict: str  # "exact: N variables" | "refused: why" | "not checked: why"
-
-
-@dataclass
-class ScenarioReport:
-    name: str
-    baseline: Optional[Series]
-    routes: List[RouteState]
-    grid: List[GridCell]
-    pairs: List[PairSummary]
-    blocks: List[BlockGroup]
-    biases: List[BiasCell]
-    config: List[ConfigDiff]
-    config_cosmetic: int
-    config_mismatches: List[ConfigMismatch]
-    findings: List[Finding]
-    recipe: Optional[Recipe] = None
-    warnings: List[str] = field(default_factory=list)
-    blocks_from_variables: bool = False
-    ports: List[PortVerdict] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    envs: List[EnvInfo]
-    series: List[Series]
-    scenarios: List[ScenarioReport]
-    compared: bool  # False when no diff rows were given: verdicts are then absent, not "same"
-    notes: List[str] = field(default_factory=list)
-    networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
-
-    def json_text(self) -> str:
-        """report.json's body: the model without the raw samples, compact.
-
-        The records are handed to json's C encoder as they are; it calls back only for the model's
-        dataclasses (``default``), so the many plain dicts and lists of statistics are never copied."""
-        head = {"schema": "rnncompare/report", "version": 1}
-        return json.dumps(dict(head, **_json_dict(self)), default=_json_dict, separators=(",", ":"), allow_nan=False)
-
-
-@functools.lru_cache(maxsize=None)
-def _json_fields(cls: type) -> Tuple[str, ...]:
-    """A model class's fields that report.json holds (looked up once per class: the model has many rows)."""
-    return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("json", True))
-
-
-def _json_dict(value: Any) -> Dict[str, Any]:
-    if not hasattr(type(value), "__dataclass_fields__"):
-        raise TypeError("report.json cannot hold a {}".format(type(value).__name__))
-    return {name: getattr(value, name) for name in _json_fields(type(value))}
 
 
 # ---------------------------------------------------------------- small readers
@@ -394,13 +214,6 @@ def _biases(ok: Sequence[Tuple[Series, RouteResult]]) -> List[BiasCell]:
     return cells
 
 
-def bias_grid(sc: ScenarioReport) -> Tuple[List[str], List[Series], Dict[Tuple[str, Series], BiasCell]]:
-    """The biases pivoted for a compact table: block keys (rows), env/routes (columns), cells."""
-    keys = list(dict.fromkeys(b.key for b in sc.biases))
-    columns = list(dict.fromkeys((b.env, b.route) for b in sc.biases))
-    return keys, columns, {(b.key, (b.env, b.route)): b for b in sc.biases}
-
-
 # ---------------------------------------------------------------- config
 
 
@@ -428,8 +241,8 @@ def _config(ok: Sequence[Tuple[Series, RouteResult]], routes: Sequence[str]) -> 
         if len(flat) < 2:
             continue
         keys: Dict[str, None] = {}
-        for values in flat.values():
-            keys.update(dict.fromkeys(values))
+        for leaves in flat.values():
+            keys.update(dict.fromkeys(leaves))
         for key in keys:
             values = {env: flat[env].get(key) for env in flat}
             if len(set(values.values())) == 1:
@@ -485,14 +298,20 @@ def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str, findi
                   warnings=_ties(findings, states))
 
 
+def _ok_routes(artifacts: Mapping[str, Artifact], states: Sequence[RouteState],
+               scenario: str) -> List[Tuple[Series, RouteResult]]:
+    """The routes whose state is ok, as their artifacts hold them."""
+    found = [((s.env, s.route), artifacts[s.env].route(scenario, s.route)) for s in states if s.status == "ok"]
+    return [(series, route) for series, route in found if route is not None]
+
+
 def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[Finding],
               recipes: Optional[Mapping[str, Mapping[str, Any]]], baseline: Optional[Series],
               routes: Sequence[str], ports: Optional[Mapping[str, Mapping[Series, str]]] = None) -> ScenarioReport:
     states = [_route_state(env, route, art, name) for env, art in artifacts.items() for route in routes]
-    ok_series = {(s.env, s.route) for s in states if s.status == "ok"}
-    if baseline not in ok_series:
+    ok = _ok_routes(artifacts, states, name)
+    if baseline not in {series for series, _ in ok}:
         baseline = default_baseline(list(artifacts.values()), name)
-    ok = [((s.env, s.route), artifacts[s.env].route(name, s.route)) for s in states if s.status == "ok"]
     blocks, from_variables = _blocks(ok, baseline, findings)
     config, cosmetic = _config(ok, routes)
     by_pair = _by_pair(findings)
