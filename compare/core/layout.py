@@ -148,7 +148,7 @@ def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> T
 
 
 def _variable_layout(var: families.Variable, inp: int, units: int, options: CellOptions) -> ParamLayout:
-    """Shape and pieces of one declared variable (the kinds of ``compare.core.families``)."""
+    """Shape and pieces of one declared variable (the kinds of ``compare.core.families.Variable``)."""
     h, width = options.num_proj or units, len(var.gates) * units
     if var.kind == "fused":
         rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
