@@ -4,6 +4,7 @@ pytest's exit code 5 (no tests collected) is reported as such and counts as a fa
 because every env of this project has tests; a missing env (e.g. no Python 3.6 for
 tf11 or 3.7 for tf115) is a failure too, never a skip.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ def main(path: str, tox_status: int) -> int:
         with open(path, encoding="utf-8") as handle:
             envs = json.load(handle)["testenvs"]
     except (OSError, ValueError, KeyError) as exc:
-        print("ci: no tox result to judge ({}); tox exited {}".format(exc, tox_status))
+        print(f"ci: no tox result to judge ({exc}); tox exited {tox_status}")
         return tox_status or 1
     failed = []
     for name in REQUIRED:
@@ -28,13 +29,13 @@ def main(path: str, tox_status: int) -> int:
         if not codes:
             failed.append("{}: did not run ({})".format(name, results.get("retcode", "missing")))
         elif 5 in codes:
-            failed.append("{}: pytest collected no tests (exit 5)".format(name))
+            failed.append(f"{name}: pytest collected no tests (exit 5)")
         elif any(c != 0 for c in codes):
-            failed.append("{}: exit codes {}".format(name, codes))
+            failed.append(f"{name}: exit codes {codes}")
     for line in failed:
         print("ci: FAIL " + line)
     if not failed:
-        print("ci: all {} test envs ran and passed".format(len(REQUIRED)))
+        print(f"ci: all {len(REQUIRED)} test envs ran and passed")
     return 1 if failed or tox_status else 0
 
 

@@ -4,6 +4,7 @@ Each route lives in its own module and exposes ``ROUTE``, an object with the sma
 interface of :class:`backends.routes.base.Route`. The worker asks every route whether this
 env can run it, builds the layers, and gets plain numpy arrays back.
 """
+
 from compare.artifact import ROUTES
 
-ROUTE_MODULES = {name: "backends.routes.{}".format(name) for name in ROUTES}
+ROUTE_MODULES = {name: f"backends.routes.{name}" for name in ROUTES}

@@ -10,6 +10,7 @@ TensorFlow's op threads would otherwise each fill an arena of their own with fre
 trimming empties but whose scattered layout grows over the first tens of draws. The measurements
 behind these choices are in benchmarks/README.md.
 """
+
 import ctypes
 import ctypes.util
 import time
@@ -42,8 +43,10 @@ def keep_freed_memory() -> bool:
     before TensorFlow starts its threads); True when set."""
     if _GLIBC is None:
         return False
-    return all(bool(_GLIBC.mallopt(param, value)) for param, value in (
-        (M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_ARENA_MAX, 1)))
+    return all(
+        bool(_GLIBC.mallopt(param, value))
+        for param, value in ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_ARENA_MAX, 1))
+    )
 
 
 def release_freed_memory() -> None:
@@ -65,8 +68,13 @@ class Trimmer:
     small share of their time, so a peak never finds several draws' freed pages still resident.
     """
 
-    def __init__(self, every: int = TRIM_EVERY, seconds: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 release: Callable[[], None] = release_freed_memory) -> None:
+    def __init__(
+        self,
+        every: int = TRIM_EVERY,
+        seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        release: Callable[[], None] = release_freed_memory,
+    ) -> None:
         self.every, self.seconds, self.clock, self.release = every, seconds, clock, release
         self.draws, self.since = 0, clock()
 

@@ -18,6 +18,7 @@ per-gate blocks (``compare.core.layout``) and writes them into the Keras variabl
 are refused. It needs eager execution
 (TF 2.x: Keras 2, tf_keras, Keras 3); TF 1.15's graph-mode Keras is not supported.
 """
+
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
@@ -30,8 +31,8 @@ from compare.core.assemble import assemble
 from compare.core.port import fold_forget_bias
 from compare.core.scenarios import parse_initializer
 
-GRU_GATE_BIAS = 1.0       # GRUCell: constant_initializer(1.0) for gates/bias when none is given
-LSTM_FORGET_BIAS = 1.0    # LSTMCell / BasicLSTMCell default forget_bias
+GRU_GATE_BIAS = 1.0  # GRUCell: constant_initializer(1.0) for gates/bias when none is given
+LSTM_FORGET_BIAS = 1.0  # LSTMCell / BasicLSTMCell default forget_bias
 UNSUPPORTED = ("use_peepholes", "use_peephole", "num_proj", "cell_clip")  # use_peephole: the block cells
 
 
@@ -51,12 +52,13 @@ def unsupported(cell_kwargs: Dict[str, Any]) -> Optional[str]:
     """Why no Keras layer can start like a TF1 cell with these kwargs, or None."""
     refused = [k for k in UNSUPPORTED if cell_kwargs.get(k)]
     if refused:
-        return "{} has no Keras counterpart: a Keras layer cannot start like this TF1 cell".format(refused[0])
+        return f"{refused[0]} has no Keras counterpart: a Keras layer cannot start like this TF1 cell"
     return None
 
 
-def tf1_variables(kind: str, in_dim: int, units: int, scope_initializer: Any = None,
-                  cell_kwargs: Optional[Dict[str, Any]] = None) -> Dict[str, np.ndarray]:
+def tf1_variables(
+    kind: str, in_dim: int, units: int, scope_initializer: Any = None, cell_kwargs: Optional[Dict[str, Any]] = None
+) -> Dict[str, np.ndarray]:
     """One TF1 cell's variables ``{param: array}``, drawn as the TF1 route draws them."""
     import tensorflow as tf  # as the user's program has it: no logging or eager changes here
 
@@ -75,12 +77,13 @@ def tf1_variables(kind: str, in_dim: int, units: int, scope_initializer: Any = N
             "candidate/kernel": _draw(tf, kernel_init, (rows, units)),
             "candidate/bias": _draw(tf, bias_init or tf1.zeros_initializer(), (units,)),
         }
-    return {"kernel": _draw(tf, kernel_init, (rows, 4 * units)),
-            "bias": _draw(tf, tf1.zeros_initializer(), (4 * units,))}
+    return {
+        "kernel": _draw(tf, kernel_init, (rows, 4 * units)),
+        "bias": _draw(tf, tf1.zeros_initializer(), (4 * units,)),
+    }
 
 
-def _keras_values(kind: str, cell: Any, tf1_values: Dict[str, np.ndarray],
-                  forget_bias: float) -> Dict[str, np.ndarray]:
+def _keras_values(kind: str, cell: Any, tf1_values: Dict[str, np.ndarray], forget_bias: float) -> Dict[str, np.ndarray]:
     units = int(cell.units)
     weights = [Weight(param, 0, "fw", param, value) for param, value in tf1_values.items()]
     source, target = families.for_cell("tf1", kind), families.of_instance(cell, "keras")
@@ -114,4 +117,3 @@ def init_like_tf1(layers: Any, scope_initializer: Any = None, cell_kwargs: Optio
         values = _keras_values(kind, cell, drawn, forget_bias if kind == "lstm" else 0.0)
         for param, value in values.items():
             getattr(cell, param).assign(value)
-

@@ -6,6 +6,7 @@ eagerly. TensorFlow 1.1 (tox env tf11) predates ``tf.compat``, ``tf.nn.rnn_cell`
 and eager execution: it has the TF1 API at the top level, the cells in ``tf.contrib.rnn`` and
 Keras 2.0 as ``tf.contrib.keras``, in graph mode.
 """
+
 import inspect
 import os
 import platform

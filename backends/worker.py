@@ -17,6 +17,7 @@ KeyboardInterrupt so temporary files are removed; exit code 130 then.
 Weights with NaN or Inf values are measured, not crashed on: every variable and block records
 ``stats.nonfinite`` (their count), and blocks holding any get no statistics (nulls) and no fingerprint.
 """
+
 import argparse
 import importlib
 import os
@@ -42,12 +43,13 @@ from compare.measure.stats import summary
 REASON_CHARS = 600
 # Values per draw from which measuring overlaps TensorFlow's next draw (below: GIL contention; benchmarks/README.md)
 OVERLAP_VALUES = 1 << 20
-NOT_FINISHED = ("not finished: the worker stopped before this scenario was done (killed, crashed or "
-                "interrupted; see the env's log)")
+NOT_FINISHED = (
+    "not finished: the worker stopped before this scenario was done (killed, crashed or interrupted; see the env's log)"
+)
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join("{}: {}".format(type(exc).__name__, exc).split())
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text[:REASON_CHARS]
 
 
@@ -58,8 +60,10 @@ def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
     """num_proj and the run-time forget_bias, as the built cell's own config says (the registry reads it)."""
     fam = families.get(family)
     computes = families.computation(fam, config)
-    return {"num_proj": computes.get("num_proj"),
-            "forget_bias": computes.get("forget_bias") if fam.runtime_forget_bias else 0.0}
+    return {
+        "num_proj": computes.get("num_proj"),
+        "forget_bias": computes.get("forget_bias") if fam.runtime_forget_bias else 0.0,
+    }
 
 
 def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
@@ -84,7 +88,7 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
                 first = built.load(loaded) if loaded else weights
                 weights = first
                 if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
-                    raise ValueError("{} variables share a name".format(built.family))
+                    raise ValueError(f"{built.family} variables share a name")
                 options = _cell_options(built.family, built.config())
                 measurer = Measurer(built.family, count, scenario.units, **options)
                 overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES
@@ -108,8 +112,15 @@ def _forward_stats(value: np.ndarray) -> Dict[str, Any]:
     bad = nonfinite(value)
     if not bad:
         return summary(value)
-    return {"count": int(value.size), "nonfinite": bad, "mean": None, "std": None, "min": None, "max": None,
-            "constant": None}
+    return {
+        "count": int(value.size),
+        "nonfinite": bad,
+        "mean": None,
+        "std": None,
+        "min": None,
+        "max": None,
+        "constant": None,
+    }
 
 
 def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], loaded: Loaded = None) -> Dict[str, Any]:
@@ -127,7 +138,7 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
         return {"status": "unavailable", "reason": str(exc)}
     except Exception as exc:  # TF refusing a construction is a finding to report, not a crash
         return {"status": "error", "reason": _one_line(exc)}
-    prefix = "{}/{}/".format(scenario.name, route.name)
+    prefix = f"{scenario.name}/{route.name}/"
     for w in result.pop("first"):
         arrays[prefix + w.name] = w.value
     forward = result.pop("forward")
@@ -137,8 +148,10 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
     result["weights"] = "loaded" if loaded else "drawn"
     reason = ""
     if result.get("nonfinite"):
-        reason = "{} weight values are NaN or Inf (e.g. an initializer overflowing float32); the blocks " \
-                 "holding them have no statistics".format(result["nonfinite"])
+        reason = (
+            "{} weight values are NaN or Inf (e.g. an initializer overflowing float32); the blocks "
+            "holding them have no statistics".format(result["nonfinite"])
+        )
     return dict({"status": "ok", "reason": reason}, **result)
 
 
@@ -150,14 +163,12 @@ def load_weights(path: Optional[str]) -> Dict[str, Dict[Tuple[int, str, str], np
         with np.load(path, allow_pickle=False) as data:
             items = {key: data[key] for key in data.files}
     except (OSError, ValueError) as exc:
-        raise UserError("cannot read weights {}: {}".format(path, exc),
-                        "pass an .npz written by rnncompare port") from None
+        raise UserError(f"cannot read weights {path}: {exc}", "pass an .npz written by rnncompare port") from None
     grouped: Dict[str, Dict[Tuple[int, str, str], np.ndarray]] = {}
     for key, value in items.items():
         parts = key.split("/")
         if len(parts) < 5 or not parts[2].isdigit():
-            raise UserError("weights {}: unexpected key {!r}".format(path, key),
-                            "keys are scenario/route/layer/direction/param")
+            raise UserError(f"weights {path}: unexpected key {key!r}", "keys are scenario/route/layer/direction/param")
         grouped.setdefault("/".join(parts[:2]), {})[(int(parts[2]), parts[3], "/".join(parts[4:]))] = value
     return grouped
 
@@ -166,7 +177,7 @@ def _routes(names: Optional[str]) -> List[Route]:
     wanted = names.split(",") if names else list(ROUTE_MODULES)
     unknown = [n for n in wanted if n not in ROUTE_MODULES]
     if unknown:
-        raise UserError("unknown route {!r}".format(unknown[0]), "routes: " + ", ".join(ROUTE_MODULES))
+        raise UserError(f"unknown route {unknown[0]!r}", "routes: " + ", ".join(ROUTE_MODULES))
     return [importlib.import_module(ROUTE_MODULES[n]).ROUTE for n in wanted]
 
 
@@ -176,7 +187,7 @@ def _select(scenarios: List[Scenario], only: Optional[List[str]]) -> List[Scenar
     names = [s.name for s in scenarios]
     missing = [n for n in only if n not in names]
     if missing:
-        raise UserError("no scenario named {!r}".format(missing[0]), "scenarios: " + ", ".join(names))
+        raise UserError(f"no scenario named {missing[0]!r}", "scenarios: " + ", ".join(names))
     return [s for s in scenarios if s.name in only]
 
 
@@ -194,48 +205,63 @@ def output_path(out: Optional[str]) -> Tuple[str, Path]:
     """This env's name and the artifact path, both checked before any work (the name may become a path)."""
     name = os.environ.get("RNNCOMPARE_ENV", "local")
     if not NAME_RE.match(name):
-        raise UserError("RNNCOMPARE_ENV {!r} is not a valid env name".format(name),
-                        "use letters, digits, '.', '_' or '-'")
+        raise UserError(f"RNNCOMPARE_ENV {name!r} is not a valid env name", "use letters, digits, '.', '_' or '-'")
     path = Path(out) if out else Path("artifacts") / (name + ".json")
     return name, artifact.check_writable(path, "--out", ".json")
 
 
 def _pending(scenario: Scenario, routes: List[Route], weights: Dict[str, Any]) -> Dict[str, Any]:
     """A scenario's entry before it runs: every route it will run marked not finished."""
-    names = [r.name for r in routes if not weights or "{}/{}".format(scenario.name, r.name) in weights]
-    return {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(),
-            "routes": {n: {"status": "error", "reason": NOT_FINISHED} for n in names}}
+    names = [r.name for r in routes if not weights or f"{scenario.name}/{r.name}" in weights]
+    return {
+        "spec_hash": scenario.spec_hash,
+        "spec": scenario.to_dict(),
+        "routes": {n: {"status": "error", "reason": NOT_FINISHED} for n in names},
+    }
 
 
-def _run_scenario(scenario: Scenario, label: str, routes: List[Route], weights: Dict[str, Any],
-                  arrays: Dict[str, np.ndarray], env: str) -> Dict[str, Any]:
+def _run_scenario(
+    scenario: Scenario,
+    label: str,
+    routes: List[Route],
+    weights: Dict[str, Any],
+    arrays: Dict[str, np.ndarray],
+    env: str,
+) -> Dict[str, Any]:
     entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
     for route in routes:
         started = time.time()
-        loaded = weights.get("{}/{}".format(scenario.name, route.name))
+        loaded = weights.get(f"{scenario.name}/{route.name}")
         if weights and loaded is None:
             continue  # --weights names the routes to run
         entry["routes"][route.name] = run_route(route, scenario, arrays, loaded)
-        print("[{}] scenario {} {} {}: {} ({:.1f} s)".format(
-            env, label, scenario.name, route.name, entry["routes"][route.name]["status"],
-            time.time() - started), file=sys.stderr, flush=True)
+        print(
+            "[{}] scenario {} {} {}: {} ({:.1f} s)".format(
+                env, label, scenario.name, route.name, entry["routes"][route.name]["status"], time.time() - started
+            ),
+            file=sys.stderr,
+            flush=True,
+        )
     return entry
 
 
 def _terminate(signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt("signal {}".format(signum))
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Any]) -> None:
     """Every scenario; the artifact is rewritten (atomically) before the first and after each one,
     each finished scenario encoded to JSON once."""
-    document: Dict[str, Any] = {"env": {"name": name}, "complete": False,
-                                "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios}}
+    document: Dict[str, Any] = {
+        "env": {"name": name},
+        "complete": False,
+        "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios},
+    }
     arrays: Dict[str, np.ndarray] = {}
     artifact.write(out, document, arrays)
     document["env"] = tfenv.env_info()
     for index, scenario in enumerate(scenarios, 1):
-        label = "{}/{}".format(index, len(scenarios))
+        label = f"{index}/{len(scenarios)}"
         entry = _run_scenario(scenario, label, routes, weights, arrays, name)
         document["scenarios"][scenario.name] = artifact.encode(entry)
         document["complete"] = index == len(scenarios)
@@ -257,12 +283,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         run(out, name, scenarios, routes, weights)
     except KeyboardInterrupt:
-        print("error: interrupted; {} holds the scenarios that finished, the others are marked "
-              "not finished (hint: run again)".format(out), file=sys.stderr)
+        print(
+            f"error: interrupted; {out} holds the scenarios that finished, the others are marked "
+            "not finished (hint: run again)",
+            file=sys.stderr,
+        )
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-    print("wrote {} and {}".format(out, artifact.npz_path(out)))
+    print(f"wrote {out} and {artifact.npz_path(out)}")
     return 0
 
 

@@ -13,6 +13,7 @@ TensorFlow env imports on Python 3.6+, never pulls in the host side (``compare.h
 * in a TensorFlow env: :func:`init_like_tf1` (Keras layers initialized as the TF1 cells would be)
 * errors: :class:`UserError` (one line, exit code 2)
 """
+
 import importlib
 from typing import Any
 
@@ -54,7 +55,7 @@ __all__ = sorted(_API) + ["__version__"]
 def __getattr__(name: str) -> Any:
     """The public API, imported when first asked for (PEP 562)."""
     if name not in _API:
-        raise AttributeError("module 'compare' has no attribute {!r}".format(name))
+        raise AttributeError(f"module 'compare' has no attribute {name!r}")
     module_name, attribute = _API[name]
     module = importlib.import_module(module_name)
     return module if attribute is None else getattr(module, attribute)

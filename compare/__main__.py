@@ -1,5 +1,5 @@
-"""Run the rnncompare CLI: ``python -m compare``.
-"""
+"""Run the rnncompare CLI: ``python -m compare``."""
+
 from compare.host.cli import main
 
 raise SystemExit(main())

@@ -1,5 +1,5 @@
-"""The one error type users see: a cause and a hint, printed on one line, exit code 2.
-"""
+"""The one error type users see: a cause and a hint, printed on one line, exit code 2."""
+
 import argparse
 import sys
 from typing import NoReturn
@@ -24,5 +24,5 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse with its usage errors printed as the same one line as every UserError (exit code 2)."""
 
     def error(self, message: str) -> NoReturn:
-        print(UserError(message, "see {} --help".format(self.prog)).one_line(), file=sys.stderr)
+        print(UserError(message, f"see {self.prog} --help").one_line(), file=sys.stderr)
         raise SystemExit(2)

@@ -6,6 +6,7 @@ TF envs (marked ``tf``); ``tests/host`` needs the host libraries (scipy, rich, t
 tests-host (marked ``host``). ``slow`` stays explicit: tests that drive real tox envs or build the wheel.
 Plain ``pytest`` runs the fast set (``not tf and not slow``, pyproject.toml); ``tox -m test`` runs all.
 """
+
 import os
 from pathlib import Path
 

@@ -6,6 +6,7 @@ CHECKPOINT is a prefix (``model.ckpt-1000``) or a folder with a ``checkpoint`` f
 ``PREFIX.meta`` when it exists (or ``--meta``). Bad input: one ``error: cause (hint: ...)`` line on
 stderr, exit 2.
 """
+
 import json
 import os
 import sys
@@ -38,8 +39,7 @@ def inspect(path: str, meta: Optional[str] = None, use_meta: bool = True) -> Inv
     if meta is None and use_meta and os.path.exists(prefix + ".meta"):
         meta = prefix + ".meta"
     elif meta is not None and not os.path.exists(meta):
-        raise UserError("no graph file {}".format(meta),
-                        "give the .meta written with the checkpoint, or leave --meta out")
+        raise UserError(f"no graph file {meta}", "give the .meta written with the checkpoint, or leave --meta out")
     facts = None
     if meta is not None and use_meta:
         graph = checkpoint.import_graph(meta)
@@ -49,10 +49,15 @@ def inspect(path: str, meta: Optional[str] = None, use_meta: bool = True) -> Inv
     networks, others = detect.detect(variables, facts)
     if not networks:
         odd = [o.name for o in others if o.role == "unrecognised"]
-        raise UserError("no recurrent network in {}: none of its {} variables fit a TF1 cell family{}".format(
-            prefix, len(variables), " (unrecognised: {})".format(", ".join(odd[:3])) if odd else ""),
-            "inspect knows the cells of " + ", ".join(
-                c for n in families.names() for c in families.get(n).classes if families.get(n).framework == "tf1"))
+        raise UserError(
+            "no recurrent network in {}: none of its {} variables fit a TF1 cell family{}".format(
+                prefix, len(variables), " (unrecognised: {})".format(", ".join(odd[:3])) if odd else ""
+            ),
+            "inspect knows the cells of "
+            + ", ".join(
+                c for n in families.names() for c in families.get(n).classes if families.get(n).framework == "tf1"
+            ),
+        )
     return Inventory(prefix, version, meta if use_meta else None, networks, others)
 
 

@@ -11,6 +11,7 @@
 
 Every refusal is a :class:`compare.errors.UserError` (one line: cause and hint).
 """
+
 import math
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -24,16 +25,28 @@ from compare.errors import UserError
 
 # Ops a variable's value passes through unchanged on its way to the op that computes with it.
 PASS_THROUGH = ("Identity", "Enter", "ReadVariableOp", "Switch", "Merge", "Cast", "RefEnter", "RefIdentity")
-ACTIVATIONS = {"Tanh": "tanh", "Relu": "relu", "Relu6": "relu6", "Elu": "elu", "Selu": "selu",
-               "Softsign": "softsign", "Sigmoid": "sigmoid"}
+ACTIVATIONS = {
+    "Tanh": "tanh",
+    "Relu": "relu",
+    "Relu6": "relu6",
+    "Elu": "elu",
+    "Selu": "selu",
+    "Softsign": "softsign",
+    "Sigmoid": "sigmoid",
+}
 ADDS = ("Add", "AddV2")
 # A truncated normal's standard deviation is this fraction of its untruncated one (TF's VarianceScaling
 # divides by it so that the drawn values have the asked variance).
 TRUNCATED_STD = 0.87962566103423978
 # Named initializers that are variance scaling: (name, scale, mode, distribution)
-VARIANCE_SCALING = (("glorot_uniform", 1.0, "fan_avg", "uniform"), ("he_uniform", 2.0, "fan_in", "uniform"),
-                    ("lecun_uniform", 1.0, "fan_in", "uniform"), ("glorot_normal", 1.0, "fan_avg", "truncated"),
-                    ("he_normal", 2.0, "fan_in", "truncated"), ("lecun_normal", 1.0, "fan_in", "truncated"))
+VARIANCE_SCALING = (
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"),
+    ("he_uniform", 2.0, "fan_in", "uniform"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"),
+    ("glorot_normal", 1.0, "fan_avg", "truncated"),
+    ("he_normal", 2.0, "fan_in", "truncated"),
+    ("lecun_normal", 1.0, "fan_in", "truncated"),
+)
 HINT = "give a checkpoint prefix (model.ckpt-1000, without .index) or a folder holding a 'checkpoint' file"
 
 
@@ -43,13 +56,13 @@ def resolve(checkpoint: str) -> str:
     if os.path.isdir(checkpoint):
         found = tf1.train.latest_checkpoint(checkpoint)
         if not found:
-            raise UserError("{} holds no 'checkpoint' file naming a checkpoint".format(checkpoint), HINT)
+            raise UserError(f"{checkpoint} holds no 'checkpoint' file naming a checkpoint", HINT)
         checkpoint = found
     for suffix in (".index", ".meta", ".data-00000-of-00001"):
         if checkpoint.endswith(suffix):
-            checkpoint = checkpoint[:-len(suffix)]
+            checkpoint = checkpoint[: -len(suffix)]
     if not (os.path.exists(checkpoint + ".index") or os.path.isfile(checkpoint)):
-        raise UserError("no checkpoint at {} (no {}.index)".format(checkpoint, checkpoint), HINT)
+        raise UserError(f"no checkpoint at {checkpoint} (no {checkpoint}.index)", HINT)
     return checkpoint
 
 
@@ -69,8 +82,10 @@ def read_variables(prefix: str) -> Tuple[List[Stored], str]:
             found.append(Stored(name, tuple(int(d) for d in shapes[name]), dtype))
             del value
     except Exception as exc:  # noqa: BLE001 - TensorFlow's reader says what is wrong; one line of it
-        raise UserError("cannot read checkpoint {}: {}".format(prefix, _first_line(exc)),
-                        "is it complete? a checkpoint is PREFIX.index plus PREFIX.data-*; copy them again") from None
+        raise UserError(
+            f"cannot read checkpoint {prefix}: {_first_line(exc)}",
+            "is it complete? a checkpoint is PREFIX.index plus PREFIX.data-*; copy them again",
+        ) from None
     return found, tf.__version__
 
 
@@ -100,8 +115,10 @@ def import_graph(meta: str) -> Any:
         with graph.as_default():
             tf1.train.import_meta_graph(meta, clear_devices=True)
     except Exception as exc:  # noqa: BLE001 - one line of TensorFlow's own refusal
-        raise UserError("cannot import the graph {}: {}".format(meta, _first_line(exc)),
-                        "pass the .meta written with this checkpoint (--meta PATH), or --no-meta") from None
+        raise UserError(
+            f"cannot import the graph {meta}: {_first_line(exc)}",
+            "pass the .meta written with this checkpoint (--meta PATH), or --no-meta",
+        ) from None
     return graph
 
 
@@ -120,12 +137,15 @@ def check_belongs(variables: Sequence[Stored], graph_vars: Dict[str, Tuple[int, 
     """UserError when the graph is another checkpoint's: a checkpoint variable it lacks or shapes otherwise."""
     for var in variables:
         if var.name not in graph_vars:
-            raise UserError("{} belongs to another checkpoint: it has no variable {}".format(meta, var.name),
-                            "pass the .meta written with this checkpoint (--meta PATH), or --no-meta")
+            raise UserError(
+                f"{meta} belongs to another checkpoint: it has no variable {var.name}",
+                "pass the .meta written with this checkpoint (--meta PATH), or --no-meta",
+            )
         if graph_vars[var.name] != var.shape:
-            raise UserError("{} belongs to another checkpoint: {} is {} there, {} in the checkpoint".format(
-                meta, var.name, list(graph_vars[var.name]), list(var.shape)),
-                "pass the .meta written with this checkpoint (--meta PATH), or --no-meta")
+            raise UserError(
+                f"{meta} belongs to another checkpoint: {var.name} is {list(graph_vars[var.name])} there, {list(var.shape)} in the checkpoint",
+                "pass the .meta written with this checkpoint (--meta PATH), or --no-meta",
+            )
 
 
 def _consumers(tensor: Any) -> List[Any]:
@@ -228,8 +248,11 @@ def cell_options(op: Any, gates: Optional[Tuple[str, ...]]) -> Dict[str, Any]:
     ``gates`` the anchor's gate order (from the registry) or None."""
     if op.type in ("LSTMBlockCell", "BlockLSTM", "BlockLSTMV2"):
         clip = float(op.get_attr("cell_clip"))
-        return {"forget_bias": _short(op.get_attr("forget_bias")), "cell_clip": _short(clip) if clip > 0 else None,
-                "use_peepholes": bool(op.get_attr("use_peephole"))}
+        return {
+            "forget_bias": _short(op.get_attr("forget_bias")),
+            "cell_clip": _short(clip) if clip > 0 else None,
+            "use_peepholes": bool(op.get_attr("use_peephole")),
+        }
     if op.type != "MatMul" or not gates:
         return {}
     found: Dict[str, Any] = {}
@@ -290,7 +313,7 @@ def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[Re
     """The initializer variable ``name`` records in its ``Initializer`` ops, or None (none recorded, or one
     this reader does not know)."""
     prefix = name + "/Initializer/"
-    ops = {op.name[len(prefix):]: op for op in graph.get_operations() if op.name.startswith(prefix)}
+    ops = {op.name[len(prefix) :]: op for op in graph.get_operations() if op.name.startswith(prefix)}
     if not ops:
         return None
     types = {op.type for op in ops.values()}
@@ -311,8 +334,10 @@ def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[Re
         if named:
             return RecordedInitializer(named, (), prefix + "random_uniform")
         return RecordedInitializer("random_uniform", (("maxval", high), ("minval", low)), prefix + "random_uniform")
-    for op_type, scope, name_ in (("TruncatedNormal", "truncated_normal", "truncated_normal"),
-                                  ("RandomStandardNormal", "random_normal", "random_normal")):
+    for op_type, scope, name_ in (
+        ("TruncatedNormal", "truncated_normal", "truncated_normal"),
+        ("RandomStandardNormal", "random_normal", "random_normal"),
+    ):
         if op_type in types:
             mean, stddev = _scope_const(ops, scope + "/mean"), _scope_const(ops, scope + "/stddev")
             if mean is None or stddev is None:

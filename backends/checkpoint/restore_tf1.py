@@ -8,6 +8,7 @@ writes the inputs, lengths, output sequences and final states, plus the Keras we
 makes of the checkpoint values, to the staging ``.npz``; the plan JSON says per network which Keras layer
 computes the same function, or why none does. Bad input: one ``error:`` line, exit 2.
 """
+
 import json
 import sys
 from typing import Any, Dict, List, Mapping, Optional
@@ -32,30 +33,34 @@ def read_values(tf: Any, checkpoint: str, names: List[str]) -> Dict[str, np.ndar
         reader = tfenv.v1(tf).train.NewCheckpointReader(checkpoint)
         for name in names:
             if not reader.has_tensor(name):
-                raise UserError("checkpoint {} has no variable {}".format(checkpoint, name),
-                                "the inventory was made of another checkpoint: run inspect again")
+                raise UserError(
+                    f"checkpoint {checkpoint} has no variable {name}",
+                    "the inventory was made of another checkpoint: run inspect again",
+                )
             values[name] = np.asarray(reader.get_tensor(name))
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 - TensorFlow's refusal names what is wrong with the files
-        raise UserError("cannot read checkpoint {}: {}".format(checkpoint, " ".join(str(exc).split())[:200]),
-                        "give the prefix of a whole checkpoint (model.ckpt-N, without .index)") from None
+        raise UserError(
+            "cannot read checkpoint {}: {}".format(checkpoint, " ".join(str(exc).split())[:200]),
+            "give the prefix of a whole checkpoint (model.ckpt-N, without .index)",
+        ) from None
     return values
 
 
 def run_network(network: inventory.Network, index: int, values: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
     """The restored TF1 network's outputs on every batch: ``{staging key: array}``."""
-    table = inventory.scenario_table(network, "net{}".format(index), seeds=1)
+    table = inventory.scenario_table(network, f"net{index}", seeds=1)
     built = TF1Built(scenarios.parse_scenario(0, table), with_lengths=True)
     try:
         next(built.draws(1))
         built.load(convert.tf1_values(network, values))
         out = {}
         for b, (inputs, lengths) in enumerate(convert.batches(network.input_size, seed=index)):
-            out[convert.staging_key(index, "batch{}".format(b), "inputs")] = inputs
-            out[convert.staging_key(index, "batch{}".format(b), "lengths")] = lengths
+            out[convert.staging_key(index, f"batch{b}", "inputs")] = inputs
+            out[convert.staging_key(index, f"batch{b}", "lengths")] = lengths
             for name, value in built.forward(inputs, lengths).items():
-                out[convert.staging_key(index, "batch{}".format(b), "tf1", name)] = value
+                out[convert.staging_key(index, f"batch{b}", "tf1", name)] = value
         return out
     finally:
         built.close()
@@ -68,10 +73,17 @@ def convert_all(inv: inventory.Inventory) -> Any:
     arrays: Dict[str, np.ndarray] = {}
     for index, network in enumerate(inv.networks):
         plan = convert.plan(network)
-        record = {"index": index, "name": network.name, "family": network.family, "cell_class": network.cell_class,
-                  "options": dict(network.options), "variables": [v.name for v in network.variables],
-                  "keras": plan.keras.to_dict() if plan.keras else None,
-                  "cell_kwargs": plan.keras.cell_kwargs() if plan.keras else None, "refused": plan.refused}
+        record = {
+            "index": index,
+            "name": network.name,
+            "family": network.family,
+            "cell_class": network.cell_class,
+            "options": dict(network.options),
+            "variables": [v.name for v in network.variables],
+            "keras": plan.keras.to_dict() if plan.keras else None,
+            "cell_kwargs": plan.keras.cell_kwargs() if plan.keras else None,
+            "refused": plan.refused,
+        }
         plans.append(record)
         if plan.keras is None:
             continue
@@ -97,8 +109,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         with open(args.inventory, encoding="utf-8") as handle:
             inv = inventory.from_dict(json.load(handle))
     except (OSError, ValueError, KeyError) as exc:
-        print(UserError("cannot use inventory {}: {}".format(args.inventory, exc),
-                        "write it with Inventory.to_dict").one_line(), file=sys.stderr)
+        print(
+            UserError(f"cannot use inventory {args.inventory}: {exc}", "write it with Inventory.to_dict").one_line(),
+            file=sys.stderr,
+        )
         return 2
     try:
         plans, arrays = convert_all(inv)

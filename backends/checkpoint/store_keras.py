@@ -11,6 +11,7 @@ with the TF1 outputs: the output sequence at valid steps (t < length) and every 
 with both sides' values at the worst element, against the tolerance. It also measures what Keras gives at
 the masked steps, where TF1's ``dynamic_rnn`` gives zeros.
 """
+
 import importlib.util
 import json
 import os
@@ -45,8 +46,9 @@ def save(folder: str, staging: str) -> Dict[str, Any]:
         values = [arrays["net{}/keras/{}".format(record["index"], key)] for key in record["weight_order"]]
         shapes = [tuple(w.shape) for w in layer.get_weights()]
         if shapes != [v.shape for v in values]:
-            raise ValueError("{}: the built layer's weights have shapes {}, the converted ones {}".format(
-                name, shapes, [v.shape for v in values]))
+            raise ValueError(
+                f"{name}: the built layer's weights have shapes {shapes}, the converted ones {[v.shape for v in values]}"
+            )
         layer.set_weights(values)
         model.save_weights(module.weights_file(name))
         written[name] = os.path.basename(module.weights_file(name))
@@ -60,9 +62,15 @@ def _worst(tf1: np.ndarray, keras: np.ndarray, valid: Optional[np.ndarray] = Non
         diff = np.where(valid, diff, -1.0)
     where = np.unravel_index(int(np.argmax(diff)), diff.shape)
     worst = float(diff[where])
-    return {"max_abs_diff": worst, "where": [int(i) for i in where], "tf1": float(tf1[where]),
-            "keras": float(keras[where]), "shape": list(tf1.shape), "tolerance": TOLERANCE,
-            "pass": bool(worst <= TOLERANCE)}
+    return {
+        "max_abs_diff": worst,
+        "where": [int(i) for i in where],
+        "tf1": float(tf1[where]),
+        "keras": float(keras[where]),
+        "shape": list(tf1.shape),
+        "tolerance": TOLERANCE,
+        "pass": bool(worst <= TOLERANCE),
+    }
 
 
 def _masked_steps(output: np.ndarray, lengths: np.ndarray, directions: List[str]) -> Dict[str, Any]:
@@ -70,10 +78,10 @@ def _masked_steps(output: np.ndarray, lengths: np.ndarray, directions: List[str]
     found = {}
     half = output.shape[-1] // len(directions)
     for i, direction in enumerate(directions):
-        part = output[..., i * half:(i + 1) * half]
+        part = output[..., i * half : (i + 1) * half]
         zeros, repeats, padded = True, True, 0
         for b, length in enumerate(lengths):
-            tail = part[b, int(length):]
+            tail = part[b, int(length) :]
             if tail.size == 0:
                 continue
             padded += tail.shape[0]
@@ -84,8 +92,12 @@ def _masked_steps(output: np.ndarray, lengths: np.ndarray, directions: List[str]
             repeats = repeats and bool(np.all(tail == edge))
         if not padded:
             continue
-        found[direction] = {"padded_steps": padded, "behaviour": "zeros" if zeros else
-                            ("repeats the direction's last computed output" if repeats else "other values")}
+        found[direction] = {
+            "padded_steps": padded,
+            "behaviour": "zeros"
+            if zeros
+            else ("repeats the direction's last computed output" if repeats else "other values"),
+        }
     return found
 
 
@@ -110,15 +122,25 @@ def prove(folder: str, staging: str) -> Dict[str, Any]:
             outputs[batch + "/output"] = _worst(arrays[prefix + batch + "/tf1/output"], result[0], valid)
             names = record["state_names"]
             if len(result) - 1 != len(names):
-                raise ValueError("{}: Keras returned {} states, TF1 has {}".format(name, len(result) - 1, len(names)))
+                raise ValueError(f"{name}: Keras returned {len(result) - 1} states, TF1 has {len(names)}")
             for state, value in zip(names, result[1:]):
                 outputs[batch + "/" + state] = _worst(arrays[prefix + batch + "/tf1/" + state], value)
             masked[batch] = _masked_steps(result[0], lengths, spec["directions"])
         worst = max(o["max_abs_diff"] for o in outputs.values())
-        networks[name] = {"pass": all(o["pass"] for o in outputs.values()), "max_abs_diff": worst,
-                          "outputs": outputs, "masked_steps": masked}
-    return {"tensorflow": tf.__version__, "keras": tfenv.keras_flavor(tf), "python": sys.version.split()[0],
-            "numpy": np.__version__, "tolerance": TOLERANCE, "networks": networks}
+        networks[name] = {
+            "pass": all(o["pass"] for o in outputs.values()),
+            "max_abs_diff": worst,
+            "outputs": outputs,
+            "masked_steps": masked,
+        }
+    return {
+        "tensorflow": tf.__version__,
+        "keras": tfenv.keras_flavor(tf),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "tolerance": TOLERANCE,
+        "networks": networks,
+    }
 
 
 def main(argv: Optional[List[str]] = None) -> int:

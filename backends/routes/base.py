@@ -1,5 +1,5 @@
-"""The interface every route implements, and the records it hands back (numpy only).
-"""
+"""The interface every route implements, and the records it hands back (numpy only)."""
+
 import inspect
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -62,12 +62,18 @@ def unknown_options(factory: Any, names: Iterable[str]) -> List[str]:
     """Those of ``names`` that ``factory`` (a class: any ``__init__`` along its MRO; else a function)
     does not take as a named parameter: options this version does not have. A catch-all ``**kwargs``
     does not count as taking them."""
-    functions = [k.__dict__["__init__"] for k in inspect.getmro(factory) if "__init__" in k.__dict__] \
-        if inspect.isclass(factory) else [factory]
+    functions = (
+        [k.__dict__["__init__"] for k in inspect.getmro(factory) if "__init__" in k.__dict__]
+        if inspect.isclass(factory)
+        else [factory]
+    )
     known = set()
     for function in functions:
-        known.update(name for name, p in inspect.signature(function).parameters.items()
-                     if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        known.update(
+            name
+            for name, p in inspect.signature(function).parameters.items()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        )
     return [name for name in names if name not in known]
 
 
@@ -78,7 +84,7 @@ def checked_value(values: Dict[Tuple[int, str, str], np.ndarray], weight: Weight
         raise ValueError("no value given for {} ({}/{}/{})".format(weight.name, *key))
     value = np.asarray(values[key], dtype=weight.value.dtype)
     if value.shape != weight.value.shape:
-        raise ValueError("{} has shape {}, the value given {}".format(weight.name, weight.value.shape, value.shape))
+        raise ValueError(f"{weight.name} has shape {weight.value.shape}, the value given {value.shape}")
     return value
 
 

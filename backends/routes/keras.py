@@ -22,6 +22,7 @@ call), over the variable's shape, with ``LSTMCell``'s ``unit_forget_bias`` ones 
 them in every env) at several times the cost. In graph mode (TF 1.1) the layers' variables live in
 Keras's graph and session, so every draw rebuilds them there (``GraphKerasBuilt``).
 """
+
 from dataclasses import replace
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -43,14 +44,21 @@ from compare.core import families, layout
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
 PARAMETRIZED = {
-    "orthogonal": "Orthogonal", "variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
-    "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal", "constant": "Constant",
+    "orthogonal": "Orthogonal",
+    "variance_scaling": "VarianceScaling",
+    "random_uniform": "RandomUniform",
+    "random_normal": "RandomNormal",
+    "truncated_normal": "TruncatedNormal",
+    "constant": "Constant",
     "identity": "Identity",
 }
 # The variables a Keras GRU/LSTM cell holds, as the family registry names them.
 CELL_PARAMS = tuple(dict.fromkeys(families.for_cell("keras", "gru").params + families.for_cell("keras", "lstm").params))
-INITIALIZER_OF = {"kernel": "kernel_initializer", "recurrent_kernel": "recurrent_initializer",
-                  "bias": "bias_initializer"}
+INITIALIZER_OF = {
+    "kernel": "kernel_initializer",
+    "recurrent_kernel": "recurrent_initializer",
+    "bias": "bias_initializer",
+}
 
 
 def make_initializer(tf: Any, spec: Any) -> Any:
@@ -64,13 +72,19 @@ def make_initializer(tf: Any, spec: Any) -> Any:
         else:
             init = initializers.get({"class_name": PARAMETRIZED[spec.name], "config": params})
     except ValueError as exc:  # Keras's "Unknown initializer"
-        raise Unavailable("{} in TensorFlow {} has no {} initializer ({})".format(
-            tfenv.keras_flavor(tf)["flavor"], tf.__version__, spec.name, exc)) from None
+        raise Unavailable(
+            "{} in TensorFlow {} has no {} initializer ({})".format(
+                tfenv.keras_flavor(tf)["flavor"], tf.__version__, spec.name, exc
+            )
+        ) from None
     if "seed" not in spec.params:
         return init
     if "seed" not in init.get_config():
-        raise Unavailable("{} in TensorFlow {}: {} takes no seed".format(
-            tfenv.keras_flavor(tf)["flavor"], tf.__version__, type(init).__name__))
+        raise Unavailable(
+            "{} in TensorFlow {}: {} takes no seed".format(
+                tfenv.keras_flavor(tf)["flavor"], tf.__version__, type(init).__name__
+            )
+        )
     return reseeded(init, spec.params["seed"])
 
 
@@ -80,15 +94,17 @@ def check_options(tf: Any, scenario: Any, spec: Any) -> None:
     keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
     name = layer_class_name(scenario, spec)
     if tfenv.keras_layer_class(tf, name) is None:
-        raise Unavailable("{} has no {} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)".format(
-            keras, name))
+        raise Unavailable(f"{keras} has no {name} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)")
     needed = ["Bidirectional"] if scenario.bidirectional else []
     if spec.stacking == "cells":
         needed += ["RNN", "StackedRNNCells", name + "Cell"]
     missing = [n for n in needed if not hasattr(layers, n)]
     if missing:
-        raise Unavailable("{} has no {}, which {}stacking = \"{}\" needs".format(
-            keras, ", ".join(missing), "bidirectional = true and " if scenario.bidirectional else "", spec.stacking))
+        raise Unavailable(
+            '{} has no {}, which {}stacking = "{}" needs'.format(
+                keras, ", ".join(missing), "bidirectional = true and " if scenario.bidirectional else "", spec.stacking
+            )
+        )
     layer_class = tfenv.keras_layer_class(tf, name + "Cell" if spec.stacking == "cells" else name)
     unknown = unknown_options(layer_class, spec.layer_kwargs)
     if unknown:
@@ -119,8 +135,14 @@ def initial_value(tf: Any, cell: Any, param: str, variable: Any, seed: int) -> A
     dtype = variable.dtype
     if param == "bias" and getattr(cell, "unit_forget_bias", False):  # as LSTMCell / CuDNNLSTM.build do
         ones, size = forget_ones(cell), int(variable.shape[0])
-        return tf.concat([init((ones.start,), dtype=dtype), tf.ones((ones.stop - ones.start,), dtype=dtype),
-                          init((size - ones.stop,), dtype=dtype)], 0)
+        return tf.concat(
+            [
+                init((ones.start,), dtype=dtype),
+                tf.ones((ones.stop - ones.start,), dtype=dtype),
+                init((size - ones.stop,), dtype=dtype),
+            ],
+            0,
+        )
     return init(tuple(int(n) for n in variable.shape), dtype=dtype)
 
 
@@ -138,8 +160,9 @@ def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
     found: List[Tuple[int, str, Any]] = []
     level = 0
     for rnn in layers if isinstance(layers, (list, tuple)) else [layers]:
-        parts = [("fw", rnn.forward_layer), ("bw", rnn.backward_layer)] if hasattr(rnn, "forward_layer") \
-            else [("fw", rnn)]
+        parts = (
+            [("fw", rnn.forward_layer), ("bw", rnn.backward_layer)] if hasattr(rnn, "forward_layer") else [("fw", rnn)]
+        )
         depth = 0
         for direction, part in parts:
             # Keras 2.0's (TF 1.1) GRU/LSTM are their own cells; so are the CuDNN layers, whose ``cell`` is
@@ -243,12 +266,15 @@ class KerasBuilt(Built):
     def _weights(self) -> List[Weight]:
         located = list(self._variables())
         values = self._values([v for _, _, _, _, v in located])
-        weights = [Weight(variable_name(v), layer, direction, param, value)
-                   for (layer, direction, _, param, v), value in zip(located, values)]
+        weights = [
+            Weight(variable_name(v), layer, direction, param, value)
+            for (layer, direction, _, param, v), value in zip(located, values)
+        ]
         names = [w.name for w in weights]
         # TF 1.15's eager Keras names every stacked cell's kernel ".../kernel"
-        return [replace(w, name="{}[l{}/{}]".format(w.name, w.layer, w.direction)) if names.count(w.name) > 1
-                else w for w in weights]
+        return [
+            replace(w, name=f"{w.name}[l{w.layer}/{w.direction}]") if names.count(w.name) > 1 else w for w in weights
+        ]
 
     def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
         for weight, (_, _, _, _, variable) in zip(self._weights(), self._variables()):
@@ -319,7 +345,7 @@ class KerasRoute(Route):
         try:
             tfenv.keras(tf)
         except AttributeError:
-            return "this TensorFlow {} has no tf.keras".format(tf.__version__)
+            return f"this TensorFlow {tf.__version__} has no tf.keras"
         return None
 
     def build(self, scenario: Any) -> Built:

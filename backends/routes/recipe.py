@@ -6,6 +6,7 @@ GRUCell resets before the recurrent matmul), stacked per direction like ``MultiR
 (``stacking = "cells"``), and initialized by :func:`backends.init_like_tf1.init_like_tf1` from the
 scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
 """
+
 from typing import Any, Dict, Optional
 
 from backends import init_like_tf1 as recipes
@@ -54,9 +55,10 @@ class RecipeRoute(Route):
     def build(self, scenario: Any) -> Built:
         source, plain = families.of_class(scenario.tf1.cell_class, "tf1"), families.for_cell("tf1", scenario.cell)
         if plain.name not in (source.name, source.initialized_as):
-            raise Unavailable("init_like_tf1 draws the variables of {} (and of the cells initialized as they are); "
-                              "{} ({}) is not among them".format(" / ".join(plain.classes), scenario.tf1.cell_class,
-                                                                 source.name))
+            raise Unavailable(
+                "init_like_tf1 draws the variables of {} (and of the cells initialized as they are); "
+                "{} ({}) is not among them".format(" / ".join(plain.classes), scenario.tf1.cell_class, source.name)
+            )
         refused = recipes.unsupported(scenario.tf1.cell_kwargs)
         if refused:
             raise Unavailable(refused)

@@ -21,6 +21,7 @@ Draws: draw 0 builds the graph with graph seed ``base_seed``; later draws re-run
 or, where that repeats the values, build a fresh graph seeded ``base_seed + k`` as a separate TF1
 program would (see ``TF1Built.draws``); every run of the worker reproduces them.
 """
+
 import contextlib
 import inspect
 from dataclasses import replace
@@ -40,11 +41,12 @@ def make_initializer(tf: Any, spec: Any) -> Any:
         return None
     factory = tfenv.tf1_initializer(tf, spec.name)
     if factory is None:
-        raise Unavailable("TensorFlow {} has no {} initializer".format(tf.__version__, spec.name))
+        raise Unavailable(f"TensorFlow {tf.__version__} has no {spec.name} initializer")
     unknown = unknown_options(factory, spec.params)
     if unknown:
-        raise Unavailable("the {} initializer of TensorFlow {} takes no {}".format(
-            spec.name, tf.__version__, ", ".join(unknown)))
+        raise Unavailable(
+            "the {} initializer of TensorFlow {} takes no {}".format(spec.name, tf.__version__, ", ".join(unknown))
+        )
     return factory(**spec.params)
 
 
@@ -54,8 +56,7 @@ def check_options(tf: Any, spec: Any) -> None:
     cell_class = tfenv.tf1_cell_class(tf, spec.cell_class)
     if cell_class is None:
         where = "tf.contrib" if hasattr(tf, "contrib") else "tf.contrib (this TensorFlow has no tf.contrib)"
-        raise Unavailable("TensorFlow {} has no {} in its TF1 cells or {}".format(tf.__version__, spec.cell_class,
-                                                                                   where))
+        raise Unavailable(f"TensorFlow {tf.__version__} has no {spec.cell_class} in its TF1 cells or {where}")
     if families.of_class(spec.cell_class, "tf1").needs_gpu:
         raise Unavailable(opaque_reason(tf, cell_class))
     unknown = unknown_options(cell_class, spec.cell_kwargs)
@@ -80,9 +81,8 @@ def opaque_reason(tf: Any, cell_class: Any) -> str:
                 session.run(tf1.global_variables_initializer())
         except Exception as exc:  # noqa: BLE001 - TensorFlow's own refusal is the reason reported
             first = " ".join(str(exc).split("(defined at")[0].split())
-            return "needs a GPU: TensorFlow {} cannot initialize {} here ({}: {})".format(
-                tf.__version__, cell_class.__name__, type(exc).__name__, first[:200])
-    return "{} keeps its weights in one opaque cuDNN buffer with no per-gate layout".format(cell_class.__name__)
+            return f"needs a GPU: TensorFlow {tf.__version__} cannot initialize {cell_class.__name__} here ({type(exc).__name__}: {first[:200]})"
+    return f"{cell_class.__name__} keeps its weights in one opaque cuDNN buffer with no per-gate layout"
 
 
 def describe_initializer(init: Any) -> Any:
@@ -101,7 +101,7 @@ def cell_param(cell_class: str, variable_name: str) -> str:
     for param in sorted(set(family.params), key=len, reverse=True):
         if canonical.endswith("/" + param):
             return param
-    raise ValueError("unexpected {} variable {}".format(cell_class, variable_name))
+    raise ValueError(f"unexpected {cell_class} variable {variable_name}")
 
 
 def cell_config(cell: Any, units: int, kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -142,8 +142,10 @@ def cell_variables(tf: Any, cell: Any) -> List[Any]:
         return list(cell.weights)
     scope = getattr(cell, "_scope", None)
     if scope is None:  # TF 1.1's contrib block cells
-        raise Unavailable("{} of TensorFlow {} is no layer and records no variable scope: its variables cannot "
-                          "be told apart cell by cell".format(type(cell).__name__, tf.__version__))
+        raise Unavailable(
+            f"{type(cell).__name__} of TensorFlow {tf.__version__} is no layer and records no variable scope: its variables cannot "
+            "be told apart cell by cell"
+        )
     prefix = scope.name + "/"
     return [v for v in tfenv.v1(tf).trainable_variables() if v.name.startswith(prefix)]
 
@@ -179,11 +181,12 @@ class TF1Built(Built):
             with contextlib.ExitStack() as scopes:
                 for i, outer in enumerate(spec.outer_scopes):
                     outer_init = make_initializer(tf, outer)
-                    scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=outer_init))
+                    scopes.enter_context(tf1.variable_scope(f"outer{i}", initializer=outer_init))
                 scope_init = make_initializer(tf, spec.scope_initializer)
                 scopes.enter_context(tf1.variable_scope("rnn", initializer=scope_init))
-                self.cells = {d: [self._cell(tf, scenario) for _ in range(scenario.layers)]
-                              for d in scenario.directions}
+                self.cells = {
+                    d: [self._cell(tf, scenario) for _ in range(scenario.layers)] for d in scenario.directions
+                }
                 self.output = self._run(tf, tf1)
             self.variables = {d: [cell_variables(tf, c) for c in cells] for d, cells in self.cells.items()}
             self.init_op = tf1.global_variables_initializer()
@@ -198,12 +201,16 @@ class TF1Built(Built):
             "runner": "bidirectional_dynamic_rnn" if scenario.bidirectional else "dynamic_rnn",
         }
         if not hasattr(self.cells["fw"][0], "state_size"):
-            self._config.update(stacking="fused cells in sequence per direction" if scenario.layers > 1
-                                else "single cell", runner="the fused cell, time-major")
+            self._config.update(
+                stacking="fused cells in sequence per direction" if scenario.layers > 1 else "single cell",
+                runner="the fused cell, time-major",
+            )
 
     def _cell_kwargs(self, tf: Any) -> Dict[str, Any]:
-        return {k: (make_initializer(tf, v) if hasattr(v, "params") else v)
-                for k, v in self.scenario.tf1.cell_kwargs.items()}
+        return {
+            k: (make_initializer(tf, v) if hasattr(v, "params") else v)
+            for k, v in self.scenario.tf1.cell_kwargs.items()
+        }
 
     def _cell(self, tf: Any, scenario: Any) -> Any:
         cell_class = tfenv.tf1_cell_class(tf, scenario.tf1.cell_class)
@@ -219,9 +226,12 @@ class TF1Built(Built):
             self.lengths = lengths = tf1.placeholder(tf.int32, [None], name="sequence_length")
         if self.scenario.bidirectional:
             (fw, bw), (fw_state, bw_state) = tf1.nn.bidirectional_dynamic_rnn(
-                stacks["fw"], stacks["bw"], self.inputs, sequence_length=lengths, dtype=tf.float32)
-            self.states = dict(_named_states("fw", fw_state, self.scenario.layers),
-                               **_named_states("bw", bw_state, self.scenario.layers))
+                stacks["fw"], stacks["bw"], self.inputs, sequence_length=lengths, dtype=tf.float32
+            )
+            self.states = dict(
+                _named_states("fw", fw_state, self.scenario.layers),
+                **_named_states("bw", bw_state, self.scenario.layers),
+            )
             return tf.concat([fw, bw], axis=-1)
         output, state = tf1.nn.dynamic_rnn(stacks["fw"], self.inputs, sequence_length=lengths, dtype=tf.float32)
         self.states = _named_states("fw", state, self.scenario.layers)
@@ -248,14 +258,15 @@ class TF1Built(Built):
                 tensor = steps if direction == "fw" else reverse(steps)
                 states = []
                 for i, cell in enumerate(cells):
-                    with tf1.variable_scope("cell_{}".format(i)):  # TF 1.1's fused cells share one name
+                    with tf1.variable_scope(f"cell_{i}"):  # TF 1.1's fused cells share one name
                         if lengths is None:
                             tensor, state = cell(tensor, dtype=tf.float32)
                         else:
                             tensor, state = cell(tensor, dtype=tf.float32, sequence_length=lengths)
                     states.append(state)
-                self.states.update(_named_states(direction, tuple(states) if len(states) > 1 else states[0],
-                                                 len(states)))
+                self.states.update(
+                    _named_states(direction, tuple(states) if len(states) > 1 else states[0], len(states))
+                )
                 outputs.append(tensor if direction == "fw" else reverse(tensor))
         return tf.transpose(tf.concat(outputs, axis=-1), [1, 0, 2])
 
@@ -268,8 +279,12 @@ class TF1Built(Built):
             for layer, variables in enumerate(cells):
                 for variable in variables:
                     name = variable.name.split(":")[0]
-                    located.append((Weight(name, layer, direction, cell_param(self.scenario.tf1.cell_class, name),
-                                           np.empty(0)), variable))
+                    located.append(
+                        (
+                            Weight(name, layer, direction, cell_param(self.scenario.tf1.cell_class, name), np.empty(0)),
+                            variable,
+                        )
+                    )
         return located
 
     def _fetch(self) -> List[Weight]:
@@ -327,8 +342,9 @@ class TF1Built(Built):
         if lengths is None:
             lengths = np.full(inputs.shape[0], inputs.shape[1], dtype=np.int32)
         names = sorted(self.states)
-        values = self.session.run([self.output] + [self.states[n] for n in names],
-                                  {self.inputs: inputs, self.lengths: lengths})
+        values = self.session.run(
+            [self.output] + [self.states[n] for n in names], {self.inputs: inputs, self.lengths: lengths}
+        )
         return dict(zip(["output"] + names, values))
 
     def close(self) -> None:
@@ -343,7 +359,7 @@ def _named_states(direction: str, state: Any, layers: int) -> Dict[str, Any]:
     per_layer = list(state) if layers > 1 else [state]
     named = {}
     for layer, cell_state in enumerate(per_layer):
-        prefix = "state/{}/l{}/".format(direction, layer)
+        prefix = f"state/{direction}/l{layer}/"
         if hasattr(cell_state, "c") and hasattr(cell_state, "h"):
             named[prefix + "c"], named[prefix + "h"] = cell_state.c, cell_state.h
         else:
@@ -360,11 +376,13 @@ class TF1Route(Route):
             for cls in ("GRUCell", "LSTMCell", "BasicLSTMCell", "MultiRNNCell"):
                 getattr(tfenv.rnn_cells(tf), cls)
         except (AttributeError, ImportError) as exc:
-            reason = "the TF1 RNN cells are not usable in TensorFlow {}: {}".format(tf.__version__, exc)
+            reason = f"the TF1 RNN cells are not usable in TensorFlow {tf.__version__}: {exc}"
             if tfenv.keras_flavor(tf)["flavor"] == "keras3":
                 major_minor = ".".join(tf.__version__.split(".")[:2])
-                reason += (" (remedy: pip install 'tf-keras~={}.0' and set TF_USE_LEGACY_KERAS=1, "
-                           "as the tox env tf221-legacy does)".format(major_minor))
+                reason += (
+                    f" (remedy: pip install 'tf-keras~={major_minor}.0' and set TF_USE_LEGACY_KERAS=1, "
+                    "as the tox env tf221-legacy does)"
+                )
             return reason
         return None
 

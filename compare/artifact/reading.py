@@ -5,6 +5,7 @@ In-env and host alike (numpy only). :func:`read` returns a typed :class:`~compar
 an unreadable, damaged, foreign or newer file is one ``UserError`` saying why. :func:`load` returns the
 validated document itself, for tools that work on the file format (tests of the contract).
 """
+
 import json
 import weakref
 import zipfile
@@ -30,13 +31,12 @@ def split_route(text: str, example: str = "ENV:tf1") -> Tuple[str, str]:
     """``"tf115:tf1"`` or ``"out/tf115.json:keras"`` -> (what names the artifact, the route)."""
     head, sep, route = text.rpartition(":")
     if not sep or not head or route not in ROUTES:
-        raise UserError("{!r} does not name a route".format(text),
-                        "write {} (routes: {})".format(example, ", ".join(ROUTES)))
+        raise UserError(f"{text!r} does not name a route", "write {} (routes: {})".format(example, ", ".join(ROUTES)))
     return head, route
 
 
 def _refuse_constant(token: str) -> Any:
-    raise ValueError("{} is not JSON (rnncompare writes non-finite numbers as null)".format(token))
+    raise ValueError(f"{token} is not JSON (rnncompare writes non-finite numbers as null)")
 
 
 def _short(exc: BaseException) -> str:
@@ -48,11 +48,11 @@ def _json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except OSError as exc:
-        raise UserError("cannot read artifact {}: {}".format(path, exc.strerror or exc),
-                        "check the path") from None
+        raise UserError(f"cannot read artifact {path}: {exc.strerror or exc}", "check the path") from None
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise UserError("artifact {} is not valid JSON ({})".format(path, _short(exc)),
-                        "re-run the env's worker to rewrite it") from None
+        raise UserError(
+            f"artifact {path} is not valid JSON ({_short(exc)})", "re-run the env's worker to rewrite it"
+        ) from None
 
 
 def read(path: Path) -> Artifact:
@@ -74,7 +74,7 @@ def read_folder(folder: Path) -> "OrderedDict[str, Artifact]":
     JSON; anything else that is not an artifact, or two artifacts of one env, is a UserError."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError("{} is not a folder".format(folder), "pass the folder tox -m matrix wrote (artifacts)")
+        raise UserError(f"{folder} is not a folder", "pass the folder tox -m matrix wrote (artifacts)")
     found: Dict[str, Artifact] = {}
     for path in sorted(folder.glob("*.json")):
         document = _json(path)  # parsed once: the schema tells rnncompare's own outputs from artifacts
@@ -82,10 +82,10 @@ def read_folder(folder: Path) -> "OrderedDict[str, Artifact]":
             continue
         art = from_document(check_schema(path, document), str(path), path)
         if art.name in found:
-            raise UserError("two artifacts in {} come from env {!r}".format(folder, art.name), "keep one per env")
+            raise UserError(f"two artifacts in {folder} come from env {art.name!r}", "keep one per env")
         found[art.name] = art
     if not found:
-        raise UserError("no artifacts (*.json) in {}".format(folder), "run tox -m matrix first")
+        raise UserError(f"no artifacts (*.json) in {folder}", "run tox -m matrix first")
     return OrderedDict(sorted(found.items()))
 
 
@@ -94,14 +94,15 @@ def arrays(path: Path, artifact: Optional[Artifact] = None) -> Dict[str, np.ndar
     be there with the promised shape; a damaged, mismatched or pickled ``.npz`` is a ``UserError``."""
     target = npz_path(Path(path))
     if not target.exists():
-        raise UserError("artifact {} has no {} beside it".format(path, target.name),
-                        "copy the .npz together with the .json")
+        raise UserError(f"artifact {path} has no {target.name} beside it", "copy the .npz together with the .json")
     try:
         with np.load(str(target), allow_pickle=False) as data:
             loaded = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
-        raise UserError("cannot read {}: {}".format(target, _short(exc)),
-                        "the .npz is damaged or not numpy's; re-run the env's worker to rewrite it") from None
+        raise UserError(
+            f"cannot read {target}: {_short(exc)}",
+            "the .npz is damaged or not numpy's; re-run the env's worker to rewrite it",
+        ) from None
     if artifact is not None:
         _match(target, artifact.promised_arrays(), loaded)
     return loaded
@@ -111,10 +112,11 @@ def _match(target: Path, promised: Mapping[str, Tuple[int, ...]], loaded: Dict[s
     again = "the .json and .npz come from different runs; copy both from one run"
     for key, shape in promised.items():
         if key not in loaded:
-            raise UserError("{} lacks {!r}, which its .json promises".format(target, key), again)
+            raise UserError(f"{target} lacks {key!r}, which its .json promises", again)
         if tuple(loaded[key].shape) != shape:
-            raise UserError("{}: {!r} has shape {}, its .json says {}".format(
-                target, key, list(loaded[key].shape), list(shape)), again)
+            raise UserError(
+                f"{target}: {key!r} has shape {list(loaded[key].shape)}, its .json says {list(shape)}", again
+            )
 
 
 def first_seed(artifact: Artifact, scenario: str, route: str) -> Optional[Dict[str, np.ndarray]]:

@@ -5,6 +5,7 @@ downstream indexes the document itself. Statistics keep which keys the writer st
 so a table shows exactly what was measured; fingerprints keep the record they were read from
 (``as_json``), so reports quote it unchanged.
 """
+
 import functools
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,9 +19,27 @@ from compare.core import families, layout
 ROUTES = ("tf1", "keras", "recipe")  # the routes a worker measures (backends/<route>_route.py), in display order
 STATUSES = ("ok", "unavailable", "error")
 # Every number a statistics record may hold (compare.measure.stats writes them; None where not measured).
-NUMBER_STATS = ("count", "seeds", "mean", "std", "min", "max", "abs_max", "kurtosis", "constant", "fro_norm",
-                "orth_err", "orth_rel_err", "orth_gain", "sv_min", "sv_max", "sv_mean", "orth_err_variable",
-                "nonfinite", "matrix_seeds")
+NUMBER_STATS = (
+    "count",
+    "seeds",
+    "mean",
+    "std",
+    "min",
+    "max",
+    "abs_max",
+    "kurtosis",
+    "constant",
+    "fro_norm",
+    "orth_err",
+    "orth_rel_err",
+    "orth_gain",
+    "sv_min",
+    "sv_max",
+    "sv_mean",
+    "orth_err_variable",
+    "nonfinite",
+    "matrix_seeds",
+)
 PER_SEED = ("mean", "std", "fro_norm")
 
 
@@ -126,8 +145,8 @@ class Measured:
     shape: Tuple[int, ...] = ()
     stats: Optional[Stats] = None
     fingerprint: Optional[Fingerprint] = None
-    variable: str = ""                 # a block: the variable it was cut from
-    layer: Optional[int] = None        # a variable: where it sits in the stack
+    variable: str = ""  # a block: the variable it was cut from
+    layer: Optional[int] = None  # a variable: where it sits in the stack
     direction: Optional[str] = None
     param: Optional[str] = None
     dtype: Optional[str] = None
@@ -146,9 +165,9 @@ class RouteResult:
     reason: str = ""
     family: str = ""
     config: Mapping[str, Any] = field(default_factory=dict)
-    weights: Optional[str] = None          # "drawn" | "loaded"
+    weights: Optional[str] = None  # "drawn" | "loaded"
     nonfinite: Optional[float] = None
-    has_blocks: bool = False               # False for artifacts written before per-block statistics
+    has_blocks: bool = False  # False for artifacts written before per-block statistics
     variables: Mapping[str, Measured] = field(default_factory=OrderedDict)
     blocks: Mapping[str, Measured] = field(default_factory=OrderedDict)
     effective_bias: Mapping[str, Measured] = field(default_factory=OrderedDict)
@@ -180,7 +199,7 @@ class Spec:
     seeds: Optional[int] = None
     base_seed: Optional[int] = None
     cell: Optional[str] = None
-    tf1_initializer: Optional[Mapping[str, Any]] = None   # {"name", "params"} reaching the TF1 cells, if any
+    tf1_initializer: Optional[Mapping[str, Any]] = None  # {"name", "params"} reaching the TF1 cells, if any
     tf1_cell_kwargs: Mapping[str, Any] = field(default_factory=dict)
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -191,8 +210,7 @@ class Spec:
     @property
     def complete(self) -> bool:
         """Whether this is a whole scenario (as the worker stores it), not a hand-made fragment."""
-        return self.cell in families.GATES and None not in (self.units, self.input_dim, self.layers,
-                                                            self.bidirectional)
+        return self.cell in families.GATES and None not in (self.units, self.input_dim, self.layers, self.bidirectional)
 
 
 @dataclass(frozen=True)
@@ -210,7 +228,7 @@ class Env:
     name: str
     python: str = ""
     tensorflow: str = ""
-    keras: str = ""          # "flavor version", e.g. "keras3 3.10.0"
+    keras: str = ""  # "flavor version", e.g. "keras3 3.10.0"
     numpy: str = ""
     platform: str = ""
 
@@ -249,7 +267,7 @@ class Artifact:
         """``scenario/route/name`` -> shape of every array the JSON says the ``.npz`` holds (ok routes)."""
         keys: Dict[str, Tuple[int, ...]] = {}
         for scenario, route_name, route in self.ok_routes():
-            prefix = "{}/{}/".format(scenario, route_name)
+            prefix = f"{scenario}/{route_name}/"
             keys.update((prefix + name, item.shape) for name, item in route.variables.items())
             keys.update((prefix + "forward/" + name, item.shape) for name, item in route.forward.items())
         return keys

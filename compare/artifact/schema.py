@@ -5,6 +5,7 @@ In-env and host alike (numpy only). :func:`from_document` returns a typed
 ``UserError`` naming the first bad place, never a KeyError deep inside the diff. Validation never
 changes the document it reads. Files are ``compare.artifact.reading``'s.
 """
+
 import base64
 import binascii
 import json
@@ -42,13 +43,16 @@ JSON_NUMBERS = {int, float}  # the exact types json gives numbers (its true and 
 def check_schema(path: Path, document: Any) -> Dict[str, Any]:
     """The JSON of an artifact, with its schema and version checked."""
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-        raise UserError("{} is not an rnncompare artifact".format(path), "expected schema " + SCHEMA)
+        raise UserError(f"{path} is not an rnncompare artifact", "expected schema " + SCHEMA)
     version = document.get("version")
     if version not in READABLE:
         newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
-        raise UserError("artifact {} has schema version {!r}; this rnncompare reads version {}".format(
-            path, version, VERSION), "upgrade rnncompare to read it" if newer else
-            "re-run the worker with this rnncompare version to rewrite it")
+        raise UserError(
+            f"artifact {path} has schema version {version!r}; this rnncompare reads version {VERSION}",
+            "upgrade rnncompare to read it"
+            if newer
+            else "re-run the worker with this rnncompare version to rewrite it",
+        )
     return document
 
 
@@ -73,7 +77,7 @@ def _need(where: List[str], value: Any, kind: type, what: str, optional: bool = 
     if value is None and optional:
         return value
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise _Bad(where, "must be {}, got {}".format(what, _kind(value)))
+        raise _Bad(where, f"must be {what}, got {_kind(value)}")
     return value
 
 
@@ -92,7 +96,7 @@ def _shape(where: List[str], value: Any) -> Tuple[int, ...]:
     _need(where, value, list, "a list of sizes")
     for size in value:
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise _Bad(where, "must be a list of sizes, got {}".format(_kind(value)))
+            raise _Bad(where, f"must be a list of sizes, got {_kind(value)}")
     return tuple(value)
 
 
@@ -114,13 +118,13 @@ def _sample(where: List[str], value: Any) -> np.ndarray:
 def _unpack_floats(where: List[str], packed: Dict[str, Any]) -> bytes:
     """The float32 bytes ``compare.artifact.pack_floats`` stored."""
     if packed.get("dtype") != "float32" or not isinstance(packed.get("base64"), str):
-        raise _Bad(where, "must be a list of numbers or {\"dtype\": \"float32\", \"base64\": ...}")
+        raise _Bad(where, 'must be a list of numbers or {"dtype": "float32", "base64": ...}')
     try:
         raw = base64.b64decode(packed["base64"].encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
         raise _Bad(where, "holds invalid base64") from None
     if len(raw) % 4:
-        raise _Bad(where, "holds {} bytes, not a whole number of float32".format(len(raw)))
+        raise _Bad(where, f"holds {len(raw)} bytes, not a whole number of float32")
     return raw
 
 
@@ -137,7 +141,7 @@ def _stats(where: List[str], stats: Any) -> Stats:
         elif isinstance(value, str) and value in NONFINITE_TEXT:
             numbers[key], flagged = None, flagged or key != "nonfinite"
         else:
-            raise _Bad(where + [key], "must be a number or null, got {}".format(_kind(value)))
+            raise _Bad(where + [key], f"must be a number or null, got {_kind(value)}")
     present = tuple(stats)
     if flagged:
         numbers["nonfinite"] = numbers.get("nonfinite") or 1
@@ -147,8 +151,9 @@ def _stats(where: List[str], stats: Any) -> Stats:
     sample = _sample(where + ["sample"], stats.get("sample"))
     side = _need(where + ["orth_side"], stats.get("orth_side"), str, "a string", optional=True)
     method = _need(where + ["orth_method"], stats.get("orth_method"), str, "a string", optional=True)
-    return Stats(present=present, orth_side=side, orth_method=method, per_seed=PerSeed(**seeds),
-                 sample=sample, **numbers)
+    return Stats(
+        present=present, orth_side=side, orth_method=method, per_seed=PerSeed(**seeds), sample=sample, **numbers
+    )
 
 
 def _fingerprint(where: List[str], fp: Any) -> Optional[Fingerprint]:
@@ -175,18 +180,24 @@ def _measured(where: List[str], table: Dict[str, Any], fields: tuple) -> "Ordere
     for name, item in table.items():
         here = where + [name]
         _need(here, item, dict, "an object")
-        strings = {key: _need(here + [key], item.get(key), str, "a string", optional=True)
-                   for key in ("direction", "param", "variable", "dtype")}
+        strings = {
+            key: _need(here + [key], item.get(key), str, "a string", optional=True)
+            for key in ("direction", "param", "variable", "dtype")
+        }
         has_stats = "stats" in fields or item.get("stats") is not None
         out[name] = Measured(
             name=name,
             shape=_shape(here + ["shape"], item.get("shape")) if "shape" in fields else tuple(item.get("shape") or ()),
             stats=_stats(here + ["stats"], item.get("stats")) if has_stats else None,
-            fingerprint=_fingerprint(here + ["fingerprint"], item.get("fingerprint")) if "fingerprint" in fields
+            fingerprint=_fingerprint(here + ["fingerprint"], item.get("fingerprint"))
+            if "fingerprint" in fields
             else None,
-            variable=strings["variable"] or "", layer=_need(here + ["layer"], item.get("layer"), int,
-                                                            "a whole number", optional=True),
-            direction=strings["direction"], param=strings["param"], dtype=strings["dtype"])
+            variable=strings["variable"] or "",
+            layer=_need(here + ["layer"], item.get("layer"), int, "a whole number", optional=True),
+            direction=strings["direction"],
+            param=strings["param"],
+            dtype=strings["dtype"],
+        )
     return out
 
 
@@ -195,11 +206,15 @@ def _route(where: List[str], name: str, route: Any) -> RouteResult:
     status = route.get("status")
     if status not in STATUSES:
         raise _Bad(where + ["status"], "must be one of {}, got {}".format(", ".join(STATUSES), _kind(status)))
-    text = {key: _need(where + [key], route.get(key), str, "a string", optional=True)
-            for key in ("reason", "family", "weights")}
+    text = {
+        key: _need(where + [key], route.get(key), str, "a string", optional=True)
+        for key in ("reason", "family", "weights")
+    }
     if status == "ok" and text["family"] not in families.names():
-        raise _Bad(where + ["family"], "must be one of {}, got {}".format(", ".join(families.names()),
-                                                                           _kind(route.get("family"))))
+        raise _Bad(
+            where + ["family"],
+            "must be one of {}, got {}".format(", ".join(families.names()), _kind(route.get("family"))),
+        )
     config = _table(where, route, "config")
     if "cell" in config:
         cell = _table(where + ["config"], config, "cell")
@@ -208,12 +223,19 @@ def _route(where: List[str], name: str, route: Any) -> RouteResult:
     if route.get("nonfinite") is not None and not _is_number(route["nonfinite"]):
         raise _Bad(where + ["nonfinite"], "must be a number")
     return RouteResult(
-        name=name, status=status, reason=text["reason"] or "", family=text["family"] or "", config=config,
-        weights=text["weights"], nonfinite=route.get("nonfinite"), has_blocks="blocks" in route,
+        name=name,
+        status=status,
+        reason=text["reason"] or "",
+        family=text["family"] or "",
+        config=config,
+        weights=text["weights"],
+        nonfinite=route.get("nonfinite"),
+        has_blocks="blocks" in route,
         variables=_measured(where + ["variables"], _table(where, route, "variables"), ("shape", "fingerprint")),
         blocks=_measured(where + ["blocks"], _table(where, route, "blocks"), ("shape", "stats", "fingerprint")),
         effective_bias=_measured(where + ["effective_bias"], _table(where, route, "effective_bias"), ()),
-        forward=_measured(where + ["forward"], _table(where, route, "forward"), ("shape",)))
+        forward=_measured(where + ["forward"], _table(where, route, "forward"), ("shape",)),
+    )
 
 
 def _spec(where: List[str], spec: Dict[str, Any]) -> Spec:
@@ -221,15 +243,24 @@ def _spec(where: List[str], spec: Dict[str, Any]) -> Spec:
     for key in ("units", "input_dim", "layers", "seeds", "base_seed"):
         value = spec.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise _Bad(where + [key], "must be a whole number, got {}".format(_kind(value)))
+            raise _Bad(where + [key], f"must be a whole number, got {_kind(value)}")
         sizes[key] = value
     bidirectional = _need(where + ["bidirectional"], spec.get("bidirectional"), bool, "true or false", optional=True)
     tf1 = _table(where, spec, "tf1")
     cell_kwargs = _table(where + ["tf1"], tf1, "cell_kwargs")
     cell = _need(where + ["cell"], spec.get("cell"), str, "a string", optional=True)
-    return Spec(units=sizes["units"], input_dim=sizes["input_dim"], layers=sizes["layers"],
-                bidirectional=bidirectional, seeds=sizes["seeds"], base_seed=sizes["base_seed"], cell=cell,
-                tf1_initializer=_reaching(where + ["tf1"], tf1), tf1_cell_kwargs=cell_kwargs, document=spec)
+    return Spec(
+        units=sizes["units"],
+        input_dim=sizes["input_dim"],
+        layers=sizes["layers"],
+        bidirectional=bidirectional,
+        seeds=sizes["seeds"],
+        base_seed=sizes["base_seed"],
+        cell=cell,
+        tf1_initializer=_reaching(where + ["tf1"], tf1),
+        tf1_cell_kwargs=cell_kwargs,
+        document=spec,
+    )
 
 
 def _initializer(where: List[str], value: Any) -> Optional[Dict[str, Any]]:
@@ -263,8 +294,10 @@ def _scenario(where: List[str], name: str, entry: Any) -> ScenarioResult:
     _need(where, entry, dict, "an object")
     spec_hash = _need(where + ["spec_hash"], entry.get("spec_hash"), str, "a string")
     spec = _spec(where + ["spec"], _table(where, entry, "spec"))
-    routes = OrderedDict((route_name, _route(where + ["routes", route_name], route_name, route))
-                         for route_name, route in _table(where, entry, "routes", optional=False).items())
+    routes = OrderedDict(
+        (route_name, _route(where + ["routes", route_name], route_name, route))
+        for route_name, route in _table(where, entry, "routes", optional=False).items()
+    )
     return ScenarioResult(name, spec_hash, spec, routes)
 
 
@@ -274,9 +307,14 @@ def _env(document: Dict[str, Any], path: Optional[Path]) -> Env:
     keras = env.get("keras")
     if isinstance(keras, dict):
         keras = " ".join(str(keras.get(k, "")) for k in ("flavor", "version")).strip()
-    return Env(name=str(name or (path.stem if path else "?")), python=_text(env.get("python", "")),
-               tensorflow=_text(env.get("tensorflow", "")), keras=_text(keras or ""),
-               numpy=_text(env.get("numpy", "")), platform=_text(env.get("platform", "")))
+    return Env(
+        name=str(name or (path.stem if path else "?")),
+        python=_text(env.get("python", "")),
+        tensorflow=_text(env.get("tensorflow", "")),
+        keras=_text(keras or ""),
+        numpy=_text(env.get("numpy", "")),
+        platform=_text(env.get("platform", "")),
+    )
 
 
 def from_document(document: Dict[str, Any], source: str = "<artifact>", path: Optional[Path] = None) -> Artifact:
@@ -285,14 +323,21 @@ def from_document(document: Dict[str, Any], source: str = "<artifact>", path: Op
     try:
         env = _env(document, path)
         complete = _need(["complete"], document.get("complete"), bool, "true or false", optional=True)
-        scenarios = OrderedDict((name, _scenario(["scenarios", name], name, entry))
-                                for name, entry in _table([], document, "scenarios").items())
+        scenarios = OrderedDict(
+            (name, _scenario(["scenarios", name], name, entry))
+            for name, entry in _table([], document, "scenarios").items()
+        )
     except _Bad as bad:
         place = ".".join(bad.where) or "top level"
-        raise UserError("artifact {}: {} {}".format(source, place, bad.what), FIX) from None
+        raise UserError(f"artifact {source}: {place} {bad.what}", FIX) from None
     version = document.get("version")
-    return Artifact(env=env, version=version if isinstance(version, int) else VERSION, complete=complete,
-                    scenarios=scenarios, path=path)
+    return Artifact(
+        env=env,
+        version=version if isinstance(version, int) else VERSION,
+        complete=complete,
+        scenarios=scenarios,
+        path=path,
+    )
 
 
 def check(document: Dict[str, Any], source: str = "<artifact>") -> Dict[str, Any]:

@@ -5,6 +5,7 @@ variables of another family, or a ``PortError`` says why no weights of that fami
 blocks compute. ``compare.core.port`` (and through it a converted checkpoint's Keras plan) and the
 recipe (``backends/init_like_tf1.py``) use it.
 """
+
 from typing import Any, Dict, Sequence, Tuple
 
 import numpy as np
@@ -27,8 +28,10 @@ class PortError(ValueError):
     """Blocks that cannot be placed into a family's variables without changing what the layer computes."""
 
 
-RESET_AFTER_REASON = ("a reset_after=True GRU candidate computes r * (h @ U + b_rec), a TF1 GRUCell or "
-                      "reset_after=False GRU computes (r * h) @ U: no weights make these the same function")
+RESET_AFTER_REASON = (
+    "a reset_after=True GRU candidate computes r * (h @ U + b_rec), a TF1 GRUCell or "
+    "reset_after=False GRU computes (r * h) @ U: no weights make these the same function"
+)
 
 
 def _group(blocks: Dict[str, Any], layers: int, directions: Sequence[str]) -> Dict[Tuple[int, str], Dict]:
@@ -36,8 +39,9 @@ def _group(blocks: Dict[str, Any], layers: int, directions: Sequence[str]) -> Di
     for key, block in blocks.items():
         layer, direction, gate, part = parse_key(key)
         if layer >= layers or direction not in directions:
-            raise PortError("block {} lies outside layers 0..{} and directions {}".format(
-                key, layers - 1, "/".join(directions)))
+            raise PortError(
+                "block {} lies outside layers 0..{} and directions {}".format(key, layers - 1, "/".join(directions))
+            )
         cells.setdefault((layer, direction), {})[(gate, part)] = block_value(block)
     return cells
 
@@ -86,7 +90,7 @@ def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], d
             cell[(gate, "bias")] = cell[(gate, "bias")] + cell.pop((gate, part))
     for gate, part in expected:
         if part == "recurrent_bias" and (gate, part) not in cell and (gate, "bias") in cell:
-            cell[(gate, part)] = np.zeros(leading + cell[(gate, "bias")].shape[len(leading):], dtype)
+            cell[(gate, part)] = np.zeros(leading + cell[(gate, "bias")].shape[len(leading) :], dtype)
 
 
 def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[int, ...]) -> np.ndarray:
@@ -95,23 +99,26 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
     for p, value in zip(spec.pieces, values):
         need = leading + region_shape(p.region)
         if value.shape != need:
-            raise PortError("block {}/{}/{} has shape {}; {} needs {}".format(
-                name, p.gate, p.part, value.shape, family, need))
+            raise PortError(f"block {name}/{p.gate}/{p.part} has shape {value.shape}; {family} needs {need}")
         array[(Ellipsis,) + p.region] = stored(value, p)
     return array
 
 
-def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: int,
-                   reset_after: bool) -> Dict[Tuple[int, str, str], np.ndarray]:
-    name = "l{}/{}".format(layer, direction)
+def _assemble_cell(
+    family: str, cell: Dict, layer: int, direction: str, units: int, reset_after: bool
+) -> Dict[Tuple[int, str, str], np.ndarray]:
+    name = f"l{layer}/{direction}"
     gates = families.get(family).gates
     foreign = sorted(k for k in cell if k[0] not in gates + (PROJECTION, STATE))
     if foreign:
-        raise PortError("block {}/{}/{} has no place in {} (gates {})".format(
-            name, foreign[0][0], foreign[0][1], family, ", ".join(gates)))
+        raise PortError(
+            "block {}/{}/{} has no place in {} (gates {})".format(
+                name, foreign[0][0], foreign[0][1], family, ", ".join(gates)
+            )
+        )
     kernel = cell.get((gates[0], "kernel"))
     if kernel is None or kernel.ndim < 2:
-        raise PortError("block {}/{}/kernel is missing or not a matrix".format(name, gates[0]))
+        raise PortError(f"block {name}/{gates[0]}/kernel is missing or not a matrix")
     leading, inp = tuple(kernel.shape[:-2]), int(kernel.shape[-2])
     layout = cell_layout(family, inp, units, _port_options(family, cell, reset_after))
     _zero_biases(cell, layout, leading, kernel.dtype)
@@ -119,12 +126,13 @@ def _assemble_cell(family: str, cell: Dict, layer: int, direction: str, units: i
     _fit_recurrent_biases(cell, expected, leading, kernel.dtype)
     for gate, part in sorted(set(cell) ^ expected):
         what = "has no place in" if (gate, part) in cell else "is missing, needed by"
-        raise PortError("block {}/{}/{} {} {} with these options".format(name, gate, part, what, family))
+        raise PortError(f"block {name}/{gate}/{part} {what} {family} with these options")
     return {(layer, direction, param): _fill(family, name, cell, spec, leading) for param, spec in layout.items()}
 
 
-def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, directions: Sequence[str],
-             reset_after: bool = False) -> Dict[Tuple[int, str, str], np.ndarray]:
+def assemble(
+    family: str, blocks: Dict[str, Any], units: int, layers: int, directions: Sequence[str], reset_after: bool = False
+) -> Dict[Tuple[int, str, str], np.ndarray]:
     """The variables of ``family`` holding ``blocks`` exactly: ``{(layer, direction, param): array}``.
 
     The inverse of ``split``. The target cell's options follow from which blocks exist: a
@@ -139,7 +147,7 @@ def assemble(family: str, blocks: Dict[str, Any], units: int, layers: int, direc
     """
     fam = families.get(family)
     if reset_after and "reset_after" not in fam.options and not fam.reset_scaled:  # cuDNN GRUs always are
-        raise PortError("{} has no reset_after variant".format(family))
+        raise PortError(f"{family} has no reset_after variant")
     cells = _group(blocks, layers, directions)
     variables: Dict[Tuple[int, str, str], np.ndarray] = {}
     for layer in range(layers):

@@ -8,12 +8,13 @@ measured, each route's first draw (kept for the .npz), and for the first seed th
 matrix of the widest variable. Time: Gram matrices and eigenvalues (the cube of the thin side) for the
 first seed, a pass over every weight per seed, plus building the layers.
 """
+
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 if TYPE_CHECKING:  # scenarios imports this module to check sizes: a run-time import would be circular
     from compare.core.scenarios import Scenario
 
-MAX_WEIGHT_BYTES = 4 * 2 ** 30
+MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SECONDS = 2 * 3600
 # float64 Gram + eigvalsh: ~7 GFLOP/s measured for 1024-wide blocks with numpy 1.18 (tf115), 2 cores
 FLOPS_PER_SECOND = 7e9
@@ -42,7 +43,7 @@ def weight_count(scenario: "Scenario") -> int:
 
 def _matrix_flops(rows: int, cols: int) -> float:
     thin = min(rows, cols)
-    return 2.0 * rows * cols * thin + 10.0 * thin ** 3  # Gram matrix, then its eigenvalues
+    return 2.0 * rows * cols * thin + 10.0 * thin**3  # Gram matrix, then its eigenvalues
 
 
 def estimate_seconds(scenario: "Scenario") -> float:
@@ -71,19 +72,22 @@ def memory_bytes(scenario: "Scenario") -> int:
 
 
 def _duration(seconds: float) -> str:
-    return "{:.1f} h".format(seconds / 3600) if seconds >= 3600 else "{:.0f} min".format(seconds / 60)
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
 def too_large(scenario: "Scenario") -> Optional[Tuple[str, str]]:
     """(cause, hint) when the scenario would need more memory or time than the limits allow, else None."""
     need = memory_bytes(scenario)
     if need > MAX_WEIGHT_BYTES:
-        return ("needs about {:.1f} GiB for one draw of {} weights (draws are measured one at a time: seeds do "
-                "not add to it)".format(need / 2 ** 30, weight_count(scenario)),
-                "lower units, layers or input_dim (the limit is {:.0f} GiB)".format(MAX_WEIGHT_BYTES / 2 ** 30))
+        return (
+            f"needs about {need / 2**30:.1f} GiB for one draw of {weight_count(scenario)} weights (draws are measured one at a time: seeds do "
+            "not add to it)",
+            f"lower units, layers or input_dim (the limit is {MAX_WEIGHT_BYTES / 2**30:.0f} GiB)",
+        )
     seconds = estimate_seconds(scenario)
     if seconds > MAX_SECONDS:
-        return ("would take about {} per env to measure {} seeds of {} weights".format(
-                    _duration(seconds), scenario.seeds, weight_count(scenario)),
-                "lower seeds, units or layers (the limit is {} per env)".format(_duration(MAX_SECONDS)))
+        return (
+            f"would take about {_duration(seconds)} per env to measure {scenario.seeds} seeds of {weight_count(scenario)} weights",
+            f"lower seeds, units or layers (the limit is {_duration(MAX_SECONDS)} per env)",
+        )
     return None

@@ -12,6 +12,7 @@ Scopes: a cell's variables sit under ``NETWORK[/fw|/bw][/multi_rnn_cell]/cell_K]
 (``dynamic_rnn``'s ``rnn``, ``bidirectional_rnn``, a user's own scope ...); the cells sharing a NETWORK
 path form one network, ``cell_K`` its layer K, ``fw``/``bw`` its directions.
 """
+
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class _Cell:
 
     prefix: str
     family: str
-    params: Tuple[Tuple[str, Stored], ...]   # (param, variable)
+    params: Tuple[Tuple[str, Stored], ...]  # (param, variable)
     units: int
     input_size: int
     num_proj: Optional[int]
@@ -106,17 +107,24 @@ def _fit(family: families.Family, prefix: str, members: Dict[str, Stored]) -> Op
     units = anchor.shape[1] // len(spec.gates)
     projection = [members[v.param] for v in family.variables if "num_proj" in v.needs and v.param in members]
     num_proj = projection[0].shape[-1] if projection and len(projection[0].shape) == 2 else None
-    present = {option: any(option in v.needs and v.param in members for v in family.variables)
-               for option in families.OPTIONS}
+    present = {
+        option: any(option in v.needs and v.param in members for v in family.variables) for option in families.OPTIONS
+    }
     hidden = (num_proj or units) if family.fuses_hidden_rows else 0
     input_size = anchor.shape[0] - hidden
     if units < 1 or input_size < 1:
         return None
-    options = layout.CellOptions(num_proj=num_proj, peepholes=present["peepholes"],
-                                 use_bias=family.always_bias or present["use_bias"] or "use_bias" not in family.options,
-                                 reset_after=any(len(members[v.param].shape) == 2 for v in family.variables
-                                                 if "reset_after" in v.needs and v.param in members),
-                                 layer_norm=present["layer_norm"])
+    options = layout.CellOptions(
+        num_proj=num_proj,
+        peepholes=present["peepholes"],
+        use_bias=family.always_bias or present["use_bias"] or "use_bias" not in family.options,
+        reset_after=any(
+            len(members[v.param].shape) == 2
+            for v in family.variables
+            if "reset_after" in v.needs and v.param in members
+        ),
+        layer_norm=present["layer_norm"],
+    )
     try:
         expected = layout.cell_layout(family.name, input_size, units, options)
     except ValueError:
@@ -136,10 +144,14 @@ def find_cells(variables: Sequence[Stored]) -> List[List[_Cell]]:
         for family in tf1:
             for ending, param in _param_forms(family):
                 if var.name.endswith("/" + ending):
-                    groups.setdefault((family.name, var.name[:-len(ending) - 1]), {})[param] = var
+                    groups.setdefault((family.name, var.name[: -len(ending) - 1]), {})[param] = var
                     break
-    fitting = [cell for (name, prefix), members in groups.items()
-               for cell in [_fit(families.get(name), prefix, members)] if cell is not None]
+    fitting = [
+        cell
+        for (name, prefix), members in groups.items()
+        for cell in [_fit(families.get(name), prefix, members)]
+        if cell is not None
+    ]
     shortest: Dict[str, int] = {}
     for cell in fitting:
         for _, var in cell.params:
@@ -207,8 +219,9 @@ def _contradicts(family: families.Family, graph: Mapping[str, Any]) -> bool:
     return False
 
 
-def _choose(classes: List[Tuple[str, str]], anchor: str, cell_scope: str, facts: Optional[GraphFacts],
-            graph: Mapping[str, Any]) -> Tuple[Optional[str], Tuple[str, ...], str]:
+def _choose(
+    classes: List[Tuple[str, str]], anchor: str, cell_scope: str, facts: Optional[GraphFacts], graph: Mapping[str, Any]
+) -> Tuple[Optional[str], Tuple[str, ...], str]:
     """(cell class or None, the candidates, a note): the graph's op decides between the classes that run a
     fused op and those running MatMuls, then what the ops compute (a family's fixed values), then the scope
     TensorFlow names after the class; classes of one family left over compute the same: the first is
@@ -231,15 +244,26 @@ def _choose(classes: List[Tuple[str, str]], anchor: str, cell_scope: str, facts:
         named = [k for k in running if _snake(k) == cell_scope]
         running = named or running
     if len(running) > 1 and len({family_of[k] for k in running}) == 1:
-        return running[0], names, "{} store and compute the same (one family, {}); reported as {}".format(
-            " and ".join(running), family_of[running[0]], running[0])
+        return (
+            running[0],
+            names,
+            "{} store and compute the same (one family, {}); reported as {}".format(
+                " and ".join(running), family_of[running[0]], running[0]
+            ),
+        )
     if len(running) == 1:
         return running[0], names, ""
     return None, tuple(running) or names, ""
 
 
-def _options(network: Network, family: families.Family, cell_vars: Sequence[str], facts: Optional[GraphFacts],
-             flags: Mapping[str, bool], num_proj: Optional[int]) -> Network:
+def _options(
+    network: Network,
+    family: families.Family,
+    cell_vars: Sequence[str],
+    facts: Optional[GraphFacts],
+    flags: Mapping[str, bool],
+    num_proj: Optional[int],
+) -> Network:
     """Fill the family's Read options from the variables, the graph (what the ops of the cell's variables
     ``cell_vars`` compute), or leave them missing."""
     graph: Dict[str, Any] = {}
@@ -259,10 +283,23 @@ def _options(network: Network, family: families.Family, cell_vars: Sequence[str]
             sources[rule.key] = "graph"
         else:
             missing.append(rule.key)
-    return Network(network.name, network.family, network.cell_class, network.candidates, network.layers,
-                   network.directions, network.units, network.input_size, network.num_proj, network.peepholes,
-                   tuple(sorted(options.items())), tuple(sorted(sources.items())), tuple(missing),
-                   network.variables, network.notes)
+    return Network(
+        network.name,
+        network.family,
+        network.cell_class,
+        network.candidates,
+        network.layers,
+        network.directions,
+        network.units,
+        network.input_size,
+        network.num_proj,
+        network.peepholes,
+        tuple(sorted(options.items())),
+        tuple(sorted(sources.items())),
+        tuple(missing),
+        network.variables,
+        network.notes,
+    )
 
 
 def _missing_of(classes: List[Tuple[str, str]]) -> Tuple[str, ...]:
@@ -277,8 +314,9 @@ def _missing_of(classes: List[Tuple[str, str]]) -> Tuple[str, ...]:
     return tuple(keys)
 
 
-def detect(variables: Sequence[Stored], facts: Optional[GraphFacts] = None) -> Tuple[Tuple[Network, ...],
-                                                                                    Tuple[Listed, ...]]:
+def detect(
+    variables: Sequence[Stored], facts: Optional[GraphFacts] = None
+) -> Tuple[Tuple[Network, ...], Tuple[Listed, ...]]:
     """The networks among ``variables`` and the rest, listed (see the module docstring)."""
     plain, slots = split_slots(variables)
     inits = facts.initializers if facts is not None else {}
@@ -294,15 +332,25 @@ def detect(variables: Sequence[Stored], facts: Optional[GraphFacts] = None) -> T
         if isinstance(found, Network):
             networks.append(found)
         else:
-            others += [Listed(v.name, v.shape, v.dtype, "unrecognised", note=found)
-                       for _, _, _, options in members for _, v in options[0].params]
+            others += [
+                Listed(v.name, v.shape, v.dtype, "unrecognised", note=found)
+                for _, _, _, options in members
+                for _, v in options[0].params
+            ]
     for var in plain:
         if var.name in claimed:
             continue
         recurrent = any(RECURRENT_WORDS.search(part) for part in var.name.split("/")[:-1])
         if recurrent:
-            others.append(Listed(var.name, var.shape, var.dtype, "unrecognised",
-                                 note="under a recurrent-looking scope, but its name and shape fit no cell family"))
+            others.append(
+                Listed(
+                    var.name,
+                    var.shape,
+                    var.dtype,
+                    "unrecognised",
+                    note="under a recurrent-looking scope, but its name and shape fit no cell family",
+                )
+            )
         else:
             others.append(Listed(var.name, var.shape, var.dtype))
     owned = {v.name for n in networks for v in n.variables}
@@ -312,14 +360,18 @@ def detect(variables: Sequence[Stored], facts: Optional[GraphFacts] = None) -> T
     return tuple(networks), tuple(sorted(others, key=lambda o: o.name))
 
 
-def _network(name: str, members: List[Tuple[str, int, str, List[_Cell]]], slots: Mapping[str, List[Stored]],
-             inits: Mapping[str, RecordedInitializer], facts: Optional[GraphFacts]) -> Any:
+def _network(
+    name: str,
+    members: List[Tuple[str, int, str, List[_Cell]]],
+    slots: Mapping[str, List[Stored]],
+    inits: Mapping[str, RecordedInitializer],
+    facts: Optional[GraphFacts],
+) -> Any:
     """One network from its cells, or a string: why these cells make no network."""
     family_sets = [{c.family for c in options} for _, _, _, options in members]
     common = set.intersection(*family_sets)
     if not common:
-        return "its cells fit different families ({})".format(
-            ", ".join(sorted(set.union(*family_sets))))
+        return "its cells fit different families ({})".format(", ".join(sorted(set.union(*family_sets))))
     directions = tuple(d for d in DIRECTIONS if any(m[0] == d for m in members))
     layers = max(m[1] for m in members) + 1
     where = {(m[0], m[1]): m for m in members}
@@ -344,25 +396,62 @@ def _network(name: str, members: List[Tuple[str, int, str, List[_Cell]]], slots:
     for (direction, layer), (_, _, _, options) in in_order:
         cell = next(c for c in options if c.family == (family.name if family else anchor_cell.family))
         for param, var in cell.params:
-            variables.append(OwnedVariable(var.name, layer, direction, param, var.shape, var.dtype,
-                                           tuple(s.name for s in slots.get(var.name, ())), inits.get(var.name)))
+            variables.append(
+                OwnedVariable(
+                    var.name,
+                    layer,
+                    direction,
+                    param,
+                    var.shape,
+                    var.dtype,
+                    tuple(s.name for s in slots.get(var.name, ())),
+                    inits.get(var.name),
+                )
+            )
     notes = [why] if why else []
     opaque = any(v.kind == "opaque" for v in families.get(anchor_cell.family).variables)
     if opaque:
-        notes.append("opaque cuDNN parameter buffer: its layout is cuDNN's own, so it is listed but cannot be "
-                     "converted (sizes unknown)")
-    network = Network(name, family.name if family else "", cell_class, candidates, layers, directions,
-                      anchor_cell.units, anchor_cell.input_size, anchor_cell.num_proj,
-                      dict(anchor_cell.flags).get("peepholes", False), variables=tuple(variables),
-                      notes=tuple(notes))
+        notes.append(
+            "opaque cuDNN parameter buffer: its layout is cuDNN's own, so it is listed but cannot be "
+            "converted (sizes unknown)"
+        )
+    network = Network(
+        name,
+        family.name if family else "",
+        cell_class,
+        candidates,
+        layers,
+        directions,
+        anchor_cell.units,
+        anchor_cell.input_size,
+        anchor_cell.num_proj,
+        dict(anchor_cell.flags).get("peepholes", False),
+        variables=tuple(variables),
+        notes=tuple(notes),
+    )
     if opaque:
         return network
     cell_vars = [v.name for _, v in anchor_cell.params]
     if family is not None:
         return _options(network, family, cell_vars, facts, dict(anchor_cell.flags), anchor_cell.num_proj)
-    known = _options(network, families.get(anchor_cell.family), cell_vars, facts, dict(anchor_cell.flags),
-                     anchor_cell.num_proj)
+    known = _options(
+        network, families.get(anchor_cell.family), cell_vars, facts, dict(anchor_cell.flags), anchor_cell.num_proj
+    )
     missing = tuple(k for k in _missing_of(classes) if k not in dict(known.options))
-    return Network(known.name, "", None, candidates, known.layers, known.directions, known.units, known.input_size,
-                   known.num_proj, known.peepholes, known.options, known.option_sources, missing, known.variables,
-                   known.notes)
+    return Network(
+        known.name,
+        "",
+        None,
+        candidates,
+        known.layers,
+        known.directions,
+        known.units,
+        known.input_size,
+        known.num_proj,
+        known.peepholes,
+        known.options,
+        known.option_sources,
+        missing,
+        known.variables,
+        known.notes,
+    )

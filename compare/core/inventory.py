@@ -13,6 +13,7 @@ What the checkpoint cannot say (the cell class where two classes share variable 
 the activation, each variable's initializer) comes from the graph, or from the user (``--set``), and is
 otherwise listed in :attr:`Network.missing`: never guessed.
 """
+
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -59,10 +60,10 @@ class RecordedInitializer:
 class OwnedVariable:
     """One variable of a network: its checkpoint name, where it sits, its optimizer slots."""
 
-    name: str                   # the checkpoint key, e.g. "encoder/rnn/multi_rnn_cell/cell_1/lstm_cell/kernel"
+    name: str  # the checkpoint key, e.g. "encoder/rnn/multi_rnn_cell/cell_1/lstm_cell/kernel"
     layer: int
-    direction: str              # "fw" | "bw"
-    param: str                  # the registry's canonical cell-local param
+    direction: str  # "fw" | "bw"
+    param: str  # the registry's canonical cell-local param
     shape: Tuple[int, ...]
     dtype: str = "float32"
     slots: Tuple[str, ...] = ()  # e.g. ".../kernel/Adam", ".../kernel/Adam_1"
@@ -80,10 +81,10 @@ class Network:
     (``--set NAME.OPTION=VALUE``) before the network can be rebuilt. ``option_sources`` says where each
     known value came from (:data:`SOURCES`)."""
 
-    name: str                           # its scope path, e.g. "encoder/bidirectional_rnn"
-    family: str                         # the registry family; "" while the cell class is unknown
-    cell_class: Optional[str]           # from the graph or --set; None when unknown
-    candidates: Tuple[str, ...]         # the cell classes whose variables have these names and shapes
+    name: str  # its scope path, e.g. "encoder/bidirectional_rnn"
+    family: str  # the registry family; "" while the cell class is unknown
+    cell_class: Optional[str]  # from the graph or --set; None when unknown
+    candidates: Tuple[str, ...]  # the cell classes whose variables have these names and shapes
     layers: int
     directions: Tuple[str, ...]
     units: int
@@ -94,7 +95,7 @@ class Network:
     option_sources: Tuple[Tuple[str, str], ...] = ()
     missing: Tuple[str, ...] = ()
     variables: Tuple[OwnedVariable, ...] = ()
-    notes: Tuple[str, ...] = ()         # what the user should know (e.g. an opaque cuDNN buffer: not convertible)
+    notes: Tuple[str, ...] = ()  # what the user should know (e.g. an opaque cuDNN buffer: not convertible)
 
     @property
     def bidirectional(self) -> bool:
@@ -112,7 +113,7 @@ class Network:
         for owned in self.variables:
             if (owned.layer, owned.direction, owned.param) == (layer, direction, param):
                 return owned
-        raise KeyError("{} has no {} in layer {} {}".format(self.name, param, layer, direction))
+        raise KeyError(f"{self.name} has no {param} in layer {layer} {direction}")
 
     def with_option(self, key: str, value: Any, source: str = "set") -> "Network":
         """This network with one option (or ``cell_class``) given; the family follows the cell class."""
@@ -120,14 +121,19 @@ class Network:
             family = families.of_class(value, "tf1")
             # the options the new family never reads (a cuDNN-compatible cell's fixed forget_bias) are not missing
             reads = {rule.key for rule in family.config.values() if isinstance(rule, families.Read)}
-            return replace(self, cell_class=value, family=family.name,
-                           missing=tuple(m for m in self.missing if m in reads))
+            return replace(
+                self, cell_class=value, family=family.name, missing=tuple(m for m in self.missing if m in reads)
+            )
         options = dict(self.options)
         options[key] = value
         sources = dict(self.option_sources)
         sources[key] = source
-        return replace(self, options=tuple(sorted(options.items())), option_sources=tuple(sorted(sources.items())),
-                       missing=tuple(m for m in self.missing if m != key))
+        return replace(
+            self,
+            options=tuple(sorted(options.items())),
+            option_sources=tuple(sorted(sources.items())),
+            missing=tuple(m for m in self.missing if m != key),
+        )
 
     def computation(self) -> families.Computation:
         """What the network computes (``compare.core.families.computation``); KeyError while an option the
@@ -142,11 +148,11 @@ class Network:
 class Inventory:
     """Everything one checkpoint holds, as ``inspect`` found it."""
 
-    checkpoint: str                     # the checkpoint prefix read
-    tensorflow: str                     # the TensorFlow version whose reader read it
-    graph: Optional[str]                # the .meta file read, or None
+    checkpoint: str  # the checkpoint prefix read
+    tensorflow: str  # the TensorFlow version whose reader read it
+    graph: Optional[str]  # the .meta file read, or None
     networks: Tuple[Network, ...] = ()
-    others: Tuple[Listed, ...] = ()     # non-RNN variables, optimizer slots, unrecognised ones
+    others: Tuple[Listed, ...] = ()  # non-RNN variables, optimizer slots, unrecognised ones
 
     def network(self, name: str) -> Network:
         for network in self.networks:
@@ -155,14 +161,26 @@ class Inventory:
         raise KeyError(name)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"schema": SCHEMA, "version": VERSION, "checkpoint": self.checkpoint, "tensorflow": self.tensorflow,
-                "graph": self.graph, "networks": [_network_dict(n) for n in self.networks],
-                "others": [_listed_dict(o) for o in self.others]}
+        return {
+            "schema": SCHEMA,
+            "version": VERSION,
+            "checkpoint": self.checkpoint,
+            "tensorflow": self.tensorflow,
+            "graph": self.graph,
+            "networks": [_network_dict(n) for n in self.networks],
+            "others": [_listed_dict(o) for o in self.others],
+        }
 
 
 def _listed_dict(listed: Listed) -> Dict[str, Any]:
-    return {"name": listed.name, "shape": list(listed.shape), "dtype": listed.dtype, "role": listed.role,
-            "of": listed.of, "note": listed.note}
+    return {
+        "name": listed.name,
+        "shape": list(listed.shape),
+        "dtype": listed.dtype,
+        "role": listed.role,
+        "of": listed.of,
+        "note": listed.note,
+    }
 
 
 def _initializer_dict(init: Optional[RecordedInitializer]) -> Optional[Dict[str, Any]]:
@@ -173,15 +191,33 @@ def _initializer_dict(init: Optional[RecordedInitializer]) -> Optional[Dict[str,
 
 def _network_dict(network: Network) -> Dict[str, Any]:
     return {
-        "name": network.name, "family": network.family, "cell_class": network.cell_class,
-        "candidates": list(network.candidates), "layers": network.layers, "directions": list(network.directions),
-        "units": network.units, "input_size": network.input_size, "num_proj": network.num_proj,
-        "peepholes": network.peepholes, "options": dict(network.options),
-        "option_sources": dict(network.option_sources), "missing": list(network.missing),
+        "name": network.name,
+        "family": network.family,
+        "cell_class": network.cell_class,
+        "candidates": list(network.candidates),
+        "layers": network.layers,
+        "directions": list(network.directions),
+        "units": network.units,
+        "input_size": network.input_size,
+        "num_proj": network.num_proj,
+        "peepholes": network.peepholes,
+        "options": dict(network.options),
+        "option_sources": dict(network.option_sources),
+        "missing": list(network.missing),
         "notes": list(network.notes),
-        "variables": [{"name": v.name, "layer": v.layer, "direction": v.direction, "param": v.param,
-                       "shape": list(v.shape), "dtype": v.dtype, "slots": list(v.slots),
-                       "initializer": _initializer_dict(v.initializer)} for v in network.variables],
+        "variables": [
+            {
+                "name": v.name,
+                "layer": v.layer,
+                "direction": v.direction,
+                "param": v.param,
+                "shape": list(v.shape),
+                "dtype": v.dtype,
+                "slots": list(v.slots),
+                "initializer": _initializer_dict(v.initializer),
+            }
+            for v in network.variables
+        ],
     }
 
 
@@ -192,23 +228,48 @@ def _initializer(raw: Optional[Mapping[str, Any]]) -> Optional[RecordedInitializ
 
 
 def _network(raw: Mapping[str, Any]) -> Network:
-    variables = tuple(OwnedVariable(v["name"], v["layer"], v["direction"], v["param"], tuple(v["shape"]),
-                                    v["dtype"], tuple(v["slots"]), _initializer(v["initializer"]))
-                      for v in raw["variables"])
-    return Network(raw["name"], raw["family"], raw["cell_class"], tuple(raw["candidates"]), raw["layers"],
-                   tuple(raw["directions"]), raw["units"], raw["input_size"], raw["num_proj"], raw["peepholes"],
-                   tuple(sorted(raw["options"].items())), tuple(sorted(raw["option_sources"].items())),
-                   tuple(raw["missing"]), variables, tuple(raw.get("notes", ())))
+    variables = tuple(
+        OwnedVariable(
+            v["name"],
+            v["layer"],
+            v["direction"],
+            v["param"],
+            tuple(v["shape"]),
+            v["dtype"],
+            tuple(v["slots"]),
+            _initializer(v["initializer"]),
+        )
+        for v in raw["variables"]
+    )
+    return Network(
+        raw["name"],
+        raw["family"],
+        raw["cell_class"],
+        tuple(raw["candidates"]),
+        raw["layers"],
+        tuple(raw["directions"]),
+        raw["units"],
+        raw["input_size"],
+        raw["num_proj"],
+        raw["peepholes"],
+        tuple(sorted(raw["options"].items())),
+        tuple(sorted(raw["option_sources"].items())),
+        tuple(raw["missing"]),
+        variables,
+        tuple(raw.get("notes", ())),
+    )
 
 
 def from_dict(raw: Mapping[str, Any]) -> Inventory:
     """The records of :meth:`Inventory.to_dict`'s JSON (ValueError for another schema or version)."""
     if raw.get("schema") != SCHEMA or raw.get("version") != VERSION:
-        raise ValueError("not an {} version {} document".format(SCHEMA, VERSION))
-    others = tuple(Listed(o["name"], tuple(o["shape"]), o["dtype"], o["role"], o["of"], o["note"])
-                   for o in raw["others"])
-    return Inventory(raw["checkpoint"], raw["tensorflow"], raw["graph"],
-                     tuple(_network(n) for n in raw["networks"]), others)
+        raise ValueError(f"not an {SCHEMA} version {VERSION} document")
+    others = tuple(
+        Listed(o["name"], tuple(o["shape"]), o["dtype"], o["role"], o["of"], o["note"]) for o in raw["others"]
+    )
+    return Inventory(
+        raw["checkpoint"], raw["tensorflow"], raw["graph"], tuple(_network(n) for n in raw["networks"]), others
+    )
 
 
 # The variable kinds a variable scope's initializer reaches in every TF1 cell (biases carry their own).
@@ -218,13 +279,17 @@ SCOPE_KINDS = ("fused", "input", "recurrent", "projection")
 def _shared(network: Network, owned: Tuple[OwnedVariable, ...], what: str) -> Optional[RecordedInitializer]:
     """The one initializer all of ``owned`` recorded; None when none is recorded; ValueError when they differ
     (a scenario gives one initializer to them all)."""
-    recorded = {repr(sorted(o.initializer.as_table().items())): o.initializer
-                for o in owned if o.initializer is not None}
+    recorded = {
+        repr(sorted(o.initializer.as_table().items())): o.initializer for o in owned if o.initializer is not None
+    }
     if not recorded:
         return None
     if len(recorded) > 1 or any(o.initializer is None for o in owned):
-        raise ValueError("{}: its {} were initialized differently ({}): a scenario gives them one initializer".format(
-            network.name, what, ", ".join(sorted(i.name for i in recorded.values()))))
+        raise ValueError(
+            "{}: its {} were initialized differently ({}): a scenario gives them one initializer".format(
+                network.name, what, ", ".join(sorted(i.name for i in recorded.values()))
+            )
+        )
     return next(iter(recorded.values()))
 
 
@@ -258,8 +323,11 @@ def scenario_table(network: Network, name: str, seeds: int = 32, initializers: b
     recorded), against Keras's defaults stacked as the TF1 cells stack.
     ValueError when the network cannot be rebuilt: something unknown, or an option scenarios cannot say."""
     if network.unknown:
-        raise ValueError("{}: {} unknown (give it with --set {}.{}=VALUE)".format(
-            network.name, ", ".join(network.unknown), network.name, network.unknown[0]))
+        raise ValueError(
+            "{}: {} unknown (give it with --set {}.{}=VALUE)".format(
+                network.name, ", ".join(network.unknown), network.name, network.unknown[0]
+            )
+        )
     from compare.core import (
         scenarios,  # scenarios imports tomli; records alone need nothing beyond the standard library
     )
@@ -270,8 +338,7 @@ def scenario_table(network: Network, name: str, seeds: int = 32, initializers: b
         if key in takes and value is not None:  # None: the cell's own default (no clip)
             kwargs[key] = value
         elif key == "activation" and families.function_name(value) != "tanh":
-            raise ValueError("{}: activation {} cannot be rebuilt by a scenario (tanh only)".format(
-                network.name, value))
+            raise ValueError(f"{network.name}: activation {value} cannot be rebuilt by a scenario (tanh only)")
     if network.num_proj is not None:
         kwargs["num_proj"] = network.num_proj
     if network.peepholes:
@@ -283,6 +350,14 @@ def scenario_table(network: Network, name: str, seeds: int = 32, initializers: b
         if scope is not None:
             tf1["scope_initializer"] = scope
         kwargs.update(init_kwargs)
-    return {"name": name, "cell": families.get(network.family).cell, "units": network.units,
-            "input_dim": network.input_size, "layers": network.layers, "bidirectional": network.bidirectional,
-            "seeds": seeds, "tf1": tf1, "keras": keras}
+    return {
+        "name": name,
+        "cell": families.get(network.family).cell,
+        "units": network.units,
+        "input_dim": network.input_size,
+        "layers": network.layers,
+        "bidirectional": network.bidirectional,
+        "seeds": seeds,
+        "tf1": tf1,
+        "keras": keras,
+    }

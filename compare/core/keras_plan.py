@@ -9,6 +9,7 @@ into the stored forget-gate bias. The Keras layer is ``GRU`` / ``LSTM`` (one lay
 ``MultiRNNCell`` / ``bidirectional_dynamic_rnn`` did. Anything else (peepholes, ``num_proj``,
 ``cell_clip``, layer norm, an unknown option) is refused with compare.core.port's reason.
 """
+
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -27,7 +28,7 @@ KERAS_PARAMS = ("kernel", "recurrent_kernel", "bias")
 class KerasSpec:
     """The Keras layer that computes what one TF1 network computes (everything ``keras_model.py`` needs)."""
 
-    cell: str                     # "gru" | "lstm"
+    cell: str  # "gru" | "lstm"
     units: int
     input_size: int
     layers: int
@@ -40,12 +41,16 @@ class KerasSpec:
     def wrapper(self) -> str:
         """How the cells are put together: ``GRU``, ``RNN(StackedRNNCells)``, ``Bidirectional(...)``."""
         inner = ("GRU" if self.cell == "gru" else "LSTM") if self.layers == 1 else "RNN(StackedRNNCells)"
-        return "Bidirectional({})".format(inner) if len(self.directions) == 2 else inner
+        return f"Bidirectional({inner})" if len(self.directions) == 2 else inner
 
     def cell_kwargs(self) -> Dict[str, Any]:
         """The Keras cell's constructor options (``GRUCell`` / ``LSTMCell``, and ``GRU`` / ``LSTM`` alike)."""
-        kwargs = {"units": self.units, "activation": self.activation,
-                  "recurrent_activation": self.recurrent_activation, "use_bias": True}
+        kwargs = {
+            "units": self.units,
+            "activation": self.activation,
+            "recurrent_activation": self.recurrent_activation,
+            "use_bias": True,
+        }
         if self.cell == "gru":
             kwargs["reset_after"] = self.reset_after
         else:
@@ -55,21 +60,31 @@ class KerasSpec:
     def weight_order(self) -> List[Tuple[int, str, str]]:
         """``(layer, direction, param)`` in the order the built Keras layer lists its weights: the forward
         layer's cells, then the backward one's; per cell kernel, recurrent kernel, bias."""
-        return [(layer, direction, param) for direction in self.directions for layer in range(self.layers)
-                for param in KERAS_PARAMS]
+        return [
+            (layer, direction, param)
+            for direction in self.directions
+            for layer in range(self.layers)
+            for param in KERAS_PARAMS
+        ]
 
     def state_names(self) -> List[str]:
         """The final states in the order the Keras layer returns them (``return_state``): per direction, per
         layer, ``h`` (and ``c`` after it for an LSTM, as Keras orders ``[h, c]``)."""
         parts = ("h",) if self.cell == "gru" else ("h", "c")
-        return ["state/{}/l{}/{}".format(d, layer, p) for d in self.directions for layer in range(self.layers)
-                for p in parts]
+        return [f"state/{d}/l{layer}/{p}" for d in self.directions for layer in range(self.layers) for p in parts]
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"cell": self.cell, "units": self.units, "input_size": self.input_size, "layers": self.layers,
-                "directions": list(self.directions), "activation": self.activation,
-                "recurrent_activation": self.recurrent_activation, "reset_after": self.reset_after,
-                "wrapper": self.wrapper}
+        return {
+            "cell": self.cell,
+            "units": self.units,
+            "input_size": self.input_size,
+            "layers": self.layers,
+            "directions": list(self.directions),
+            "activation": self.activation,
+            "recurrent_activation": self.recurrent_activation,
+            "reset_after": self.reset_after,
+            "wrapper": self.wrapper,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,20 +111,26 @@ def _source_config(network: Network) -> Dict[str, Any]:
 def source_computation(network: Network) -> families.Computation:
     """What the TF1 network computes; PortError while something it depends on is unknown."""
     if network.unknown:
-        raise PortError("{} unknown: give it with --set {}.{}=VALUE".format(
-            ", ".join(network.unknown), network.name, network.unknown[0]))
+        raise PortError(
+            "{} unknown: give it with --set {}.{}=VALUE".format(
+                ", ".join(network.unknown), network.name, network.unknown[0]
+            )
+        )
     try:
-        return families.computation(families.get(network.family), _source_config(network), network.layers,
-                                    network.bidirectional)
+        return families.computation(
+            families.get(network.family), _source_config(network), network.layers, network.bidirectional
+        )
     except KeyError as exc:
-        raise PortError("option {} unknown: give it with --set {}.{}=VALUE".format(
-            exc.args[0], network.name, exc.args[0])) from None
+        raise PortError(
+            f"option {exc.args[0]} unknown: give it with --set {network.name}.{exc.args[0]}=VALUE"
+        ) from None
 
 
 def target_computation(spec: KerasSpec) -> families.Computation:
     family = "keras_gru" if spec.cell == "gru" else "keras_lstm"
-    return families.computation(families.get(family), {"cell": spec.cell_kwargs(), "stacking": "cells"},
-                                spec.layers, len(spec.directions) == 2)
+    return families.computation(
+        families.get(family), {"cell": spec.cell_kwargs(), "stacking": "cells"}, spec.layers, len(spec.directions) == 2
+    )
 
 
 def plan(network: Network) -> Plan:
@@ -121,8 +142,16 @@ def plan(network: Network) -> Plan:
     except PortError as exc:
         return Plan(network.name, network.family, network.cell_class, refused=str(exc))
     cell = families.get(network.family).cell
-    spec = KerasSpec(cell, network.units, network.input_size, network.layers, tuple(network.directions),
-                     source.get("activation") or "tanh", "sigmoid", bool(source.get("reset_after")))
+    spec = KerasSpec(
+        cell,
+        network.units,
+        network.input_size,
+        network.layers,
+        tuple(network.directions),
+        source.get("activation") or "tanh",
+        "sigmoid",
+        bool(source.get("reset_after")),
+    )
     reason = _structural_refusal(network)
     if not reason:
         try:
@@ -138,7 +167,7 @@ def _structural_refusal(network: Network) -> str:
     if network.peepholes:
         return "peepholes (use_peepholes) feed the cell state into the gates; Keras LSTM has none"
     if network.num_proj is not None:
-        return "num_proj projects the LSTM output to {} units; Keras LSTM has no projection".format(network.num_proj)
+        return f"num_proj projects the LSTM output to {network.num_proj} units; Keras LSTM has no projection"
     return ""
 
 
@@ -146,8 +175,14 @@ def keras_weights(network: Network, spec: KerasSpec, values: Mapping[str, np.nda
     """The Keras cells' weights ``{(layer, direction, param): array}`` computing what the checkpoint's
     ``values`` (checkpoint name -> array) compute in ``network``; PortError when they cannot."""
     weights = [Weight(v.name, v.layer, v.direction, v.param, np.asarray(values[v.name])) for v in network.variables]
-    return port.port(weights, source_computation(network), target_computation(spec), network.units,
-                     network.layers, list(network.directions))
+    return port.port(
+        weights,
+        source_computation(network),
+        target_computation(spec),
+        network.units,
+        network.layers,
+        list(network.directions),
+    )
 
 
 def tf1_values(network: Network, values: Mapping[str, np.ndarray]) -> Variables:
@@ -165,11 +200,16 @@ def batches(input_size: int, seed: int = 0) -> List[Tuple[np.ndarray, np.ndarray
     """The fixed random batches ``[(inputs (batch, steps, input_size) float32, lengths (batch,) int32)]``,
     reproducible in numpy 1.18 and 2 alike."""
     rng = np.random.RandomState(seed)
-    return [(rng.standard_normal((len(lengths), BATCH_STEPS, input_size)).astype(np.float32),
-             np.asarray(lengths, dtype=np.int32)) for lengths in BATCH_LENGTHS]
+    return [
+        (
+            rng.standard_normal((len(lengths), BATCH_STEPS, input_size)).astype(np.float32),
+            np.asarray(lengths, dtype=np.int32),
+        )
+        for lengths in BATCH_LENGTHS
+    ]
 
 
 def staging_key(index: int, *parts: Any) -> str:
     """A key of the staging ``.npz`` the two sides share: ``net{index}/batch0/inputs``,
     ``net{index}/batch0/tf1/state/fw/l0/h``, ``net{index}/keras/0/fw/kernel``."""
-    return "/".join(["net{}".format(index)] + [str(p) for p in parts])
+    return "/".join([f"net{index}"] + [str(p) for p in parts])

@@ -17,6 +17,7 @@ the family registry (``compare.core.families``); this module knows no family by 
 Every array may carry extra leading axes (a stack of draws: seeds first); blocks are cut with
 ``value[..., rows, cols]``, so one draw and a stack of draws go through the same code.
 """
+
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -25,8 +26,23 @@ import numpy as np
 from compare.core import families
 from compare.core.families import GATES, PARTS, PROJECTION
 
-__all__ = ["GATES", "PARTS", "PROJECTION", "Block", "CellOptions", "ParamLayout", "Piece", "cut", "stored",
-           "block_key", "block_keys", "cell_layout", "effective_biases", "parse_key", "split"]
+__all__ = [
+    "GATES",
+    "PARTS",
+    "PROJECTION",
+    "Block",
+    "CellOptions",
+    "ParamLayout",
+    "Piece",
+    "cut",
+    "stored",
+    "block_key",
+    "block_keys",
+    "cell_layout",
+    "effective_biases",
+    "parse_key",
+    "split",
+]
 
 Region = Tuple[Union[int, slice], ...]
 
@@ -70,9 +86,9 @@ class ParamLayout:
 class CellOptions:
     """The cell options that change which variables exist (defaults: a plain cell)."""
 
-    num_proj: Optional[int] = None   # each is valid only for the families whose registry entry
-    peepholes: bool = False          # lists it among its options (use_bias=False: families
-    use_bias: bool = True            # without always_bias)
+    num_proj: Optional[int] = None  # each is valid only for the families whose registry entry
+    peepholes: bool = False  # lists it among its options (use_bias=False: families
+    use_bias: bool = True  # without always_bias)
     reset_after: bool = False
     layer_norm: bool = False
 
@@ -101,20 +117,20 @@ def family_cell(family: str) -> str:
 
 
 def block_key(layer: int, direction: str, gate: str, part: str) -> str:
-    return "l{}/{}/{}/{}".format(layer, direction, gate, part)
+    return f"l{layer}/{direction}/{gate}/{part}"
 
 
 def parse_key(key: str) -> Tuple[int, str, str, str]:
     """``"l1/bw/reset/kernel"`` -> ``(1, "bw", "reset", "kernel")``; ValueError if malformed."""
     fields = key.split("/")
     if len(fields) != 4 or not fields[0].startswith("l") or not fields[0][1:].isdigit():
-        raise ValueError("block key {!r} is not l{{layer}}/{{fw|bw}}/{{gate}}/{{part}}".format(key))
+        raise ValueError(f"block key {key!r} is not l{{layer}}/{{fw|bw}}/{{gate}}/{{part}}")
     return int(fields[0][1:]), fields[1], fields[2], fields[3]
 
 
 def describe(region: Region) -> str:
     """``(slice(2, 5), slice(0, 3))`` -> ``"[2:5, 0:3]"``."""
-    text = [str(r) if isinstance(r, int) else "{}:{}".format(r.start, r.stop) for r in region]
+    text = [str(r) if isinstance(r, int) else f"{r.start}:{r.stop}" for r in region]
     return "[" + ", ".join(text) + "]"
 
 
@@ -125,9 +141,13 @@ def region_shape(region: Region) -> Tuple[int, ...]:
 def block_keys(family: str, layers: int, directions: Sequence[str], options: Optional[CellOptions] = None) -> List[str]:
     """Every block key a built route of ``family`` yields, in layout order."""
     layout = cell_layout(family, 1, 1, options or CellOptions())
-    return [block_key(layer, direction, p.gate, p.part)
-            for layer in range(layers) for direction in directions
-            for spec in layout.values() for p in spec.pieces]
+    return [
+        block_key(layer, direction, p.gate, p.part)
+        for layer in range(layers)
+        for direction in directions
+        for spec in layout.values()
+        for p in spec.pieces
+    ]
 
 
 # ---------------------------------------------------------------- layouts
@@ -137,8 +157,9 @@ def _cols(index: int, units: int) -> slice:
     return slice(index * units, (index + 1) * units)
 
 
-def _matrix(gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]],
-            cudnn_order: bool = False) -> Tuple[Piece, ...]:
+def _matrix(
+    gates: Sequence[str], units: int, rows: Sequence[Tuple[str, slice]], cudnn_order: bool = False
+) -> Tuple[Piece, ...]:
     """Gates side by side in column blocks of ``units``; row ranges are parts."""
     return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
 
@@ -160,16 +181,19 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
     if var.kind == "vector":
         return ParamLayout((width,), _vector(var.gates, units, var.part))
     if var.kind == "pair":
-        return ParamLayout((2, width), _vector(var.gates, units, "bias", (0,))
-                           + _vector(var.gates, units, "recurrent_bias", (1,)))
+        return ParamLayout(
+            (2, width), _vector(var.gates, units, "bias", (0,)) + _vector(var.gates, units, "recurrent_bias", (1,))
+        )
     if var.kind == "diag":
         return ParamLayout((units,), tuple(Piece(g, var.part, (slice(0, units),)) for g in var.gates))
     if var.kind == "stacked":
-        return ParamLayout((2 * width,), _vector(var.gates, units, "bias")
-                           + tuple(Piece(g, "recurrent_bias", (_cols(len(var.gates) + i, units),))
-                                   for i, g in enumerate(var.gates)))
+        return ParamLayout(
+            (2 * width,),
+            _vector(var.gates, units, "bias")
+            + tuple(Piece(g, "recurrent_bias", (_cols(len(var.gates) + i, units),)) for i, g in enumerate(var.gates)),
+        )
     if var.kind == "opaque":
-        raise ValueError("{} is cuDNN's opaque parameter buffer: it has no per-gate layout".format(var.param))
+        raise ValueError(f"{var.param} is cuDNN's opaque parameter buffer: it has no per-gate layout")
     region = (slice(0, units), slice(0, options.num_proj))
     return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
 
@@ -183,8 +207,13 @@ OPTION_TEXT = {
 
 
 def _flags(options: CellOptions) -> Dict[str, bool]:
-    return {"num_proj": bool(options.num_proj), "peepholes": options.peepholes, "use_bias": options.use_bias,
-            "reset_after": options.reset_after, "layer_norm": options.layer_norm}
+    return {
+        "num_proj": bool(options.num_proj),
+        "peepholes": options.peepholes,
+        "use_bias": options.use_bias,
+        "reset_after": options.reset_after,
+        "layer_norm": options.layer_norm,
+    }
 
 
 def unsupported(family: str, options: CellOptions) -> Optional[str]:
@@ -193,11 +222,12 @@ def unsupported(family: str, options: CellOptions) -> Optional[str]:
     for option, on in _flags(options).items():
         if option == "use_bias":
             if not on and fam.always_bias:
-                return "{} always has biases".format(family)
+                return f"{family} always has biases"
         elif on and option not in fam.options:
             having = [f for f in families.names() if option in families.get(f).options]
-            return "{} {} (only {} {})".format(family, OPTION_TEXT[option], " and ".join(having),
-                                                "has" if len(having) == 1 else "have")
+            return "{} {} (only {} {})".format(
+                family, OPTION_TEXT[option], " and ".join(having), "has" if len(having) == 1 else "have"
+            )
     return None
 
 
@@ -209,8 +239,7 @@ def cell_layout(family: str, inp: int, units: int, options: Optional[CellOptions
     if reason:
         raise ValueError(reason)
     flags = _flags(options)
-    return {var.param: _variable_layout(var, inp, units, options)
-            for var in fam.variables if fam.exists(var, flags)}
+    return {var.param: _variable_layout(var, inp, units, options) for var in fam.variables if fam.exists(var, flags)}
 
 
 # ---------------------------------------------------------------- variables -> blocks
@@ -221,8 +250,9 @@ def _by_cell(weights: Iterable[Any]) -> Dict[Tuple[int, str], Dict[str, Any]]:
     for w in weights:
         cell = cells.setdefault((w.layer, w.direction), {})
         if w.param in cell:
-            raise ValueError("two {!r} variables in cell l{}/{}: {} and {}".format(
-                w.param, w.layer, w.direction, cell[w.param].name, w.name))
+            raise ValueError(
+                f"two {w.param!r} variables in cell l{w.layer}/{w.direction}: {cell[w.param].name} and {w.name}"
+            )
         cell[w.param] = w
     return cells
 
@@ -232,14 +262,13 @@ def _inputs(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[in
     fam = families.get(family)
     anchor = cell.get(fam.anchor)
     if anchor is None:
-        raise ValueError("no {!r} variable among {}".format(fam.anchor, sorted(cell)))
+        raise ValueError(f"no {fam.anchor!r} variable among {sorted(cell)}")
     shape = np.shape(anchor.value)
     if len(shape) < 2:
-        raise ValueError("{} has shape {}, not (..., rows, columns)".format(anchor.name, shape))
+        raise ValueError(f"{anchor.name} has shape {shape}, not (..., rows, columns)")
     hidden = (num_proj or units) if fam.fuses_hidden_rows else 0
     if shape[-2] <= hidden:
-        raise ValueError("{} has {} rows: no room for inputs besides {} hidden rows".format(
-            anchor.name, shape[-2], hidden))
+        raise ValueError(f"{anchor.name} has {shape[-2]} rows: no room for inputs besides {hidden} hidden rows")
     return tuple(shape[:-2]), shape[-2] - hidden
 
 
@@ -252,7 +281,7 @@ def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_pr
 
     projection = present("num_proj")
     if num_proj is None and projection:
-        raise ValueError("{} is a projection: pass num_proj".format(projection[0].name))
+        raise ValueError(f"{projection[0].name} is a projection: pass num_proj")
     return CellOptions(
         num_proj=num_proj,
         peepholes=bool(present("peepholes")),
@@ -262,23 +291,23 @@ def _options(family: str, cell: Dict[str, Any], leading: Tuple[int, ...], num_pr
     )
 
 
-def _cell_pieces(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]
-                 ) -> List[Tuple[str, Any, Piece]]:
+def _cell_pieces(
+    family: str, cell: Dict[str, Any], units: int, num_proj: Optional[int]
+) -> List[Tuple[str, Any, Piece]]:
     """(block key, variable, piece) of every block of one cell, its variables checked against its layout."""
     leading, inp = _inputs(family, cell, units, num_proj)
     layout = cell_layout(family, inp, units, _options(family, cell, leading, num_proj))
     unknown = sorted(set(cell) - set(layout))
     if unknown:
-        raise ValueError("{} has no variable {!r} ({})".format(family, unknown[0], cell[unknown[0]].name))
+        raise ValueError(f"{family} has no variable {unknown[0]!r} ({cell[unknown[0]].name})")
     missing = sorted(set(layout) - set(cell))
     if missing:
-        raise ValueError("{} cell lacks its {!r} variable".format(family, missing[0]))
+        raise ValueError(f"{family} cell lacks its {missing[0]!r} variable")
     pieces = []
     for param, w in cell.items():
         shape, spec = np.shape(w.value), layout[param]
         if shape != leading + spec.shape:
-            raise ValueError("{} has shape {}; {} with units={} needs {}".format(
-                w.name, shape, family, units, leading + spec.shape))
+            raise ValueError(f"{w.name} has shape {shape}; {family} with units={units} needs {leading + spec.shape}")
         pieces.extend((block_key(w.layer, w.direction, p.gate, p.part), w, p) for p in spec.pieces)
     return pieces
 
@@ -292,10 +321,13 @@ class Splitter:
 
     def __init__(self, family: str, weights: Sequence[Any], units: int, num_proj: Optional[int] = None) -> None:
         if num_proj is not None and "num_proj" not in families.get(family).options:
-            raise ValueError("num_proj is a projection width; {} has no projection".format(family))
+            raise ValueError(f"num_proj is a projection width; {family} has no projection")
         index = {id(w): i for i, w in enumerate(weights)}
-        self.pieces = [(key, index[id(w)], w.name, p) for cell in _by_cell(weights).values()
-                       for key, w, p in _cell_pieces(family, cell, units, num_proj)]
+        self.pieces = [
+            (key, index[id(w)], w.name, p)
+            for cell in _by_cell(weights).values()
+            for key, w, p in _cell_pieces(family, cell, units, num_proj)
+        ]
 
     def __call__(self, weights: Sequence[Any]) -> Dict[str, Block]:
         values = [np.asarray(w.value) for w in weights]  # once per variable, not per block
@@ -332,7 +364,7 @@ def effective_biases(family: str, blocks: Dict[str, Any], forget_bias: float = 0
     """
     fam = families.get(family)
     if forget_bias and not fam.runtime_forget_bias:
-        raise ValueError("forget_bias is a run-time TF1 LSTM cell option; {} has none".format(family))
+        raise ValueError(f"forget_bias is a run-time TF1 LSTM cell option; {family} has none")
     biases = {}
     for key, block in blocks.items():
         layer, direction, gate, part = parse_key(key)

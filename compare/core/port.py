@@ -11,6 +11,7 @@ The weights go through the canonical blocks: split from the source family (``com
 forget bias folded, assembled into the target family (``compare.core.assemble``). Forward-equivalence tests on real
 TensorFlow prove it (tests/test_port_equivalence.py).
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -39,16 +40,21 @@ def check_portable(source: Computation, target: Computation) -> None:
         raise PortError(reason)
     for key in ("recurrent_activation", "activation"):
         if source.get(key) != target.get(key):
-            raise PortError("the source uses {}={!r} and the target {!r}: the gates compute other values".format(
-                key, source.get(key), target.get(key)))
+            raise PortError(
+                f"the source uses {key}={source.get(key)!r} and the target {target.get(key)!r}: the gates compute other values"
+            )
     if bool(source.get("layer_norm")) != bool(target.get("layer_norm")):
-        raise PortError("layer_norm normalises each gate's pre-activation and the new cell state over the units "
-                        "(LayerNormBasicLSTMCell); no Keras LSTM layer normalises per gate")
+        raise PortError(
+            "layer_norm normalises each gate's pre-activation and the new cell state over the units "
+            "(LayerNormBasicLSTMCell); no Keras LSTM layer normalises per gate"
+        )
     if source.get("cell_clip") is not None or target.get("cell_clip") is not None:
         raise PortError("cell_clip clips the LSTM cell state; Keras LSTM has no such option")
     if source.stacking != target.stacking:
-        raise PortError("stacking 'layers' feeds level 2 both directions (2*units inputs), the TF1 route "
-                        "stacks each direction on its own (units inputs): use Keras stacking = 'cells'")
+        raise PortError(
+            "stacking 'layers' feeds level 2 both directions (2*units inputs), the TF1 route "
+            "stacks each direction on its own (units inputs): use Keras stacking = 'cells'"
+        )
 
 
 def fold_forget_bias(blocks: Dict[str, np.ndarray], delta: float) -> Dict[str, np.ndarray]:
@@ -61,8 +67,9 @@ def fold_forget_bias(blocks: Dict[str, np.ndarray], delta: float) -> Dict[str, n
     return folded
 
 
-def port(weights: Iterable[Weight], source: Computation, target: Computation, units: int, layers: int,
-         directions: List[str]) -> Variables:
+def port(
+    weights: Iterable[Weight], source: Computation, target: Computation, units: int, layers: int, directions: List[str]
+) -> Variables:
     """Target-family variables ``{(layer, direction, param): array}`` computing what ``weights`` compute.
 
     ``weights``: one draw's :class:`compare.core.weights.Weight` records; ``source`` and ``target``:
@@ -80,30 +87,34 @@ def stored_weights(art: Artifact, scenario: str, route_name: str) -> List[Weight
     route = art.route(scenario, route_name)
     values = first_seed(art, scenario, route_name) if route is not None else None
     if route is None or values is None:
-        raise UserError("{} has no first-seed weights for {} {}".format(art.name, scenario, route_name),
-                        "copy the .npz together with the .json")
-    return [Weight(name, v.layer, v.direction, v.param, np.asarray(values[name]))
-            for name, v in route.variables.items()]
+        raise UserError(
+            f"{art.name} has no first-seed weights for {scenario} {route_name}", "copy the .npz together with the .json"
+        )
+    return [
+        Weight(name, v.layer, v.direction, v.param, np.asarray(values[name])) for name, v in route.variables.items()
+    ]
 
 
 def _ok_route(art: Artifact, scenario: str, name: str) -> RouteResult:
     route = art.route(scenario, name)
     if route is None:
-        raise UserError("{} has no route {} for scenario {!r}".format(art.name, name, scenario),
-                        "routes there: " + ", ".join(art.routes()))
+        raise UserError(
+            f"{art.name} has no route {name} for scenario {scenario!r}", "routes there: " + ", ".join(art.routes())
+        )
     if not route.ok:
-        raise PortError("route {} of {} is {}: {}".format(name, scenario, route.status, route.reason))
+        raise PortError(f"route {name} of {scenario} is {route.status}: {route.reason}")
     return route
 
 
-def port_between(source: Artifact, source_route: str, target: Artifact, target_route: str,
-                 scenario: str) -> Variables:
+def port_between(source: Artifact, source_route: str, target: Artifact, target_route: str, scenario: str) -> Variables:
     """Port one scenario's first-seed weights from one artifact's route to another artifact's route."""
     src, dst = _ok_route(source, scenario, source_route), _ok_route(target, scenario, target_route)
     spec = source.scenarios[scenario].spec
     if spec.units is None or spec.layers is None or spec.bidirectional is None:
-        raise UserError("scenario {!r} of {} does not say its units, layers and directions".format(
-            scenario, source.name), "re-run the env's worker to rewrite the artifact")
+        raise UserError(
+            f"scenario {scenario!r} of {source.name} does not say its units, layers and directions",
+            "re-run the env's worker to rewrite the artifact",
+        )
     weights = stored_weights(source, scenario, source_route)
     return port(weights, src.computation(spec), dst.computation(spec), spec.units, spec.layers, spec.directions)
 
@@ -123,7 +134,7 @@ def _scenarios(source: Artifact, target: Artifact, only: Optional[Sequence[str]]
         raise UserError("the two artifacts share no scenario", "port between artifacts of one scenario file")
     missing = [n for n in names if n not in source.scenarios or n not in target.scenarios]
     if missing:
-        raise UserError("scenario {!r} is not in both artifacts".format(missing[0]), "check --scenario")
+        raise UserError(f"scenario {missing[0]!r} is not in both artifacts", "check --scenario")
     return names
 
 
@@ -151,5 +162,7 @@ def port_files(source: str, target: str, out: Path, scenarios: Optional[Sequence
 
 def npz_keys(scenario: str, route: str, variables: Variables) -> Dict[str, np.ndarray]:
     """The ``--weights`` file layout the worker loads: ``scenario/route/layer/direction/param``."""
-    return {"{}/{}/{}/{}/{}".format(scenario, route, layer, direction, param): value
-            for (layer, direction, param), value in variables.items()}
+    return {
+        f"{scenario}/{route}/{layer}/{direction}/{param}": value
+        for (layer, direction, param), value in variables.items()
+    }

@@ -4,6 +4,7 @@ initialized like it by ``init_like_tf1`` (``backends.init_like_tf1``, re-exporte
 The ``recipe`` route of every env runs exactly what :func:`snippet` prints, and its diff against the real TF1
 route is the recipe's measured verdict (``compare.host.report.pipeline.recipe_verdict``).
 """
+
 from typing import Any, List
 
 from compare.artifact import Spec
@@ -23,22 +24,24 @@ def snippet(spec: Spec) -> str:
     options = 'recurrent_activation="sigmoid"'
     if kind == "GRU":
         options = "reset_after=False, " + options
-    cells = "[tf.keras.layers.{}Cell({}, {}) for _ in range({})]".format(kind, spec.units, options, spec.layers)
+    cells = f"[tf.keras.layers.{kind}Cell({spec.units}, {options}) for _ in range({spec.layers})]"
     layer = "tf.keras.layers.RNN(tf.keras.layers.StackedRNNCells(cells), return_sequences=True)"
     if spec.bidirectional:
-        layer = "tf.keras.layers.Bidirectional(\n    {})".format(layer)
+        layer = f"tf.keras.layers.Bidirectional(\n    {layer})"
     arguments: List[str] = ["layer"]
     if spec.tf1_initializer is not None:
         arguments.append("scope_initializer=" + _literal(spec.tf1_initializer))
     if spec.tf1_cell_kwargs:
-        pairs = ", ".join("{!r}: {}".format(k, _literal(v)) for k, v in sorted(spec.tf1_cell_kwargs.items()))
+        pairs = ", ".join(f"{k!r}: {_literal(v)}" for k, v in sorted(spec.tf1_cell_kwargs.items()))
         arguments.append("cell_kwargs={" + pairs + "}")
-    return "\n".join([
-        "import tensorflow as tf",
-        "from compare import init_like_tf1",
-        "",
-        "cells = " + cells,
-        "layer = " + layer,
-        "layer(tf.zeros((1, 1, {})))  # build the weights".format(spec.input_dim),
-        "init_like_tf1({})".format(", ".join(arguments)),
-    ])
+    return "\n".join(
+        [
+            "import tensorflow as tf",
+            "from compare import init_like_tf1",
+            "",
+            "cells = " + cells,
+            "layer = " + layer,
+            f"layer(tf.zeros((1, 1, {spec.input_dim})))  # build the weights",
+            "init_like_tf1({})".format(", ".join(arguments)),
+        ]
+    )

@@ -21,6 +21,7 @@ Example::
     recurrent_initializer = "orthogonal"
     stacking = "cells"
 """
+
 import hashlib
 import json
 import re
@@ -61,14 +62,23 @@ INITIALIZER_PARAMS = {
 # Initializers that draw at random also take a ``seed``: one seeded initializer object is what user code
 # passes to several weights (``init = Orthogonal(seed=1)``), and the routes pass it likewise.
 UNSEEDED = ("constant", "zeros", "ones", "identity")
-MAX_SEED = 2 ** 31 - 1
+MAX_SEED = 2**31 - 1
 VS_MODES = ("fan_in", "fan_out", "fan_avg")
 VS_DISTRIBUTIONS = ("uniform", "normal", "truncated_normal", "untruncated_normal")
 ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear")
 CELLS = ("gru", "lstm")
-TF1_CELL_CLASSES = {"gru": ("GRUCell", "GRUBlockCellV2", "CudnnCompatibleGRUCell", "CudnnGRU"),
-                    "lstm": ("LSTMCell", "BasicLSTMCell", "LSTMBlockCell", "LSTMBlockFusedCell",
-                             "CudnnCompatibleLSTMCell", "LayerNormBasicLSTMCell", "CudnnLSTM")}
+TF1_CELL_CLASSES = {
+    "gru": ("GRUCell", "GRUBlockCellV2", "CudnnCompatibleGRUCell", "CudnnGRU"),
+    "lstm": (
+        "LSTMCell",
+        "BasicLSTMCell",
+        "LSTMBlockCell",
+        "LSTMBlockFusedCell",
+        "CudnnCompatibleLSTMCell",
+        "LayerNormBasicLSTMCell",
+        "CudnnLSTM",
+    ),
+}
 KERAS_LAYER_CLASSES = {"gru": ("GRU", "CuDNNGRU"), "lstm": ("LSTM", "CuDNNLSTM")}
 STACKINGS = ("layers", "cells")
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -122,7 +132,7 @@ class KerasSpec:
     bias_initializer: Optional[Initializer] = None
     layer_kwargs: Dict[str, Any] = field(default_factory=dict)
     stacking: str = "layers"
-    layer_class: Optional[str] = None   # CuDNNGRU / CuDNNLSTM; None: GRU / LSTM
+    layer_class: Optional[str] = None  # CuDNNGRU / CuDNNLSTM; None: GRU / LSTM
 
     def to_dict(self) -> Dict[str, Any]:
         out = {
@@ -154,10 +164,16 @@ class Scenario:
 
     def to_dict(self) -> Dict[str, Any]:
         return {
-            "name": self.name, "cell": self.cell, "units": self.units,
-            "input_dim": self.input_dim, "layers": self.layers,
-            "bidirectional": self.bidirectional, "seeds": self.seeds,
-            "base_seed": self.base_seed, "tf1": self.tf1.to_dict(), "keras": self.keras.to_dict(),
+            "name": self.name,
+            "cell": self.cell,
+            "units": self.units,
+            "input_dim": self.input_dim,
+            "layers": self.layers,
+            "bidirectional": self.bidirectional,
+            "seeds": self.seeds,
+            "base_seed": self.base_seed,
+            "tf1": self.tf1.to_dict(),
+            "keras": self.keras.to_dict(),
         }
 
     @property
@@ -192,14 +208,20 @@ def parse_initializer(where: str, value: Any) -> Initializer:
     elif isinstance(value, dict):
         table = value
     else:
-        raise fail(where, "an initializer is a name or a table, got {!r}".format(value),
-                   'write "orthogonal" or { name = "orthogonal", gain = 1.0 }')
+        raise fail(
+            where,
+            f"an initializer is a name or a table, got {value!r}",
+            'write "orthogonal" or { name = "orthogonal", gain = 1.0 }',
+        )
     name = table.get("name")
     if not isinstance(name, str) or name not in INITIALIZER_PARAMS:
-        raise fail(where, "unknown initializer {!r}".format(name),
-                   did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS))
+        raise fail(
+            where,
+            f"unknown initializer {name!r}",
+            did_you_mean(name, INITIALIZER_PARAMS) or "known: " + ", ".join(INITIALIZER_PARAMS),
+        )
     seed = () if name in UNSEEDED else ("seed",)
-    params = check_keys("{} ({})".format(where, name), table, ("name",) + INITIALIZER_PARAMS[name] + seed)
+    params = check_keys(f"{where} ({name})", table, ("name",) + INITIALIZER_PARAMS[name] + seed)
     parsed = {}
     for key, raw in params.items():
         if key == "name":
@@ -220,35 +242,50 @@ def parse_initializer(where: str, value: Any) -> Initializer:
 
 
 def _optional_initializer(where: str, table: Dict[str, Any], key: str) -> Optional[Initializer]:
-    return parse_initializer("{} {}".format(where, key), table[key]) if key in table else None
+    return parse_initializer(f"{where} {key}", table[key]) if key in table else None
 
 
 # ---------------------------------------------------------------- route options
 TF1_CELL_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
-    "GRUCell": {"kernel_initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
-                "bias_initializer": lambda w, k, v: parse_initializer(w + " " + k, v)},
-    "LSTMCell": {"initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
-                 "forget_bias": as_float, "use_peepholes": as_bool,
-                 "num_proj": lambda w, k, v: as_int(w, k, v, 1, LIMITS["units"]),
-                 "cell_clip": as_float},
+    "GRUCell": {
+        "kernel_initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
+        "bias_initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
+    },
+    "LSTMCell": {
+        "initializer": lambda w, k, v: parse_initializer(w + " " + k, v),
+        "forget_bias": as_float,
+        "use_peepholes": as_bool,
+        "num_proj": lambda w, k, v: as_int(w, k, v, 1, LIMITS["units"]),
+        "cell_clip": as_float,
+    },
     "BasicLSTMCell": {"forget_bias": as_float},
     "LSTMBlockCell": {"forget_bias": as_float, "cell_clip": as_float, "use_peephole": as_bool},
     "LSTMBlockFusedCell": {"forget_bias": as_float, "cell_clip": as_float, "use_peephole": as_bool},
     "GRUBlockCellV2": {},
     "CudnnCompatibleLSTMCell": {},
-    "LayerNormBasicLSTMCell": {"forget_bias": as_float, "layer_norm": as_bool, "norm_gain": as_float,
-                               "norm_shift": as_float},
+    "LayerNormBasicLSTMCell": {
+        "forget_bias": as_float,
+        "layer_norm": as_bool,
+        "norm_gain": as_float,
+        "norm_shift": as_float,
+    },
     "CudnnCompatibleGRUCell": {},
     "CudnnLSTM": {},
     "CudnnGRU": {},
 }
 KERAS_LAYER_KWARGS: Dict[str, Dict[str, Callable[[str, str, Any], Any]]] = {
-    "gru": {"reset_after": as_bool, "use_bias": as_bool,
-            "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
-            "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS)},
-    "lstm": {"unit_forget_bias": as_bool, "use_bias": as_bool,
-             "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
-             "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS)},
+    "gru": {
+        "reset_after": as_bool,
+        "use_bias": as_bool,
+        "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+        "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+    },
+    "lstm": {
+        "unit_forget_bias": as_bool,
+        "use_bias": as_bool,
+        "activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+        "recurrent_activation": lambda w, k, v: choice(w, k, v, ACTIVATIONS),
+    },
     "CuDNNGRU": {},  # tanh and sigmoid, reset after the recurrent matmul: cuDNN's, not configurable
     "CuDNNLSTM": {"unit_forget_bias": as_bool},
 }
@@ -258,40 +295,57 @@ def _owners(key: str, tables: Dict[str, Dict[str, Any]]) -> List[str]:
     return [owner for owner, checkers in tables.items() if key in checkers]
 
 
-def _parse_kwargs(where: str, raw: Any, checkers: Dict[str, Callable[[str, str, Any], Any]],
-                  tables: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
+def _parse_kwargs(
+    where: str,
+    raw: Any,
+    checkers: Dict[str, Callable[[str, str, Any], Any]],
+    tables: Optional[Dict[str, Dict[str, Any]]] = None,
+) -> Dict[str, Any]:
     """Options checked one by one; an option of another cell says which cells take it."""
     if isinstance(raw, dict) and tables:
         for key in raw:
             owners = _owners(key, tables)
             if key not in checkers and owners:
-                raise fail(where, "unknown key {!r}: an option of {}, not of this cell".format(
-                    key, " and ".join(owners)), "this cell takes: " + ", ".join(sorted(checkers)))
+                raise fail(
+                    where,
+                    "unknown key {!r}: an option of {}, not of this cell".format(key, " and ".join(owners)),
+                    "this cell takes: " + ", ".join(sorted(checkers)),
+                )
     table = check_keys(where, raw, checkers)
     return {key: checkers[key](where, key, value) for key, value in table.items()}
 
 
 def _parse_tf1(where: str, cell: str, raw: Any) -> TF1Spec:
     table = check_keys(where, raw, ("scope_initializer", "outer_scopes", "cell_class", "cell_kwargs"))
-    cell_class = choice(where, "cell_class", table.get("cell_class", TF1_CELL_CLASSES[cell][0]),
-                        TF1_CELL_CLASSES[cell])
+    cell_class = choice(where, "cell_class", table.get("cell_class", TF1_CELL_CLASSES[cell][0]), TF1_CELL_CLASSES[cell])
     outer = table.get("outer_scopes", [])
     if not isinstance(outer, list):
-        raise fail(where, "outer_scopes must be a list of tables",
-                   "e.g. outer_scopes = [{}, { initializer = \"zeros\" }]")
+        raise fail(
+            where, "outer_scopes must be a list of tables", 'e.g. outer_scopes = [{}, { initializer = "zeros" }]'
+        )
     outer_inits = []
     for i, scope in enumerate(outer):
-        scope_where = "{} outer_scopes[{}]".format(where, i)
+        scope_where = f"{where} outer_scopes[{i}]"
         check_keys(scope_where, scope, ("initializer",))
         outer_inits.append(_optional_initializer(scope_where, scope, "initializer"))
-    kwargs = _parse_kwargs("{} cell_kwargs ({})".format(where, cell_class), table.get("cell_kwargs", {}),
-                           TF1_CELL_KWARGS[cell_class], TF1_CELL_KWARGS)
+    kwargs = _parse_kwargs(
+        f"{where} cell_kwargs ({cell_class})",
+        table.get("cell_kwargs", {}),
+        TF1_CELL_KWARGS[cell_class],
+        TF1_CELL_KWARGS,
+    )
     return TF1Spec(cell_class, _optional_initializer(where, table, "scope_initializer"), outer_inits, kwargs)
 
 
 def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
-    keys = ("kernel_initializer", "recurrent_initializer", "bias_initializer", "layer_kwargs", "stacking",
-            "layer_class")
+    keys = (
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "layer_kwargs",
+        "stacking",
+        "layer_class",
+    )
     table = check_keys(where, raw, keys)
     layer_class = table.get("layer_class")
     if layer_class is not None:
@@ -299,39 +353,43 @@ def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
     kwargs_of = cell if layer_class in (None,) + KERAS_LAYER_CLASSES[cell][:1] else layer_class
     stacking = choice(where, "stacking", table.get("stacking", "layers"), STACKINGS)
     if layer_class is not None and kwargs_of == layer_class and stacking != "layers":
-        raise fail(where, "{} is a layer with no cell to stack".format(layer_class), 'use stacking = "layers"')
+        raise fail(where, f"{layer_class} is a layer with no cell to stack", 'use stacking = "layers"')
     return KerasSpec(
         kernel_initializer=_optional_initializer(where, table, "kernel_initializer"),
         recurrent_initializer=_optional_initializer(where, table, "recurrent_initializer"),
         bias_initializer=_optional_initializer(where, table, "bias_initializer"),
-        layer_kwargs=_parse_kwargs("{} layer_kwargs ({})".format(where, kwargs_of), table.get("layer_kwargs", {}),
-                                   KERAS_LAYER_KWARGS[kwargs_of], KERAS_LAYER_KWARGS),
+        layer_kwargs=_parse_kwargs(
+            f"{where} layer_kwargs ({kwargs_of})",
+            table.get("layer_kwargs", {}),
+            KERAS_LAYER_KWARGS[kwargs_of],
+            KERAS_LAYER_KWARGS,
+        ),
         stacking=stacking,
         layer_class=layer_class,
     )
 
 
 # ---------------------------------------------------------------- scenarios
-SCENARIO_KEYS = ("name", "cell", "units", "input_dim", "layers", "bidirectional", "seeds", "base_seed",
-                 "tf1", "keras")
+SCENARIO_KEYS = ("name", "cell", "units", "input_dim", "layers", "bidirectional", "seeds", "base_seed", "tf1", "keras")
 REQUIRED_KEYS = ("name", "cell", "units", "input_dim")
 
 
 def parse_scenario(index: int, raw: Any) -> Scenario:
     name = raw.get("name") if isinstance(raw, dict) else None
-    where = "scenario {!r}".format(name) if isinstance(name, str) else "scenario #{}".format(index + 1)
+    where = f"scenario {name!r}" if isinstance(name, str) else f"scenario #{index + 1}"
     table = check_keys(where, raw, SCENARIO_KEYS, REQUIRED_KEYS)
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise fail(where, "name {!r} is not a valid name".format(name), "use 1-64 letters, digits, '.', '_' or '-'")
+        raise fail(where, f"name {name!r} is not a valid name", "use 1-64 letters, digits, '.', '_' or '-'")
     cell = choice(where, "cell", table["cell"], CELLS)
     scenario = Scenario(
-        name=name, cell=cell,
+        name=name,
+        cell=cell,
         units=as_int(where, "units", table["units"], 1, LIMITS["units"]),
         input_dim=as_int(where, "input_dim", table["input_dim"], 1, LIMITS["input_dim"]),
         layers=as_int(where, "layers", table.get("layers", 1), 1, LIMITS["layers"]),
         bidirectional=as_bool(where, "bidirectional", table.get("bidirectional", False)),
         seeds=as_int(where, "seeds", table.get("seeds", 32), 1, LIMITS["seeds"]),
-        base_seed=as_int(where, "base_seed", table.get("base_seed", 0), 0, 2 ** 31 - 1),
+        base_seed=as_int(where, "base_seed", table.get("base_seed", 0), 0, 2**31 - 1),
         tf1=_parse_tf1(where + " [tf1]", cell, table.get("tf1", {})),
         keras=_parse_keras(where + " [keras]", cell, table.get("keras", {})),
     )
@@ -346,16 +404,16 @@ def parse_scenarios(text: str, source: str = "<string>") -> List[Scenario]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UserError("{}: not valid TOML: {}".format(source, exc), "check quotes, brackets and '=' signs") from None
+        raise UserError(f"{source}: not valid TOML: {exc}", "check quotes, brackets and '=' signs") from None
     check_keys(source, document, ("scenario",))
     raw = document.get("scenario")
     if not isinstance(raw, list) or not raw:
-        raise UserError("{}: no [[scenario]] tables".format(source), "add at least one [[scenario]] table")
+        raise UserError(f"{source}: no [[scenario]] tables", "add at least one [[scenario]] table")
     scenarios = [parse_scenario(i, table) for i, table in enumerate(raw)]
     seen = set()
     for scenario in scenarios:
         if scenario.name in seen:
-            raise UserError("{}: duplicate scenario name {!r}".format(source, scenario.name), "names must be unique")
+            raise UserError(f"{source}: duplicate scenario name {scenario.name!r}", "names must be unique")
         seen.add(scenario.name)
     return scenarios
 
@@ -366,6 +424,8 @@ def load_scenarios(path: Optional[str] = None) -> List[Scenario]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError("cannot read scenario file {}: {}".format(file, exc.__class__.__name__),
-                        "check the path; omit --scenarios for the built-in suite") from None
+        raise UserError(
+            f"cannot read scenario file {file}: {exc.__class__.__name__}",
+            "check the path; omit --scenarios for the built-in suite",
+        ) from None
     return parse_scenarios(text, str(file))

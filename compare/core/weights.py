@@ -3,6 +3,7 @@
 In-env and host alike (numpy only). Routes hand these back, ``compare.core.layout`` cuts them into
 canonical blocks, ``compare.core.port`` rebuilds them from an artifact's first seed.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,8 +14,8 @@ class Weight:
     """One variable of one cell. ``param`` is cell-local as the family registry names it
     (``gates/kernel``, ``kernel``, ``recurrent_kernel``, ``bias``, ``w_f_diag``, ...)."""
 
-    name: str       # the TF variable name, without ':0' (TF 1.1's "gates/weights" stays so)
+    name: str  # the TF variable name, without ':0' (TF 1.1's "gates/weights" stays so)
     layer: int
     direction: str  # "fw" | "bw"
-    param: str      # canonical: the registry's name for it, whatever this TF version called it
+    param: str  # canonical: the registry's name for it, whatever this TF version called it
     value: np.ndarray

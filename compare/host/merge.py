@@ -9,6 +9,7 @@ versions, and a scenario whose copies have different ``spec_hash`` values (two d
 under one name). Copies of one scenario in one env with the same spec_hash and versions are the same
 measurement (draws are reproducible): the first folder's is kept.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -30,16 +31,18 @@ def _check(found: Dict[str, List[artifact.Artifact]]) -> None:
         for other in copies[1:]:
             for key in VERSIONS:
                 if getattr(first.env, key) != getattr(other.env, key):
-                    raise UserError("env {!r} was measured with two {} versions: {} in {} and {} in {}".format(
-                        env, key, getattr(first.env, key), first.path, getattr(other.env, key), other.path),
-                        "merge only folders made by the same env definitions (same rnncompare, same tox.ini)")
+                    raise UserError(
+                        f"env {env!r} was measured with two {key} versions: {getattr(first.env, key)} in {first.path} and {getattr(other.env, key)} in {other.path}",
+                        "merge only folders made by the same env definitions (same rnncompare, same tox.ini)",
+                    )
         for art in copies:
             for name, scenario in art.scenarios.items():
                 seen = hashes.setdefault(name, (scenario.spec_hash, art.path))
                 if seen[0] != scenario.spec_hash:
-                    raise UserError("scenario {!r} has spec_hash {} in {} but {} in {}".format(
-                        name, seen[0], seen[1], scenario.spec_hash, art.path),
-                        "the folders come from different scenario files; run every shard on the same file")
+                    raise UserError(
+                        f"scenario {name!r} has spec_hash {seen[0]} in {seen[1]} but {scenario.spec_hash} in {art.path}",
+                        "the folders come from different scenario files; run every shard on the same file",
+                    )
 
 
 def merge_folders(folders: Sequence[Path], into: Path) -> OrderedDict[str, Path]:
@@ -66,7 +69,7 @@ def merge_folders(folders: Sequence[Path], into: Path) -> OrderedDict[str, Path]
         document["scenarios"] = scenarios
         if "complete" in document:
             document["complete"] = complete
-        target = Path(into) / "{}.json".format(env)
+        target = Path(into) / f"{env}.json"
         artifact.write(target, document, arrays)
         written[env] = target
     return written
@@ -84,14 +87,15 @@ def merged(folders: Sequence[Path]) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def report_folders(folders: Sequence[Path], out: Optional[Path] = None,
-                   baseline: Optional[str] = None) -> Dict[str, Path]:
+def report_folders(
+    folders: Sequence[Path], out: Optional[Path] = None, baseline: Optional[str] = None
+) -> Dict[str, Path]:
     """``rnncompare report DIR [DIR ...]``: the report of one folder (``out`` defaults to it), or of several
     merged (``out`` required: no shard's folder is the natural home of the whole report)."""
     from compare.host.report import make_report
 
     if len(folders) > 1 and out is None:
-        raise UserError("a report of {} folders needs --out".format(len(folders)), "e.g. --out report")
+        raise UserError(f"a report of {len(folders)} folders needs --out", "e.g. --out report")
     if out is not None:
         from compare.host.report.output import check_output
 

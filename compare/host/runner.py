@@ -7,6 +7,7 @@ I-th of N deterministic parts of the (scenario x env) work (:func:`shard_work`).
 scenario and route on stderr (``[env] scenario k/n NAME ROUTE: STATUS (S s)``); the runner
 turns them into events for a progress display.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,7 +31,8 @@ from compare.host.envs import EnvSetup
 from compare.host.envs import matrix as toxini
 
 PROGRESS = re.compile(
-    r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)")
+    r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)"
+)
 # tox (virtualenv): "could not find python interpreter with spec(s): python3.7"; tox-uv (uv venv):
 # "No interpreter found for CPython 3.7 in search path or managed installations" (tests/test_faults.py).
 NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find interpreter|No interpreter found", re.I)
@@ -39,7 +41,7 @@ TOX_EXIT = re.compile(r"^\s*\S+: exit (?P<code>-?\d+) \(")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A worker's memory before any weights: the benchmark measured 195-477 MB for `import tensorflow` and
 # 235-527 MB for the bare build-and-draw script on the built-in suite; this leaves room above both.
-TF_BYTES = 768 * 2 ** 20
+TF_BYTES = 768 * 2**20
 # Each env's last wall time, in its tox env folder: the order to start envs in (:func:`longest_first`).
 SECONDS_FILE = "rnncompare-seconds.txt"
 # tox's own variables would make a nested tox think it runs inside the outer env.
@@ -87,7 +89,7 @@ def check_envs(envs: Sequence[str], setup: Optional[EnvSetup] = None) -> List[st
     known = matrix(setup)
     unknown = [e for e in envs if e not in known] or ([] if envs else [""])
     if unknown:
-        raise UserError("unknown env {!r}".format(unknown[0]), "envs: " + ", ".join(known))
+        raise UserError(f"unknown env {unknown[0]!r}", "envs: " + ", ".join(known))
     return list(envs)
 
 
@@ -111,7 +113,7 @@ class Shard:
         except ValueError:
             shard = None
         if not sep or shard is None or not 1 <= shard.index <= shard.count:
-            raise UserError("--shard {!r} is not I/N with 1 <= I <= N".format(text), "e.g. --shard 2/4")
+            raise UserError(f"--shard {text!r} is not I/N with 1 <= I <= N", "e.g. --shard 2/4")
         return shard
 
 
@@ -136,8 +138,9 @@ def tox_environment() -> Dict[str, str]:
     return env
 
 
-def worker_command(env: str, out: Path, scenarios: Optional[Path], extra: Sequence[str] = (),
-                   setup: Optional[EnvSetup] = None) -> List[str]:
+def worker_command(
+    env: str, out: Path, scenarios: Optional[Path], extra: Sequence[str] = (), setup: Optional[EnvSetup] = None
+) -> List[str]:
     setup = setup or env_setup()
     command = [sys.executable, "-m", "tox", "run"] + setup.tox_args() + ["-e", env, "--", "--out", str(out)]
     if scenarios is not None:
@@ -159,9 +162,9 @@ def _exit_reason(code: int) -> str:
         try:
             name = signal.Signals(-code).name
         except ValueError:
-            name = "signal {}".format(-code)
-        return "worker killed by {} (signal {})".format(name, -code)
-    return "exit code {}".format(code)
+            name = f"signal {-code}"
+        return f"worker killed by {name} (signal {-code})"
+    return f"exit code {code}"
 
 
 def _classify(returncode: int, artifact: Path, lines: List[str], started: float = 0.0) -> tuple:
@@ -170,17 +173,19 @@ def _classify(returncode: int, artifact: Path, lines: List[str], started: float 
     if returncode == 0 and fresh:
         return "ok", ""
     if NO_INTERPRETER.search("\n".join(lines)):
-        return "unavailable", ("tox could not find this env's Python "
-                               "(remedy: install it, e.g. `pyenv install 3.6` for tf11, `pyenv install 3.7` for "
-                               "tf115; see README)")
+        return "unavailable", (
+            "tox could not find this env's Python "
+            "(remedy: install it, e.g. `pyenv install 3.6` for tf11, `pyenv install 3.7` for "
+            "tf115; see README)"
+        )
     worker = worker_exit(lines)
     reason = _exit_reason(worker if worker is not None else returncode)
     if returncode == 0:
         reason = "the worker wrote no artifact"
     if fresh:
-        reason += "; {} keeps the scenarios that finished".format(artifact.name)
+        reason += f"; {artifact.name} keeps the scenarios that finished"
     elif artifact.exists():
-        reason += "; {} is from an earlier run".format(artifact.name)
+        reason += f"; {artifact.name} is from an earlier run"
     return "error", reason
 
 
@@ -191,8 +196,14 @@ def _remove_temporaries(artifact: Path) -> None:
             tmp.unlink()
 
 
-def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Sequence[str] = (),
-            on_event: Optional[Callable[[Event], None]] = None, setup: Optional[EnvSetup] = None) -> EnvResult:
+def run_env(
+    env: str,
+    out_dir: Path,
+    scenarios: Optional[Path] = None,
+    extra: Sequence[str] = (),
+    on_event: Optional[Callable[[Event], None]] = None,
+    setup: Optional[EnvSetup] = None,
+) -> EnvResult:
     """Run the worker of one env; its full output goes to ``out_dir/logs/ENV.log``."""
     setup = setup or env_setup()
     notify = on_event or (lambda _event: None)
@@ -202,23 +213,34 @@ def run_env(env: str, out_dir: Path, scenarios: Optional[Path] = None, extra: Se
     started, lines = time.time(), []
     notify(Event(env, "starting", "creating or reusing the tox env"))
     with log.open("w", encoding="utf-8") as handle:
-        process = subprocess.Popen(worker_command(env, artifact, scenarios, extra, setup), cwd=str(setup.config.parent),
-                                   env=tox_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, text=True, errors="replace")
+        process = subprocess.Popen(
+            worker_command(env, artifact, scenarios, extra, setup),
+            cwd=str(setup.config.parent),
+            env=tox_environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+        )
         for line in process.stdout:
             handle.write(line)
             lines.append(ANSI.sub("", line.rstrip("\n")))
             match = PROGRESS.match(line)
             if match:
-                notify(Event(env, "scenario", "{} {}".format(match["name"], match["route"]),
-                             int(match["k"]), int(match["n"])))
+                notify(
+                    Event(
+                        env, "scenario", "{} {}".format(match["name"], match["route"]), int(match["k"]), int(match["n"])
+                    )
+                )
         returncode = process.wait()
     status, reason = _classify(returncode, artifact, lines, started)
     if status != "ok":
         _remove_temporaries(artifact)
     wrote = artifact.exists() and artifact.stat().st_mtime >= started - 1.0
-    result = EnvResult(env, status, artifact if wrote else None, log, time.time() - started,
-                       reason, returncode, lines[-15:])
+    result = EnvResult(
+        env, status, artifact if wrote else None, log, time.time() - started, reason, returncode, lines[-15:]
+    )
     notify(Event(env, "done", status))
     return result
 
@@ -234,8 +256,9 @@ def available_memory() -> Optional[int]:
     return None
 
 
-def default_parallel(envs: int, scenarios: Optional[Path] = None, cores: Optional[int] = None,
-                     memory: Optional[int] = None) -> int:
+def default_parallel(
+    envs: int, scenarios: Optional[Path] = None, cores: Optional[int] = None, memory: Optional[int] = None
+) -> int:
     """How many env workers to run at once: one per core, as many as fit in the available memory (each
     needs TensorFlow plus the scenario file's largest one-draw estimate), never more than there are envs.
     ``cores`` and ``memory`` default to this machine's."""
@@ -246,9 +269,15 @@ def default_parallel(envs: int, scenarios: Optional[Path] = None, cores: Optiona
     return max(1, min(envs, cores, fit))
 
 
-def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None, parallel: Optional[int] = None,
-               on_event: Optional[Callable[[Event], None]] = None, setup: Optional[EnvSetup] = None,
-               shard: Optional[Shard] = None) -> List[EnvResult]:
+def run_matrix(
+    envs: Sequence[str],
+    out_dir: Path,
+    scenarios: Optional[Path] = None,
+    parallel: Optional[int] = None,
+    on_event: Optional[Callable[[Event], None]] = None,
+    setup: Optional[EnvSetup] = None,
+    shard: Optional[Shard] = None,
+) -> List[EnvResult]:
     """Run every env (with ``shard``: only this shard's scenarios of each, :func:`shard_work`), ``parallel``
     at a time (default: ``default_parallel``), started in :func:`longest_first` order; one failing env does
     not stop the others. Each env keeps its own log and progress events; a complete (unsharded) env's wall
@@ -260,8 +289,10 @@ def run_matrix(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = N
     extra = {env: [] if shard is None else [a for name in work[env] for a in ("--only", name)] for env in work}
     parallel = parallel or default_parallel(max(1, len(work)), scenarios)
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {env: pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup)
-                   for env in longest_first(list(work), setup)}
+        futures = {
+            env: pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup)
+            for env in longest_first(list(work), setup)
+        }
         results = [futures[env].result() for env in work]
     if shard is None:
         for result in results:
@@ -282,7 +313,7 @@ def record_seconds(result: EnvResult, setup: EnvSetup) -> None:
     """Keep ``result``'s wall time in its tox env's folder (gone when tox recreates the env)."""
     folder = setup.env_dir(result.env)
     if folder.is_dir():
-        (folder / SECONDS_FILE).write_text("{:.3f}\n".format(result.seconds))
+        (folder / SECONDS_FILE).write_text(f"{result.seconds:.3f}\n")
 
 
 def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
@@ -308,10 +339,16 @@ class RunOutcome:
         return (self.report is not None or self.sharded) and all(r.status == "ok" for r in self.results)
 
 
-def run_and_report(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path] = None,
-                   parallel: Optional[int] = None, baseline: Optional[str] = None,
-                   on_event: Optional[Callable[[Event], None]] = None, env_dir: Optional[str] = None,
-                   shard: Optional[Shard] = None) -> RunOutcome:
+def run_and_report(
+    envs: Sequence[str],
+    out_dir: Path,
+    scenarios: Optional[Path] = None,
+    parallel: Optional[int] = None,
+    baseline: Optional[str] = None,
+    on_event: Optional[Callable[[Event], None]] = None,
+    env_dir: Optional[str] = None,
+    shard: Optional[Shard] = None,
+) -> RunOutcome:
     """Every env's worker (:func:`run_matrix`), then the migration report of whatever they wrote
     (``compare.host.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``. A shard
     writes its artifacts only: the report is made where the shards' folders meet
@@ -322,8 +359,13 @@ def run_and_report(envs: Sequence[str], out_dir: Path, scenarios: Optional[Path]
     out_dir.mkdir(parents=True, exist_ok=True)
     results = run_matrix(envs, out_dir, scenarios, parallel, on_event, env_setup(env_dir), shard)
     if shard is not None:
-        return RunOutcome(results, None, "shard {}/{}: no report (merge the shards' folders with rnncompare "
-                                         "report DIR1 DIR2 ... --out REPORT)".format(shard.index, shard.count), True)
+        return RunOutcome(
+            results,
+            None,
+            f"shard {shard.index}/{shard.count}: no report (merge the shards' folders with rnncompare "
+            "report DIR1 DIR2 ... --out REPORT)",
+            True,
+        )
     try:
         return RunOutcome(results, make_report(out_dir, out_dir, baseline)["report.html"])
     except UserError as exc:

@@ -63,6 +63,7 @@ where t counts the other (name, over_shape) hypotheses of the same tier that fit
 same prediction from two shapes, e.g. glorot over (in+u, 2u) and (in, 3u) with in = 32, u = 16) reports
 the first and lists the others in ``ties``. ``unknown``: ``1 - max ks`` over the families tried.
 """
+
 import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -83,8 +84,26 @@ TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated at ±2
 
 NAMED = (("glorot", 1.0, "fan_avg"), ("lecun", 1.0, "fan_in"), ("he", 2.0, "fan_in"))
 MODES = ("fan_in", "fan_out", "fan_avg")
-ROUND_SCALES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 1.0 / 3.0, 0.5, 2.0 / 3.0, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0,
-                6.0, 8.0, 10.0)
+ROUND_SCALES = (
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.25,
+    1.0 / 3.0,
+    0.5,
+    2.0 / 3.0,
+    1.0,
+    1.5,
+    2.0,
+    3.0,
+    4.0,
+    5.0,
+    6.0,
+    8.0,
+    10.0,
+)
 
 Shape = Tuple[int, ...]
 
@@ -102,19 +121,26 @@ def _truncated_moments(a: float) -> List[float]:
 def _standardized(moments: List[float]) -> Tuple[float, float, float]:
     """m4, m6, m8 of a symmetric distribution in units of its variance."""
     var = moments[1]
-    return moments[2] / var ** 2, moments[3] / var ** 3, moments[4] / var ** 4
+    return moments[2] / var**2, moments[3] / var**3, moments[4] / var**4
 
 
 class Family:
     """A symmetric location-scale family: its shape constants and its CDF."""
 
-    def __init__(self, name: str, m4: float, m6: float, m8: float, bound: Optional[float],
-                 cdf: Callable[[np.ndarray], np.ndarray]) -> None:
+    def __init__(
+        self,
+        name: str,
+        m4: float,
+        m6: float,
+        m8: float,
+        bound: Optional[float],
+        cdf: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
         self.name = name
         self.kurtosis = m4 - 3.0
         # delta method: Var(kurtosis estimate) = V / N with V = a²(m4-1) + 2ab(m6-m4) + b²(m8-m4²),
         # a = -2 m4, b = 1 (standardized moments; 24 for the normal)
-        self.kurt_var = 4 * m4 ** 2 * (m4 - 1) - 4 * m4 * (m6 - m4) + (m8 - m4 ** 2)
+        self.kurt_var = 4 * m4**2 * (m4 - 1) - 4 * m4 * (m6 - m4) + (m8 - m4**2)
         self.std_var = (m4 - 1.0) / 4.0  # Var(s / sigma) = std_var / N
         self.bound = bound  # max |x - loc| / std, None when unbounded
         self.cdf = cdf  # of the standardized variable (mean 0, std 1)
@@ -128,10 +154,15 @@ _ERF = np.vectorize(math.erf, otypes=[float])
 _TN = _truncated_moments(2.0)
 _PHI2 = 0.5 * (1.0 + math.erf(2.0 / math.sqrt(2.0)))
 
-UNIFORM = Family("uniform", 9.0 / 5.0, 27.0 / 7.0, 9.0, math.sqrt(3.0),
-                 lambda z: np.clip((z / math.sqrt(3.0) + 1.0) / 2.0, 0.0, 1.0))
-TRUNCATED = Family("truncated_normal", *_standardized(_TN), 2.0 / TRUNC_STD,
-                   lambda z: np.clip((_phi(z * TRUNC_STD) - (1.0 - _PHI2)) / (2.0 * _PHI2 - 1.0), 0.0, 1.0))
+UNIFORM = Family(
+    "uniform", 9.0 / 5.0, 27.0 / 7.0, 9.0, math.sqrt(3.0), lambda z: np.clip((z / math.sqrt(3.0) + 1.0) / 2.0, 0.0, 1.0)
+)
+TRUNCATED = Family(
+    "truncated_normal",
+    *_standardized(_TN),
+    2.0 / TRUNC_STD,
+    lambda z: np.clip((_phi(z * TRUNC_STD) - (1.0 - _PHI2)) / (2.0 * _PHI2 - 1.0), 0.0, 1.0),
+)
 NORMAL = Family("normal", 3.0, 15.0, 105.0, None, _phi)
 FAMILIES = (UNIFORM, TRUNCATED, NORMAL)
 DISTRIBUTION = {"uniform": "uniform", "truncated_normal": "truncated_normal", "normal": "untruncated_normal"}
@@ -172,10 +203,20 @@ def _ks_conf(sample: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]) -> flo
     return float(min(1.0, max(0.0, (KS_CRIT - lam) / (KS_CRIT - KS_MEDIAN))))
 
 
-def _result(name: str, params: Dict[str, Any], over_shape: Optional[Sequence[int]], confidence: float,
-            ties: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
-    return {"name": name, "params": params, "over_shape": None if over_shape is None else [int(d) for d in over_shape],
-            "confidence": float(min(1.0, max(0.0, confidence))), "ties": ties or []}
+def _result(
+    name: str,
+    params: Dict[str, Any],
+    over_shape: Optional[Sequence[int]],
+    confidence: float,
+    ties: Optional[List[Dict[str, Any]]] = None,
+) -> Dict[str, Any]:
+    return {
+        "name": name,
+        "params": params,
+        "over_shape": None if over_shape is None else [int(d) for d in over_shape],
+        "confidence": float(min(1.0, max(0.0, confidence))),
+        "ties": ties or [],
+    }
 
 
 def _unique_shapes(over_shapes: Sequence[Sequence[int]]) -> List[Shape]:
@@ -255,8 +296,14 @@ def _hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[
         suffix = "uniform" if family is UNIFORM else "normal"
         for base, scale, mode in NAMED:
             for shape in shapes:
-                out.append((base + "_" + suffix, {"scale": scale, "mode": mode, "distribution": distribution},
-                            shape, predicted_std(scale, mode, shape)))
+                out.append(
+                    (
+                        base + "_" + suffix,
+                        {"scale": scale, "mode": mode, "distribution": distribution},
+                        shape,
+                        predicted_std(scale, mode, shape),
+                    )
+                )
         return out
     taken = {(scale, mode) for _, scale, mode in NAMED}
     for scale in ROUND_SCALES:
@@ -264,8 +311,14 @@ def _hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[
             if (scale, mode) in taken:
                 continue
             for shape in shapes:
-                out.append(("variance_scaling", {"scale": scale, "mode": mode, "distribution": distribution},
-                            shape, predicted_std(scale, mode, shape)))
+                out.append(
+                    (
+                        "variance_scaling",
+                        {"scale": scale, "mode": mode, "distribution": distribution},
+                        shape,
+                        predicted_std(scale, mode, shape),
+                    )
+                )
     return out
 
 
@@ -303,9 +356,12 @@ def _fallback(fit: _Fit, family: Family, ks: float) -> Dict[str, Any]:
     return _result("random_normal", {"mean": fit.mean, "stddev": fit.std}, None, ks)
 
 
-def fingerprint(values: np.ndarray, over_shapes: Sequence[Sequence[int]],
-                orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
-                stats: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def fingerprint(
+    values: np.ndarray,
+    over_shapes: Sequence[Sequence[int]],
+    orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
+    stats: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
     """The initializer that best explains ``values`` (S, ...) drawn over one of ``over_shapes``.
 
     ``orthogonal_over=(parent_shape, gain)``: the values are a block of a variable of ``parent_shape``
@@ -319,8 +375,12 @@ def fingerprint(values: np.ndarray, over_shapes: Sequence[Sequence[int]],
     return fingerprint_stats(values.shape[1:], over_shapes, stats, orthogonal_over)
 
 
-def fingerprint_stats(element_shape: Sequence[int], over_shapes: Sequence[Sequence[int]], stats: Dict[str, Any],
-                      orthogonal_over: Optional[Tuple[Sequence[int], float]] = None) -> Dict[str, Any]:
+def fingerprint_stats(
+    element_shape: Sequence[int],
+    over_shapes: Sequence[Sequence[int]],
+    stats: Dict[str, Any],
+    orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
+) -> Dict[str, Any]:
     """``fingerprint`` from the statistics alone (``block_stats`` or ``SeedStats.result()`` of draws of
     ``element_shape``, with their sample): what a caller that streams the draws has left of them."""
     shapes = _unique_shapes(over_shapes)

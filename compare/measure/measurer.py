@@ -6,6 +6,7 @@ draw once it is added and memory does not grow with the seed count. Weights with
 are measured, not crashed on: every stats entry records ``nonfinite`` (their count); an entry holding
 any gets nulls instead of statistics, and no fingerprint.
 """
+
 import itertools
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -30,8 +31,9 @@ def _stats(acc: SeedStats) -> Dict[str, Any]:
     return stats
 
 
-def _fingerprint(shape: List[int], over_shapes: List[List[int]], stats: Dict[str, Any],
-                 orthogonal_over: Optional[tuple] = None) -> Optional[Dict[str, Any]]:
+def _fingerprint(
+    shape: List[int], over_shapes: List[List[int]], stats: Dict[str, Any], orthogonal_over: Optional[tuple] = None
+) -> Optional[Dict[str, Any]]:
     return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over)
 
 
@@ -51,13 +53,14 @@ class Measurer:
     ``num_proj`` and ``forget_bias`` are the TF1 LSTM cell's (see ``compare.core.layout``).
     """
 
-    def __init__(self, family: str, seeds: int, units: int, num_proj: Optional[int] = None,
-                 forget_bias: float = 0.0) -> None:
+    def __init__(
+        self, family: str, seeds: int, units: int, num_proj: Optional[int] = None, forget_bias: float = 0.0
+    ) -> None:
         layout.family_cell(family)
         self.family, self.seeds, self.units = family, seeds, units
         self.num_proj, self.forget_bias = num_proj, forget_bias
         self.variables: Dict[str, Any] = {}  # name -> (its artifact entry but stats, SeedStats)
-        self.blocks: Dict[str, Any] = {}     # key -> (variable name, shape, SeedStats)
+        self.blocks: Dict[str, Any] = {}  # key -> (variable name, shape, SeedStats)
         self.biases: Dict[str, SeedStats] = {}
         self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
         self.splitter: Optional[layout.Splitter] = None  # from the first draw
@@ -82,8 +85,13 @@ class Measurer:
         # A variable's singular values (the costliest, its thin side being the widest) are shown
         # nowhere: the diff and the report work per block.
         for w in weights:
-            entry = {"shape": list(w.value.shape), "dtype": str(w.value.dtype), "layer": w.layer,
-                     "direction": w.direction, "param": w.param}
+            entry = {
+                "shape": list(w.value.shape),
+                "dtype": str(w.value.dtype),
+                "layer": w.layer,
+                "direction": w.direction,
+                "param": w.param,
+            }
             self.variables[w.name] = (entry, SeedStats(self.seeds, w.value.shape, singular_values=False))
         for key, block in split.items():
             self.blocks[key] = (block.variable, list(block.value.shape), SeedStats(self.seeds, block.value.shape))
@@ -108,9 +116,12 @@ class Measurer:
             parent, stats = variables[name], _stats(acc)
             stats["orth_err_variable"] = parent["stats"]["orth_err"]
             blocks[key] = {
-                "shape": shape, "variable": name, "stats": stats,
-                "fingerprint": _fingerprint(shape, [shape, parent["shape"]], stats,
-                                            _orthogonal_over(parent["shape"], parent["stats"])),
+                "shape": shape,
+                "variable": name,
+                "stats": stats,
+                "fingerprint": _fingerprint(
+                    shape, [shape, parent["shape"]], stats, _orthogonal_over(parent["shape"], parent["stats"])
+                ),
             }
         bad = sum(v["nonfinite"] for v in variables.values())
         effective_bias = {} if bad else {key: {"stats": _stats(acc)} for key, acc in self.biases.items()}

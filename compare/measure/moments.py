@@ -5,6 +5,7 @@ A draw's figures are ``(min, max, mean, m2, m3, m4)``, m2..m4 its central power 
 A draw is read in row chunks of about ``CHUNK_ELEMENTS`` converted to float64 into two work buffers
 kept between draws, so temporaries stay bounded at any size. numpy only; runs in every TF env.
 """
+
 import math
 from typing import List, Sequence, Tuple
 
@@ -28,7 +29,7 @@ def seed_moments(value: np.ndarray) -> Moments:
     sums: Sums = (0, 0.0, 0.0, 0.0, 0.0)
     low, high = math.inf, -math.inf
     for start in range(0, rows.shape[0], step):
-        chunk = rows[start:start + step]
+        chunk = rows[start : start + step]
         low, high = min(low, float(chunk.min())), max(high, float(chunk.max()))  # NaN: the mean says so
         x, d2 = _scratch(chunk.size)
         np.copyto(x.reshape(chunk.shape), chunk)  # float32 -> float64, exact
@@ -65,8 +66,7 @@ def stack_moments(stack: np.ndarray) -> np.ndarray:
     mean = stack.sum(axis=1) / size
     stack -= mean[:, None]
     d2 = stack * stack
-    return np.stack([low, high, mean, d2.sum(axis=1),
-                     np.einsum("ij,ij->i", d2, stack), np.einsum("ij,ij->i", d2, d2)])
+    return np.stack([low, high, mean, d2.sum(axis=1), np.einsum("ij,ij->i", d2, stack), np.einsum("ij,ij->i", d2, d2)])
 
 
 _SCRATCH: List[np.ndarray] = []
@@ -93,10 +93,15 @@ def combine(a: Sums, b: Sums) -> Sums:
     n = na + nb
     delta = mb - ma
     mean = ma + delta * nb / n
-    m2 = a2 + b2 + delta ** 2 * na * nb / n
-    m3 = a3 + b3 + delta ** 3 * na * nb * (na - nb) / n ** 2 + 3.0 * delta * (na * b2 - nb * a2) / n
-    m4 = (a4 + b4 + delta ** 4 * na * nb * (na * na - na * nb + nb * nb) / n ** 3
-          + 6.0 * delta ** 2 * (na * na * b2 + nb * nb * a2) / n ** 2 + 4.0 * delta * (na * b3 - nb * a3) / n)
+    m2 = a2 + b2 + delta**2 * na * nb / n
+    m3 = a3 + b3 + delta**3 * na * nb * (na - nb) / n**2 + 3.0 * delta * (na * b2 - nb * a2) / n
+    m4 = (
+        a4
+        + b4
+        + delta**4 * na * nb * (na * na - na * nb + nb * nb) / n**3
+        + 6.0 * delta**2 * (na * na * b2 + nb * nb * a2) / n**2
+        + 4.0 * delta * (na * b3 - nb * a3) / n
+    )
     return n, mean, m2, m3, m4
 
 

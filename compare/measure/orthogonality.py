@@ -10,6 +10,7 @@ of their thin side (the Gram's diagonal, one pass) come first: a spread of ``NOR
 their mean or more proves the matrix not orthogonal, and that spread, a lower bound of the Gram's
 figure, is the error (method ``"norms"``). numpy only; runs in every TF env.
 """
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -36,8 +37,9 @@ def is_large(shape: Tuple[int, int]) -> bool:
     return min(shape) ** 2 * max(shape) >= LARGE_GRAM
 
 
-def orthogonality_error(value: np.ndarray, shape: Tuple[int, int], spectrum: bool = False
-                        ) -> Tuple[float, float, str, Optional[np.ndarray]]:
+def orthogonality_error(
+    value: np.ndarray, shape: Tuple[int, int], spectrum: bool = False
+) -> Tuple[float, float, str, Optional[np.ndarray]]:
     """``(max |G - g² I|, g², method, singular values or None)`` of one draw read as a (rows, cols) matrix.
 
     ``method`` is ``"gram"`` (exact), or ``"norms"`` for a large matrix whose squared norms alone
@@ -80,10 +82,11 @@ def _squared_norms(value: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
     q = value.reshape(rows, cols)
     step = max(1, moments.CHUNK_ELEMENTS // max(1, cols))
     if rows < cols:  # the rows are the thin side
-        return np.concatenate([np.einsum("ij,ij->i", c, c) for c in
-                               (q[s:s + step].astype(np.float64) for s in range(0, rows, step))])
+        return np.concatenate(
+            [np.einsum("ij,ij->i", c, c) for c in (q[s : s + step].astype(np.float64) for s in range(0, rows, step))]
+        )
     norms = np.zeros(cols)
     for start in range(0, rows, step):
-        chunk = q[start:start + step].astype(np.float64)
+        chunk = q[start : start + step].astype(np.float64)
         norms += np.einsum("ij,ij->j", chunk, chunk)
     return norms

@@ -30,6 +30,7 @@ matrix statistics (None for 0-D and 1-D elements; ``compare.measure.orthogonalit
 seeds' orthogonality, so a draw can be dropped as soon as it is measured and memory does not grow with
 the seed count. Small draws are buffered and measured a stack at a time.
 """
+
 import functools
 import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -108,7 +109,7 @@ def _floats(array: np.ndarray) -> List[float]:
 def _joined(parts: Sequence["SeedStats"], k: int) -> Moments:
     """The figures of draw ``k`` of an array tiled by ``parts`` (each given its draw k)."""
     if any(p.k != k + 1 for p in parts):
-        raise ValueError("every part must have been given draw {} first".format(k))
+        raise ValueError(f"every part must have been given draw {k} first")
     return tiled_moments([(p.per, p.moments[:, k]) for p in parts if p.per])
 
 
@@ -130,8 +131,14 @@ class SeedStats:
     (or at ``result``): the figures are those of one draw at a time, to rounding.
     """
 
-    def __init__(self, seeds: int, element_shape: Tuple[int, ...], sample_size: int = 2048,
-                 singular_values: bool = True, matrix_seeds: int = MATRIX_SEEDS) -> None:
+    def __init__(
+        self,
+        seeds: int,
+        element_shape: Tuple[int, ...],
+        sample_size: int = 2048,
+        singular_values: bool = True,
+        matrix_seeds: int = MATRIX_SEEDS,
+    ) -> None:
         self.seeds = int(seeds)
         self.shape = tuple(int(d) for d in element_shape)
         self.per = int(np.prod(self.shape))
@@ -162,8 +169,7 @@ class SeedStats:
         """
         value = np.asarray(value)
         if value.shape != self.shape or self.k >= self.seeds:
-            raise ValueError("draw {} of shape {}: expected {} draws of shape {}".format(
-                self.k, value.shape, self.seeds, self.shape))
+            raise ValueError(f"draw {self.k} of shape {value.shape}: expected {self.seeds} draws of shape {self.shape}")
         k, self.k = self.k, self.k + 1
         if not self.per:
             return
@@ -225,7 +231,7 @@ class SeedStats:
     def result(self) -> Dict[str, Any]:
         """The statistics of every seed added (``seeds`` of them); keys as in the module docstring."""
         if self.k != self.seeds:
-            raise ValueError("{} of {} draws added".format(self.k, self.seeds))
+            raise ValueError(f"{self.k} of {self.seeds} draws added")
         if self.batch is not None and self.pending:
             self._flush(self.batch)
         result: Dict[str, Any] = {"count": self.count, "seeds": self.seeds}
@@ -238,8 +244,11 @@ class SeedStats:
         result.update(self._pooled())
         result.update(self._matrix_result())
         means, m2 = self.moments[2], self.moments[3]
-        result["per_seed"] = {"mean": _floats(means), "std": _floats(np.sqrt(m2 / self.per)),
-                              "fro_norm": _floats(self._fro_norms())}
+        result["per_seed"] = {
+            "mean": _floats(means),
+            "std": _floats(np.sqrt(m2 / self.per)),
+            "fro_norm": _floats(self._fro_norms()),
+        }
         result["sample"] = _floats(np.concatenate(self.samples)) if self.samples else []
         return result
 
@@ -252,8 +261,8 @@ class SeedStats:
         per, count = self.per, self.count
         mean = float(means.mean())
         delta = means - mean
-        pooled_m2 = float(np.sum(m2 + per * delta ** 2))
-        pooled_m4 = float(np.sum(m4 + 4 * delta * m3 + 6 * delta ** 2 * m2 + per * delta ** 4))
+        pooled_m2 = float(np.sum(m2 + per * delta**2))
+        pooled_m4 = float(np.sum(m4 + 4 * delta * m3 + 6 * delta**2 * m2 + per * delta**4))
         low, high = float(lows.min()), float(highs.max())
         return {
             "mean": mean,
@@ -261,7 +270,7 @@ class SeedStats:
             "min": low,
             "max": high,
             "abs_max": max(abs(low), abs(high)),
-            "kurtosis": count * pooled_m4 / pooled_m2 ** 2 - 3.0 if pooled_m2 > 0 else None,
+            "kurtosis": count * pooled_m4 / pooled_m2**2 - 3.0 if pooled_m2 > 0 else None,
             "constant": self.first if low == high else None,
             "fro_norm": float(self._fro_norms().mean()),
         }
@@ -286,8 +295,9 @@ class SeedStats:
         }
 
 
-def block_stats(values: np.ndarray, sample_size: int = 2048, singular_values: bool = True,
-                matrix_seeds: int = MATRIX_SEEDS) -> Dict[str, Any]:
+def block_stats(
+    values: np.ndarray, sample_size: int = 2048, singular_values: bool = True, matrix_seeds: int = MATRIX_SEEDS
+) -> Dict[str, Any]:
     """Statistics of ``values`` (S, ...) pooled over seeds, per seed and, for matrices, orthogonality.
 
     The keys are listed in the module docstring; every value is a JSON-able float, int, str, list or

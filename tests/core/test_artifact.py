@@ -1,4 +1,5 @@
 """The artifact contract: atomic writes, no pickles, and a loader that refuses what it does not know."""
+
 import json
 from pathlib import Path
 
@@ -14,8 +15,11 @@ TINY = Path(__file__).resolve().parents[1] / "data" / "tiny-tf115.json"  # a ver
 def test_round_trip_json_and_npz(tmp_path):
     """What is written is read back: schema/version stamped, arrays exact, JSON-unsafe values made safe."""
     out = tmp_path / "sub" / "env.json"
-    artifact.write(out, {"env": {"name": "x"}, "value": np.float32(0.5), "bad": float("nan")},
-                   {"s/r/v": np.arange(6, dtype=np.float32).reshape(2, 3)})
+    artifact.write(
+        out,
+        {"env": {"name": "x"}, "value": np.float32(0.5), "bad": float("nan")},
+        {"s/r/v": np.arange(6, dtype=np.float32).reshape(2, 3)},
+    )
     doc = artifact.load(out)
     assert doc["schema"] == "rnncompare/artifact" and doc["version"] == artifact.VERSION
     assert doc["value"] == 0.5 and doc["bad"] == "nan"
@@ -39,11 +43,14 @@ def test_failed_write_leaves_previous_files_and_no_temporaries(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["env.json", "env.npz"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{", "is not valid JSON"),
-    (json.dumps({"schema": "other"}), "is not an rnncompare artifact"),
-    (json.dumps({"schema": "rnncompare/artifact", "version": 999}), "schema version 999"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{", "is not valid JSON"),
+        (json.dumps({"schema": "other"}), "is not an rnncompare artifact"),
+        (json.dumps({"schema": "rnncompare/artifact", "version": 999}), "schema version 999"),
+    ],
+)
 def test_loader_refuses_what_it_does_not_understand(tmp_path, content, message):
     path = tmp_path / "a.json"
     path.write_text(content)
@@ -82,8 +89,10 @@ def test_encode_inserts_encoded_parts_verbatim_and_reads_back_like_jsonable():
     assert part == '{"stats":{"mean":0.5,"shape":[2,3]}}'
     document = {"env": {"name": "e"}, "scenarios": {"a": part, "b": {"value": float("inf"), "n": np.int64(3)}}}
     text = artifact.encode(document)
-    assert json.loads(text) == {"env": {"name": "e"}, "scenarios": {
-        "a": {"stats": {"mean": 0.5, "shape": [2, 3]}}, "b": {"value": "inf", "n": 3}}}
+    assert json.loads(text) == {
+        "env": {"name": "e"},
+        "scenarios": {"a": {"stats": {"mean": 0.5, "shape": [2, 3]}}, "b": {"value": "inf", "n": 3}},
+    }
     assert artifact.encode(part) is part
 
 
@@ -100,8 +109,9 @@ def test_samples_are_stored_as_float32_base64_and_read_back_as_lists(tmp_path):
     assert '"base64"' in out.read_text()
 
     def stored_sample(doc):
-        return next(r for s in doc["scenarios"].values() for r in s["routes"].values()
-                    if r["status"] == "ok")["blocks"][key]["stats"]["sample"]
+        return next(r for s in doc["scenarios"].values() for r in s["routes"].values() if r["status"] == "ok")[
+            "blocks"
+        ][key]["stats"]["sample"]
 
     read = next(r for _, _, r in artifact.read(out).ok_routes())
     assert list(read.blocks[key].stats.sample) == np.asarray(sample, dtype=np.float32).tolist()
@@ -136,8 +146,7 @@ def test_an_ok_route_of_an_unknown_family_is_refused_naming_the_place():
     name, entry = next(iter(document["scenarios"].items()))
     route = next(r for r in entry["routes"] if entry["routes"][r]["status"] == "ok")
     entry["routes"][route]["family"] = "tf9_gru"
-    with pytest.raises(UserError, match=r"scenarios\.{}\.routes\.{}\.family must be one of tf1_gru".format(
-            name, route)):
+    with pytest.raises(UserError, match=rf"scenarios\.{name}\.routes\.{route}\.family must be one of tf1_gru"):
         artifact.check(document)
 
 

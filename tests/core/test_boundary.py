@@ -16,8 +16,13 @@ def test_the_sides_are_the_folders():
     """The worker, the statistics and the routes are in-env; the diff, the CLI and the env management are
     host: a path alone tells which Python and libraries a line may use."""
     in_env, host = set(modules("in-env")), set(modules("host"))
-    assert {"backends.worker", "backends.routes.tf1", "compare.measure.stats", "compare.core.families",
-            "compare.artifact.reading"} <= in_env
+    assert {
+        "backends.worker",
+        "backends.routes.tf1",
+        "compare.measure.stats",
+        "compare.core.families",
+        "compare.artifact.reading",
+    } <= in_env
     assert {"compare.host.diff", "compare.host.cli", "compare.host.envs", "compare.host.runner"} <= host
     assert not in_env & host
 
@@ -28,7 +33,8 @@ def test_in_env_modules_import_without_host_libraries_or_tensorflow():
 
 
 def test_the_worker_loads_in_env_modules_only():
-    loaded = loaded_after_import(["backends.worker"] + [m for m in modules("in-env") if m.startswith("backends.")],
-                                 HOST_LIBRARIES + TENSORFLOW)
+    loaded = loaded_after_import(
+        ["backends.worker"] + [m for m in modules("in-env") if m.startswith("backends.")], HOST_LIBRARIES + TENSORFLOW
+    )
     project = {m for m in loaded if m.split(".")[0] in PROJECT}
     assert project and project <= set(modules("in-env"))

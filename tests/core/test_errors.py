@@ -3,6 +3,7 @@ nothing written: through ``python -m backends.worker`` and the scenario parser (
 framework is imported, so they run in every env, Python 3.6 included); NaN and Inf weights are measured,
 not crashed on.
 """
+
 import pytest
 
 from compare.errors import UserError

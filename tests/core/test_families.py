@@ -1,4 +1,5 @@
 """The cell-family registry: a new family is one entry, and configs normalise into one vocabulary (numpy only)."""
+
 import numpy as np
 import pytest
 
@@ -14,13 +15,26 @@ def gated_gru():
     """A throw-away family, declared through the registry alone: a GRU storing one fused [x; h] kernel
     with columns [h | z | r] (the candidate first), separate input and recurrent biases as a (2, 3u) pair,
     and the candidate's recurrent bias scaled by the reset gate."""
-    family = families.register(Family(
-        name="test_fused_gru", cell="gru", framework="test", classes=("TestFusedGRUCell",), anchor="w",
-        variables=(Variable("w", "fused", ("candidate", "update", "reset")),
-                   Variable("b", "pair", ("candidate", "update", "reset"))),
-        reset_scaled=("candidate",),
-        config={"activation": Read("act", "tanh"), "recurrent_activation": Fixed("sigmoid"),
-                "use_bias": Fixed(True), "reset_after": Fixed(True)}))
+    family = families.register(
+        Family(
+            name="test_fused_gru",
+            cell="gru",
+            framework="test",
+            classes=("TestFusedGRUCell",),
+            anchor="w",
+            variables=(
+                Variable("w", "fused", ("candidate", "update", "reset")),
+                Variable("b", "pair", ("candidate", "update", "reset")),
+            ),
+            reset_scaled=("candidate",),
+            config={
+                "activation": Read("act", "tanh"),
+                "recurrent_activation": Fixed("sigmoid"),
+                "use_bias": Fixed(True),
+                "reset_after": Fixed(True),
+            },
+        )
+    )
     yield family
     families.unregister(family.name)
 
@@ -49,8 +63,10 @@ def test_a_family_added_through_the_registry_alone_round_trips():
 def test_the_new_family_ports_exactly_into_keras_gru_reset_after():
     """Same cell kind and computation: the registry's port rule carries it into Keras GRU(reset_after=True)."""
     units, inp = 2, 3
-    weights = [Weight("w", 0, "fw", "w", np.ones((inp + units, 3 * units), np.float32)),
-               Weight("b", 0, "fw", "b", np.zeros((2, 3 * units), np.float32))]
+    weights = [
+        Weight("w", 0, "fw", "w", np.ones((inp + units, 3 * units), np.float32)),
+        Weight("b", 0, "fw", "b", np.zeros((2, 3 * units), np.float32)),
+    ]
     source = port.semantics("test_fused_gru", {"cell": {}})
     target = port.semantics("keras_gru", {"cell": {"reset_after": True, "recurrent_activation": "sigmoid"}})
     variables = port.port(weights, source, target, units, 1, ["fw"])
@@ -72,13 +88,33 @@ def test_tf1_and_keras_configs_normalise_into_one_vocabulary():
     """TF1 GRUCell is a GRU with sigmoid gates and reset_after=False whatever its config says; Keras reads its
     config; activations stored as a Keras config dict or a function repr read as their names."""
     tf1 = families.computation(families.get("tf1_gru"), {"cell": {"activation": "<function tanh at 0x1>"}})
-    keras = families.computation(families.get("keras_gru"), {"stacking": "layers", "cell": {
-        "activation": {"class_name": "function", "config": {"name": "tanh"}}, "recurrent_activation": "sigmoid",
-        "reset_after": True}}, layers=2, bidirectional=True)
-    assert tf1.as_dict() == {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
-                             "reset_after": False, "stacking": families.PER_DIRECTION}
-    assert keras.as_dict() == {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
-                               "reset_after": True, "stacking": families.PER_LEVEL}
+    keras = families.computation(
+        families.get("keras_gru"),
+        {
+            "stacking": "layers",
+            "cell": {
+                "activation": {"class_name": "function", "config": {"name": "tanh"}},
+                "recurrent_activation": "sigmoid",
+                "reset_after": True,
+            },
+        },
+        layers=2,
+        bidirectional=True,
+    )
+    assert tf1.as_dict() == {
+        "activation": "tanh",
+        "recurrent_activation": "sigmoid",
+        "use_bias": True,
+        "reset_after": False,
+        "stacking": families.PER_DIRECTION,
+    }
+    assert keras.as_dict() == {
+        "activation": "tanh",
+        "recurrent_activation": "sigmoid",
+        "use_bias": True,
+        "reset_after": True,
+        "stacking": families.PER_LEVEL,
+    }
 
 
 def test_tf1_lstm_forget_bias_is_read_never_guessed():

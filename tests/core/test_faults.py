@@ -1,6 +1,7 @@
 """Faults while writing: Ctrl-C or a signal in the worker keeps the scenarios it finished and leaves no
 temporary file; an interrupted atomic write leaves the old file.
 """
+
 import os
 import signal
 import sys
@@ -20,12 +21,18 @@ class FakeRoute:
 
 def fake_run_route(interrupt_at):
     """A route that records its call and, at scenario ``interrupt_at``, behaves like Ctrl-C."""
+
     def run_route(route, scenario, arrays, _loaded=None):
         if scenario.name == interrupt_at:
             raise KeyboardInterrupt
-        arrays["{}/{}/w".format(scenario.name, route.name)] = np.ones(2, dtype=np.float32)
-        return {"status": "ok", "reason": "", "family": "keras_gru",
-                "variables": {"w": {"shape": [2], "stats": {"count": 2}}}}
+        arrays[f"{scenario.name}/{route.name}/w"] = np.ones(2, dtype=np.float32)
+        return {
+            "status": "ok",
+            "reason": "",
+            "family": "keras_gru",
+            "variables": {"w": {"shape": [2], "stats": {"count": 2}}},
+        }
+
     return run_route
 
 
@@ -44,6 +51,7 @@ def test_interrupted_worker_keeps_finished_scenarios_and_no_temporaries(tmp_path
             if scenario.name == "s2":
                 os.kill(os.getpid(), signal.SIGTERM)
             return real(scenario, *args)
+
         monkeypatch.setattr(worker, "_run_scenario", terminated)
     out = tmp_path / "out" / "fake.json"
     assert worker.main(["--scenarios", str(tiny(tmp_path)), "--out", str(out)]) == 130

@@ -6,6 +6,7 @@ never with TensorFlow. Sizes are chosen so the candidate shapes predict differen
 the test about ties. Shapes used: a TF1 GRU gate block (in+u, u) = (64, 40) cut from the variable
 (in+u, 2u) = (64, 80), and the Keras kernel (in, 3u) = (24, 120), with in = 24, u = 40.
 """
+
 import json
 import math
 
@@ -190,7 +191,12 @@ def test_unknown_for_exponential_and_bimodal():
 def test_constant():
     """All values equal (a zero bias, a forget bias of 1): constant, over_shape None, confidence 1."""
     assert fingerprint(np.zeros((SEEDS, 3 * UNITS)), [(3 * UNITS,)]) == {
-        "name": "constant", "params": {"value": 0.0}, "over_shape": None, "confidence": 1.0, "ties": []}
+        "name": "constant",
+        "params": {"value": 0.0},
+        "over_shape": None,
+        "confidence": 1.0,
+        "ties": [],
+    }
     assert fingerprint(np.ones((SEEDS, UNITS), np.float32), [(UNITS,)])["params"] == {"value": 1.0}
 
 

@@ -2,6 +2,7 @@
 valid result or a ``UserError``, never another exception (and never a crash further down, in the diff
 or the report, for an artifact the loader accepted).
 """
+
 import copy
 import json
 
@@ -37,18 +38,28 @@ def test_mutated_default_suite(data):
     text = SUITE
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(text)))
-        new = data.draw(st.sampled_from(["", "=", "[", "]", "\"", "0", "-1", "x", "\n", "{", "}", "1e400", "'"]))
+        new = data.draw(st.sampled_from(["", "=", "[", "]", '"', "0", "-1", "x", "\n", "{", "}", "1e400", "'"]))
         cut = data.draw(st.integers(0, 3))
-        text = text[:at] + new + text[at + cut:]
+        text = text[:at] + new + text[at + cut :]
     one_line_or_valid(lambda: parse_scenarios(text))
 
 
-BASE_SCENARIO = {"name": "a", "cell": "lstm", "units": 4, "input_dim": 3, "layers": 2, "bidirectional": True,
-                 "seeds": 2, "tf1": {"scope_initializer": {"name": "orthogonal", "gain": 1.0},
-                                     "outer_scopes": [{"initializer": "zeros"}, {}],
-                                     "cell_class": "LSTMCell", "cell_kwargs": {"forget_bias": 1.0, "num_proj": 2}},
-                 "keras": {"kernel_initializer": "glorot_uniform", "layer_kwargs": {"unit_forget_bias": True},
-                           "stacking": "cells"}}
+BASE_SCENARIO = {
+    "name": "a",
+    "cell": "lstm",
+    "units": 4,
+    "input_dim": 3,
+    "layers": 2,
+    "bidirectional": True,
+    "seeds": 2,
+    "tf1": {
+        "scope_initializer": {"name": "orthogonal", "gain": 1.0},
+        "outer_scopes": [{"initializer": "zeros"}, {}],
+        "cell_class": "LSTMCell",
+        "cell_kwargs": {"forget_bias": 1.0, "num_proj": 2},
+    },
+    "keras": {"kernel_initializer": "glorot_uniform", "layer_kwargs": {"unit_forget_bias": True}, "stacking": "cells"},
+}
 
 
 @SETTINGS
@@ -72,8 +83,11 @@ def _load_text(tmp_path, text):
 def test_mutated_artifact_text(tmp_path_factory, data):
     text = BASE_TEXT
     at = data.draw(st.integers(0, len(text)))
-    text = text[:at] + data.draw(st.sampled_from(["", "}", "]", "\"", ",", "NaN", "-", "1e999", "null"])) + \
-        text[at + data.draw(st.integers(0, 5)):]
+    text = (
+        text[:at]
+        + data.draw(st.sampled_from(["", "}", "]", '"', ",", "NaN", "-", "1e999", "null"]))
+        + text[at + data.draw(st.integers(0, 5)) :]
+    )
     _load_text(tmp_path_factory.mktemp("m"), text)
 
 

@@ -1,4 +1,5 @@
 """When the worker hands freed memory back (``backends.heap.Trimmer``), on a hand-driven clock."""
+
 from typing import List
 
 from backends.heap import Trimmer

@@ -9,6 +9,7 @@ the package has begun initializing before any of its modules runs. Read with ``a
 so it runs in every env. Host modules may use syntax newer than a framework env's Python: there they are
 left out, and the host's run of this test (no ``RNNCOMPARE_ENV``) checks them.
 """
+
 import ast
 import os
 
@@ -41,8 +42,12 @@ def loaded_imports(body):
 def typing_only(node):
     """Whether ``node`` is ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``): its body never runs."""
     test = getattr(node, "test", None)
-    return isinstance(node, ast.If) and (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
-                                         or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return isinstance(node, ast.If) and (
+        isinstance(test, ast.Name)
+        and test.id == "TYPE_CHECKING"
+        or isinstance(test, ast.Attribute)
+        and test.attr == "TYPE_CHECKING"
+    )
 
 
 def base_of(node, name, is_package):
@@ -50,7 +55,7 @@ def base_of(node, name, is_package):
     if not node.level:
         return node.module
     package = name.split(".")
-    package = package[:len(package) - node.level + (1 if is_package else 0)]
+    package = package[: len(package) - node.level + (1 if is_package else 0)]
     return ".".join(package + ([node.module] if node.module else []))
 
 
@@ -61,7 +66,7 @@ def targets(node, name, is_package, modules):
     base = base_of(node, name, is_package)
     found = []
     for alias in node.names:
-        sub = "{}.{}".format(base, alias.name)
+        sub = f"{base}.{alias.name}"
         found.append(sub if sub in modules else base)
     return [m for m in found if m in modules]
 
@@ -71,8 +76,11 @@ def with_packages(name, imported, modules):
     found = set(imported)
     for module in imported:
         parts = module.split(".")
-        found.update(package for package in (".".join(parts[:i]) for i in range(1, len(parts)))
-                     if package in modules and not (name + ".").startswith(package + "."))
+        found.update(
+            package
+            for package in (".".join(parts[:i]) for i in range(1, len(parts)))
+            if package in modules and not (name + ".").startswith(package + ".")
+        )
     return found - {name}
 
 
@@ -110,7 +118,7 @@ def find_cycle(graph):
                 on_path.pop()
                 done.add(node)
             elif nxt in on_path:
-                return on_path[on_path.index(nxt):] + [nxt]
+                return on_path[on_path.index(nxt) :] + [nxt]
             elif nxt not in done:
                 stack.append((nxt, iter(graph.get(nxt, ()))))
                 on_path.append(nxt)
@@ -124,9 +132,11 @@ def test_find_cycle_reports_the_circle():
 
 def test_relative_and_submodule_imports_resolve():
     modules = {"p", "p.a", "p.b", "p.sub", "p.sub.c"}
-    tree = ast.parse("from .. import a\nfrom ..b import x\nfrom p.sub import c, y\nimport p.sub.c\n"
-                     "def lazy():\n    import p.b\ntry:\n    from p import b\nexcept ImportError:\n    pass\n"
-                     "if TYPE_CHECKING:\n    import p.a\n")
+    tree = ast.parse(
+        "from .. import a\nfrom ..b import x\nfrom p.sub import c, y\nimport p.sub.c\n"
+        "def lazy():\n    import p.b\ntry:\n    from p import b\nexcept ImportError:\n    pass\n"
+        "if TYPE_CHECKING:\n    import p.a\n"
+    )
     found = [t for node in loaded_imports(tree.body) for t in targets(node, "p.sub.c", False, modules)]
     assert found == ["p.a", "p.b", "p.sub.c", "p.sub", "p.sub.c", "p.b"]
     package = ast.parse("from . import c\n").body[0]

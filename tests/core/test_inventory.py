@@ -2,6 +2,7 @@
 
 Pure records (no TensorFlow): they run in every env, Python 3.6 included.
 """
+
 import json
 
 import pytest
@@ -12,22 +13,43 @@ from compare.core.scenarios import parse_scenario
 
 
 def _lstm(**changes):
-    fields = dict(name="encoder/bidirectional_rnn", family="", cell_class=None,
-                  candidates=("LSTMCell", "LSTMBlockCell"), layers=2, directions=("fw", "bw"), units=8,
-                  input_size=5, options=(("cell_clip", None),),
-                  option_sources=(("cell_clip", "graph"),), missing=("forget_bias",),
-                  variables=(OwnedVariable("encoder/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel",
-                                           0, "fw", "kernel", (13, 32), slots=("x/Adam", "x/Adam_1"),
-                                           initializer=RecordedInitializer("orthogonal", (("gain", 2.0),), "op")),))
+    fields = dict(
+        name="encoder/bidirectional_rnn",
+        family="",
+        cell_class=None,
+        candidates=("LSTMCell", "LSTMBlockCell"),
+        layers=2,
+        directions=("fw", "bw"),
+        units=8,
+        input_size=5,
+        options=(("cell_clip", None),),
+        option_sources=(("cell_clip", "graph"),),
+        missing=("forget_bias",),
+        variables=(
+            OwnedVariable(
+                "encoder/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/kernel",
+                0,
+                "fw",
+                "kernel",
+                (13, 32),
+                slots=("x/Adam", "x/Adam_1"),
+                initializer=RecordedInitializer("orthogonal", (("gain", 2.0),), "op"),
+            ),
+        ),
+    )
     fields.update(changes)
     return Network(**fields)
 
 
 def test_json_round_trip_gives_back_equal_records():
     """to_dict -> JSON text -> from_dict is the identity: the host reads exactly what the env found."""
-    found = Inventory("ckpt/model.ckpt-10", "1.15.5", "ckpt/model.ckpt-10.meta", (_lstm(),),
-                      (Listed("embedding", (100, 5), "float32"), Listed("embedding/Adam", (100, 5), "float32",
-                                                                        "slot", "embedding")))
+    found = Inventory(
+        "ckpt/model.ckpt-10",
+        "1.15.5",
+        "ckpt/model.ckpt-10.meta",
+        (_lstm(),),
+        (Listed("embedding", (100, 5), "float32"), Listed("embedding/Adam", (100, 5), "float32", "slot", "embedding")),
+    )
     assert inventory.from_dict(json.loads(json.dumps(found.to_dict()))) == found
 
 
@@ -58,8 +80,14 @@ def test_scenario_table_rebuilds_the_network_as_a_valid_scenario():
     stacks Keras cells per direction, as MultiRNNCell does."""
     network = _lstm().with_option("cell_class", "LSTMCell").with_option("forget_bias", 0.5)
     scenario = parse_scenario(0, inventory.scenario_table(network, "encoder", seeds=4))
-    assert (scenario.cell, scenario.units, scenario.input_dim, scenario.layers, scenario.bidirectional,
-            scenario.seeds) == ("lstm", 8, 5, 2, True, 4)
+    assert (
+        scenario.cell,
+        scenario.units,
+        scenario.input_dim,
+        scenario.layers,
+        scenario.bidirectional,
+        scenario.seeds,
+    ) == ("lstm", 8, 5, 2, True, 4)
     assert scenario.tf1.cell_class == "LSTMCell"
     assert scenario.tf1.cell_kwargs == {"forget_bias": 0.5}
     assert scenario.keras.stacking == "cells"

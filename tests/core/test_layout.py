@@ -3,6 +3,7 @@
 The variable shapes and gate orders below are written out from the TF/Keras cell sources
 (independently of compare.core.layout's own tables); forward equivalence in real TF is tested elsewhere.
 """
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -19,8 +20,12 @@ from compare.core.layout import CellOptions, effective_biases, split
 def variable_shapes(family, inp, units, opts):
     """The variables one cell of ``family`` creates, as TF/Keras document them."""
     if family == "tf1_gru":
-        return {"gates/kernel": (inp + units, 2 * units), "gates/bias": (2 * units,),
-                "candidate/kernel": (inp + units, units), "candidate/bias": (units,)}
+        return {
+            "gates/kernel": (inp + units, 2 * units),
+            "gates/bias": (2 * units,),
+            "candidate/kernel": (inp + units, units),
+            "candidate/bias": (units,),
+        }
     if family == "tf1_lstm":
         h = opts.num_proj or units
         shapes = {"kernel": (inp + h, 4 * units), "bias": (4 * units,)}
@@ -75,16 +80,19 @@ def make_weights(family, units, inputs, directions, opts, leading=(), counter=No
     for layer, inp in enumerate(inputs):
         for direction in directions:
             for param, shape in variable_shapes(family, inp, units, opts).items():
-                name = "rnn/l{}/{}/{}".format(layer, direction, param)
+                name = f"rnn/l{layer}/{direction}/{param}"
                 weights.append(Weight(name, layer, direction, param, counter.array(tuple(leading) + shape)))
     return weights
 
 
 def make_blocks(cell, units, inputs, directions, opts, leading=()):
     counter = Counter()
-    return {"l{}/{}/{}".format(layer, direction, suffix): counter.array(tuple(leading) + shape)
-            for layer, inp in enumerate(inputs) for direction in directions
-            for suffix, shape in canonical_shapes(cell, inp, units, opts).items()}
+    return {
+        f"l{layer}/{direction}/{suffix}": counter.array(tuple(leading) + shape)
+        for layer, inp in enumerate(inputs)
+        for direction in directions
+        for suffix, shape in canonical_shapes(cell, inp, units, opts).items()
+    }
 
 
 def one_cell(params):
@@ -101,9 +109,18 @@ def values(blocks):
 def test_tf1_gru_gates_kernel_columns_are_reset_then_update_rows_are_x_then_h():
     """GRUCell: gates/kernel (in+units, 2*units) is [r | u] by columns and [x; h] by rows."""
     gk = np.arange(30.0).reshape(5, 6)  # in=2, units=3
-    blocks = split("tf1_gru", one_cell({
-        "gates/kernel": gk, "gates/bias": np.arange(100.0, 106.0),
-        "candidate/kernel": np.arange(200.0, 215.0).reshape(5, 3), "candidate/bias": [300.0, 301.0, 302.0]}), units=3)
+    blocks = split(
+        "tf1_gru",
+        one_cell(
+            {
+                "gates/kernel": gk,
+                "gates/bias": np.arange(100.0, 106.0),
+                "candidate/kernel": np.arange(200.0, 215.0).reshape(5, 3),
+                "candidate/bias": [300.0, 301.0, 302.0],
+            }
+        ),
+        units=3,
+    )
     np.testing.assert_array_equal(blocks["l0/fw/reset/kernel"].value, [[0, 1, 2], [6, 7, 8]])
     np.testing.assert_array_equal(blocks["l0/fw/update/kernel"].value, [[3, 4, 5], [9, 10, 11]])
     np.testing.assert_array_equal(blocks["l0/fw/reset/recurrent"].value, [[12, 13, 14], [18, 19, 20], [24, 25, 26]])
@@ -134,9 +151,21 @@ def test_tf1_lstm_kernel_columns_are_i_j_f_o_with_j_the_cell_input():
 def test_tf1_lstm_peepholes_and_projection():
     """w_i/f/o_diag -> input/forget/output peephole; num_proj makes the recurrent rows num_proj wide."""
     kernel = np.arange(16.0).reshape(2, 8)  # in=1, units=2, num_proj=1: rows [x; h_proj]
-    blocks = split("tf1_lstm", one_cell({
-        "kernel": kernel, "bias": np.zeros(8), "w_i_diag": [1.0, 2.0], "w_f_diag": [3.0, 4.0],
-        "w_o_diag": [5.0, 6.0], "projection/kernel": [[7.0], [8.0]]}), units=2, num_proj=1)
+    blocks = split(
+        "tf1_lstm",
+        one_cell(
+            {
+                "kernel": kernel,
+                "bias": np.zeros(8),
+                "w_i_diag": [1.0, 2.0],
+                "w_f_diag": [3.0, 4.0],
+                "w_o_diag": [5.0, 6.0],
+                "projection/kernel": [[7.0], [8.0]],
+            }
+        ),
+        units=2,
+        num_proj=1,
+    )
     np.testing.assert_array_equal(blocks["l0/fw/input/peephole"].value, [1, 2])
     np.testing.assert_array_equal(blocks["l0/fw/forget/peephole"].value, [3, 4])
     np.testing.assert_array_equal(blocks["l0/fw/output/peephole"].value, [5, 6])
@@ -147,20 +176,36 @@ def test_tf1_lstm_peepholes_and_projection():
 
 def test_keras_gru_columns_are_update_reset_candidate():
     """Keras GRU: kernel and recurrent_kernel are [z | r | h]; the 1-D bias likewise."""
-    blocks = split("keras_gru", one_cell({
-        "kernel": np.arange(3.0).reshape(1, 3), "recurrent_kernel": np.arange(10.0, 13.0).reshape(1, 3),
-        "bias": [20.0, 21.0, 22.0]}), units=1)
+    blocks = split(
+        "keras_gru",
+        one_cell(
+            {
+                "kernel": np.arange(3.0).reshape(1, 3),
+                "recurrent_kernel": np.arange(10.0, 13.0).reshape(1, 3),
+                "bias": [20.0, 21.0, 22.0],
+            }
+        ),
+        units=1,
+    )
     assert {k: float(b.value.ravel()[0]) for k, b in blocks.items()} == {
-        "l0/fw/update/kernel": 0, "l0/fw/reset/kernel": 1, "l0/fw/candidate/kernel": 2,
-        "l0/fw/update/recurrent": 10, "l0/fw/reset/recurrent": 11, "l0/fw/candidate/recurrent": 12,
-        "l0/fw/update/bias": 20, "l0/fw/reset/bias": 21, "l0/fw/candidate/bias": 22}
+        "l0/fw/update/kernel": 0,
+        "l0/fw/reset/kernel": 1,
+        "l0/fw/candidate/kernel": 2,
+        "l0/fw/update/recurrent": 10,
+        "l0/fw/reset/recurrent": 11,
+        "l0/fw/candidate/recurrent": 12,
+        "l0/fw/update/bias": 20,
+        "l0/fw/reset/bias": 21,
+        "l0/fw/candidate/bias": 22,
+    }
 
 
 def test_keras_gru_reset_after_bias_row0_is_bias_row1_is_recurrent_bias():
     """Keras GRU reset_after=True: bias (2, 3*units), row 0 the input bias, row 1 the recurrent bias."""
     bias = np.arange(12.0).reshape(2, 6)  # units=2
-    blocks = split("keras_gru", one_cell({
-        "kernel": np.zeros((1, 6)), "recurrent_kernel": np.zeros((2, 6)), "bias": bias}), units=2)
+    blocks = split(
+        "keras_gru", one_cell({"kernel": np.zeros((1, 6)), "recurrent_kernel": np.zeros((2, 6)), "bias": bias}), units=2
+    )
     np.testing.assert_array_equal(blocks["l0/fw/update/bias"].value, [0, 1])
     np.testing.assert_array_equal(blocks["l0/fw/candidate/bias"].value, [4, 5])
     np.testing.assert_array_equal(blocks["l0/fw/update/recurrent_bias"].value, [6, 7])
@@ -170,20 +215,28 @@ def test_keras_gru_reset_after_bias_row0_is_bias_row1_is_recurrent_bias():
 
 def test_keras_gru_without_bias_has_no_bias_blocks():
     """use_bias=False: only kernel and recurrent blocks."""
-    blocks = split("keras_gru", one_cell({
-        "kernel": np.zeros((2, 3)), "recurrent_kernel": np.zeros((1, 3))}), units=1)
-    assert sorted(blocks) == sorted("l0/fw/{}/{}".format(g, p) for g in ("update", "reset", "candidate")
-                                    for p in ("kernel", "recurrent"))
+    blocks = split("keras_gru", one_cell({"kernel": np.zeros((2, 3)), "recurrent_kernel": np.zeros((1, 3))}), units=1)
+    assert sorted(blocks) == sorted(
+        f"l0/fw/{g}/{p}" for g in ("update", "reset", "candidate") for p in ("kernel", "recurrent")
+    )
 
 
 def test_keras_lstm_columns_are_input_forget_cell_output():
     """Keras LSTM: [i | f | c | o] (unlike TF1's [i | j | f | o])."""
-    blocks = split("keras_lstm", one_cell({
-        "kernel": np.arange(4.0).reshape(1, 4), "recurrent_kernel": np.arange(10.0, 14.0).reshape(1, 4),
-        "bias": [20.0, 21.0, 22.0, 23.0]}), units=1)
+    blocks = split(
+        "keras_lstm",
+        one_cell(
+            {
+                "kernel": np.arange(4.0).reshape(1, 4),
+                "recurrent_kernel": np.arange(10.0, 14.0).reshape(1, 4),
+                "bias": [20.0, 21.0, 22.0, 23.0],
+            }
+        ),
+        units=1,
+    )
     got = {k: float(b.value.ravel()[0]) for k, b in blocks.items()}
-    assert [got["l0/fw/{}/kernel".format(g)] for g in ("input", "forget", "cell", "output")] == [0, 1, 2, 3]
-    assert [got["l0/fw/{}/bias".format(g)] for g in ("input", "forget", "cell", "output")] == [20, 21, 22, 23]
+    assert [got[f"l0/fw/{g}/kernel"] for g in ("input", "forget", "cell", "output")] == [0, 1, 2, 3]
+    assert [got[f"l0/fw/{g}/bias"] for g in ("input", "forget", "cell", "output")] == [20, 21, 22, 23]
     assert got["l0/fw/cell/recurrent"] == 12
 
 
@@ -195,8 +248,10 @@ def test_tf1_gru_ports_onto_keras_gru_columns():
     np.testing.assert_array_equal(keras[(0, "fw", "kernel")][:, 0:2], tf1["gates/kernel"][:3, 2:4])
     np.testing.assert_array_equal(keras[(0, "fw", "kernel")][:, 2:4], tf1["gates/kernel"][:3, 0:2])
     np.testing.assert_array_equal(keras[(0, "fw", "recurrent_kernel")][:, 4:6], tf1["candidate/kernel"][3:, :])
-    np.testing.assert_array_equal(keras[(0, "fw", "bias")], np.concatenate(
-        [tf1["gates/bias"][2:4], tf1["gates/bias"][0:2], tf1["candidate/bias"]]))
+    np.testing.assert_array_equal(
+        keras[(0, "fw", "bias")],
+        np.concatenate([tf1["gates/bias"][2:4], tf1["gates/bias"][0:2], tf1["candidate/bias"]]),
+    )
 
 
 def test_tf1_lstm_ports_onto_keras_lstm_by_moving_j_to_the_third_column_block():
@@ -238,8 +293,9 @@ def test_every_element_lands_in_exactly_one_block(family, opts, layers, directio
     assert len(np.unique(from_blocks)) == from_blocks.size
     assert sum(b.value.size for b in blocks.values()) == sum(w.value.size for w in weights)
     cell = family.split("_")[1]
-    assert sorted(blocks) == sorted("l{}/{}/{}".format(layer, d, s) for layer in range(layers) for d in directions
-                                    for s in canonical_shapes(cell, 1, 3, opts))
+    assert sorted(blocks) == sorted(
+        f"l{layer}/{d}/{s}" for layer in range(layers) for d in directions for s in canonical_shapes(cell, 1, 3, opts)
+    )
     assert sorted(blocks) == sorted(layout.block_keys(family, layers, directions, opts))
 
 
@@ -283,17 +339,32 @@ def test_effective_forget_bias_of_tf1_lstm_adds_the_run_time_forget_bias():
     blocks = split("tf1_lstm", one_cell({"kernel": np.zeros((2, 4)), "bias": [1.0, 2.0, 3.0, 4.0]}), 1)
     got = effective_biases("tf1_lstm", blocks, forget_bias=1.0)
     assert {k: float(v[0]) for k, v in got.items()} == {
-        "l0/fw/input/bias": 1, "l0/fw/cell/bias": 2, "l0/fw/forget/bias": 4, "l0/fw/output/bias": 4}
+        "l0/fw/input/bias": 1,
+        "l0/fw/cell/bias": 2,
+        "l0/fw/forget/bias": 4,
+        "l0/fw/output/bias": 4,
+    }
 
 
 def test_effective_bias_of_reset_after_gru_adds_recurrent_bias_except_candidate():
     """update/reset see bias + recurrent_bias; the candidate's recurrent bias is scaled by r, so bias only."""
-    blocks = split("keras_gru", one_cell({
-        "kernel": np.zeros((1, 3)), "recurrent_kernel": np.zeros((1, 3)),
-        "bias": [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]}), units=1)
+    blocks = split(
+        "keras_gru",
+        one_cell(
+            {
+                "kernel": np.zeros((1, 3)),
+                "recurrent_kernel": np.zeros((1, 3)),
+                "bias": [[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]],
+            }
+        ),
+        units=1,
+    )
     got = effective_biases("keras_gru", blocks)
     assert {k: float(v[0]) for k, v in got.items()} == {
-        "l0/fw/update/bias": 11, "l0/fw/reset/bias": 22, "l0/fw/candidate/bias": 3}
+        "l0/fw/update/bias": 11,
+        "l0/fw/reset/bias": 22,
+        "l0/fw/candidate/bias": 3,
+    }
 
 
 def test_effective_biases_of_plain_families_are_the_stored_ones_and_forget_bias_is_tf1_only():
@@ -373,8 +444,9 @@ def test_tf1_and_keras_families_port_both_ways_exactly(units, inputs, gru):
 
 
 def lstm_blocks(**opts):
-    return values(split("tf1_lstm", make_weights("tf1_lstm", 2, [2], ["fw"], CellOptions(**opts)), 2,
-                        opts.get("num_proj")))
+    return values(
+        split("tf1_lstm", make_weights("tf1_lstm", 2, [2], ["fw"], CellOptions(**opts)), 2, opts.get("num_proj"))
+    )
 
 
 def test_peepholes_do_not_fit_keras_lstm():
@@ -440,18 +512,31 @@ def test_reset_after_is_keras_gru_only():
 # ------------------------------------------------------------------ what split refuses
 
 
-@pytest.mark.parametrize("family,params,units,num_proj,match", [
-    ("tf2_gru", {"kernel": np.zeros((1, 3))}, 1, None, "unknown family"),
-    ("keras_gru", {"kernel": np.zeros((1, 3)), "recurrent_kernel": np.zeros((1, 3)), "w_f_diag": np.zeros(1)},
-     1, None, "no variable 'w_f_diag'"),
-    ("keras_gru", {"kernel": np.zeros((1, 4)), "recurrent_kernel": np.zeros((1, 4))}, 1, None, "shape"),
-    ("keras_lstm", {"kernel": np.zeros((1, 4))}, 1, None, "lacks its 'recurrent_kernel'"),
-    ("tf1_gru", {"gates/kernel": np.zeros((1, 2))}, 1, None, "no room for inputs"),
-    ("tf1_lstm", {"kernel": np.zeros((2, 4)), "bias": np.zeros(4), "projection/kernel": np.zeros((1, 1))},
-     1, None, "pass num_proj"),
-    ("keras_lstm", {"kernel": np.zeros((1, 4))}, 1, 1, "num_proj"),
-    ("tf1_lstm", {"bias": np.zeros(4)}, 1, None, "no 'kernel' variable"),
-])
+@pytest.mark.parametrize(
+    "family,params,units,num_proj,match",
+    [
+        ("tf2_gru", {"kernel": np.zeros((1, 3))}, 1, None, "unknown family"),
+        (
+            "keras_gru",
+            {"kernel": np.zeros((1, 3)), "recurrent_kernel": np.zeros((1, 3)), "w_f_diag": np.zeros(1)},
+            1,
+            None,
+            "no variable 'w_f_diag'",
+        ),
+        ("keras_gru", {"kernel": np.zeros((1, 4)), "recurrent_kernel": np.zeros((1, 4))}, 1, None, "shape"),
+        ("keras_lstm", {"kernel": np.zeros((1, 4))}, 1, None, "lacks its 'recurrent_kernel'"),
+        ("tf1_gru", {"gates/kernel": np.zeros((1, 2))}, 1, None, "no room for inputs"),
+        (
+            "tf1_lstm",
+            {"kernel": np.zeros((2, 4)), "bias": np.zeros(4), "projection/kernel": np.zeros((1, 1))},
+            1,
+            None,
+            "pass num_proj",
+        ),
+        ("keras_lstm", {"kernel": np.zeros((1, 4))}, 1, 1, "num_proj"),
+        ("tf1_lstm", {"bias": np.zeros(4)}, 1, None, "no 'kernel' variable"),
+    ],
+)
 def test_split_refuses_what_does_not_fit(family, params, units, num_proj, match):
     with pytest.raises(ValueError, match=match):
         split(family, one_cell(params), units, num_proj)

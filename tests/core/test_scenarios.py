@@ -1,4 +1,5 @@
 """The scenario spec: what parses, what the defaults are, and the one-line errors for bad input."""
+
 import pytest
 
 from compare.core import cost
@@ -30,12 +31,13 @@ def test_minimal_scenario_takes_documented_defaults():
 def test_issue_example_parses_with_every_documented_key():
     """The example of the issue, every key included, parses into the right spec."""
     s = parse_one(
-        'layers = 2\nbidirectional = true\nseeds = 8\n'
+        "layers = 2\nbidirectional = true\nseeds = 8\n"
         '[scenario.tf1]\nscope_initializer = "orthogonal"\n'
         'outer_scopes = [{ initializer = "glorot_uniform" }, {}]\ncell_class = "GRUCell"\n'
         'cell_kwargs = { bias_initializer = { name = "constant", value = -2.0 } }\n'
         '[scenario.keras]\nkernel_initializer = "orthogonal"\nrecurrent_initializer = "orthogonal"\n'
-        'bias_initializer = "zeros"\nlayer_kwargs = { reset_after = false }\nstacking = "layers"\n')
+        'bias_initializer = "zeros"\nlayer_kwargs = { reset_after = false }\nstacking = "layers"\n'
+    )
     assert s.tf1.outer_scopes[0].name == "glorot_uniform" and s.tf1.outer_scopes[1] is None
     assert s.tf1.cell_kwargs["bias_initializer"].to_dict() == {"name": "constant", "params": {"value": -2.0}}
     assert s.keras.layer_kwargs == {"reset_after": False}
@@ -44,8 +46,8 @@ def test_issue_example_parses_with_every_documented_key():
 
 def test_spec_hash_depends_on_definition_only():
     """Same definition -> same hash (whatever the key order or seed set); a change of layer -> another hash."""
-    a = parse_one('seeds = 8\nlayers = 2\n')
-    b = parse_one('layers = 2\nseeds = 9\nbase_seed = 100\n')
+    a = parse_one("seeds = 8\nlayers = 2\n")
+    b = parse_one("layers = 2\nseeds = 9\nbase_seed = 100\n")
     c = parse_one('layers = 2\nseeds = 8\n[scenario.keras]\nstacking = "cells"\n')
     assert a.spec_hash == b.spec_hash != c.spec_hash
     assert len(a.spec_hash) == 16
@@ -56,7 +58,7 @@ def test_default_suite_has_the_seed_and_all_defaults_cases():
     seed code's own 8 inputs and 16 units), and the all-defaults pair."""
     by_name = {s.name: s for s in load_scenarios()}
     for cell in ("gru", "lstm"):
-        for seed in (by_name["seed-bi{}-orthogonal".format(cell)], by_name["seed-code-bi" + cell]):
+        for seed in (by_name[f"seed-bi{cell}-orthogonal"], by_name["seed-code-bi" + cell]):
             assert (seed.cell, seed.layers, seed.bidirectional) == (cell, 2, True)
             assert seed.tf1.scope_initializer.name == "orthogonal"
             assert seed.keras.kernel_initializer.name == seed.keras.recurrent_initializer.name == "orthogonal"
@@ -66,24 +68,31 @@ def test_default_suite_has_the_seed_and_all_defaults_cases():
         assert all(v is None for k, v in defaults.keras.to_dict().items() if k.endswith("initializer"))
 
 
-@pytest.mark.parametrize("text, expected", [
-    (MINIMAL + "unit = 3\n", "unknown key 'unit' (hint: did you mean 'units'?)"),
-    (MINIMAL + "[scenario.tf1]\nscope_initializer = \"orthogonl\"\n",
-     "unknown initializer 'orthogonl' (hint: did you mean 'orthogonal'?)"),
-    (MINIMAL + "[scenario.tf1]\nscope_initializer = { name = \"orthogonal\", scale = 2.0 }\n", "unknown key 'scale'"),
-    (MINIMAL + "[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n", "unknown key 'forget_bias'"),
-    (MINIMAL + "[scenario.keras]\nbias_initializer = { name = \"zeros\", seed = 1 }\n", "unknown key 'seed'"),
-    (MINIMAL + "[scenario.keras]\nkernel_initializer = { name = \"orthogonal\", seed = 1.5 }\n",
-     "seed must be a whole number"),
-    (MINIMAL + "[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n", "unknown key 'unit_forget_bias'"),
-    (MINIMAL.replace("units = 4", "units = 0"), "units = 0 is out of range"),
-    (MINIMAL.replace("units = 4", "units = \"4\""), "units must be a whole number"),
-    (MINIMAL.replace("gru", "rnn"), "cell = 'rnn' is not one of gru, lstm"),
-    (MINIMAL + MINIMAL, "duplicate scenario name 'a'"),
-    (MINIMAL + "seeds = 4096\n", ""),
-    ("[[scenario]\n", "not valid TOML"),
-    (MINIMAL.replace("units = 4", "units = 4096") + "seeds = 4096\ninput_dim2 = 1\n", "unknown key 'input_dim2'"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (MINIMAL + "unit = 3\n", "unknown key 'unit' (hint: did you mean 'units'?)"),
+        (
+            MINIMAL + '[scenario.tf1]\nscope_initializer = "orthogonl"\n',
+            "unknown initializer 'orthogonl' (hint: did you mean 'orthogonal'?)",
+        ),
+        (MINIMAL + '[scenario.tf1]\nscope_initializer = { name = "orthogonal", scale = 2.0 }\n', "unknown key 'scale'"),
+        (MINIMAL + "[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n", "unknown key 'forget_bias'"),
+        (MINIMAL + '[scenario.keras]\nbias_initializer = { name = "zeros", seed = 1 }\n', "unknown key 'seed'"),
+        (
+            MINIMAL + '[scenario.keras]\nkernel_initializer = { name = "orthogonal", seed = 1.5 }\n',
+            "seed must be a whole number",
+        ),
+        (MINIMAL + "[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n", "unknown key 'unit_forget_bias'"),
+        (MINIMAL.replace("units = 4", "units = 0"), "units = 0 is out of range"),
+        (MINIMAL.replace("units = 4", 'units = "4"'), "units must be a whole number"),
+        (MINIMAL.replace("gru", "rnn"), "cell = 'rnn' is not one of gru, lstm"),
+        (MINIMAL + MINIMAL, "duplicate scenario name 'a'"),
+        (MINIMAL + "seeds = 4096\n", ""),
+        ("[[scenario]\n", "not valid TOML"),
+        (MINIMAL.replace("units = 4", "units = 4096") + "seeds = 4096\ninput_dim2 = 1\n", "unknown key 'input_dim2'"),
+    ],
+)
 def test_bad_input_is_one_line_with_cause_and_hint(text, expected):
     """Each mistake gives one 'error: ... (hint: ...)' line naming the cause."""
     if not expected:
@@ -119,7 +128,7 @@ def test_memory_estimate_does_not_grow_with_seeds():
     128 seeds with the same memory estimate (about 0.72 GiB)."""
     few, many = (parse_scenarios(PRODUCTION.format(seeds=n))[0] for n in (8, 128))
     assert cost.memory_bytes(few) == cost.memory_bytes(many)
-    assert cost.memory_bytes(few) / 2 ** 30 == pytest.approx(0.72, abs=0.01)
+    assert cost.memory_bytes(few) / 2**30 == pytest.approx(0.72, abs=0.01)
 
 
 def test_missing_file_is_a_user_error():
@@ -129,8 +138,8 @@ def test_missing_file_is_a_user_error():
 
 def test_a_seed_in_an_initializer_table_is_part_of_the_definition():
     """``seed`` makes one initializer object that user code passes to several weights; it changes the spec."""
-    seeded = MINIMAL + "[scenario.keras]\nkernel_initializer = { name = \"orthogonal\", seed = 7 }\n"
+    seeded = MINIMAL + '[scenario.keras]\nkernel_initializer = { name = "orthogonal", seed = 7 }\n'
     scenario = parse_scenarios(seeded)[0]
     assert scenario.keras.kernel_initializer.to_dict() == {"name": "orthogonal", "params": {"seed": 7}}
-    unseeded = parse_scenarios(MINIMAL + "[scenario.keras]\nkernel_initializer = \"orthogonal\"\n")[0]
+    unseeded = parse_scenarios(MINIMAL + '[scenario.keras]\nkernel_initializer = "orthogonal"\n')[0]
     assert scenario.spec_hash != unseeded.spec_hash

@@ -4,6 +4,7 @@ weights drawn over several seeds.
 Arrays are built with numpy from their definitions (QR for orthogonal matrices, uniform draws), never
 with TensorFlow; these tests run in every env, Python 3.7 + numpy 1.18 included.
 """
+
 import json
 import math
 
@@ -156,8 +157,12 @@ def test_kurtosis_of_uniform_and_normal():
 
 
 @settings(max_examples=40, deadline=None)
-@given(seeds=st.integers(1, 5), shape=st.lists(st.integers(1, 7), min_size=0, max_size=3),
-       loc=st.floats(-3, 3), seed=st.integers(0, 2 ** 31 - 1))
+@given(
+    seeds=st.integers(1, 5),
+    shape=st.lists(st.integers(1, 7), min_size=0, max_size=3),
+    loc=st.floats(-3, 3),
+    seed=st.integers(0, 2**31 - 1),
+)
 def test_pooled_moments_equal_numpy_on_all_values(seeds, shape, loc, seed):
     """Pooled mean/std/min/max/abs_max/kurtosis (combined from per-seed central moments) equal numpy
     on all values at once, for any block shape and offset; per-seed lists have one entry per seed."""
@@ -171,7 +176,7 @@ def test_pooled_moments_equal_numpy_on_all_values(seeds, shape, loc, seed):
     assert result["abs_max"] == np.abs(flat).max()
     if flat.std() > 1e-6:
         centered = flat - flat.mean()
-        expected = (centered ** 4).mean() / centered.var() ** 2 - 3.0
+        expected = (centered**4).mean() / centered.var() ** 2 - 3.0
         assert result["kurtosis"] == pytest.approx(expected, rel=1e-8, abs=1e-8)
     for key in ("mean", "std", "fro_norm"):
         assert len(result["per_seed"][key]) == seeds
@@ -184,7 +189,7 @@ def test_per_seed_lists_and_fro_norm():
     per = values.reshape(6, -1)
     assert result["per_seed"]["mean"] == pytest.approx(list(per.mean(axis=1)), abs=1e-12)
     assert result["per_seed"]["std"] == pytest.approx(list(per.std(axis=1)), abs=1e-12)
-    norms = np.sqrt((per ** 2).sum(axis=1))
+    norms = np.sqrt((per**2).sum(axis=1))
     assert result["per_seed"]["fro_norm"] == pytest.approx(list(norms), abs=1e-12)
     assert result["fro_norm"] == pytest.approx(norms.mean(), abs=1e-12)
 
@@ -203,7 +208,7 @@ def test_chunked_reading_gives_the_same_numbers(monkeypatch):
 def test_sample_indices_are_frozen_across_numpy_versions():
     """The sample's indices come from RandomState(0), whose stream numpy keeps frozen: these exact
     indices hold under numpy 1.18 and numpy 2 (all of range(count) when count <= size)."""
-    assert list(sample_indices(10 ** 6, 8)) == [117952, 152315, 305711, 359783, 435829, 882371, 963395, 985772]
+    assert list(sample_indices(10**6, 8)) == [117952, 152315, 305711, 359783, 435829, 882371, 963395, 985772]
     assert list(sample_indices(12, 10)) == [0, 2, 3, 4, 5, 6, 7, 8, 9, 11]
     assert list(sample_indices(5, 10)) == [0, 1, 2, 3, 4]
 
@@ -320,7 +325,7 @@ def test_moments_joined_from_the_tiling_parts_equal_the_whole(monkeypatch):
         stats.SeedStats(1, (10, 12)).add(values[0], [stats.SeedStats(1, (10, 12))])
 
 
-@pytest.mark.parametrize("batch", [2 * 24 * 9, 5 * 24 * 9, 10 ** 6])
+@pytest.mark.parametrize("batch", [2 * 24 * 9, 5 * 24 * 9, 10**6])
 def test_buffered_draws_give_the_figures_of_one_draw_at_a_time(monkeypatch, batch):
     """Small draws buffered two, five or all seven at a time (the buffer flushed when full and at
     ``result``) give the figures of draws measured one by one: the same sample and orthogonality,
@@ -350,7 +355,7 @@ def test_chunk_moments_equal_the_centred_sums(offset):
     (offset 50)."""
     x = offset + np.random.RandomState(15).uniform(-1, 1, 4096)
     d = x - x.mean()
-    expected = [x.mean(), (d ** 2).sum(), (d ** 3).sum(), (d ** 4).sum()]
+    expected = [x.mean(), (d**2).sum(), (d**3).sum(), (d**4).sum()]
     got = moments._chunk_moments(x.copy(), np.empty_like(x))
     scale = [abs(x.mean()), expected[1], x.size * d.std() ** 3, expected[3]]
     for value, want, size in zip(got, expected, scale):

@@ -5,6 +5,7 @@ Every variable is loaded with random values (biases and peepholes included, so a
 cell is run by the TF1 route, and ``tests/reference_rnn.py`` recomputes its output in numpy from the canonical
 blocks, with the forget_bias, reset placement and clip the registry reads from the built config.
 """
+
 import re
 
 import numpy as np
@@ -25,8 +26,13 @@ CASES = {  # name: (cell, cell_class, cell_kwargs TOML, layers, bidirectional)
     "lstm-block-forget-0.5": ("lstm", "LSTMBlockCell", "{ forget_bias = 0.5 }", 1, False),
     "lstm-block-peephole-clip": ("lstm", "LSTMBlockCell", "{ use_peephole = true, cell_clip = 0.3 }", 1, False),
     "lstm-block-fused": ("lstm", "LSTMBlockFusedCell", "{ forget_bias = 0.5 }", 2, True),
-    "lstm-block-fused-peephole-clip": ("lstm", "LSTMBlockFusedCell", "{ use_peephole = true, cell_clip = 0.3 }",
-                                       1, False),
+    "lstm-block-fused-peephole-clip": (
+        "lstm",
+        "LSTMBlockFusedCell",
+        "{ use_peephole = true, cell_clip = 0.3 }",
+        1,
+        False,
+    ),
     "gru-block": ("gru", "GRUBlockCellV2", "{}", 2, True),
     "cudnn-compatible-lstm": ("lstm", "CudnnCompatibleLSTMCell", "{}", 2, True),
     "cudnn-compatible-gru": ("gru", "CudnnCompatibleGRUCell", "{}", 2, True),
@@ -37,27 +43,26 @@ CASES = {  # name: (cell, cell_class, cell_kwargs TOML, layers, bidirectional)
 
 def scenario(name):
     cell, cell_class, kwargs, layers, bidirectional = CASES[name]
-    text = """
+    text = f"""
 [[scenario]]
-name = "{}"
-cell = "{}"
+name = "{name}"
+cell = "{cell}"
 units = 5
 input_dim = 3
-layers = {}
-bidirectional = {}
+layers = {layers}
+bidirectional = {str(bidirectional).lower()}
 seeds = 1
 [scenario.tf1]
-cell_class = "{}"
-cell_kwargs = {}
-""".format(name, cell, layers, str(bidirectional).lower(), cell_class, kwargs)
+cell_class = "{cell_class}"
+cell_kwargs = {kwargs}
+"""
     return parse_scenarios(text)[0]
 
 
 def random_loaded(built, rng):
     """Every variable of the built route replaced by random values (scaled so gates do not saturate)."""
     first = next(built.draws(1))
-    values = {(w.layer, w.direction, w.param): rng.uniform(-0.8, 0.8, w.value.shape).astype(np.float32)
-              for w in first}
+    values = {(w.layer, w.direction, w.param): rng.uniform(-0.8, 0.8, w.value.shape).astype(np.float32) for w in first}
     return built.load(values)
 
 
@@ -75,19 +80,26 @@ def test_the_cell_computes_what_its_canonical_blocks_say(name, env_name, capsys)
         computes = families.computation(family, built.config())
     except Unavailable as exc:
         assert env_name != "tf115", str(exc)
-        assert re.search("has no {}|takes no|records no variable scope".format(s.tf1.cell_class), str(exc))
+        assert re.search(f"has no {s.tf1.cell_class}|takes no|records no variable scope", str(exc))
         return
     finally:
         if built is not None:
             built.close()
     blocks = {k: b.value for k, b in layout.split(built.family, weights, s.units).items()}
     expected = reference_rnn.forward(
-        s.cell, blocks, forward_input(s), s.units, s.layers, s.directions,
-        reset_after=bool(computes.get("reset_after")), forget_bias=computes.get("forget_bias") or 0.0,
-        cell_clip=computes.get("cell_clip"))
+        s.cell,
+        blocks,
+        forward_input(s),
+        s.units,
+        s.layers,
+        s.directions,
+        reset_after=bool(computes.get("reset_after")),
+        forget_bias=computes.get("forget_bias") or 0.0,
+        cell_clip=computes.get("cell_clip"),
+    )
     worst = float(np.abs(got - expected).max())
     with capsys.disabled():
-        print("\n{} ({}): max |TF - numpy on the blocks| = {:.1e}".format(name, built.family, worst))
+        print(f"\n{name} ({built.family}): max |TF - numpy on the blocks| = {worst:.1e}")
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
 
@@ -110,7 +122,8 @@ def test_the_registry_reads_the_forget_bias_each_cell_really_adds(env_name):
 def test_the_opaque_cudnn_layers_are_unavailable_without_a_gpu(cell_class, env_name):
     """TensorFlow itself is asked: in TF 1.15 on a CPU, initializing the opaque buffer fails for want of a
     cuDNN kernel; TF 2.x has no tf.contrib at all. Never a pass."""
-    s = parse_scenarios("""
+    s = parse_scenarios(
+        """
 [[scenario]]
 name = "opaque"
 cell = "{}"
@@ -118,7 +131,8 @@ units = 4
 input_dim = 3
 [scenario.tf1]
 cell_class = "{}"
-""".format("lstm" if cell_class == "CudnnLSTM" else "gru", cell_class))[0]
+""".format("lstm" if cell_class == "CudnnLSTM" else "gru", cell_class)
+    )[0]
     with pytest.raises(Unavailable) as refused:
         tf1_route.ROUTE.build(s)
     if env_name == "tf115":
@@ -128,8 +142,10 @@ cell_class = "{}"
         assert "has no " + cell_class in str(refused.value)
 
 
-KERAS_CUDNN = {"CuDNNGRU": ("gru", "GRU", {"reset_after": True, "recurrent_activation": "sigmoid"}),
-               "CuDNNLSTM": ("lstm", "LSTM", {"recurrent_activation": "sigmoid"})}
+KERAS_CUDNN = {
+    "CuDNNGRU": ("gru", "GRU", {"reset_after": True, "recurrent_activation": "sigmoid"}),
+    "CuDNNLSTM": ("lstm", "LSTM", {"recurrent_activation": "sigmoid"}),
+}
 
 
 def keras_converter():
@@ -162,8 +178,14 @@ def test_keras_cudnn_weights_port_into_the_plain_layer_as_keras_itself_converts_
     weights = [Weight(p, 0, "fw", p, v) for p, v in zip(("kernel", "recurrent_kernel", "bias"), values)]
     family = families.of_class(name, "keras").name
     target_family = families.for_cell("keras", cell).name
-    ported = port.port(weights, port.semantics(family, {"cell": {}}),
-                       port.semantics(target_family, {"cell": dict(plain_kwargs, activation="tanh")}), units, 1, ["fw"])
+    ported = port.port(
+        weights,
+        port.semantics(family, {"cell": {}}),
+        port.semantics(target_family, {"cell": dict(plain_kwargs, activation="tanh")}),
+        units,
+        1,
+        ["fw"],
+    )
     target = built_layer(tf, plain, units, inp, **plain_kwargs)
     ours = [ported[(0, "fw", p)] for p in ("kernel", "recurrent_kernel", "bias")]
     convert = keras_converter()
@@ -177,8 +199,11 @@ def test_keras_cudnn_weights_port_into_the_plain_layer_as_keras_itself_converts_
     expected = reference_rnn.forward(cell, blocks, x, units, 1, ["fw"], reset_after=cell == "gru")
     worst = float(np.abs(got - expected).max())
     with capsys.disabled():
-        print("\n{} -> {}: Keras converter {}; max |{} - numpy on the cuDNN blocks| = {:.1e}".format(
-            name, plain, "agrees" if convert else "absent", plain, worst))
+        print(
+            "\n{} -> {}: Keras converter {}; max |{} - numpy on the cuDNN blocks| = {:.1e}".format(
+                name, plain, "agrees" if convert else "absent", plain, worst
+            )
+        )
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOLERANCE)
 
 
@@ -189,11 +214,17 @@ def test_cudnn_lstm_unit_forget_bias_is_the_recurrent_forget_bias():
     if tfenv.keras_layer_class(tf, "CuDNNLSTM") is None:
         pytest.skip("no CuDNNLSTM here")
     layer = built_layer(tf, "CuDNNLSTM", 4, 3)
-    weights = [Weight(p, 0, "fw", p, np.array(w.numpy())) for p, w in
-               zip(("kernel", "recurrent_kernel", "bias"), layer.weights)]
+    weights = [
+        Weight(p, 0, "fw", p, np.array(w.numpy()))
+        for p, w in zip(("kernel", "recurrent_kernel", "bias"), layer.weights)
+    ]
     blocks = {k: b.value for k, b in layout.split("keras_cudnn_lstm", weights, 4).items()}
     ones = [k for k, v in blocks.items() if k.endswith("bias") and np.all(v == 1.0)]
     assert ones == ["l0/fw/forget/recurrent_bias"]
     effective = layout.effective_biases("keras_cudnn_lstm", blocks)
     assert {k: float(v.mean()) for k, v in effective.items()} == {
-        "l0/fw/input/bias": 0.0, "l0/fw/forget/bias": 1.0, "l0/fw/cell/bias": 0.0, "l0/fw/output/bias": 0.0}
+        "l0/fw/input/bias": 0.0,
+        "l0/fw/forget/bias": 1.0,
+        "l0/fw/cell/bias": 0.0,
+        "l0/fw/output/bias": 0.0,
+    }

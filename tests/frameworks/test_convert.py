@@ -9,6 +9,7 @@ from the checkpoint's values, exactly what numpy computes on the canonical block
 step), TF1 gives zeros at padded steps, the final states are the last valid outputs, and the networks that no
 Keras layer can compute (``num_proj``, peepholes) are refused with the reason.
 """
+
 import glob
 import json
 import os
@@ -35,8 +36,16 @@ def converted(env_name, tmp_path_factory):
     folder = tmp_path_factory.mktemp("checkpoint")
     inventory = trained_model.write(str(folder))
     (folder / "inventory.json").write_text(json.dumps(inventory.to_dict()), encoding="utf-8")
-    code = convert_tf1.main(["--inventory", str(folder / "inventory.json"), "--staging", str(folder / "staging.npz"),
-                             "--plan", str(folder / "plan.json")])
+    code = convert_tf1.main(
+        [
+            "--inventory",
+            str(folder / "inventory.json"),
+            "--staging",
+            str(folder / "staging.npz"),
+            "--plan",
+            str(folder / "plan.json"),
+        ]
+    )
     assert code == 0
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     return inventory, {r["name"]: r for r in plan["networks"]}, np.load(str(folder / "staging.npz"))
@@ -44,12 +53,16 @@ def converted(env_name, tmp_path_factory):
 
 def test_every_family_is_planned_as_the_keras_layer_that_computes_it(converted):
     inventory, plan, _ = converted
-    wrappers = {name.split("/")[0]: (r["keras"]["wrapper"], r["keras"]["reset_after"]) if r["keras"] else r["refused"]
-                for name, r in plan.items()}
+    wrappers = {
+        name.split("/")[0]: (r["keras"]["wrapper"], r["keras"]["reset_after"]) if r["keras"] else r["refused"]
+        for name, r in plan.items()
+    }
     assert wrappers == {
-        "gru_uni1": ("GRU", False), "gru_uni3": ("RNN(StackedRNNCells)", False),
+        "gru_uni1": ("GRU", False),
+        "gru_uni3": ("RNN(StackedRNNCells)", False),
         "gru_bi2": ("Bidirectional(RNN(StackedRNNCells))", False),
-        "lstm_uni1": ("LSTM", False), "lstm_bi3": ("Bidirectional(RNN(StackedRNNCells))", False),
+        "lstm_uni1": ("LSTM", False),
+        "lstm_bi3": ("Bidirectional(RNN(StackedRNNCells))", False),
         "basic_lstm_bi2": ("Bidirectional(RNN(StackedRNNCells))", False),
         "lstm_block_bi2": ("Bidirectional(RNN(StackedRNNCells))", False),
         "gru_block_uni2": ("RNN(StackedRNNCells)", False),
@@ -94,33 +107,50 @@ def test_the_restored_networks_compute_the_checkpoint_values_with_sequence_lengt
         blocks = _blocks(network, reader)
         half = network.units
         for b in range(len(convert.BATCH_LENGTHS)):
-            key = "net{}/batch{}/".format(index, b)
+            key = f"net{index}/batch{b}/"
             inputs, lengths, output = staged[key + "inputs"], staged[key + "lengths"], staged[key + "tf1/output"]
             for row, length in enumerate(lengths):
                 expected = reference_rnn.forward(
-                    families.get(network.family).cell, blocks, inputs[row:row + 1, :length], network.units,
-                    network.layers, network.directions, reset_after=bool(computes.get("reset_after")),
-                    forget_bias=computes.get("forget_bias") or 0.0)[0]
+                    families.get(network.family).cell,
+                    blocks,
+                    inputs[row : row + 1, :length],
+                    network.units,
+                    network.layers,
+                    network.directions,
+                    reset_after=bool(computes.get("reset_after")),
+                    forget_bias=computes.get("forget_bias") or 0.0,
+                )[0]
                 np.testing.assert_allclose(output[row, :length], expected, rtol=0, atol=TOLERANCE)
-                worst[network.name] = max(worst.get(network.name, 0.0),
-                                          float(np.abs(output[row, :length] - expected).max()))
+                worst[network.name] = max(
+                    worst.get(network.name, 0.0), float(np.abs(output[row, :length] - expected).max())
+                )
                 assert np.all(output[row, length:] == 0)  # TF1's dynamic_rnn: zeros past the length
                 last = network.layers - 1
-                np.testing.assert_array_equal(staged[key + "tf1/state/fw/l{}/h".format(last)][row],
-                                              output[row, length - 1, :half])
+                np.testing.assert_array_equal(
+                    staged[key + f"tf1/state/fw/l{last}/h"][row], output[row, length - 1, :half]
+                )
                 if network.bidirectional:  # the backward direction ends at step 0
-                    np.testing.assert_array_equal(staged[key + "tf1/state/bw/l{}/h".format(last)][row],
-                                                  output[row, 0, half:])
+                    np.testing.assert_array_equal(staged[key + f"tf1/state/bw/l{last}/h"][row], output[row, 0, half:])
     with capsys.disabled():
-        print("\nrestored TF1 vs numpy on the checkpoint's blocks, valid steps: " +
-              ", ".join("{} {:.1e}".format(n.split("/")[0], w) for n, w in sorted(worst.items())))
+        print(
+            "\nrestored TF1 vs numpy on the checkpoint's blocks, valid steps: "
+            + ", ".join("{} {:.1e}".format(n.split("/")[0], w) for n, w in sorted(worst.items()))
+        )
     assert len(worst) == len(trained_model.EXACT)
 
 
 def _refusal(inventory, tmp_path, capsys):
     (tmp_path / "inventory.json").write_text(json.dumps(inventory.to_dict()), encoding="utf-8")
-    code = convert_tf1.main(["--inventory", str(tmp_path / "inventory.json"), "--staging", str(tmp_path / "s.npz"),
-                             "--plan", str(tmp_path / "p.json")])
+    code = convert_tf1.main(
+        [
+            "--inventory",
+            str(tmp_path / "inventory.json"),
+            "--staging",
+            str(tmp_path / "s.npz"),
+            "--plan",
+            str(tmp_path / "p.json"),
+        ]
+    )
     lines = capsys.readouterr().err.strip().splitlines()
     assert not (tmp_path / "s.npz").exists() and not (tmp_path / "p.json").exists()  # nothing half written
     return code, lines
@@ -139,9 +169,12 @@ def test_a_missing_truncated_or_foreign_checkpoint_is_one_line_and_exit_2(conver
         handle.truncate(os.path.getsize(data) // 2)
     code, lines = _refusal(replace(inventory, checkpoint=copy), tmp_path, capsys)
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: cannot read checkpoint " + copy), lines
-    renamed = replace(inventory.networks[0], variables=tuple(
-        replace(v, name="other/" + v.name) for v in inventory.networks[0].variables))
+    renamed = replace(
+        inventory.networks[0],
+        variables=tuple(replace(v, name="other/" + v.name) for v in inventory.networks[0].variables),
+    )
     code, lines = _refusal(replace(inventory, networks=(renamed,)), tmp_path, capsys)
-    assert code == 2 and lines == ["error: checkpoint {} has no variable other/{} (hint: the inventory was made of "
-                                   "another checkpoint: run inspect again)".format(
-                                       source, inventory.networks[0].variables[0].name)]
+    assert code == 2 and lines == [
+        f"error: checkpoint {source} has no variable other/{inventory.networks[0].variables[0].name} (hint: the inventory was made of "
+        "another checkpoint: run inspect again)"
+    ]

@@ -6,6 +6,7 @@ slots TensorFlow created, the sizes, the cell class and options passed, the init
 Runs inside the tox TF envs (marker ``tf``): ``tox -e tests-tf115 -- tests/test_inspect_tf.py``; in tf11
 (TensorFlow 1.1) the checkpoints carry the pre-1.2 names (``weights`` / ``biases``).
 """
+
 import inspect
 import os
 import shutil
@@ -106,8 +107,9 @@ def test_inspect_finds_the_network_its_sizes_variables_and_slots(built, use_meta
         if len(network.candidates) > 1:
             assert network.cell_class is None and "cell_class" in network.unknown
         for key in ("forget_bias",):
-            if any(isinstance(family.config.get(k), families.Read) and family.config[k].key == key
-                   for k in family.config):
+            if any(
+                isinstance(family.config.get(k), families.Read) and family.config[k].key == key for k in family.config
+            ):
                 assert key in network.missing
 
 
@@ -142,8 +144,9 @@ def test_recorded_initializers_are_those_the_test_used(built):
     name, params = INITS[case.init][2]
     checked = 0
     for owned in network.variables:
-        if kinds[owned.param] not in KERNEL_KINDS or (kinds[owned.param] == "diag" and owned.param.endswith(
-                ("gamma", "beta"))):
+        if kinds[owned.param] not in KERNEL_KINDS or (
+            kinds[owned.param] == "diag" and owned.param.endswith(("gamma", "beta"))
+        ):
             continue
         init = owned.initializer
         assert init is not None and init.name == name, (owned.name, init)
@@ -213,8 +216,13 @@ def test_scenario_rebuilds_the_network_with_its_recorded_initializer(built):
             scenario_table(network, "x")
         return
     scenario = parse_scenario(0, scenario_table(network, "rebuilt", seeds=2))
-    assert (scenario.tf1.cell_class, scenario.units, scenario.input_dim, scenario.layers,
-            scenario.bidirectional) == (case.cell_class, UNITS, EMBED, case.layers, case.bidirectional)
+    assert (scenario.tf1.cell_class, scenario.units, scenario.input_dim, scenario.layers, scenario.bidirectional) == (
+        case.cell_class,
+        UNITS,
+        EMBED,
+        case.layers,
+        case.bidirectional,
+    )
     for key, value in case.kwargs.items():
         assert scenario.tf1.cell_kwargs[key] == value, key
     name, params = INITS[case.init][2]
@@ -244,9 +252,15 @@ def test_two_networks_and_an_unrecognised_variable(tmp_path):
     assert sorted(v.name for v in found["encoder/rnn"].variables) == encoder
     assert sorted(v.name for v in found["decoder/rnn"].variables) == decoder
     assert (found["encoder/rnn"].cell_class, found["encoder/rnn"].units, found["encoder/rnn"].input_size) == (
-        "GRUCell", UNITS, EMBED)
+        "GRUCell",
+        UNITS,
+        EMBED,
+    )
     assert (found["decoder/rnn"].cell_class, found["decoder/rnn"].units, found["decoder/rnn"].input_size) == (
-        "LSTMCell", UNITS + 1, UNITS)
+        "LSTMCell",
+        UNITS + 1,
+        UNITS,
+    )
     (odd,) = [o for o in inventory.others if o.role == "unrecognised"]
     assert odd.name == "extra/rnn/odd_cell/w" and "fit no cell family" in odd.note
 

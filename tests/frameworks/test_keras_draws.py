@@ -1,5 +1,6 @@
 """Keras draws after the first re-initialize the built layers instead of rebuilding them (runs in each
 TF env, real TensorFlow): the re-initialized weights must be distributed as freshly built ones are."""
+
 import dataclasses
 
 import numpy as np
@@ -36,8 +37,12 @@ def test_reinitialized_draws_match_freshly_built_layers(name):
     except Unavailable as exc:  # tf11's Keras 2.0 has no Bidirectional: the worker reports it so
         pytest.skip(str(exc))
     reinit = stacked(list(built.draws(DRAWS))[1:])
-    fresh = stacked([next(ROUTE.build(dataclasses.replace(scenario, base_seed=1000 + k, seeds=1)).draws(1))
-                     for k in range(1, DRAWS)])
+    fresh = stacked(
+        [
+            next(ROUTE.build(dataclasses.replace(scenario, base_seed=1000 + k, seeds=1)).draws(1))
+            for k in range(1, DRAWS)
+        ]
+    )
     assert set(reinit) == set(fresh)
     for variable, values in reinit.items():
         built_values = fresh[variable]
@@ -51,8 +56,9 @@ def test_reinitialized_draws_match_freshly_built_layers(name):
         assert abs(a.mean() - b.mean()) <= 0.1 * scale, variable
         assert a.std() == pytest.approx(scale, rel=0.1), variable
         quantiles = [0.05, 0.25, 0.5, 0.75, 0.95]
-        np.testing.assert_allclose(np.quantile(a, quantiles), np.quantile(b, quantiles), atol=0.1 * scale,
-                                   err_msg=variable)
+        np.testing.assert_allclose(
+            np.quantile(a, quantiles), np.quantile(b, quantiles), atol=0.1 * scale, err_msg=variable
+        )
         if fixed.any():
             continue  # orthogonality belongs to whole matrices
         assert orthogonal(values) == orthogonal(built_values), variable

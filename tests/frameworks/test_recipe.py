@@ -1,4 +1,5 @@
 """The recipe's snippet runs as printed, in real TensorFlow, and starts the layer like the TF1 route."""
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,11 @@ def tf1_variables(layer, spec):
     """The Keras weights seen as the TF1 cells' variables (canonical blocks in between)."""
     from backends.routes.keras import keras_cells
 
-    weights = [Weight(param, level, direction, param, getattr(cell, param).numpy())
-               for level, direction, cell in keras_cells(layer) for param in ("kernel", "recurrent_kernel", "bias")]
+    weights = [
+        Weight(param, level, direction, param, getattr(cell, param).numpy())
+        for level, direction, cell in keras_cells(layer)
+        for param in ("kernel", "recurrent_kernel", "bias")
+    ]
     blocks = {k: b.value for k, b in layout.split("keras_" + spec["cell"], weights, spec["units"]).items()}
     directions = ["fw", "bw"] if spec["bidirectional"] else ["fw"]
     return assemble("tf1_" + spec["cell"], blocks, spec["units"], spec["layers"], directions)
@@ -44,8 +48,8 @@ def test_snippet_gives_orthogonal_concatenated_kernels_and_tf1_biases(name, env_
             np.testing.assert_array_equal(value, 1.0)
         if param == "bias":  # the Keras forget-gate bias holds the folded forget_bias; TF1 stores zeros
             units = spec["units"]
-            np.testing.assert_array_equal(value[2 * units:3 * units], 1.0)
-            np.testing.assert_array_equal(np.delete(value, np.s_[2 * units:3 * units]), 0.0)
+            np.testing.assert_array_equal(value[2 * units : 3 * units], 1.0)
+            np.testing.assert_array_equal(np.delete(value, np.s_[2 * units : 3 * units]), 0.0)
 
 
 @pytest.mark.parametrize("kwargs", ["{ use_peepholes = true }", "{ num_proj = 2 }"])
@@ -56,8 +60,9 @@ def test_a_tf1_cell_no_keras_layer_can_start_like_is_an_unavailable_recipe_route
     from backends.routes.recipe import ROUTE
     from compare.core.scenarios import parse_scenarios
 
-    (scenario,) = parse_scenarios('[[scenario]]\nname = "x"\ncell = "lstm"\nunits = 3\ninput_dim = 2\n'
-                                  "[scenario.tf1]\ncell_kwargs = {}\n".format(kwargs))
+    (scenario,) = parse_scenarios(
+        f'[[scenario]]\nname = "x"\ncell = "lstm"\nunits = 3\ninput_dim = 2\n[scenario.tf1]\ncell_kwargs = {kwargs}\n'
+    )
     option = kwargs.split()[1]
-    with pytest.raises(Unavailable, match="^{} has no Keras counterpart".format(option)):
+    with pytest.raises(Unavailable, match=f"^{option} has no Keras counterpart"):
         ROUTE.build(scenario)

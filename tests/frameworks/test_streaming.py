@@ -1,6 +1,7 @@
 """Streaming statistics in real TensorFlow (runs inside each tox TF env): the worker measures each draw
 as it is made and drops it; what it writes equals statistics computed at once, with numpy, on the
 stack of all draws (drawn again from the same seeds)."""
+
 import dataclasses
 
 import numpy as np
@@ -27,13 +28,17 @@ def stacked_draws(route, scenario):
     """Every draw of the route, stacked: Weight records whose values have the seeds axis first."""
     built = route.build(scenario)
     try:
-        draws = [[Weight(w.name, w.layer, w.direction, w.param, w.value.copy()) for w in d]
-                 for d in built.draws(scenario.seeds)]
+        draws = [
+            [Weight(w.name, w.layer, w.direction, w.param, w.value.copy()) for w in d]
+            for d in built.draws(scenario.seeds)
+        ]
         family, config = built.family, built.config()
     finally:
         built.close()
-    weights = [Weight(w.name, w.layer, w.direction, w.param, np.stack([d[i].value for d in draws]))
-               for i, w in enumerate(draws[0])]
+    weights = [
+        Weight(w.name, w.layer, w.direction, w.param, np.stack([d[i].value for d in draws]))
+        for i, w in enumerate(draws[0])
+    ]
     return family, config, weights
 
 
@@ -43,11 +48,17 @@ def one_shot(values):
     flat = per_seed.ravel()
     centered = flat - flat.mean()
     return {
-        "mean": flat.mean(), "std": flat.std(), "min": flat.min(), "max": flat.max(),
-        "kurtosis": (centered ** 4).mean() / centered.var() ** 2 - 3.0 if centered.var() > 0 else None,
+        "mean": flat.mean(),
+        "std": flat.std(),
+        "min": flat.min(),
+        "max": flat.max(),
+        "kurtosis": (centered**4).mean() / centered.var() ** 2 - 3.0 if centered.var() > 0 else None,
         "fro_norm": np.linalg.norm(per_seed, axis=1).mean(),
-        "per_seed": {"mean": per_seed.mean(axis=1), "std": per_seed.std(axis=1),
-                     "fro_norm": np.linalg.norm(per_seed, axis=1)},
+        "per_seed": {
+            "mean": per_seed.mean(axis=1),
+            "std": per_seed.std(axis=1),
+            "fro_norm": np.linalg.norm(per_seed, axis=1),
+        },
         "sample": values.ravel()[sample_indices(values.size, SAMPLE)].astype(np.float32),
     }
 
@@ -79,7 +90,7 @@ def test_streamed_statistics_equal_the_whole_stack(route_name, name, overlap, tm
         monkeypatch.setattr(worker, "OVERLAP_VALUES", 0)
     route = worker._routes(route_name)[0]
     if route.unavailable_reason() is not None:
-        pytest.skip("{} is unavailable in this env".format(route_name))
+        pytest.skip(f"{route_name} is unavailable in this env")
     scenario = tiny(name)
     entry = worker.run_route(route, scenario, {})
     if entry["status"] == "unavailable":  # e.g. TF 1.1's Keras has no Bidirectional
@@ -95,7 +106,7 @@ def test_streamed_statistics_equal_the_whole_stack(route_name, name, overlap, tm
         assert_streamed_equals(written.variables[w.name].stats, w.value, sampled=False)
     for key, block in blocks.items():
         assert_streamed_equals(written.blocks[key].stats, block.value)
-    recurrent = "l0/fw/{}/recurrent".format(layout.GATES[scenario.cell][0])
+    recurrent = f"l0/fw/{layout.GATES[scenario.cell][0]}/recurrent"
     stats, first = written.blocks[recurrent].stats, blocks[recurrent].value[0]
     singular = np.linalg.svd(first.astype(np.float64), compute_uv=False)
     np.testing.assert_allclose([stats.sv_min, stats.sv_max], [singular.min(), singular.max()], rtol=1e-6)
@@ -108,9 +119,12 @@ def test_streamed_statistics_equal_the_whole_stack(route_name, name, overlap, tm
 def artifact_routes(tmp_path, scenario, route_name, entry):
     """The route as the artifact reader hands it back (typed records, samples unpacked)."""
     out = tmp_path / "a.json"
-    document = {"env": {"name": "t"}, "complete": True,
-                "scenarios": {scenario.name: {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(),
-                                              "routes": {route_name: entry}}}}
+    document = {
+        "env": {"name": "t"},
+        "complete": True,
+        "scenarios": {
+            scenario.name: {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {route_name: entry}}
+        },
+    }
     artifact.write(out, document, {})
     return artifact.read(out).route(scenario.name, route_name)
-

@@ -1,4 +1,5 @@
 """The worker in real TensorFlow (runs inside each tox TF env): statuses, shapes and values measured."""
+
 import json
 
 import numpy as np
@@ -177,9 +178,13 @@ def test_tf1_variables_keep_their_names_and_blocks_are_canonical(default_run, en
     kernel, bias = kernel_name(env_name)
     leaves = sorted({name.rsplit("/", 1)[1] for name in route["variables"]})
     assert leaves == sorted([kernel, bias])
-    expected = {"l{}/{}/{}/{}".format(layer, direction, gate, part)
-                for layer in (0, 1) for direction in ("fw", "bw") for gate in ("reset", "update", "candidate")
-                for part in ("kernel", "recurrent", "bias")}
+    expected = {
+        f"l{layer}/{direction}/{gate}/{part}"
+        for layer in (0, 1)
+        for direction in ("fw", "bw")
+        for gate in ("reset", "update", "candidate")
+        for part in ("kernel", "recurrent", "bias")
+    }
     assert set(route["blocks"]) == expected
     assert route["blocks"]["l0/fw/reset/bias"]["variable"].endswith("cell_0/gru_cell/gates/" + bias)
 
@@ -276,8 +281,11 @@ def test_one_seeded_keras_initializer_shared_by_two_layers_and_both_kernels(tmp_
         return
     assert route.ok, route.reason
     arrays = artifact.arrays(out)
-    kernels = {(v.layer, v.param): arrays["tied/keras/" + name] for name, v in route.variables.items()
-               if v.param in ("kernel", "recurrent_kernel")}
+    kernels = {
+        (v.layer, v.param): arrays["tied/keras/" + name]
+        for name, v in route.variables.items()
+        if v.param in ("kernel", "recurrent_kernel")
+    }
     assert len(kernels) == 4
     first = kernels[(0, "kernel")]
     assert all(np.array_equal(first, value) for value in kernels.values())

@@ -2,6 +2,7 @@
 (``SCENARIO_CASES``), artifacts (``ARTIFACT_CASES``), CLI calls (``CLI_CASES``) and worker calls
 (``WORKER_CASES``); :func:`assert_one_line` checks an ``error: CAUSE (hint: ...)`` line with exit code 2.
 """
+
 import functools
 import json
 import shutil
@@ -27,7 +28,7 @@ seeds = 2
 def toml(extra="", **replace):
     text = SCENARIO
     for key, value in replace.items():
-        text = text.replace("{} = ".format(key) + text.split(key + " = ")[1].split("\n")[0], value)
+        text = text.replace(f"{key} = " + text.split(key + " = ")[1].split("\n")[0], value)
     return text + extra
 
 
@@ -62,45 +63,65 @@ SCENARIO_CASES = {
     "malformed TOML": (toml("name = \n"), ["not valid TOML"]),
     "unknown top-level key": ("[[scenarios]]\nname = 'a'\n", ["unknown key 'scenarios'", "did you mean 'scenario'"]),
     "unknown scenario key": (toml("unts = 3\n"), ["unknown key 'unts'", "did you mean 'units'"]),
-    "unknown [tf1] key": (toml("[scenario.tf1]\nscope_init = 'zeros'\n"),
-                          ["unknown key 'scope_init'", "did you mean 'scope_initializer'"]),
-    "unknown initializer": (toml("[scenario.keras]\nkernel_initializer = 'orthogonl'\n"),
-                            ["unknown initializer 'orthogonl'", "did you mean 'orthogonal'"]),
+    "unknown [tf1] key": (
+        toml("[scenario.tf1]\nscope_init = 'zeros'\n"),
+        ["unknown key 'scope_init'", "did you mean 'scope_initializer'"],
+    ),
+    "unknown initializer": (
+        toml("[scenario.keras]\nkernel_initializer = 'orthogonl'\n"),
+        ["unknown initializer 'orthogonl'", "did you mean 'orthogonal'"],
+    ),
     "unknown initializer parameter": (
         toml("[scenario.keras]\nkernel_initializer = { name = 'orthogonal', gian = 2.0 }\n"),
-        ["unknown key 'gian'", "did you mean 'gain'"]),
-    "parameter of another initializer": (toml("[scenario.keras]\nbias_initializer = { name = 'zeros', value = 1.0 }\n"),
-                                         ["unknown key 'value'"]),
-    "wrong type: units as text": (toml(units="units = \"4\""), ["units must be a whole number", "'4'"]),
+        ["unknown key 'gian'", "did you mean 'gain'"],
+    ),
+    "parameter of another initializer": (
+        toml("[scenario.keras]\nbias_initializer = { name = 'zeros', value = 1.0 }\n"),
+        ["unknown key 'value'"],
+    ),
+    "wrong type: units as text": (toml(units='units = "4"'), ["units must be a whole number", "'4'"]),
     "wrong type: bidirectional": (toml("bidirectional = 1\n"), ["bidirectional must be true or false"]),
     "wrong type: [keras] not a table": (toml("keras = 3\n"), ["expected a table"]),
     "wrong type: initializer parameter": (
         toml("[scenario.keras]\nkernel_initializer = { name = 'orthogonal', gain = 'big' }\n"),
-        ["gain must be a finite number"]),
+        ["gain must be a finite number"],
+    ),
     "non-positive units": (toml(units="units = 0"), ["units = 0 is out of range"]),
     "negative input_dim": (toml(input_dim="input_dim = -3"), ["input_dim = -3 is out of range"]),
     "absurd layers": (toml("layers = 100\n"), ["layers = 100 is out of range"]),
     "absurd seeds": (toml(seeds="seeds = 1000000"), ["seeds = 1000000 is out of range"]),
-    "memory estimate": (toml(units="units = 4096", input_dim="input_dim = 8192", seeds="seeds = 64"),
-                        ["needs about", "GiB", "the limit is 4 GiB"]),
-    "time estimate": (toml(units="units = 4096", input_dim="input_dim = 4096", seeds="seeds = 1000"),
-                      ["would take about", " h per env", "the limit is 2.0 h per env"]),
+    "memory estimate": (
+        toml(units="units = 4096", input_dim="input_dim = 8192", seeds="seeds = 64"),
+        ["needs about", "GiB", "the limit is 4 GiB"],
+    ),
+    "time estimate": (
+        toml(units="units = 4096", input_dim="input_dim = 4096", seeds="seeds = 1000"),
+        ["would take about", " h per env", "the limit is 2.0 h per env"],
+    ),
     "duplicate scenario names": (SCENARIO + SCENARIO, ["duplicate scenario name 'a'", "names must be unique"]),
     "invalid scenario name": (toml(name='name = "../a"'), ["is not a valid name"]),
-    "Keras option of the other cell": (toml("[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n"),
-                                       ["unknown key 'unit_forget_bias'", "an option of lstm", "reset_after"]),
-    "TF1 option of the other cell": (toml("[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n"),
-                                     ["unknown key 'forget_bias'", "LSTMCell", "kernel_initializer"]),
-    "TF1 cell class of the other cell": (toml("[scenario.tf1]\ncell_class = 'LSTMCell'\n"),
-                                         ["cell_class = 'LSTMCell' is not one of GRUCell"]),
+    "Keras option of the other cell": (
+        toml("[scenario.keras]\nlayer_kwargs = { unit_forget_bias = true }\n"),
+        ["unknown key 'unit_forget_bias'", "an option of lstm", "reset_after"],
+    ),
+    "TF1 option of the other cell": (
+        toml("[scenario.tf1]\ncell_kwargs = { forget_bias = 1.0 }\n"),
+        ["unknown key 'forget_bias'", "LSTMCell", "kernel_initializer"],
+    ),
+    "TF1 cell class of the other cell": (
+        toml("[scenario.tf1]\ncell_class = 'LSTMCell'\n"),
+        ["cell_class = 'LSTMCell' is not one of GRUCell"],
+    ),
 }
 
 
 def _artifact_cases():
     """name -> (make(tmp) -> [paths], words): two artifacts given to ``rnncompare diff``."""
+
     def pair(second):
         def make(tmp):
             return [str(put(tmp, "a")), str(second(tmp))]
+
         return make
 
     def edited(change, npz=True):
@@ -108,6 +129,7 @@ def _artifact_cases():
             document = doc()
             change(document)
             return put(tmp, "b", document, npz=npz)
+
         return make
 
     def npz(arrays, **kwargs):
@@ -115,6 +137,7 @@ def _artifact_cases():
             path = put(tmp, "b", npz=False)
             np.savez(str(path.with_suffix(".npz")), **arrays, **kwargs)
             return path
+
         return make
 
     def first_seed(drop=None, reshape=None):
@@ -149,38 +172,64 @@ def _artifact_cases():
     return {
         "truncated JSON": (pair(lambda t: put(t, "b", text=text[: len(text) // 2])), ["is not valid JSON"]),
         "invalid JSON": (pair(lambda t: put(t, "b", text="{'schema': 1}")), ["is not valid JSON"]),
-        "NaN token in JSON": (pair(lambda t: put(t, "b", text=text.replace('"count": 12', '"count": NaN', 1))),
-                              ["is not valid JSON", "NaN is not JSON"]),
+        "NaN token in JSON": (
+            pair(lambda t: put(t, "b", text=text.replace('"count": 12', '"count": NaN', 1))),
+            ["is not valid JSON", "NaN is not JSON"],
+        ),
         "not UTF-8": (pair(_binary), ["is not valid JSON"]),
-        "wrong schema id": (pair(edited(lambda d: d.update(schema="rnncompare/report"))),
-                            ["is not an rnncompare artifact", "expected schema rnncompare/artifact"]),
-        "newer schema version": (pair(edited(lambda d: d.update(version=99))),
-                                 ["schema version 99", "upgrade rnncompare"]),
-        "older schema version": (pair(edited(lambda d: d.update(version=0))),
-                                 ["schema version 0", "re-run the worker"]),
-        "different spec_hash": (pair(edited(lambda d: d["scenarios"]["g1"].update(spec_hash="0" * 16))),
-                                ["scenario 'g1' has spec_hash", "not the same layer definition", "same scenario file"]),
+        "wrong schema id": (
+            pair(edited(lambda d: d.update(schema="rnncompare/report"))),
+            ["is not an rnncompare artifact", "expected schema rnncompare/artifact"],
+        ),
+        "newer schema version": (
+            pair(edited(lambda d: d.update(version=99))),
+            ["schema version 99", "upgrade rnncompare"],
+        ),
+        "older schema version": (
+            pair(edited(lambda d: d.update(version=0))),
+            ["schema version 0", "re-run the worker"],
+        ),
+        "different spec_hash": (
+            pair(edited(lambda d: d["scenarios"]["g1"].update(spec_hash="0" * 16))),
+            ["scenario 'g1' has spec_hash", "not the same layer definition", "same scenario file"],
+        ),
         "scenarios is a number": (pair(edited(lambda d: d.update(scenarios=3))), ["scenarios must be an object"]),
-        "routes is a list": (pair(edited(lambda d: d["scenarios"]["g1"].update(routes=["keras"]))),
-                             ["scenarios.g1.routes must be an object"]),
-        "unknown route status": (pair(edited(lambda d: at(d).update(status="fine"))),
-                                 ["routes.keras.status must be one of ok, unavailable, error"]),
-        "block stats missing": (pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"].pop("stats"))),
-                                ["blocks.l0/fw/update/kernel.stats must be an object"]),
-        "stat of the wrong type": (pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"]["stats"]
-                                               .update(std="wide"))), ["stats.std must be a number or null"]),
-        "shape of the wrong type": (pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"].update(shape=3))),
-                                    ["shape must be a list of sizes"]),
-        "sample with text": (pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"]["stats"]
-                                         .update(sample=[1.0, "x"]))), ["sample must hold finite numbers only"]),
-        "spec units of the wrong type": (pair(edited(lambda d: d["scenarios"]["g1"]["spec"].update(units="4"))),
-                                         ["spec.units must be a whole number"]),
+        "routes is a list": (
+            pair(edited(lambda d: d["scenarios"]["g1"].update(routes=["keras"]))),
+            ["scenarios.g1.routes must be an object"],
+        ),
+        "unknown route status": (
+            pair(edited(lambda d: at(d).update(status="fine"))),
+            ["routes.keras.status must be one of ok, unavailable, error"],
+        ),
+        "block stats missing": (
+            pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"].pop("stats"))),
+            ["blocks.l0/fw/update/kernel.stats must be an object"],
+        ),
+        "stat of the wrong type": (
+            pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"]["stats"].update(std="wide"))),
+            ["stats.std must be a number or null"],
+        ),
+        "shape of the wrong type": (
+            pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"].update(shape=3))),
+            ["shape must be a list of sizes"],
+        ),
+        "sample with text": (
+            pair(edited(lambda d: at(d)["blocks"]["l0/fw/update/kernel"]["stats"].update(sample=[1.0, "x"]))),
+            ["sample must hold finite numbers only"],
+        ),
+        "spec units of the wrong type": (
+            pair(edited(lambda d: d["scenarios"]["g1"]["spec"].update(units="4"))),
+            ["spec.units must be a whole number"],
+        ),
         ".npz lacks promised keys": (pair(npz(first_seed(drop=kernel))), ["lacks", "which its .json promises"]),
         ".npz shape differs": (pair(npz(first_seed(reshape=kernel))), ["has shape", "its .json says"]),
         ".npz damaged": (pair(garbage), ["cannot read", "b.npz", "damaged"]),
         ".npz needs pickles": (pair(pickled), ["cannot read", "b.npz", "pickle"]),
-        "artifact missing": (lambda t: [str(put(t, "a")), str(t / "nowhere.json")],
-                             ["cannot read artifact", "nowhere.json"]),
+        "artifact missing": (
+            lambda t: [str(put(t, "a")), str(t / "nowhere.json")],
+            ["cannot read artifact", "nowhere.json"],
+        ),
     }
 
 
@@ -195,6 +244,7 @@ ARTIFACT_CASES = _artifact_cases()
 
 def _cli_cases():
     """name -> (make(tmp) -> argv for compare.host.cli.main, words)."""
+
     def with_a(argv):
         return lambda tmp: [a.format(a=put(tmp, "a"), tmp=tmp, wall=blocker(tmp)) for a in argv]
 
@@ -207,31 +257,50 @@ def _cli_cases():
             second(document)
             put(folder, "tf215", document)
             return ["report", str(folder), "--out", str(tmp / "rep")]
+
         return make
 
     cases = {
         "validate: missing file": (lambda t: ["validate", str(t / "none.toml")], ["cannot read scenario file"]),
-        "diff: --json unwritable": (with_a(["diff", "{a}", "{a}", "--json", "{wall}/d.json"]),
-                                    ["cannot write --json", "pick a folder you can write to"]),
+        "diff: --json unwritable": (
+            with_a(["diff", "{a}", "{a}", "--json", "{wall}/d.json"]),
+            ["cannot write --json", "pick a folder you can write to"],
+        ),
         "diff: --json is a folder": (with_a(["diff", "{a}", "{a}", "--json", "{tmp}"]), ["is a folder, not a file"]),
         "diff: no such folder": (lambda t: ["diff", str(t / "none")], ["is not a folder"]),
         "diff: unknown route": (with_a(["diff", "{a}", "{a}", "--a-route", "tf2"]), ["has no route 'tf2'"]),
-        "port: --out unwritable": (with_a(["port", "{a}:tf1", "{a}:keras", "--out", "{wall}/w.npz"]),
-                                   ["cannot write --out"]),
-        "port: --out not .npz": (with_a(["port", "{a}:tf1", "{a}:keras", "--out", "{tmp}/w.json"]),
-                                 ["must end in .npz"]),
-        "port: no route named": (with_a(["port", "{a}", "{a}:keras", "--out", "{tmp}/w.npz"]),
-                                 ["does not name a route"]),
-        "report: --out unwritable": (lambda t: ["report", str(put(t, "a").parent), "--out", str(blocker(t))],
-                                     ["cannot write report file"]),
-        "report: damaged artifact in the folder": (folder_with(lambda d: d.update(scenarios=[])),
-                                                   ["tf215.json", "scenarios must be an object"]),
-        "convert: not a Keras env": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf115", "--out", "{tmp}/k"]),
-                                     ["--env tf115 is not a Keras env", "tf215, tf221, tf221-legacy"]),
-        "convert: --out holds files": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out", "{tmp}"]),
-                                       ["already exists and is not an empty folder"]),
-        "convert: --out's folder missing": (with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out",
-                                                    "{tmp}/none/k"]), ["does not exist"]),
+        "port: --out unwritable": (
+            with_a(["port", "{a}:tf1", "{a}:keras", "--out", "{wall}/w.npz"]),
+            ["cannot write --out"],
+        ),
+        "port: --out not .npz": (
+            with_a(["port", "{a}:tf1", "{a}:keras", "--out", "{tmp}/w.json"]),
+            ["must end in .npz"],
+        ),
+        "port: no route named": (
+            with_a(["port", "{a}", "{a}:keras", "--out", "{tmp}/w.npz"]),
+            ["does not name a route"],
+        ),
+        "report: --out unwritable": (
+            lambda t: ["report", str(put(t, "a").parent), "--out", str(blocker(t))],
+            ["cannot write report file"],
+        ),
+        "report: damaged artifact in the folder": (
+            folder_with(lambda d: d.update(scenarios=[])),
+            ["tf215.json", "scenarios must be an object"],
+        ),
+        "convert: not a Keras env": (
+            with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf115", "--out", "{tmp}/k"]),
+            ["--env tf115 is not a Keras env", "tf215, tf221, tf221-legacy"],
+        ),
+        "convert: --out holds files": (
+            with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out", "{tmp}"]),
+            ["already exists and is not an empty folder"],
+        ),
+        "convert: --out's folder missing": (
+            with_a(["convert", "{tmp}/model.ckpt-1", "--env", "tf215", "--out", "{tmp}/none/k"]),
+            ["does not exist"],
+        ),
         "argparse: missing argument": (lambda _t: ["diff"], ["the following arguments are required"]),
         "argparse: unknown option": (lambda _t: ["validate", "--nope"], ["unrecognized arguments: --nope"]),
     }
@@ -259,6 +328,7 @@ CLI_CASES = _cli_cases()
 
 def _worker_cases():
     """name -> (make(tmp, monkeypatch) -> argv for backends.worker.main, words)."""
+
     def plain(argv):
         return lambda tmp, _mp: [a.format(tmp=tmp, wall=blocker(tmp)) for a in argv]
 
@@ -275,6 +345,7 @@ def _worker_cases():
             else:
                 np.savez(str(path), **content)
             return ["--weights", str(path), "--out", str(tmp / "o.json")]
+
         return make
 
     cases = {

@@ -1,6 +1,7 @@
 """What the boundary tests share: each project module's side, from its folder, and what a fresh
 interpreter loads when it imports modules with some top-level packages made unimportable.
 """
+
 import os
 import subprocess
 import sys
@@ -61,8 +62,14 @@ def loaded_after_import(names, blocked):
     watched = PROJECT + HOST_LIBRARIES + TENSORFLOW
     env = dict(os.environ, PYTHONPATH=str(REPO))
     # stdout/stderr pipes and universal_newlines: capture_output and text are Python 3.7+ (tf11 runs 3.6)
-    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(blocked), ",".join(names), ",".join(watched)],  # noqa: UP022
-                          cwd=str(REPO), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=300)  # noqa: UP021
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, ",".join(blocked), ",".join(names), ",".join(watched)],
+        cwd=str(REPO),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        universal_newlines=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return set(filter(None, done.stdout.strip().split(",")))

@@ -5,6 +5,7 @@ draws measured by the real ``compare.measure.stats.block_stats``; ``typed`` read
 one artifact reader. ``tests/host/test_builders.py`` checks that what they build is what the reader
 accepts.
 """
+
 from typing import Any, Dict, Optional, Union
 
 import numpy as np
@@ -15,16 +16,31 @@ from compare.measure.stats import block_stats
 
 def block(values: np.ndarray, variable: str = "v", fingerprint: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """A canonical block measured over the draws ``values`` (seeds first)."""
-    return {"shape": list(values.shape[1:]), "variable": variable, "stats": block_stats(values),
-            "fingerprint": fingerprint or {}}
+    return {
+        "shape": list(values.shape[1:]),
+        "variable": variable,
+        "stats": block_stats(values),
+        "fingerprint": fingerprint or {},
+    }
 
 
-def route(family: str, blocks: Dict[str, Dict[str, Any]], config: Optional[Dict[str, Any]] = None,
-          effective: Optional[Dict[str, np.ndarray]] = None) -> Dict[str, Any]:
+def route(
+    family: str,
+    blocks: Dict[str, Dict[str, Any]],
+    config: Optional[Dict[str, Any]] = None,
+    effective: Optional[Dict[str, np.ndarray]] = None,
+) -> Dict[str, Any]:
     """An ok route of ``family``: its built ``config``, ``blocks`` (from :func:`block`) and the draws
     ``effective`` of the biases its gates see."""
-    return {"status": "ok", "reason": "", "family": family, "config": config or {"cell": {}}, "variables": {},
-            "blocks": blocks, "effective_bias": {k: {"stats": block_stats(v)} for k, v in (effective or {}).items()}}
+    return {
+        "status": "ok",
+        "reason": "",
+        "family": family,
+        "config": config or {"cell": {}},
+        "variables": {},
+        "blocks": blocks,
+        "effective_bias": {k: {"stats": block_stats(v)} for k, v in (effective or {}).items()},
+    }
 
 
 def scenario(routes: Dict[str, Dict[str, Any]], spec: Dict[str, Any], spec_hash: str = "h") -> Dict[str, Any]:

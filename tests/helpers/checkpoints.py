@@ -4,6 +4,7 @@
 ``python -m tests.checkpoints OUT_DIR CASE ...`` (the prefixes go to ``OUT_DIR/made.json``). No pytest
 here: the matrix envs have none.
 """
+
 import json
 import os
 import sys
@@ -23,19 +24,38 @@ EMBED, UNITS, VOCAB, STEPS, BATCH = 5, 4, 11, 3, 2
 # The initializers the tests pass, as (TF1 factory name, its kwargs, what inspect must report).
 INITS = {
     "orthogonal2": ("orthogonal", {"gain": 2.0}, ("orthogonal", {"gain": 2.0})),
-    "uniform01": ("random_uniform", {"minval": -0.1, "maxval": 0.1},
-                  ("random_uniform", {"minval": -0.1, "maxval": 0.1})),
+    "uniform01": (
+        "random_uniform",
+        {"minval": -0.1, "maxval": 0.1},
+        ("random_uniform", {"minval": -0.1, "maxval": 0.1}),
+    ),
     "glorot_normal": ("glorot_normal", {}, ("glorot_normal", {})),
     "default": (None, {}, ("glorot_uniform", {})),  # get_variable's own default in TF 1.x
 }
 CASES = [
     Case("gru-bi2-relu", "GRUCell", {"activation": "relu"}, 2, True, "orthogonal2", "Adam", False),
-    Case("lstm-proj-peep", "LSTMCell", {"num_proj": 3, "use_peepholes": True, "forget_bias": 0.5}, 1, False,
-         "uniform01", "Momentum", False),
+    Case(
+        "lstm-proj-peep",
+        "LSTMCell",
+        {"num_proj": 3, "use_peepholes": True, "forget_bias": 0.5},
+        1,
+        False,
+        "uniform01",
+        "Momentum",
+        False,
+    ),
     Case("basic-lstm-3", "BasicLSTMCell", {"forget_bias": 2.0}, 3, False, "default", "RMSProp", False),
     Case("lstm-block-bi", "LSTMBlockCell", {"forget_bias": 0.25}, 1, True, "orthogonal2", "Adam", False),
-    Case("lstm-fused-2", "LSTMBlockFusedCell", {"forget_bias": 0.75, "cell_clip": 2.5}, 2, False, "uniform01",
-         "Adam", True),
+    Case(
+        "lstm-fused-2",
+        "LSTMBlockFusedCell",
+        {"forget_bias": 0.75, "cell_clip": 2.5},
+        2,
+        False,
+        "uniform01",
+        "Adam",
+        True,
+    ),
     Case("gru-block-2", "GRUBlockCellV2", {}, 2, False, "glorot_normal", "Momentum", False),
     Case("layer-norm", "LayerNormBasicLSTMCell", {"forget_bias": 1.5}, 1, False, "orthogonal2", "Adagrad", False),
     Case("cudnn-lstm-bi", "CudnnCompatibleLSTMCell", {}, 1, True, "glorot_normal", "Adam", False),
@@ -49,10 +69,12 @@ def _activation(tf, name):
 
 
 def _optimizer(tf1, name):
-    return {"Adam": lambda: tf1.train.AdamOptimizer(0.01),
-            "Momentum": lambda: tf1.train.MomentumOptimizer(0.01, 0.9),
-            "RMSProp": lambda: tf1.train.RMSPropOptimizer(0.01),
-            "Adagrad": lambda: tf1.train.AdagradOptimizer(0.1)}[name]()
+    return {
+        "Adam": lambda: tf1.train.AdamOptimizer(0.01),
+        "Momentum": lambda: tf1.train.MomentumOptimizer(0.01, 0.9),
+        "RMSProp": lambda: tf1.train.RMSPropOptimizer(0.01),
+        "Adagrad": lambda: tf1.train.AdagradOptimizer(0.1),
+    }[name]()
 
 
 def _initializer(tf, name):
@@ -61,7 +83,7 @@ def _initializer(tf, name):
         return None
     found = tfenv.tf1_initializer(tf, factory)
     if found is None:
-        raise Unsupported("TensorFlow {} has no {} initializer outside contrib".format(tf.__version__, factory))
+        raise Unsupported(f"TensorFlow {tf.__version__} has no {factory} initializer outside contrib")
     return found(**kwargs)
 
 
@@ -73,7 +95,7 @@ def build_checkpoint(case, folder):
     tf1 = tfenv.v1(tf)
     cell_class = tfenv.tf1_cell_class(tf, case.cell_class)
     if cell_class is None:
-        raise Unsupported("TensorFlow {} has no {}".format(tf.__version__, case.cell_class))
+        raise Unsupported(f"TensorFlow {tf.__version__} has no {case.cell_class}")
     kwargs = dict(case.kwargs)
     if "activation" in kwargs:
         kwargs["activation"] = _activation(tf, kwargs["activation"])
@@ -94,7 +116,7 @@ def build_checkpoint(case, folder):
                     with tf1.variable_scope(d):
                         tensor = steps if d == "fw" else tf.reverse(steps, [0])
                         for i, cell in enumerate(cells[d]):
-                            with tf1.variable_scope("cell_{}".format(i)):
+                            with tf1.variable_scope(f"cell_{i}"):
                                 tensor, _ = cell(tensor, dtype=tf.float32)
                         outs.append(tensor)
                 output = tf.transpose(tf.concat(outs, -1), [1, 0, 2])
@@ -102,8 +124,7 @@ def build_checkpoint(case, folder):
                 multi = tfenv.rnn_cells(tf).MultiRNNCell
                 stacks = {d: c[0] if len(c) == 1 else multi(c) for d, c in cells.items()}
                 if case.bidirectional:
-                    (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], inputs,
-                                                                    dtype=tf.float32)
+                    (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], inputs, dtype=tf.float32)
                     output = tf.concat([fw, bw], -1)
                 else:
                     output, _ = tf1.nn.dynamic_rnn(stacks["fw"], inputs, dtype=tf.float32)
@@ -124,8 +145,9 @@ def build_checkpoint(case, folder):
             for _ in range(STEPS):
                 session.run(train, {tokens: rng.randint(0, VOCAB, (BATCH, 3)), target: rng.randn(BATCH, 1)})
             prefix = saver.save(session, os.path.join(folder, "model.ckpt"), global_step=STEPS)
-    slots = {name: sorted(o for o in every if o.startswith(name + "/") and o.rpartition("/")[0] == name)
-             for name in every}
+    slots = {
+        name: sorted(o for o in every if o.startswith(name + "/") and o.rpartition("/")[0] == name) for name in every
+    }
     others = [n for n in every if n not in rnn_names and not any(n in s for s in slots.values())]
     return {"prefix": prefix, "rnn": rnn_names, "slots": slots, "first_kernel": first_kernel, "others": others}
 

@@ -4,6 +4,7 @@
 weights from one artifact's route to another's, runs the target env on them and pairs the two forward
 outputs; ``assert_equivalent`` holds every pair to the tolerance and prints the worst figure.
 """
+
 from pathlib import Path
 from typing import Dict, Sequence, Tuple
 
@@ -26,8 +27,15 @@ def drawn(out: Path, envs: Sequence[str], scenarios: Path) -> Dict[str, Path]:
     return {r.env: r.artifact for r in results}
 
 
-def ported_outputs(source_path: Path, source_route: str, target_env: str, target_path: Path, target_route: str,
-                   out: Path, scenarios: Path) -> Pairs:
+def ported_outputs(
+    source_path: Path,
+    source_route: str,
+    target_env: str,
+    target_path: Path,
+    target_route: str,
+    out: Path,
+    scenarios: Path,
+) -> Pairs:
     """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
     source, target = artifact.read(source_path), artifact.read(target_path)
     weights = {}
@@ -39,16 +47,24 @@ def ported_outputs(source_path: Path, source_route: str, target_env: str, target
     result = runner.run_env(target_env, out, scenarios, ["--weights", str(out / "ported.npz")])
     assert result.status == "ok", (result.reason, result.tail)
     expected, got = artifact.arrays(source_path), artifact.arrays(result.artifact)
-    return {name: (expected[name + "/" + source_route + "/forward/output"],
-                   got[name + "/" + target_route + "/forward/output"]) for name in source.scenarios}
+    return {
+        name: (
+            expected[name + "/" + source_route + "/forward/output"],
+            got[name + "/" + target_route + "/forward/output"],
+        )
+        for name in source.scenarios
+    }
 
 
 def assert_equivalent(pairs: Pairs, label: str, count: int, capsys) -> None:
     """Every scenario's outputs equal within TOLERANCE; the per-scenario worst figures go to the test log."""
     worst = {name: float(np.abs(a - b).max()) for name, (a, b) in pairs.items()}
     with capsys.disabled():
-        print("\n{}: max |diff| per scenario: {}".format(
-            label, ", ".join("{} {:.1e}".format(n, w) for n, w in sorted(worst.items()))))
+        print(
+            "\n{}: max |diff| per scenario: {}".format(
+                label, ", ".join(f"{n} {w:.1e}" for n, w in sorted(worst.items()))
+            )
+        )
     assert len(worst) == count
     for name, (a, b) in pairs.items():
         assert a.shape == b.shape, name

@@ -1,6 +1,7 @@
 """Small files the fault tests share: a suite of tiny scenarios, and the check that a folder holds no
 temporary file left by an interrupted write.
 """
+
 from pathlib import Path
 
 TINY = """[[scenario]]

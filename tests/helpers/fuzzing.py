@@ -1,6 +1,7 @@
 """What the fuzz tests draw from: any JSON value, every leaf path of a document, a real tf115 artifact
 mutated at one place, and the check that a reader gives a valid result or a one-line ``UserError``.
 """
+
 import copy
 import json
 from pathlib import Path
@@ -17,10 +18,14 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10 ** 6, 10 ** 12) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 def one_line_or_valid(call):

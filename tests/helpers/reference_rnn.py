@@ -15,6 +15,7 @@ recurrent_bias, ``p`` peephole):
 
 Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
 """
+
 from typing import Dict, Optional, Sequence
 
 import numpy as np
@@ -29,7 +30,7 @@ class _Cell:
         self.blocks, self.prefix = blocks, prefix
 
     def get(self, gate: str, part: str) -> Optional[np.ndarray]:
-        block = self.blocks.get("{}/{}/{}".format(self.prefix, gate, part))
+        block = self.blocks.get(f"{self.prefix}/{gate}/{part}")
         return None if block is None else np.asarray(block, np.float64)
 
     def pre(self, gate: str, x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -77,16 +78,24 @@ def _lstm_step(cell: _Cell, x: np.ndarray, state: tuple, forget_bias: float, cli
     return new_c, o * np.tanh(new_c)
 
 
-def forward(kind: str, blocks: Dict[str, np.ndarray], inputs: np.ndarray, units: int, layers: int,
-            directions: Sequence[str], reset_after: bool = False, forget_bias: float = 0.0,
-            cell_clip: Optional[float] = None) -> np.ndarray:
+def forward(
+    kind: str,
+    blocks: Dict[str, np.ndarray],
+    inputs: np.ndarray,
+    units: int,
+    layers: int,
+    directions: Sequence[str],
+    reset_after: bool = False,
+    forget_bias: float = 0.0,
+    cell_clip: Optional[float] = None,
+) -> np.ndarray:
     """The output sequence (batch, time, units * directions), computed in float64 from ``blocks``."""
     outputs = []
     for direction in directions:
         sequence = np.asarray(inputs, np.float64)
         sequence = sequence if direction == "fw" else sequence[:, ::-1]
         for layer in range(layers):
-            cell = _Cell(blocks, "l{}/{}".format(layer, direction))
+            cell = _Cell(blocks, f"l{layer}/{direction}")
             h = np.zeros((sequence.shape[0], units))
             state = (h, h)
             steps = []

@@ -1,5 +1,6 @@
 """Synthetic artifacts for the report tests: three envs, two scenarios, every verdict and status, and
 hostile text (env names, reasons, config values) where artifacts may carry any."""
+
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -8,7 +9,7 @@ import numpy as np
 from compare import artifact
 from tests.helpers.builders import block, document, route, scenario
 
-EVIL_ENV = 'ev<img src=x onerror=alert(2)>il|`x`'
+EVIL_ENV = "ev<img src=x onerror=alert(2)>il|`x`"
 
 
 EVIL_REASON = "TypeError: <script>alert(1)</script> | `tick` *bold* [link](http://example.com)"
@@ -32,18 +33,33 @@ def orthogonal(rng: np.random.RandomState, rows: int, cols: int) -> np.ndarray:
 
 
 def _block(values: np.ndarray, variable: str, name: str) -> Dict[str, Any]:
-    return block(values, variable, {"name": name, "params": {"gain": 1.0} if name == "orthogonal" else {},
-                                    "over_shape": list(values.shape[1:]), "confidence": 0.9})
+    return block(
+        values,
+        variable,
+        {
+            "name": name,
+            "params": {"gain": 1.0} if name == "orthogonal" else {},
+            "over_shape": list(values.shape[1:]),
+            "confidence": 0.9,
+        },
+    )
 
 
-def _route(rng: np.random.RandomState, family: str, directions: List[str], scale: float = 1.0,
-           forget_stored: float = 0.0, forget_added: float = 0.0, config: Any = None) -> Dict[str, Any]:
+def _route(
+    rng: np.random.RandomState,
+    family: str,
+    directions: List[str],
+    scale: float = 1.0,
+    forget_stored: float = 0.0,
+    forget_added: float = 0.0,
+    config: Any = None,
+) -> Dict[str, Any]:
     gates = ("update", "reset", "candidate") if family.endswith("gru") else ("input", "forget", "cell", "output")
     limit = np.sqrt(6.0 / (INPUT + UNITS))
     blocks, effective = {}, {}
     for d in directions:
         for g in gates:
-            key = "l0/{}/{}/".format(d, g)
+            key = f"l0/{d}/{g}/"
             kernel = rng.uniform(-limit, limit, (SEEDS, INPUT, UNITS)).astype(np.float32) * scale
             recurrent = np.stack([orthogonal(rng, UNITS, UNITS) for _ in range(SEEDS)])
             bias = np.full((SEEDS, UNITS), forget_stored if g == "forget" else 0.0, np.float32)
@@ -57,33 +73,60 @@ def _route(rng: np.random.RandomState, family: str, directions: List[str], scale
 
 
 def artifact_document(name: str, scenarios: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
-    env = {"name": name, "python": "3.x", "tensorflow": "t", "keras": {"flavor": "k", "version": "v"},
-           "numpy": "n", "platform": "p"}
-    return document(env, {s: scenario(routes, {"name": s, "units": UNITS}, "hash-" + s)
-                          for s, routes in scenarios.items()})
+    env = {
+        "name": name,
+        "python": "3.x",
+        "tensorflow": "t",
+        "keras": {"flavor": "k", "version": "v"},
+        "numpy": "n",
+        "platform": "p",
+    }
+    return document(
+        env, {s: scenario(routes, {"name": s, "units": UNITS}, "hash-" + s) for s, routes in scenarios.items()}
+    )
 
 
 def synthetic_artifacts() -> Dict[str, Dict[str, Any]]:
     """Three envs, two scenarios: same, differs (kernel scale, config), error, unavailable, missing."""
     rng = np.random.RandomState(0)
     bi = ["fw", "bw"]
-    base = artifact_document("tf115", {
-        "bigru": {"tf1": _route(rng, "tf1_gru", bi), "keras": _route(rng, "keras_gru", bi)},
-        "lstm": {"tf1": _route(rng, "tf1_lstm", ["fw"], forget_added=1.0),
-                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
-    newer = artifact_document("tf215", {
-        "bigru": {"tf1": _route(rng, "tf1_gru", bi),
-                  "keras": _route(rng, "keras_gru", bi, scale=1.5, config={"cell": {"reset_after": True}})},
-        "lstm": {"tf1": {"status": "unavailable", "reason": "needs tf-keras"},
-                 "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0)}})
-    evil = artifact_document(EVIL_ENV, {
-        "bigru": {"tf1": {"status": "error", "reason": EVIL_REASON},
-                  "keras": _route(rng, "keras_gru", bi, config={"cell": {"recurrent_activation": EVIL_CONFIG}})}})
+    base = artifact_document(
+        "tf115",
+        {
+            "bigru": {"tf1": _route(rng, "tf1_gru", bi), "keras": _route(rng, "keras_gru", bi)},
+            "lstm": {
+                "tf1": _route(rng, "tf1_lstm", ["fw"], forget_added=1.0),
+                "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0),
+            },
+        },
+    )
+    newer = artifact_document(
+        "tf215",
+        {
+            "bigru": {
+                "tf1": _route(rng, "tf1_gru", bi),
+                "keras": _route(rng, "keras_gru", bi, scale=1.5, config={"cell": {"reset_after": True}}),
+            },
+            "lstm": {
+                "tf1": {"status": "unavailable", "reason": "needs tf-keras"},
+                "keras": _route(rng, "keras_lstm", ["fw"], forget_stored=1.0),
+            },
+        },
+    )
+    evil = artifact_document(
+        EVIL_ENV,
+        {
+            "bigru": {
+                "tf1": {"status": "error", "reason": EVIL_REASON},
+                "keras": _route(rng, "keras_gru", bi, config={"cell": {"recurrent_activation": EVIL_CONFIG}}),
+            }
+        },
+    )
     return {"tf115": base, "tf215": newer, EVIL_ENV: evil}
 
 
 def write_artifacts(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for index, (_, doc) in enumerate(synthetic_artifacts().items()):
-        artifact.write(folder / "env{}.json".format(index), doc, {})
+        artifact.write(folder / f"env{index}.json", doc, {})
     return folder

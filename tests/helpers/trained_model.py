@@ -7,6 +7,7 @@ optimizer slots exist), then ``Saver.save``. It returns the :class:`compare.core
 it wrote, named from the real cells' variables (as ``inspect`` would find them), so the convert tests do
 not depend on ``inspect``. ``python -m tests.trained_model FOLDER`` writes it and ``FOLDER/inventory.json``.
 """
+
 import json
 import os
 import sys
@@ -73,14 +74,17 @@ def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
             cls = tfenv.tf1_cell_class(tf, cell_class)
             kwargs = {k: v for k, v in given.items()}
             with tf1.variable_scope(name):
-                cells = {d: [cls(units, **kwargs) for _ in range(layers)]
-                         for d in (("fw", "bw") if bidirectional else ("fw",))}
+                cells = {
+                    d: [cls(units, **kwargs) for _ in range(layers)]
+                    for d in (("fw", "bw") if bidirectional else ("fw",))
+                }
                 stacks = {d: c[0] if layers == 1 else tfenv.rnn_cells(tf).MultiRNNCell(c) for d, c in cells.items()}
                 if cell_class == "LSTMBlockFusedCell":
                     output = _fused(tf, tf1, cells, inputs, lengths)
                 elif bidirectional:
-                    (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stacks["fw"], stacks["bw"], inputs,
-                                                                   sequence_length=lengths, dtype=tf.float32)
+                    (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(
+                        stacks["fw"], stacks["bw"], inputs, sequence_length=lengths, dtype=tf.float32
+                    )
                     output = tf.concat([fw, bw], -1)
                 else:
                     output, _ = tf1.nn.dynamic_rnn(stacks["fw"], inputs, sequence_length=lengths, dtype=tf.float32)
@@ -95,8 +99,14 @@ def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
         with tf1.Session(graph=graph) as session:
             session.run(tf1.global_variables_initializer())
             for _ in range(steps):
-                session.run(step, {ids: rng.randint(0, VOCAB, (8, STEPS)), lengths: rng.randint(1, STEPS + 1, 8),
-                                   targets: rng.standard_normal(8)})
+                session.run(
+                    step,
+                    {
+                        ids: rng.randint(0, VOCAB, (8, STEPS)),
+                        lengths: rng.randint(1, STEPS + 1, 8),
+                        targets: rng.standard_normal(8),
+                    },
+                )
             prefix = saver.save(session, os.path.join(folder, "model.ckpt"), global_step=steps)
         networks = [_network(tf, *entry) for entry in built]
     return Inventory(prefix, tf.__version__, prefix + ".meta", tuple(networks))
@@ -111,29 +121,61 @@ def _fused(tf: Any, tf1: Any, cells: Dict[str, List[Any]], inputs: Any, lengths:
         with tf1.variable_scope(direction):
             tensor = steps if direction == "fw" else tf1.reverse_sequence(steps, lengths, seq_axis=0, batch_axis=1)
             for i, cell in enumerate(stack):
-                with tf1.variable_scope("cell_{}".format(i)):
+                with tf1.variable_scope(f"cell_{i}"):
                     tensor, _ = cell(tensor, dtype=tf.float32, sequence_length=lengths)
-            outputs.append(tensor if direction == "fw" else
-                           tf1.reverse_sequence(tensor, lengths, seq_axis=0, batch_axis=1))
+            outputs.append(
+                tensor if direction == "fw" else tf1.reverse_sequence(tensor, lengths, seq_axis=0, batch_axis=1)
+            )
     return tf.transpose(tf.concat(outputs, -1), [1, 0, 2])
 
 
-def _network(tf: Any, name: str, cell_class: str, given: Dict[str, Any], layers: int, bidirectional: bool,
-             units: int, cells: Dict[str, List[Any]]) -> Network:
+def _network(
+    tf: Any,
+    name: str,
+    cell_class: str,
+    given: Dict[str, Any],
+    layers: int,
+    bidirectional: bool,
+    units: int,
+    cells: Dict[str, List[Any]],
+) -> Network:
     owned = []
     for direction, stack in cells.items():
         for layer, cell in enumerate(stack):
             for variable in cell_variables(tf, cell):
                 var = variable.name.split(":")[0]
-                owned.append(OwnedVariable(var, layer, direction, cell_param(cell_class, var),
-                                           tuple(variable.shape.as_list()), slots=(var + "/Adam", var + "/Adam_1")))
+                owned.append(
+                    OwnedVariable(
+                        var,
+                        layer,
+                        direction,
+                        cell_param(cell_class, var),
+                        tuple(variable.shape.as_list()),
+                        slots=(var + "/Adam", var + "/Adam_1"),
+                    )
+                )
     options = _options(cell_class, given)
-    scope = name if cell_class == "LSTMBlockFusedCell" else "{}/{}".format(
-        name, "bidirectional_rnn" if bidirectional else "rnn")
-    return Network(scope, families.of_class(cell_class, "tf1").name, cell_class, (cell_class,), layers,
-                   ("fw", "bw") if bidirectional else ("fw",), units, INPUT_SIZE, given.get("num_proj"),
-                   bool(given.get("use_peepholes")), tuple(sorted(options.items())),
-                   tuple(sorted((k, "graph") for k in options)), (), tuple(owned))
+    scope = (
+        name
+        if cell_class == "LSTMBlockFusedCell"
+        else "{}/{}".format(name, "bidirectional_rnn" if bidirectional else "rnn")
+    )
+    return Network(
+        scope,
+        families.of_class(cell_class, "tf1").name,
+        cell_class,
+        (cell_class,),
+        layers,
+        ("fw", "bw") if bidirectional else ("fw",),
+        units,
+        INPUT_SIZE,
+        given.get("num_proj"),
+        bool(given.get("use_peepholes")),
+        tuple(sorted(options.items())),
+        tuple(sorted((k, "graph") for k in options)),
+        (),
+        tuple(owned),
+    )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Host side, no TensorFlow, nothing timed against a limit: the processes are tiny host Pythons that
 record when they ran.
 """
+
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from benchmarks import measure
 
 
 def _recorder(label: str, trace: Path, code: int = 0) -> measure.Command:
-    script = "open({!r}, 'a').write({!r}); raise SystemExit({})".format(str(trace), label, code)
+    script = f"open({str(trace)!r}, 'a').write({label!r}); raise SystemExit({code})"
     return measure.Command([sys.executable, "-c", script], {}, label)
 
 

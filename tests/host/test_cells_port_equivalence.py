@@ -6,6 +6,7 @@ GRU(reset_after=True): ported, the Keras route of tf215, tf221 and tf221-legacy 
 and Keras weights (random biases) ported back make the TF 1.15 cells compute the Keras outputs
 (tests/data/cells-equivalence.toml).
 """
+
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,13 @@ def drawn(tmp_path_factory):
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_tf115_cell_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path, capsys):
     pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run", SCENARIOS)
-    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), COUNT, capsys)
+    assert_equivalent(pairs, f"tf115:tf1 -> {env}:keras", COUNT, capsys)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_keras_weights_give_the_same_outputs_in_the_tf115_cells(drawn, env, tmp_path, capsys):
     pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run", SCENARIOS)
-    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), COUNT, capsys)
+    assert_equivalent(pairs, f"{env}:keras -> tf115:tf1", COUNT, capsys)
 
 
 RECIPE_SAME = ("lstm-block-forget-0.5", "lstm-block-fused", "gru-block")  # initialized as LSTMCell / GRUCell
@@ -49,8 +50,9 @@ def test_the_recipe_starts_keras_like_the_block_cells(drawn, env):
     result = diff.diff(artifact.read(drawn["tf115"]), artifact.read(drawn[env]), [("tf1", "recipe")])
     for name in RECIPE_SAME:
         rows = [r for r in result.rows if r.scenario == name]
-        assert rows and all(r.verdict == "same" for r in rows), [(r.block, r.verdict) for r in rows
-                                                                 if r.verdict != "same"]
+        assert rows and all(r.verdict == "same" for r in rows), [
+            (r.block, r.verdict) for r in rows if r.verdict != "same"
+        ]
     recipe = artifact.read(drawn[env])
     for name in ("cudnn-compatible-lstm", "cudnn-compatible-gru"):
         route = recipe.route(name, "recipe")

@@ -1,6 +1,7 @@
 """Every bad input through ``rnncompare VERB`` is one line on stderr, ``error: CAUSE (hint: ...)``, exit
 code 2, no traceback; ``--debug`` shows the traceback; diff and report flag NaN / Inf blocks.
 """
+
 import traceback
 
 import pytest

@@ -9,6 +9,7 @@ both directions) within 1e-5, the two others are refused with compare.core.port'
 ``keras_model.py`` loads and reproduces the TF1 outputs with TensorFlow alone (no rnncompare module on the
 path or loaded).
 """
+
 import ast
 import dataclasses
 import json
@@ -68,8 +69,14 @@ def test_convert_proves_every_exact_network_in_each_keras_env(checkpoint, env, t
     result = conversion.convert_inventory(checkpoint, env, out)
     proof = json.loads((out / "proof.json").read_text(encoding="utf-8"))
     with capsys.disabled():
-        print("\nconvert {} ({} {}): ".format(env, proof["keras"]["flavor"], proof["keras"]["version"]) + ", ".join(
-            "{} {:.1e}".format(n.name.split("/")[0], n.max_abs_diff) for n in result.networks if n.status != "refused"))
+        print(
+            "\nconvert {} ({} {}): ".format(env, proof["keras"]["flavor"], proof["keras"]["version"])
+            + ", ".join(
+                "{} {:.1e}".format(n.name.split("/")[0], n.max_abs_diff)
+                for n in result.networks
+                if n.status != "refused"
+            )
+        )
         print("masked steps: " + json.dumps({n: m["masked_steps"]["batch1"] for n, m in proof["networks"].items()}))
     statuses = {n.name: n.status for n in result.networks}
     assert sorted(statuses.values()).count("proven") == EXACT, statuses
@@ -98,8 +105,14 @@ def test_convert_proves_every_exact_network_in_each_keras_env(checkpoint, env, t
     environ.update(CUDA_VISIBLE_DEVICES="-1", TF_CPP_MIN_LOG_LEVEL="2")
     if env == "tf221-legacy":
         environ["TF_USE_LEGACY_KERAS"] = "1"
-    done = subprocess.run([str(runner.env_setup().env_dir(env) / "bin" / "python"), "-c", STANDALONE], cwd=str(out),
-                          env=environ, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(runner.env_setup().env_dir(env) / "bin" / "python"), "-c", STANDALONE],
+        cwd=str(out),
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     standalone = json.loads(done.stdout.strip().splitlines()[-1])
     assert standalone["rnncompare_loaded"] == []
@@ -120,7 +133,7 @@ def test_a_truncated_checkpoint_is_one_line_and_leaves_no_folder(checkpoint, tmp
     with pytest.raises(UserError) as refused:
         conversion.convert_inventory(damaged, "tf215", tmp_path / "keras")
     line = refused.value.one_line()
-    assert line.startswith("error: cannot read checkpoint {}: ".format(tmp_path / source.name)), line
+    assert line.startswith(f"error: cannot read checkpoint {tmp_path / source.name}: "), line
     assert "\n" not in line and "(hint: give the prefix of a whole checkpoint" in line
     assert not (tmp_path / "keras").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".convert-")]
@@ -142,18 +155,41 @@ def test_convert_refuses_a_used_folder_and_a_non_keras_env_before_any_work(tmp_p
 
 def _network(cell_class, options, layers=2, directions=("fw", "bw"), num_proj=None):
     family = families.of_class(cell_class, "tf1").name
-    return inventory.Network("enc/bidirectional_rnn", family, cell_class, (cell_class,), layers, directions, 3, 2,
-                             num_proj, False, tuple(sorted(options.items())))
+    return inventory.Network(
+        "enc/bidirectional_rnn",
+        family,
+        cell_class,
+        (cell_class,),
+        layers,
+        directions,
+        3,
+        2,
+        num_proj,
+        False,
+        tuple(sorted(options.items())),
+    )
 
 
 def test_the_plan_names_the_keras_layer_its_weight_order_and_states():
     plan = convert.plan(_network("LSTMCell", {"forget_bias": 1.0, "activation": "tanh"}))
     spec = plan.keras
-    assert (plan.refused, spec.wrapper, spec.cell_kwargs()) == ("", "Bidirectional(RNN(StackedRNNCells))", {
-        "units": 3, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
-        "unit_forget_bias": False})
-    assert spec.weight_order()[:4] == [(0, "fw", "kernel"), (0, "fw", "recurrent_kernel"), (0, "fw", "bias"),
-                                       (1, "fw", "kernel")]
+    assert (plan.refused, spec.wrapper, spec.cell_kwargs()) == (
+        "",
+        "Bidirectional(RNN(StackedRNNCells))",
+        {
+            "units": 3,
+            "activation": "tanh",
+            "recurrent_activation": "sigmoid",
+            "use_bias": True,
+            "unit_forget_bias": False,
+        },
+    )
+    assert spec.weight_order()[:4] == [
+        (0, "fw", "kernel"),
+        (0, "fw", "recurrent_kernel"),
+        (0, "fw", "bias"),
+        (1, "fw", "kernel"),
+    ]
     assert spec.weight_order()[6] == (0, "bw", "kernel")
     assert spec.state_names()[:3] == ["state/fw/l0/h", "state/fw/l0/c", "state/fw/l1/h"]
     gru = convert.plan(_network("CudnnCompatibleGRUCell", {}, layers=1, directions=("fw",))).keras
@@ -172,8 +208,17 @@ def test_the_plan_refuses_what_no_keras_layer_computes_or_nobody_recorded():
 
 def test_the_generated_file_is_python_that_imports_tensorflow_only():
     spec = convert.plan(_network("GRUCell", {})).keras
-    text = keras_source.render({"enc/bidirectional_rnn": {"stem": "enc_bidirectional_rnn", "keras": dict(
-        spec.to_dict(), cell_kwargs=spec.cell_kwargs())}}, "model.ckpt-3", "1.15.5", "tf221")
+    text = keras_source.render(
+        {
+            "enc/bidirectional_rnn": {
+                "stem": "enc_bidirectional_rnn",
+                "keras": dict(spec.to_dict(), cell_kwargs=spec.cell_kwargs()),
+            }
+        },
+        "model.ckpt-3",
+        "1.15.5",
+        "tf221",
+    )
     tree = ast.parse(text)
     imported = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
     assert imported == {"os", "tensorflow"} and not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
@@ -201,8 +246,11 @@ def test_a_tf11_checkpoint_with_pre_1_2_names_is_found_and_proven(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     made = json.loads((tmp_path / "made" / "made.json").read_text(encoding="utf-8"))
     (found,) = inspect_checkpoint(made[case.name]).networks
-    assert (found.cell_class, found.layers, found.option("forget_bias")) == ("BasicLSTMCell", 3,
-                                                                             case.kwargs["forget_bias"])
+    assert (found.cell_class, found.layers, found.option("forget_bias")) == (
+        "BasicLSTMCell",
+        3,
+        case.kwargs["forget_bias"],
+    )
     assert sorted({v.name.rsplit("/", 1)[1] for v in found.variables}) == ["biases", "weights"]
     lstm = conversion.convert(made[case.name], "tf221", tmp_path / "lstm")
     (network,) = lstm.networks

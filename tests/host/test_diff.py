@@ -1,4 +1,5 @@
 """compare.host.diff on hand-made artifacts: stats made by compare.measure.stats.block_stats from numpy draws."""
+
 from __future__ import annotations
 
 import json
@@ -35,10 +36,16 @@ def orthogonal(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-def entry(family: str, blocks: Dict[str, np.ndarray], cell: Optional[Dict[str, Any]] = None,
-          effective: Optional[Dict[str, np.ndarray]] = None, stacking: str = "cells") -> Dict[str, Any]:
-    return route(family, {k: block(v) for k, v in blocks.items()}, {"cell": dict(cell or {}), "stacking": stacking},
-                 effective)
+def entry(
+    family: str,
+    blocks: Dict[str, np.ndarray],
+    cell: Optional[Dict[str, Any]] = None,
+    effective: Optional[Dict[str, np.ndarray]] = None,
+    stacking: str = "cells",
+) -> Dict[str, Any]:
+    return route(
+        family, {k: block(v) for k, v in blocks.items()}, {"cell": dict(cell or {}), "stacking": stacking}, effective
+    )
 
 
 def doc(env: str, routes: Dict[str, Dict[str, Any]], name: str = "s", spec_hash: str = "h") -> Dict[str, Any]:
@@ -61,11 +68,15 @@ KERAS_GRU = {"reset_after": True, "recurrent_activation": "sigmoid", "activation
 
 
 def gru(rng, kernel=None, bias=0.0, recurrent=None) -> Dict[str, Any]:
-    return entry("keras_gru", {
-        "l0/fw/update/kernel": uniform(rng, (32, 16)) if kernel is None else kernel,
-        "l0/fw/update/recurrent": orthogonal(rng, 16, 16) if recurrent is None else recurrent,
-        "l0/fw/update/bias": const((16,), bias),
-    }, KERAS_GRU)
+    return entry(
+        "keras_gru",
+        {
+            "l0/fw/update/kernel": uniform(rng, (32, 16)) if kernel is None else kernel,
+            "l0/fw/update/recurrent": orthogonal(rng, 16, 16) if recurrent is None else recurrent,
+            "l0/fw/update/bias": const((16,), bias),
+        },
+        KERAS_GRU,
+    )
 
 
 def test_same_distribution_other_seeds_is_same():
@@ -123,8 +134,9 @@ def test_distribution_mismatch_on_a_shift():
 def test_orthogonality_mismatch():
     rng = np.random.default_rng(8)
     random = uniform(rng, (16, 16), 0.25 * np.sqrt(3) / 4 / 0.25 / np.sqrt(3))  # std 1/4, like orthogonal 16x16
-    r = row(run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": gru(rng, recurrent=random)})),
-            "l0/fw/update/recurrent")
+    r = row(
+        run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": gru(rng, recurrent=random)})), "l0/fw/update/recurrent"
+    )
     assert "orthogonality_mismatch" in codes(r) and r.verdict == "differs"
 
 
@@ -142,8 +154,12 @@ def test_effective_bias_same_is_informational():
     rng = np.random.default_rng(10)
     key = "l0/fw/forget/bias"
     tf1 = entry("tf1_lstm", {key: const((16,), 0.0)}, {"forget_bias": 1.0}, {key: const((16,), 1.0)})
-    keras = entry("keras_lstm", {key: const((16,), 1.0)}, {"unit_forget_bias": True, "recurrent_activation":
-                                                          "sigmoid", "activation": "tanh"}, {key: const((16,), 1.0)})
+    keras = entry(
+        "keras_lstm",
+        {key: const((16,), 1.0)},
+        {"unit_forget_bias": True, "recurrent_activation": "sigmoid", "activation": "tanh"},
+        {key: const((16,), 1.0)},
+    )
     result = run(doc("x", {"tf1": tf1}), doc("y", {"keras": keras}), [("tf1", "keras")])
     r = row(result, key)
     assert r.verdict == "same" and codes(r) == ["effective_bias_same"]
@@ -180,10 +196,16 @@ def test_stacking_layers_bidirectional_vs_tf1():
 def test_fingerprint_mismatch_alone_is_informational():
     rng = np.random.default_rng(12)
     a, b = gru(rng), gru(rng)
-    a["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {"name": "glorot_uniform", "over_shape": [48, 32],
-                                                         "confidence": 0.9}
-    b["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {"name": "glorot_uniform", "over_shape": [32, 48],
-                                                         "confidence": 0.9}
+    a["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {
+        "name": "glorot_uniform",
+        "over_shape": [48, 32],
+        "confidence": 0.9,
+    }
+    b["blocks"]["l0/fw/update/kernel"]["fingerprint"] = {
+        "name": "glorot_uniform",
+        "over_shape": [32, 48],
+        "confidence": 0.9,
+    }
     r = row(run(doc("x", {"keras": a}), doc("y", {"keras": b})), "l0/fw/update/kernel")
     assert r.verdict == "same" and codes(r) == ["fingerprint_mismatch"]
     b["blocks"]["l0/fw/update/kernel"]["fingerprint"]["ties"] = [{"name": "glorot_uniform", "over_shape": [48, 32]}]
@@ -221,13 +243,16 @@ def test_ks_distance_is_scipys_statistic():
     from scipy import stats as sps
 
     from compare.host.diff.significance import ks_distance
+
     rng = np.random.default_rng(21)
     shared = rng.normal(size=400)
-    for a, b in [(rng.normal(size=2048), rng.normal(0.1, size=2000)),
-                 (shared, np.concatenate([shared[:150], rng.normal(0.2, size=200)])),
-                 (shared, shared),
-                 (rng.uniform(size=300), rng.uniform(size=512)),
-                 (np.repeat(rng.normal(size=50), 3), rng.normal(size=70))]:
+    for a, b in [
+        (rng.normal(size=2048), rng.normal(0.1, size=2000)),
+        (shared, np.concatenate([shared[:150], rng.normal(0.2, size=200)])),
+        (shared, shared),
+        (rng.uniform(size=300), rng.uniform(size=512)),
+        (np.repeat(rng.normal(size=50), 3), rng.normal(size=70)),
+    ]:
         a, b = np.unique(a), np.unique(b)
         assert ks_distance(a, b) == pytest.approx(sps.ks_2samp(a, b).statistic, rel=1e-12)
         assert ks_distance(b, a) == pytest.approx(sps.ks_2samp(b, a).statistic, rel=1e-12)
@@ -239,6 +264,7 @@ def test_ks_p_is_asymptotic_with_the_exact_one_on_demand_where_it_can_flag():
     from scipy import stats as sps
 
     from compare.host.diff.significance import KsTests
+
     ks_test = KsTests().test
     rng = np.random.default_rng(22)
     near, far = rng.normal(size=2048), rng.normal(0.3, size=2048)
@@ -258,6 +284,7 @@ def test_ks_tests_of_equal_samples_are_worked_out_once():
     from scipy import stats as sps
 
     from compare.host.diff.significance import KsTests
+
     rng = np.random.default_rng(25)
     base, other = rng.normal(size=2048), rng.normal(0.3, size=2048)
     tests = KsTests()
@@ -276,6 +303,7 @@ def test_the_exact_ks_p_never_exceeds_the_asymptotic_one_by_the_margin():
     from scipy import stats as sps
 
     from compare.host.diff.significance import EXACT_MARGIN
+
     rng = np.random.default_rng(24)
     ratios, tail = [], []
     for n, m in [(2048, 2048), (2048, 1900), (2048, 500), (300, 2048), (100, 120), (40, 40), (20, 30)]:
@@ -295,15 +323,18 @@ def test_resolve_asks_for_the_exact_p_only_where_it_can_change_a_verdict():
     """Of two flaggable tests among 100, the one whose approximate p is far below alpha / 100 keeps it;
     the borderline one gets its exact p, which here decides its verdict."""
     from compare.host.diff.significance import QueuedTest, resolve
+
     th = diff.Thresholds()
     asked = []
 
     def exact(value):
         return lambda: asked.append(value) or value
 
-    rows = [diff.Row("s", "b{}".format(i), diff.Side("x", "tf1"), diff.Side("y", "keras")) for i in range(100)]
-    tests = [QueuedTest(rows[0], "distribution_mismatch", 1e-12, True, str, {"p": 1e-12}, exact(2e-12)),
-             QueuedTest(rows[1], "distribution_mismatch", 5e-5, True, str, {"p": 5e-5}, exact(2e-4))]
+    rows = [diff.Row("s", f"b{i}", diff.Side("x", "tf1"), diff.Side("y", "keras")) for i in range(100)]
+    tests = [
+        QueuedTest(rows[0], "distribution_mismatch", 1e-12, True, str, {"p": 1e-12}, exact(2e-12)),
+        QueuedTest(rows[1], "distribution_mismatch", 5e-5, True, str, {"p": 5e-5}, exact(2e-4)),
+    ]
     tests += [QueuedTest(r, "distribution_mismatch", 0.5, False, str, {"p": 0.5}) for r in rows[2:]]
     resolve(tests, th)
     assert asked == [2e-4]
@@ -318,6 +349,7 @@ def test_a_ks_test_below_the_floor_cannot_outrank_a_flagged_one():
     from scipy import stats as sps
 
     from compare.host.diff.significance import KsTests
+
     th = diff.Thresholds()
     assert sps.kstwobign.sf(math.sqrt(1024) * th.ks_floor) > th.alpha
     grid = np.arange(2048) / 2048.0  # through a KS test: two stored-size samples 100 grid steps apart
@@ -332,10 +364,11 @@ def test_correction_spans_the_whole_diff():
     b_blocks = {"l0/fw/update/kernel": uniform(rng, (32, 16), 0.25 * 1.04)}
     a, b = entry("keras_gru", a_blocks, KERAS_GRU), entry("keras_gru", b_blocks, KERAS_GRU)
     alone = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
-    p_alone = next(x.figures["p_adjusted"] for x in row(alone, "l0/fw/update/kernel").reasons
-                   if x.code == "scale_mismatch")
+    p_alone = next(
+        x.figures["p_adjusted"] for x in row(alone, "l0/fw/update/kernel").reasons if x.code == "scale_mismatch"
+    )
     for i in range(200):
-        key = "l{}/fw/update/kernel".format(i + 1)
+        key = f"l{i + 1}/fw/update/kernel"
         a["blocks"][key] = block(uniform(rng, (4, 4)))
         b["blocks"][key] = block(uniform(rng, (4, 4)))
     crowded = run(doc("x", {"keras": a}), doc("y", {"keras": b}))
@@ -403,12 +436,16 @@ def gru_variables_artifact(path: Path, env: str, kernel: np.ndarray, recurrent: 
     """A Keras GRU (16 units) of these draws of its kernel and recurrent kernel, first seed in the .npz."""
     blocks = {}
     for g, gate in enumerate(("update", "reset", "candidate")):
-        blocks["l0/fw/{}/kernel".format(gate)] = kernel[:, :, 16 * g:16 * (g + 1)]
-        blocks["l0/fw/{}/recurrent".format(gate)] = recurrent[:, :, 16 * g:16 * (g + 1)]
+        blocks[f"l0/fw/{gate}/kernel"] = kernel[:, :, 16 * g : 16 * (g + 1)]
+        blocks[f"l0/fw/{gate}/recurrent"] = recurrent[:, :, 16 * g : 16 * (g + 1)]
     e = entry("keras_gru", blocks, dict(KERAS_GRU, reset_after=False, use_bias=False))
-    e["variables"] = {name: {"shape": list(v.shape[1:]), "layer": 0, "direction": "fw", "param": param}
-                      for name, param, v in (("gru/kernel", "kernel", kernel),
-                                             ("gru/recurrent_kernel", "recurrent_kernel", recurrent))}
+    e["variables"] = {
+        name: {"shape": list(v.shape[1:]), "layer": 0, "direction": "fw", "param": param}
+        for name, param, v in (
+            ("gru/kernel", "kernel", kernel),
+            ("gru/recurrent_kernel", "recurrent_kernel", recurrent),
+        )
+    }
     arrays = {"s/keras/gru/kernel": kernel[0], "s/keras/gru/recurrent_kernel": recurrent[0]}
     return write(path, doc(env, {"keras": e}), arrays)
 
@@ -472,7 +509,9 @@ def test_a_block_copied_from_another_is_tied_naming_what_it_copies(tmp_path):
     tied = row(result, "l0/fw/reset/recurrent")
     assert "tied_weights" in codes(tied) and tied.verdict == "differs"
     assert next(x for x in tied.reasons if x.code == "tied_weights").figures == {
-        "copy_of_a": None, "copy_of_b": "l0/fw/reset/kernel"}
+        "copy_of_a": None,
+        "copy_of_b": "l0/fw/reset/kernel",
+    }
     assert "tied_weights" not in codes(row(result, "l0/fw/reset/kernel"))  # the original is not the copy
     same = diff.diff_paths(b, b)  # both sides tied alike: nothing differs
     assert "tied_weights" not in [c for r in same.rows for c in codes(r)]
@@ -492,6 +531,7 @@ def test_draws_repeated_on_one_side_only_are_named():
 def test_default_baseline_is_the_tf1_route_of_the_newest_tensorflow_1():
     """TF 1.15 is what TF1 models are migrated from: its TF1 route is the reference even where an older
     TF 1.x sorts first; without a 1.x env, the first env whose TF1 route ran; without any, the first route."""
+
     def art(env, tensorflow, tf1="ok"):
         routes = {"keras": entry("keras_gru", {}, KERAS_GRU)}
         if tf1 == "ok":
@@ -501,8 +541,12 @@ def test_default_baseline_is_the_tf1_route_of_the_newest_tensorflow_1():
         return artifact.from_document(document)
 
     assert diff.default_baseline([art("tf11", "1.1.0"), art("tf115", "1.15.5"), art("tf215", "2.15.1")]) == (
-        "tf115", "tf1")
-    assert diff.default_baseline([art("tf11", "1.1.0"), art("tf115", "1.15.5", tf1="no"),
-                                  art("tf215", "2.15.1")]) == ("tf11", "tf1")
+        "tf115",
+        "tf1",
+    )
+    assert diff.default_baseline([art("tf11", "1.1.0"), art("tf115", "1.15.5", tf1="no"), art("tf215", "2.15.1")]) == (
+        "tf11",
+        "tf1",
+    )
     assert diff.default_baseline([art("tf215", "2.15.1"), art("tf221", "2.21.0")]) == ("tf215", "tf1")
     assert diff.default_baseline([art("tf221", "2.21.0", tf1="no")]) == ("tf221", "keras")

@@ -12,6 +12,7 @@ same definitions, another seed set). Then
 The confusion figures are printed (into the test log, captured or not) and must be: 0 false alarms, every planted found.
 An env that cannot run fails the test; it is never skipped.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,50 +48,141 @@ class Planted:
 
 
 def _gru_blocks(part: str) -> List[str]:
-    return ["l0/fw/{}/{}".format(g, part) for g in ("update", "reset", "candidate")]
+    return [f"l0/fw/{g}/{part}" for g in ("update", "reset", "candidate")]
 
 
 NULL_SCENARIOS = ("null-gru-orthogonal", "null-lstm-glorot", "null-bigru-varscale")
 TF1_VS_KERAS = (("tf215", 0, "tf1"), ("tf215", 0, "keras"))
 TF115_TF1_VS_KERAS = (("tf115", 0, "tf1"), ("tf115", 0, "keras"))  # the contrib cells exist in TF 1.15 only
 PLANTED = (
-    [Planted("TF1 GRU gate bias 1.0 vs Keras zeros", *TF1_VS_KERAS, "plant-gru-defaults", k, "constant_mismatch")
-     for k in ("l0/fw/update/bias", "l0/fw/reset/bias")]
-    + [Planted("TF1 glorot over the fused (in+u, u) kernel vs Keras glorot over (in, 3u)", *TF1_VS_KERAS,
-               "plant-gru-defaults", "l0/fw/candidate/kernel", "scale_mismatch")]
-    + [Planted("TF1 orthogonal over [x; h] vs Keras orthogonal recurrent kernel", *TF1_VS_KERAS,
-               "plant-gru-orthogonal", "l0/fw/*/recurrent", "orthogonality_mismatch")]
-    + [Planted("tf.keras GRU defaults, TF 1.15 vs TF 2.x: " + key, ("tf115", 0, "keras"), ("tf215", 0, "keras"),
-               "plant-gru-defaults", "config", "config_mismatch", key)
-       for key in ("reset_after", "recurrent_activation")]
-    + [Planted("bidirectional 2-layer Keras 'layers' stacking vs TF1: layer-2 kernel", *TF1_VS_KERAS,
-               "plant-bigru-layers", "l1/fw/update/kernel", "shape_mismatch")]
-    + [Planted("5 % std difference between variance_scaling scales", *TF1_VS_KERAS, "plant-scale-5pct", k,
-               "scale_mismatch") for k in _gru_blocks("kernel")]
-    + [Planted("5 % std difference between variance_scaling scales (TF 1.15 vs Keras 3)", ("tf115", 0, "tf1"),
-               ("tf221", 0, "keras"), "plant-scale-5pct", k, "scale_mismatch") for k in _gru_blocks("kernel")]
-    + [Planted("TF1 orthogonal over the fused LSTM [x; h] kernel vs Keras independent orthogonal kernel and "
-               "recurrent kernel: the whole cell", *TF1_VS_KERAS, "plant-lstm-joint-orthogonal", "l0/fw/*/cell",
-               "joint_orthogonality_mismatch")]
-    + [Planted("one seeded Keras initializer shared by two layers and both kernels: " + what, *TF1_VS_KERAS,
-               "plant-lstm-tied", k, "tied_weights")
-       for what, k in (("layer 2 copies layer 1", "l1/fw/forget/kernel"),
-                       ("the recurrent kernel copies the kernel", "l0/fw/cell/recurrent"))]
-    + [Planted("CudnnCompatibleLSTMCell's forget gate sees its stored 0, Keras unit_forget_bias stores 1.0",
-               *TF115_TF1_VS_KERAS, "plant-cudnn-lstm-forget", "l0/fw/forget/bias", "constant_mismatch")]
-    + [Planted("CudnnCompatibleGRUCell resets after the recurrent matmul, Keras GRU(reset_after=False) before",
-               *TF115_TF1_VS_KERAS, "plant-cudnn-gru-candidate", "config", "config_mismatch", "reset_after")]
-    + [Planted("GRUBlockCellV2 resets before the recurrent matmul, Keras CuDNNGRU after", *TF115_TF1_VS_KERAS,
-               "plant-gru-block-vs-cudnngru", "config", "config_mismatch", "reset_after"),
-       Planted("GRUBlockCellV2 gate bias 1.0 vs CuDNNGRU zeros", *TF115_TF1_VS_KERAS,
-               "plant-gru-block-vs-cudnngru", "l0/fw/update/bias", "constant_mismatch")]
+    [
+        Planted("TF1 GRU gate bias 1.0 vs Keras zeros", *TF1_VS_KERAS, "plant-gru-defaults", k, "constant_mismatch")
+        for k in ("l0/fw/update/bias", "l0/fw/reset/bias")
+    ]
+    + [
+        Planted(
+            "TF1 glorot over the fused (in+u, u) kernel vs Keras glorot over (in, 3u)",
+            *TF1_VS_KERAS,
+            "plant-gru-defaults",
+            "l0/fw/candidate/kernel",
+            "scale_mismatch",
+        )
+    ]
+    + [
+        Planted(
+            "TF1 orthogonal over [x; h] vs Keras orthogonal recurrent kernel",
+            *TF1_VS_KERAS,
+            "plant-gru-orthogonal",
+            "l0/fw/*/recurrent",
+            "orthogonality_mismatch",
+        )
+    ]
+    + [
+        Planted(
+            "tf.keras GRU defaults, TF 1.15 vs TF 2.x: " + key,
+            ("tf115", 0, "keras"),
+            ("tf215", 0, "keras"),
+            "plant-gru-defaults",
+            "config",
+            "config_mismatch",
+            key,
+        )
+        for key in ("reset_after", "recurrent_activation")
+    ]
+    + [
+        Planted(
+            "bidirectional 2-layer Keras 'layers' stacking vs TF1: layer-2 kernel",
+            *TF1_VS_KERAS,
+            "plant-bigru-layers",
+            "l1/fw/update/kernel",
+            "shape_mismatch",
+        )
+    ]
+    + [
+        Planted(
+            "5 % std difference between variance_scaling scales", *TF1_VS_KERAS, "plant-scale-5pct", k, "scale_mismatch"
+        )
+        for k in _gru_blocks("kernel")
+    ]
+    + [
+        Planted(
+            "5 % std difference between variance_scaling scales (TF 1.15 vs Keras 3)",
+            ("tf115", 0, "tf1"),
+            ("tf221", 0, "keras"),
+            "plant-scale-5pct",
+            k,
+            "scale_mismatch",
+        )
+        for k in _gru_blocks("kernel")
+    ]
+    + [
+        Planted(
+            "TF1 orthogonal over the fused LSTM [x; h] kernel vs Keras independent orthogonal kernel and "
+            "recurrent kernel: the whole cell",
+            *TF1_VS_KERAS,
+            "plant-lstm-joint-orthogonal",
+            "l0/fw/*/cell",
+            "joint_orthogonality_mismatch",
+        )
+    ]
+    + [
+        Planted(
+            "one seeded Keras initializer shared by two layers and both kernels: " + what,
+            *TF1_VS_KERAS,
+            "plant-lstm-tied",
+            k,
+            "tied_weights",
+        )
+        for what, k in (
+            ("layer 2 copies layer 1", "l1/fw/forget/kernel"),
+            ("the recurrent kernel copies the kernel", "l0/fw/cell/recurrent"),
+        )
+    ]
+    + [
+        Planted(
+            "CudnnCompatibleLSTMCell's forget gate sees its stored 0, Keras unit_forget_bias stores 1.0",
+            *TF115_TF1_VS_KERAS,
+            "plant-cudnn-lstm-forget",
+            "l0/fw/forget/bias",
+            "constant_mismatch",
+        )
+    ]
+    + [
+        Planted(
+            "CudnnCompatibleGRUCell resets after the recurrent matmul, Keras GRU(reset_after=False) before",
+            *TF115_TF1_VS_KERAS,
+            "plant-cudnn-gru-candidate",
+            "config",
+            "config_mismatch",
+            "reset_after",
+        )
+    ]
+    + [
+        Planted(
+            "GRUBlockCellV2 resets before the recurrent matmul, Keras CuDNNGRU after",
+            *TF115_TF1_VS_KERAS,
+            "plant-gru-block-vs-cudnngru",
+            "config",
+            "config_mismatch",
+            "reset_after",
+        ),
+        Planted(
+            "GRUBlockCellV2 gate bias 1.0 vs CuDNNGRU zeros",
+            *TF115_TF1_VS_KERAS,
+            "plant-gru-block-vs-cudnngru",
+            "l0/fw/update/bias",
+            "constant_mismatch",
+        ),
+    ]
 )
 LSTM_GATES = ("input", "forget", "cell", "output")
 # blocks inside planted scenarios that must still come out `same` (TF1 1.5/48 == Keras 0.5/16; the joint
 # orthogonal LSTM's every block and each part alone)
-SAME_INSIDE_PLANTED = ([(TF1_VS_KERAS, "plant-scale-5pct", k) for k in _gru_blocks("recurrent")[:2]]
-                       + [(TF1_VS_KERAS, "plant-lstm-joint-orthogonal", "l0/fw/{}/{}".format(g, part))
-                          for g in LSTM_GATES + ("*",) for part in ("kernel", "recurrent")])
+SAME_INSIDE_PLANTED = [(TF1_VS_KERAS, "plant-scale-5pct", k) for k in _gru_blocks("recurrent")[:2]] + [
+    (TF1_VS_KERAS, "plant-lstm-joint-orthogonal", f"l0/fw/{g}/{part}")
+    for g in LSTM_GATES + ("*",)
+    for part in ("kernel", "recurrent")
+]
 
 
 def null_comparisons() -> List[Tuple[Where, Where, Optional[str]]]:
@@ -108,7 +200,7 @@ def null_comparisons() -> List[Tuple[Where, Where, Optional[str]]]:
 
 
 def other_seed_file(directory: Path) -> Path:
-    text = re.sub(r"(?m)^base_seed = 0$", "base_seed = {}".format(OTHER_BASE_SEED), SCENARIOS.read_text())
+    text = re.sub(r"(?m)^base_seed = 0$", f"base_seed = {OTHER_BASE_SEED}", SCENARIOS.read_text())
     path = directory / "accuracy_other_seeds.toml"
     path.write_text(text)
     return path
@@ -124,15 +216,18 @@ def run_envs(directory: Path) -> Dict[Tuple[str, int], Path]:
     only = {0: [], 1: [a for n in NULL_SCENARIOS for a in ("--only", n)]}
 
     def one_env(env: str):
-        return [(env, s, run_env(env, directory / "set{}".format(s), files[s], routes + only[s])) for s in (0, 1)]
+        return [(env, s, run_env(env, directory / f"set{s}", files[s], routes + only[s])) for s in (0, 1)]
 
     with ThreadPoolExecutor(max_workers=len(ENVS)) as pool:
         results = [r for rs in pool.map(one_env, ENVS) for r in rs]
     failed = [(env, s, r) for env, s, r in results if r.status != "ok"]
     if failed:
-        pytest.fail("\n".join("{} (seed set {}) {}: {}\n  {}".format(env, s, r.status, r.reason,
-                                                                    "\n  ".join(r.tail[-8:]))
-                              for env, s, r in failed))
+        pytest.fail(
+            "\n".join(
+                "{} (seed set {}) {}: {}\n  {}".format(env, s, r.status, r.reason, "\n  ".join(r.tail[-8:]))
+                for env, s, r in failed
+            )
+        )
     return {(env, s): r.artifact for env, s, r in results}
 
 
@@ -160,32 +255,43 @@ def confusion(paths: Dict[Tuple[str, int], Path]) -> Dict[str, object]:
             pairs += 1
             bad = [r for r in result.rows if r.scenario == scenario and r.verdict != "same"]
             if bad:
-                alarms.append("{} vs {} {}: {}".format(_label(a), _label(b), scenario, "; ".join(
-                    "{} {} {}".format(r.block, r.verdict, [x.code for x in r.reasons]) for r in bad)))
+                alarms.append(
+                    "{} vs {} {}: {}".format(
+                        _label(a),
+                        _label(b),
+                        scenario,
+                        "; ".join(f"{r.block} {r.verdict} {[x.code for x in r.reasons]}" for r in bad),
+                    )
+                )
     found, missed, cache = [], [], {}
     for p in PLANTED:
         if (p.a, p.b) not in cache:
             cache[(p.a, p.b)] = _compare(paths, p.a, p.b)
         rows = [r for r in cache[(p.a, p.b)].rows if r.scenario == p.scenario and r.block == p.block]
-        hit = any(r.verdict == "differs" and any(x.code == p.code and (p.key is None or x.figures.get("key") == p.key)
-                                                 for x in r.reasons) for r in rows)
-        (found if hit else missed).append("{} [{} {} {}]: {}".format(
-            p.what, p.scenario, p.block, p.code, [(r.verdict, [x.code for x in r.reasons]) for r in rows]))
+        hit = any(
+            r.verdict == "differs"
+            and any(x.code == p.code and (p.key is None or x.figures.get("key") == p.key) for x in r.reasons)
+            for r in rows
+        )
+        (found if hit else missed).append(
+            f"{p.what} [{p.scenario} {p.block} {p.code}]: {[(r.verdict, [x.code for x in r.reasons]) for r in rows]}"
+        )
     for (a, b), scenario, block in SAME_INSIDE_PLANTED:
         if (a, b) not in cache:
             cache[(a, b)] = _compare(paths, a, b)
         rows = [r for r in cache[(a, b)].rows if r.scenario == scenario and r.block == block]
         pairs += 1
         if not rows or rows[0].verdict != "same":
-            alarms.append("{} {} inside a planted scenario: {}".format(scenario, block,
-                                                                      [(r.verdict, r.reasons) for r in rows]))
+            alarms.append(f"{scenario} {block} inside a planted scenario: {[(r.verdict, r.reasons) for r in rows]}")
     return {"pairs": pairs, "false_alarms": alarms, "planted": len(PLANTED), "found": found, "missed": missed}
 
 
 def report(figures: Dict[str, object]) -> str:
-    lines = ["rnncompare diff accuracy (defaults: {})".format(diff.Thresholds().describe()),
-             "false alarms: {} / {} same-configuration pairs".format(len(figures["false_alarms"]), figures["pairs"]),
-             "found: {} / {} planted differences".format(len(figures["found"]), figures["planted"])]
+    lines = [
+        f"rnncompare diff accuracy (defaults: {diff.Thresholds().describe()})",
+        "false alarms: {} / {} same-configuration pairs".format(len(figures["false_alarms"]), figures["pairs"]),
+        "found: {} / {} planted differences".format(len(figures["found"]), figures["planted"]),
+    ]
     lines += ["  found  " + x for x in figures["found"]]
     lines += ["  MISSED " + x for x in figures["missed"]]
     lines += ["  FALSE ALARM " + x for x in figures["false_alarms"]]

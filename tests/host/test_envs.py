@@ -1,6 +1,7 @@
 """Managed envs, shards and merging, without running TensorFlow: the shipped env definitions agree with the
 checkout's, the code copy is what the envs import, shards split the work exactly, merged folders report as
 one, conflicts are one line, and a missing host library is one line."""
+
 import configparser
 import json
 import shutil
@@ -27,16 +28,24 @@ def _testenv(path):
 
 
 def _lines(value, drop_factor=None):
-    return [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")
-            and not (drop_factor and line.strip().startswith(drop_factor + ":"))]
+    return [
+        line.strip()
+        for line in value.splitlines()
+        if line.strip()
+        and not line.strip().startswith("#")
+        and not (drop_factor and line.strip().startswith(drop_factor + ":"))
+    ]
 
 
 def test_shipped_env_definitions_match_the_checkout():
     """The package's compare/host/envs/tox.ini defines the same matrix, Pythons, pins, variables and descriptions
     as the checkout's tox.ini (whose only extra deps are the test envs' pytest and hypothesis)."""
     shipped, checkout = _testenv(envs.SHIPPED / "tox.ini"), _testenv(toxini.TOX_INI)
-    assert toxini.matrix(envs.SHIPPED / "tox.ini") == toxini.matrix() == (
-        "tf11", "tf115", "tf215", "tf221", "tf221-legacy")
+    assert (
+        toxini.matrix(envs.SHIPPED / "tox.ini")
+        == toxini.matrix()
+        == ("tf11", "tf115", "tf215", "tf221", "tf221-legacy")
+    )
     for key in ("base_python", "set_env", "description"):
         assert _lines(shipped[key]) == _lines(checkout[key]), key
     assert _lines(shipped["deps"]) == _lines(checkout["deps"], "tests")
@@ -47,8 +56,14 @@ def test_code_copy_holds_the_in_env_packages_once_per_content(tmp_path):
     them) into HOME/code/<version>-<digest>; a second call reuses the same folder."""
     code = envs.prepare(tmp_path)
     assert code.parent == tmp_path / "code"
-    for name in ("tox.ini", "toxfile.py", "backends/worker.py", "compare/artifact/reading.py",
-                 "compare/suites/default.toml", "compare/host/envs/tox.ini"):
+    for name in (
+        "tox.ini",
+        "toxfile.py",
+        "backends/worker.py",
+        "compare/artifact/reading.py",
+        "compare/suites/default.toml",
+        "compare/host/envs/tox.ini",
+    ):
         assert (code / name).is_file(), name
     assert (code / "backends" / "worker.py").read_bytes() == (REPO / "backends" / "worker.py").read_bytes()
     assert "PYTHONPATH = {tox_root}" in (code / "tox.ini").read_text()
@@ -111,7 +126,7 @@ def _split(tmp_path, tensorflow=None, spec_hash=None):
     arrays = dict(np.load(str(DATA / "tiny-tf115.npz")))
     folders = []
     for i, name in enumerate(whole["scenarios"]):
-        folder = tmp_path / "s{}".format(i)
+        folder = tmp_path / f"s{i}"
         folder.mkdir()
         part = dict(whole, scenarios={name: dict(whole["scenarios"][name])})
         if i == 1 and tensorflow:
@@ -138,8 +153,9 @@ def test_merged_folders_report_as_the_whole_artifact(tmp_path):
     assert (tmp_path / "one" / "report.json").read_bytes() == (tmp_path / "merged" / "report.json").read_bytes()
 
 
-@pytest.mark.parametrize("change, words", [({"tensorflow": "1.15.4"}, "two tensorflow versions"),
-                                           ({"spec_hash": "0" * 16}, "has spec_hash")])
+@pytest.mark.parametrize(
+    "change, words", [({"tensorflow": "1.15.4"}, "two tensorflow versions"), ({"spec_hash": "0" * 16}, "has spec_hash")]
+)
 def test_conflicting_copies_are_one_line(tmp_path, capsys, change, words):
     """Same env measured by two TF versions, or one scenario with two spec_hash values: exit 2, one line,
     no report written."""
@@ -153,15 +169,21 @@ def test_conflicting_copies_are_one_line(tmp_path, capsys, change, words):
 def test_missing_host_library_is_one_line():
     """With scipy unimportable (an install on a Python below the host floors), `rnncompare diff` says which
     library is missing and the pip command, in one line, exit 2."""
-    probe = ("import sys\n"
-             "class B:\n"
-             "    def find_spec(self, name, path=None, target=None):\n"
-             "        if name.split('.')[0] == 'scipy': raise ImportError('blocked', name=name)\n"
-             "sys.meta_path.insert(0, B())\n"
-             "from compare.host.cli import main\n"
-             "sys.exit(main(sys.argv[1:]))\n")
-    done = subprocess.run([sys.executable, "-c", probe, "diff", str(DATA / "tiny-tf115.json"),
-                           str(DATA / "tiny-tf115.json")], capture_output=True, text=True, cwd=str(REPO))
+    probe = (
+        "import sys\n"
+        "class B:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'scipy': raise ImportError('blocked', name=name)\n"
+        "sys.meta_path.insert(0, B())\n"
+        "from compare.host.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "diff", str(DATA / "tiny-tf115.json"), str(DATA / "tiny-tf115.json")],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO),
+    )
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("error: this verb needs scipy") and "pip install 'scipy>=1.10'" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

@@ -1,6 +1,7 @@
 """Whatever artifact the loader accepts, however mutated, the diff and the report handle it or refuse it
 with a one-line ``UserError``: no crash further down.
 """
+
 import json
 
 from hypothesis import HealthCheck, given, settings

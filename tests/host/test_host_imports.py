@@ -1,5 +1,4 @@
-"""Host modules never import TensorFlow or Keras (each checked in a fresh interpreter).
-"""
+"""Host modules never import TensorFlow or Keras (each checked in a fresh interpreter)."""
 
 from tests.helpers.boundary import TENSORFLOW, loaded_after_import, modules
 

@@ -4,6 +4,7 @@
 The ``slow`` tests drive tox (they create the env tf115 when it is missing); the others need no TF env.
 Expected values are those ``tests/checkpoints.py`` built (its CASES), never measured numbers.
 """
+
 import json
 import sys
 
@@ -53,15 +54,21 @@ def test_inspect_prints_the_network_and_writes_json_and_scenarios(made, tmp_path
     file loads as a scenario file with that initializer on the scope."""
     case = CASE["lstm-proj-peep"]
     json_out, toml_out = tmp_path / "inv.json", tmp_path / "model.toml"
-    assert main(["inspect", made[case.name], "--json", str(json_out), "--scenarios-out", str(toml_out),
-                 "--seeds", "2"]) == 0
+    assert (
+        main(["inspect", made[case.name], "--json", str(json_out), "--scenarios-out", str(toml_out), "--seeds", "2"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "encoder/rnn: LSTMCell [tf1_lstm]" in out
     assert "forget_bias=0.5 (graph)" in out and "random_uniform(maxval=0.1, minval=-0.1)" in out
     found = inventory.from_dict(json.loads(json_out.read_text()))
     network = found.network("encoder/rnn")
     assert (network.units, network.input_size, network.num_proj, network.peepholes) == (
-        UNITS, EMBED, case.kwargs["num_proj"], True)
+        UNITS,
+        EMBED,
+        case.kwargs["num_proj"],
+        True,
+    )
     assert all(v.slots and v.slots[0].endswith("/Momentum") for v in network.variables)
     (scenario,) = load_scenarios(toml_out)
     assert scenario.name == "encoder.rnn" and scenario.tf1.cell_class == "LSTMCell"
@@ -70,13 +77,13 @@ def test_inspect_prints_the_network_and_writes_json_and_scenarios(made, tmp_path
     assert (init.name, init.params) == ("random_uniform", {"minval": -0.1, "maxval": 0.1})
     assert tomllib.loads(toml_out.read_text())["scenario"][0]["units"] == UNITS
     # the file runs: its TF1 route rebuilds the cell with the recorded initializer on the scope
-    assert main(["run", "--scenarios", str(toml_out), "--envs", "tf115", "--out", str(tmp_path / "run"),
-                 "-p", "1"]) == 0
+    assert (
+        main(["run", "--scenarios", str(toml_out), "--envs", "tf115", "--out", str(tmp_path / "run"), "-p", "1"]) == 0
+    )
     routes = json.loads((tmp_path / "run" / "tf115.json").read_text())["scenarios"]["encoder.rnn"]["routes"]
     assert routes["tf1"]["status"] == "ok" and routes["keras"]["status"] == "ok"
     built = routes["tf1"]["config"]["scope_initializer"]
-    assert (built["class_name"], built["config"]["minval"], built["config"]["maxval"]) == (
-        "RandomUniform", -0.1, 0.1)
+    assert (built["class_name"], built["config"]["minval"], built["config"]["maxval"]) == ("RandomUniform", -0.1, 0.1)
 
 
 @pytest.mark.slow
@@ -89,8 +96,14 @@ def test_without_graph_options_are_unknown_until_set(made, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "unknown: activation, forget_bias, cell_clip" in captured.out
     assert captured.err.strip().startswith("error: no network can be rebuilt as a scenario")
-    sets = ["--set", "encoder/rnn.forget_bias=0.5", "--set", "encoder/rnn.activation=tanh",
-            "--set", "encoder/rnn.cell_clip=none"]
+    sets = [
+        "--set",
+        "encoder/rnn.forget_bias=0.5",
+        "--set",
+        "encoder/rnn.activation=tanh",
+        "--set",
+        "encoder/rnn.cell_clip=none",
+    ]
     assert main(["inspect", prefix, "--no-meta", "--scenarios-out", str(toml_out)] + sets) == 0
     assert "forget_bias=0.5 (set)" in capsys.readouterr().out
     (scenario,) = load_scenarios(toml_out)
@@ -115,8 +128,7 @@ def test_apply_sets_refuses_an_option_the_network_lacks():
     """--set of an option the cell has not: refused with the options it has."""
     from compare.errors import UserError
 
-    network = inventory.Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",), 4, 5,
-                                missing=("activation",))
+    network = inventory.Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",), 4, 5, missing=("activation",))
     found = inventory.Inventory("ckpt", "1.15.5", None, (network,))
     assert apply_sets(found, ["rnn.activation=tanh"]).network("rnn").option("activation") == "tanh"
     with pytest.raises(UserError, match="has no option 'forget_bias'"):

@@ -5,6 +5,7 @@ run separately merging into the same report as one run.
 Every test here is ``slow``: they share one session's wheel, venv and managed env folder (one tf115 env,
 created once), so the whole file costs one env creation plus a few worker runs.
 """
+
 import json
 import os
 import subprocess
@@ -41,8 +42,9 @@ seeds = 4
 
 
 def _uv(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "uv"] + list(args), check=True, capture_output=True, text=True,
-                          **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "uv"] + list(args), check=True, capture_output=True, text=True, **kwargs
+    )
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +63,9 @@ def installed(tmp_path_factory):
 
 def rnncompare(installed, cwd, *args):
     _, script, env = installed
-    return subprocess.run([str(script)] + list(args), cwd=str(cwd), env=env, capture_output=True, text=True,
-                          timeout=1800)
+    return subprocess.run(
+        [str(script)] + list(args), cwd=str(cwd), env=env, capture_output=True, text=True, timeout=1800
+    )
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +102,13 @@ def test_installed_wheel_runs_every_verb_from_a_temp_folder(installed, one_run):
     assert {p.name for p in (work / "rep").iterdir()} == {"report.md", "report.json", "report.html"}
     envs = rnncompare(installed, work, "envs")
     assert envs.returncode in (0, 1) and "tf115" in envs.stdout and "created:" in envs.stdout
-    for args in (["port", "x.json:tf1", "y.json:keras", "--out", "p.npz"], ["diff", "missing.json", "b.json"],
-                 ["validate", "nope.toml"], ["run", "--envs", "tf99"], ["report", "nowhere"]):
+    for args in (
+        ["port", "x.json:tf1", "y.json:keras", "--out", "p.npz"],
+        ["diff", "missing.json", "b.json"],
+        ["validate", "nope.toml"],
+        ["run", "--envs", "tf99"],
+        ["report", "nowhere"],
+    ):
         bad = rnncompare(installed, work, *args)
         assert bad.returncode == 2 and bad.stderr.startswith("error: "), (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr, (args, bad.stderr)
@@ -112,12 +120,24 @@ def test_shards_merge_into_the_report_of_one_run(installed, one_run):
     work, done = one_run
     assert done.returncode == 0, done.stdout + done.stderr
     for i in (1, 2):
-        shard = rnncompare(installed, work, "run", "--envs", "tf115", "--scenarios", "tiny.toml", "--out",
-                           "shard{}".format(i), "--shard", "{}/2".format(i), "-p", "1")
+        shard = rnncompare(
+            installed,
+            work,
+            "run",
+            "--envs",
+            "tf115",
+            "--scenarios",
+            "tiny.toml",
+            "--out",
+            f"shard{i}",
+            "--shard",
+            f"{i}/2",
+            "-p",
+            "1",
+        )
         assert shard.returncode == 0, shard.stdout + shard.stderr
-        assert not (work / "shard{}".format(i) / "report.json").exists()
-    firsts = [sorted(json.loads((work / "shard{}".format(i) / "tf115.json").read_text())["scenarios"])
-              for i in (1, 2)]
+        assert not (work / f"shard{i}" / "report.json").exists()
+    firsts = [sorted(json.loads((work / f"shard{i}" / "tf115.json").read_text())["scenarios"]) for i in (1, 2)]
     assert firsts == [["tiny-gru"], ["tiny-lstm"]]
     merged = rnncompare(installed, work, "report", "shard1", "shard2", "--out", "merged")
     assert merged.returncode == 0, merged.stderr
@@ -174,8 +194,14 @@ def test_users_own_tox_env_runs_the_worker_and_report_reads_it(installed, tmp_pa
     found = [d for d in pyenv_bin_dirs() if (Path(d) / "python3.7").exists()]
     tox_env["PATH"] = os.pathsep.join(found + [tox_env.get("PATH", "")])
     # the venv's tox (a core dependency of rnncompare) runs the user's matrix, as in their CI
-    tox = subprocess.run([str(installed[1].parent / "tox"), "run", "-e", "tf115"], cwd=str(project), env=tox_env,
-                         capture_output=True, text=True, timeout=1800)
+    tox = subprocess.run(
+        [str(installed[1].parent / "tox"), "run", "-e", "tf115"],
+        cwd=str(project),
+        env=tox_env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert tox.returncode == 0, tox.stdout[-3000:]
     art = json.loads((project / "rnncompare" / "tf115.json").read_text())
     assert art["env"]["name"] == "tf115" and art["env"]["tensorflow"] == "1.15.5"

@@ -2,6 +2,7 @@
 becomes the scenarios of its networks run in tf115, Keras layers proven in tf221, and one report with a
 section per network. Expected values are what the checkpoint was built with, never measured numbers.
 """
+
 import json
 
 import pytest
@@ -22,7 +23,7 @@ def test_an_out_folder_holding_files_is_refused_before_anything_runs(tmp_path, c
     (out / "kept.txt").write_text("mine")
     assert main(["migrate", str(tmp_path / "model.ckpt"), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: --out {} already exists".format(out))
+    assert len(err) == 1 and err[0].startswith(f"error: --out {out} already exists")
     assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]
 
 
@@ -71,11 +72,17 @@ def test_a_keras_env_whose_conversion_failed_is_a_proof_not_run_pointing_at_its_
     from compare.host.checkpoint.convert import Conversion, Converted
     from compare.host.report.networks import Proof
 
-    found = Inventory("model.ckpt", "1.15.5", None, (Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",),
-                                                             4, 3),))
-    proofs = migrate._proofs(found, {"tf215": Conversion(Path("x"), (Converted("rnn", "proven", 1e-7),)),
-                                     "tf221": None})
-    assert proofs == {"rnn": [Proof("tf215", "proven", 1e-7, "", "keras/tf215"),
-                              Proof("tf221", "not run", None, "the conversion failed: see keras/tf221.error.txt")]}
+    found = Inventory(
+        "model.ckpt", "1.15.5", None, (Network("rnn", "tf1_gru", "GRUCell", ("GRUCell",), 1, ("fw",), 4, 3),)
+    )
+    proofs = migrate._proofs(
+        found, {"tf215": Conversion(Path("x"), (Converted("rnn", "proven", 1e-7),)), "tf221": None}
+    )
+    assert proofs == {
+        "rnn": [
+            Proof("tf215", "proven", 1e-7, "", "keras/tf215"),
+            Proof("tf221", "not run", None, "the conversion failed: see keras/tf221.error.txt"),
+        ]
+    }
     done = migrate.Migration(Path("out"), found, [], {}, proofs, {})
     assert done.exit_code == 1

@@ -4,6 +4,7 @@ Host side, no TensorFlow, nothing timed: the copies are checked by reading them 
 own reader (tests/data/tiny-tf115.json, written by a real tf115 worker), the fit on made-up points
 with a known exponent.
 """
+
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,6 @@ from benchmarks import pipeline
 from compare import artifact
 
 DATA = Path(__file__).parent.parent / "data"
-
 
 
 def test_fit_power_recovers_a_known_exponent():

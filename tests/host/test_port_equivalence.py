@@ -8,6 +8,7 @@ TF 1.1's cells (tf11: ``weights`` / ``biases``, from ``tf.contrib.rnn``) are pro
 against tf215's Keras, both ways, on those scenarios without the TF1 cell kwargs TF 1.1 lacks, and
 against TF 1.1's own Keras 2.0 (``tf.contrib.keras``) inside tf11.
 """
+
 from pathlib import Path
 
 import pytest
@@ -42,14 +43,14 @@ def drawn_tf11(tmp_path_factory):
 def test_tf115_tf1_weights_give_the_same_outputs_in_keras(drawn, env, tmp_path, capsys):
     """tf115 TF1 route -> port -> Keras route of env: outputs equal within 1e-5."""
     pairs = ported_outputs(drawn["tf115"], "tf1", env, drawn[env], "keras", tmp_path / "run", SCENARIOS)
-    assert_equivalent(pairs, "tf115:tf1 -> {}:keras".format(env), COUNT, capsys)
+    assert_equivalent(pairs, f"tf115:tf1 -> {env}:keras", COUNT, capsys)
 
 
 @pytest.mark.parametrize("env", KERAS_ENVS)
 def test_keras_weights_give_the_same_outputs_in_the_tf115_tf1_route(drawn, env, tmp_path, capsys):
     """Keras route of env -> port -> tf115 TF1 route: outputs equal within 1e-5."""
     pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run", SCENARIOS)
-    assert_equivalent(pairs, "{}:keras -> tf115:tf1".format(env), COUNT, capsys)
+    assert_equivalent(pairs, f"{env}:keras -> tf115:tf1", COUNT, capsys)
 
 
 def test_tf11_tf1_weights_give_the_same_outputs_in_keras(drawn_tf11, tmp_path, capsys):
@@ -100,4 +101,4 @@ def test_tf11_keras_and_tf1_routes_compute_the_same_function(source, target, tmp
     drawn = runner.run_env("tf11", tmp_path, scenarios)
     assert drawn.status == "ok", (drawn.reason, drawn.tail)
     pairs = ported_outputs(drawn.artifact, source, "tf11", drawn.artifact, target, tmp_path / "run", scenarios)
-    assert_equivalent(pairs, "tf11:{} -> tf11:{}".format(source, target), 2, capsys)
+    assert_equivalent(pairs, f"tf11:{source} -> tf11:{target}", 2, capsys)

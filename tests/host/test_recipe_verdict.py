@@ -5,6 +5,7 @@
 * TF 1.1's TF1 route (tf11) against TF 1.15's: every bias, recurrent, config and all-defaults row is
   the same; the orthogonal scope's kernels differ where TF 1.1's orthogonal_initializer puts its
   vector along (1, ..., 1) (SVD of a uniform [0, 1) matrix, not the QR of a normal one)."""
+
 import pytest
 
 from compare import artifact
@@ -29,16 +30,23 @@ def test_recipe_route_in_every_env_is_the_same_as_the_tf115_tf1_route(matrix, ca
     for row in recipe_rows:
         by_env.setdefault(row.b.env, []).append(row.verdict)
     with capsys.disabled():
-        print("\nrecipe vs tf115:tf1, rows per env (all must be same; tf11 has no recipe):",
-              {env: "{} same of {}".format(v.count("same"), len(v)) for env, v in by_env.items()})
+        print(
+            "\nrecipe vs tf115:tf1, rows per env (all must be same; tf11 has no recipe):",
+            {env: "{} same of {}".format(v.count("same"), len(v)) for env, v in by_env.items()},
+        )
     assert set(by_env) == set(runner.matrix())
     assert set(by_env.pop("tf11")) == {"missing"}
     tf11 = artifact.load(out / "tf11.json")["scenarios"]
     assert {s["routes"]["recipe"]["status"] for s in tf11.values()} == {"unavailable"}
     for env, verdicts in by_env.items():
-        assert len(verdicts) > 100 and set(verdicts) == {"same"}, (env, [
-            (r.scenario, r.block, [x.code for x in r.reasons]) for r in recipe_rows
-            if r.b.env == env and r.verdict != "same"][:5])
+        assert len(verdicts) > 100 and set(verdicts) == {"same"}, (
+            env,
+            [
+                (r.scenario, r.block, [x.code for x in r.reasons])
+                for r in recipe_rows
+                if r.b.env == env and r.verdict != "same"
+            ][:5],
+        )
 
 
 def test_tf11_tf1_route_differs_from_tf115_only_in_orthogonal_kernels(matrix, capsys):
@@ -46,16 +54,19 @@ def test_tf11_tf1_route_differs_from_tf115_only_in_orthogonal_kernels(matrix, ca
     rows = [r for r in outcome.rows if (r.b.env, r.b.route) == ("tf11", "tf1")]
     differing = [r for r in rows if r.verdict != "same"]
     with capsys.disabled():
-        print("\ntf11:tf1 vs tf115:tf1: {} same of {} rows; differing: {}".format(
-            len(rows) - len(differing), len(rows), sorted({(r.scenario, r.block) for r in differing})))
+        print(
+            f"\ntf11:tf1 vs tf115:tf1: {len(rows) - len(differing)} same of {len(rows)} rows; differing: {sorted({(r.scenario, r.block) for r in differing})}"
+        )
     assert len(rows) > 200 and differing
     for row in differing:
         assert row.scenario.startswith("seed-"), row.scenario  # the orthogonal scope, never the defaults
         assert row.block.endswith(("/kernel", "/recurrent")), row.block
-        assert {"distribution_mismatch"} <= {x.code for x in row.reasons} <= {
-            "distribution_mismatch", "fingerprint_mismatch"}, row.reasons
+        assert (
+            {"distribution_mismatch"}
+            <= {x.code for x in row.reasons}
+            <= {"distribution_mismatch", "fingerprint_mismatch"}
+        ), row.reasons
     seed_code_lstm = {r.block for r in differing if r.scenario == "seed-code-bilstm"}
     # In the seed code's wide layer-0 kernel (24, 64) TF 1.1's special vector is row 0, an input row of
     # every gate: each layer-0 input kernel block carries it.
-    assert {"l0/{}/{}/kernel".format(d, g) for d in ("fw", "bw") for g in ("input", "forget", "cell", "output")} \
-        <= seed_code_lstm
+    assert {f"l0/{d}/{g}/kernel" for d in ("fw", "bw") for g in ("input", "forget", "cell", "output")} <= seed_code_lstm

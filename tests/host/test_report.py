@@ -4,6 +4,7 @@ The artifacts here are made from numpy draws with the real ``compare.measure.sta
 artifact contract's shape (blocks, effective biases, configs), including hostile text where artifacts
 may carry any: env names, reasons, config values.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,8 +49,15 @@ def rows_for(artifacts: Dict[str, Dict[str, Any]]) -> List[diff.Row]:
                 differs = (env, route_name) == ("tf215", "keras") and key == "l0/fw/update/kernel"
                 reasons = [diff.Reason("scale_mismatch", EVIL_REASON, {"r": 1.5})] if differs else []
                 rows.append(_row(key, env, route_name, "differs" if differs else "same", reasons))
-    rows.append(_row("config", "tf215", "keras", "differs", [diff.Reason(
-        "config_mismatch", "reset_after differs", {"key": "reset_after", "a": False, "b": True})]))
+    rows.append(
+        _row(
+            "config",
+            "tf215",
+            "keras",
+            "differs",
+            [diff.Reason("config_mismatch", "reset_after differs", {"key": "reset_after", "a": False, "b": True})],
+        )
+    )
     return rows
 
 
@@ -84,8 +92,13 @@ def _grid(model, scenario: str) -> Dict[tuple, str]:
 
 def test_grid_states(model):
     assert _grid(model, "bigru") == {
-        ("tf115", "tf1"): "baseline", ("tf115", "keras"): "same", ("tf215", "tf1"): "same",
-        ("tf215", "keras"): "differs", (EVIL_ENV, "tf1"): "error", (EVIL_ENV, "keras"): "same"}
+        ("tf115", "tf1"): "baseline",
+        ("tf115", "keras"): "same",
+        ("tf215", "tf1"): "same",
+        ("tf215", "keras"): "differs",
+        (EVIL_ENV, "tf1"): "error",
+        (EVIL_ENV, "keras"): "same",
+    }
     lstm = _grid(model, "lstm")
     assert lstm[("tf215", "tf1")] == "unavailable"
     assert lstm[(EVIL_ENV, "tf1")] == lstm[(EVIL_ENV, "keras")] == "missing"
@@ -126,8 +139,19 @@ def test_config_diff_between_envs_of_a_route(model):
 
 
 def test_variables_stand_in_before_blocks_exist():
-    doc = artifact_document("old", {"s": {"tf1": {"status": "ok", "family": "tf1_gru", "config": {}, "variables": {
-        "rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}}}}})
+    doc = artifact_document(
+        "old",
+        {
+            "s": {
+                "tf1": {
+                    "status": "ok",
+                    "family": "tf1_gru",
+                    "config": {},
+                    "variables": {"rnn/gates/kernel": {"shape": [3, 2], "stats": {"mean": 0.5, "std": 0.1}}},
+                }
+            }
+        },
+    )
     sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
     assert "Variables" in render_html(build(typed({"old": doc}), []))
@@ -146,9 +170,18 @@ def test_report_json_has_no_samples(model, tmp_path):
 # ---------------------------------------------------------------- escaping
 
 
-@pytest.mark.parametrize("raw, escaped", [
-    ("a|b", r"a\|b"), ("`x`", r"\`x\`"), ("<script>", "&lt;script&gt;"), ("a\nb", "a b"),
-    ("&lt;", "&amp;lt;"), ("*x* _y_ [z]", r"\*x\* \_y\_ \[z\]"), ("back\\slash", "back\\\\slash")])
+@pytest.mark.parametrize(
+    "raw, escaped",
+    [
+        ("a|b", r"a\|b"),
+        ("`x`", r"\`x\`"),
+        ("<script>", "&lt;script&gt;"),
+        ("a\nb", "a b"),
+        ("&lt;", "&amp;lt;"),
+        ("*x* _y_ [z]", r"\*x\* \_y\_ \[z\]"),
+        ("back\\slash", "back\\\\slash"),
+    ],
+)
 def test_markdown_escape(raw, escaped):
     assert markdown_escape(raw) == escaped
 
@@ -162,8 +195,8 @@ def test_markdown_tables_keep_their_columns(md):
     for index, line in enumerate(lines):
         if line.startswith("|---"):
             width = _unescaped_pipes(lines[index - 1])
-            body = lines[index + 1:]
-            for row in body[:next((k for k, r in enumerate(body) if not r.startswith("|")), len(body))]:
+            body = lines[index + 1 :]
+            for row in body[: next((k for k, r in enumerate(body) if not r.startswith("|")), len(body))]:
                 assert _unescaped_pipes(row) == width, row
 
 
@@ -211,7 +244,7 @@ def test_html_is_standalone(page):
 def test_summary_grid_links_to_every_scenario(page):
     assert page.count('id="summary-grid"') == 1
     for name in ("bigru", "lstm"):
-        assert 'href="#scenario-{}"'.format(name) in page and 'id="scenario-{}"'.format(name) in page
+        assert f'href="#scenario-{name}"' in page and f'id="scenario-{name}"' in page
 
 
 # ---------------------------------------------------------------- plots
@@ -222,8 +255,10 @@ def test_a_histogram_outline_steps_up_across_and_down():
     x 44, y 20): up from the baseline at the first edge, across each bin, down after the last."""
     canvas = plots.Canvas((100, 100), (0.0, 1.0), (0.0, 1.0), "t")
     canvas.stairs(np.array([0.0, 0.5, 1.0]), np.array([1.0, 0.5]), ("#123456", "-"))
-    assert canvas.parts[-1] == '<path d="M44.0,78.0V20.0H68.0V49.0H92.0V78.0" fill="none" stroke="#123456" ' \
-                               'stroke-width="1.1"/>'
+    assert (
+        canvas.parts[-1] == '<path d="M44.0,78.0V20.0H68.0V49.0H92.0V78.0" fill="none" stroke="#123456" '
+        'stroke-width="1.1"/>'
+    )
 
 
 def test_plots_are_small_svgs(model):
@@ -283,8 +318,11 @@ def test_bad_baseline(tmp_path, capsys):
 
 def test_recipe_warns_where_keras_weights_start_tied(artifacts):
     """A tied_weights finding on a Keras route puts a warning, naming the copy, into the recipe section."""
-    tie = diff.Reason("tied_weights", "tf215:keras starts it as an exact copy of l0/fw/update/kernel",
-                      {"copy_of_a": None, "copy_of_b": "l0/fw/update/kernel"})
+    tie = diff.Reason(
+        "tied_weights",
+        "tf215:keras starts it as an exact copy of l0/fw/update/kernel",
+        {"copy_of_a": None, "copy_of_b": "l0/fw/update/kernel"},
+    )
     rows = rows_for(artifacts) + [_row("l0/fw/update/recurrent", "tf215", "keras", "differs", [tie])]
     recipes = {"bigru": {"snippet": "init_like_tf1(layer)", "verdict": "same"}}
     sc = next(s for s in build(typed(artifacts), rows, recipes).scenarios if s.name == "bigru")
@@ -303,8 +341,10 @@ def test_report_says_per_route_whether_the_baselines_weights_port_exactly():
 
     tiny = artifact.read(Path(__file__).resolve().parent.parent / "data" / "tiny-tf115.json")
     verdicts = ports_for({"tf115": tiny}, ("tf115", "tf1"))
-    assert verdicts["g1"] == {("tf115", "keras"): "refused: the source uses recurrent_activation='sigmoid' and "
-                                                  "the target 'hard_sigmoid': the gates compute other values"}
+    assert verdicts["g1"] == {
+        ("tf115", "keras"): "refused: the source uses recurrent_activation='sigmoid' and "
+        "the target 'hard_sigmoid': the gates compute other values"
+    }
     model = build({"tf115": tiny}, [], ports=verdicts)
     assert [(p.env, p.route) for p in model.scenarios[0].ports] == [("tf115", "keras")]
     assert "### Porting the baseline's weights" in render_markdown(model)

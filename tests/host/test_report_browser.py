@@ -7,6 +7,7 @@ would all log one), and hostile artifact text arrived as text, not markup.
 Without chromium this test skips on a workstation but FAILS under CI=true: CI must install it
 (``apt-get install -y chromium chromium-driver``; selenium from PyPI).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,17 @@ from tests.helpers.report_artifacts import EVIL_CONFIG, EVIL_ENV, EVIL_REASON, w
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-         "--no-first-run", "--disable-component-update", "--disable-sync", "--window-size=1400,1000")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
 
 
 def _find(path: str) -> str:
@@ -36,7 +46,7 @@ def _missing() -> str:
         return "selenium is not installed (pip install selenium)"
     for path in (CHROMIUM, CHROMEDRIVER):
         if not _find(path):
-            return "{} is missing (apt-get install -y chromium chromium-driver)".format(path)
+            return f"{path} is missing (apt-get install -y chromium chromium-driver)"
     return ""
 
 
@@ -82,13 +92,13 @@ def test_renders_with_grid(loaded):
     rows = loaded.execute_script("return document.querySelectorAll('#summary-grid tbody tr').length")
     assert rows == 2
     states = loaded.execute_script(
-        "return Array.from(document.querySelectorAll('#summary-grid td .state')).map(e => e.textContent)")
+        "return Array.from(document.querySelectorAll('#summary-grid td .state')).map(e => e.textContent)"
+    )
     assert "baseline" in states and "error" in states and any(s.startswith("differs") for s in states)
 
 
 def test_every_image_loaded(loaded):
-    images = loaded.execute_script(
-        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
+    images = loaded.execute_script("return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt])")
     assert len(images) > 10
     broken = [alt for complete, width, alt in images if not complete or width <= 0]
     assert not broken, broken

@@ -4,6 +4,7 @@ report. Nothing is lost that finished, nothing is half-written, and the report s
 The runner tests drive real tox: a throwaway tox.ini whose env asks for a Python that does not exist
 (tox's real message), and the repo's own TF envs with a worker killed by SIGKILL mid-run.
 """
+
 import json
 import os
 import signal

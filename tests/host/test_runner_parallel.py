@@ -2,7 +2,7 @@
 
 from compare.host import runner
 
-GIB = 2 ** 30
+GIB = 2**30
 BIG = """
 [[scenario]]
 name = "big"

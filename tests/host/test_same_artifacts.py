@@ -1,4 +1,5 @@
 """benchmarks.same_artifacts: what counts as the same measurement when old and new code are compared."""
+
 import pytest
 
 from benchmarks.same_artifacts import differences
@@ -27,4 +28,5 @@ def test_a_key_only_the_new_artifact_has_counts_unless_named_as_added():
     assert differences(OLD, new, 1e-9, added={"orth_method"})[0] == []
     lost = {"stats": {"mean": 0.25, "std": 1.0}}
     assert differences(OLD, lost, 1e-9, added={"sample"})[0] == [
-        "/stats: keys ['mean', 'std', 'sample'] vs ['mean', 'std']"]
+        "/stats: keys ['mean', 'std', 'sample'] vs ['mean', 'std']"
+    ]

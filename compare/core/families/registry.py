@@ -10,6 +10,7 @@ entry in ``compare.core.families.builtin`` plus the code in its route that build
 
 Standard library only: runs on the host and in every TF env (Python 3.6+).
 """
+
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -59,9 +60,9 @@ class Variable:
     param: str
     kind: str
     gates: Tuple[str, ...] = ()
-    part: str = "bias"                  # vector and diag: which part their pieces are
-    needs: Tuple[str, ...] = ()         # options that must hold (``"!x"``: must not) for it to exist
-    cudnn_order: bool = False           # each gate's (rows, units) slice is cuDNN's row-major (units, rows)
+    part: str = "bias"  # vector and diag: which part their pieces are
+    needs: Tuple[str, ...] = ()  # options that must hold (``"!x"``: must not) for it to exist
+    cudnn_order: bool = False  # each gate's (rows, units) slice is cuDNN's row-major (units, rows)
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,32 @@ class Fixed:
 
 
 # The options that change what a cell computes, in one vocabulary for every family, in display order.
-COMPUTATION_KEYS = ("activation", "recurrent_activation", "use_bias", "reset_after", "forget_bias",
-                    "unit_forget_bias", "use_peepholes", "num_proj", "cell_clip", "layer_norm")
-CELL_KEYS = {"gru": ("activation", "recurrent_activation", "use_bias", "reset_after"),
-             "lstm": ("activation", "recurrent_activation", "use_bias", "forget_bias", "unit_forget_bias",
-                      "use_peepholes", "num_proj", "cell_clip", "layer_norm")}
+COMPUTATION_KEYS = (
+    "activation",
+    "recurrent_activation",
+    "use_bias",
+    "reset_after",
+    "forget_bias",
+    "unit_forget_bias",
+    "use_peepholes",
+    "num_proj",
+    "cell_clip",
+    "layer_norm",
+)
+CELL_KEYS = {
+    "gru": ("activation", "recurrent_activation", "use_bias", "reset_after"),
+    "lstm": (
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "forget_bias",
+        "unit_forget_bias",
+        "use_peepholes",
+        "num_proj",
+        "cell_clip",
+        "layer_norm",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -92,21 +114,21 @@ class Family:
     """One way of storing a cell's weights (see the module docstring; shape kinds: ``Variable``)."""
 
     name: str
-    cell: str                                   # "gru" | "lstm"
-    framework: str                              # "tf1" | "keras": which route builds it
-    classes: Tuple[str, ...]                    # the classes that store weights this way
+    cell: str  # "gru" | "lstm"
+    framework: str  # "tf1" | "keras": which route builds it
+    classes: Tuple[str, ...]  # the classes that store weights this way
     variables: Tuple[Variable, ...]
-    anchor: str                                 # the 2-D variable whose rows tell the input width
-    options: FrozenSet[str] = frozenset()       # options this family has besides the plain cell
-    always_bias: bool = False                   # biases always exist (use_bias cannot be off)
-    runtime_forget_bias: bool = False           # forget_bias added in call(), never stored
-    reset_scaled: Tuple[str, ...] = ()          # gates whose recurrent_bias the reset gate scales
+    anchor: str  # the 2-D variable whose rows tell the input width
+    options: FrozenSet[str] = frozenset()  # options this family has besides the plain cell
+    always_bias: bool = False  # biases always exist (use_bias cannot be off)
+    runtime_forget_bias: bool = False  # forget_bias added in call(), never stored
+    reset_scaled: Tuple[str, ...] = ()  # gates whose recurrent_bias the reset gate scales
     config: Mapping[str, Any] = field(default_factory=dict)  # computation key -> Read | Fixed
-    stacks_per_direction: bool = False          # True: each direction stacks its own layers, always
+    stacks_per_direction: bool = False  # True: each direction stacks its own layers, always
     legacy_names: Tuple[Tuple[str, str], ...] = ()  # (old, current) last name parts of older TF versions
-    needs_gpu: bool = False                     # TensorFlow cannot even initialize it without a GPU
-    runs_on_gpu_only: bool = False              # initializes on a CPU, but its forward pass needs cuDNN
-    initialized_as: str = ""                    # the family whose initialization this one's repeats (measured)
+    needs_gpu: bool = False  # TensorFlow cannot even initialize it without a GPU
+    runs_on_gpu_only: bool = False  # initializes on a CPU, but its forward pass needs cuDNN
+    initialized_as: str = ""  # the family whose initialization this one's repeats (measured)
     # (class, op type): the classes whose cells run one fused TensorFlow op rather than MatMuls, so a
     # saved graph tells them from the classes that store the same variables (checkpoint inspection)
     class_ops: Tuple[Tuple[str, str], ...] = ()
@@ -136,7 +158,7 @@ def register(family: Family) -> Family:
     """Add ``family`` to the registry (ValueError for a malformed or duplicate entry); returns it."""
     _check(family)
     if family.name in _REGISTRY:
-        raise ValueError("family {!r} is already registered".format(family.name))
+        raise ValueError(f"family {family.name!r} is already registered")
     _REGISTRY[family.name] = family
     return family
 
@@ -151,19 +173,18 @@ def _check(family: Family) -> None:
         raise ValueError("family {}: cell must be one of {}".format(family.name, ", ".join(GATES)))
     for var in family.variables:
         if var.kind not in KINDS:
-            raise ValueError("family {}: {} has unknown kind {!r}".format(family.name, var.param, var.kind))
+            raise ValueError(f"family {family.name}: {var.param} has unknown kind {var.kind!r}")
         stray = [g for g in var.gates if g not in family.gates + ((STATE,) if var.kind == "diag" else ())]
         if stray:
-            raise ValueError("family {}: {} names gate {!r}, not a {} gate".format(
-                family.name, var.param, stray[0], family.cell))
+            raise ValueError(f"family {family.name}: {var.param} names gate {stray[0]!r}, not a {family.cell} gate")
         unknown = [n for n in var.needs if n.lstrip("!") not in OPTIONS]
         if unknown:
-            raise ValueError("family {}: {} needs unknown option {!r}".format(family.name, var.param, unknown[0]))
+            raise ValueError(f"family {family.name}: {var.param} needs unknown option {unknown[0]!r}")
     if family.anchor not in family.params:
-        raise ValueError("family {}: anchor {!r} is none of its variables".format(family.name, family.anchor))
+        raise ValueError(f"family {family.name}: anchor {family.anchor!r} is none of its variables")
     stray_keys = sorted(set(family.config) - set(COMPUTATION_KEYS))
     if stray_keys:
-        raise ValueError("family {}: unknown config key {!r}".format(family.name, stray_keys[0]))
+        raise ValueError(f"family {family.name}: unknown config key {stray_keys[0]!r}")
 
 
 def names() -> Tuple[str, ...]:
@@ -183,7 +204,7 @@ def of_class(class_name: str, framework: Optional[str] = None) -> Family:
     for family in _REGISTRY.values():
         if class_name in family.classes and framework in (None, family.framework):
             return family
-    raise ValueError("no family stores the weights of {!r}".format(class_name))
+    raise ValueError(f"no family stores the weights of {class_name!r}")
 
 
 def of_instance(obj: Any, framework: Optional[str] = None) -> Family:
@@ -193,7 +214,7 @@ def of_instance(obj: Any, framework: Optional[str] = None) -> Family:
         for family in _REGISTRY.values():
             if klass.__name__ in family.classes and framework in (None, family.framework):
                 return family
-    raise ValueError("no family stores the weights of {!r}".format(type(obj).__name__))
+    raise ValueError(f"no family stores the weights of {type(obj).__name__!r}")
 
 
 def for_cell(framework: str, cell: str) -> Family:
@@ -201,7 +222,7 @@ def for_cell(framework: str, cell: str) -> Family:
     for family in _REGISTRY.values():
         if family.framework == framework and family.cell == cell:
             return family
-    raise ValueError("no {} family for a {}".format(framework, cell))
+    raise ValueError(f"no {framework} family for a {cell}")
 
 
 def display_order() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
@@ -216,11 +237,10 @@ def ports_exactly(source: Family, target: Family) -> Optional[str]:
     """None when weights of ``source`` can be carried into ``target`` unchanged in function, else why not
     (the options of the two built cells are checked by ``compare.core.port``)."""
     if source.cell != target.cell:
-        return "a {} cannot hold {} weights".format(target.name, source.name)
+        return f"a {target.name} cannot hold {source.name} weights"
     for family in (source, target):
         if family.needs_gpu:
-            return "{} keeps its weights in one opaque cuDNN buffer, whose layout only cuDNN on a GPU knows".format(
-                family.classes[0])
+            return f"{family.classes[0]} keeps its weights in one opaque cuDNN buffer, whose layout only cuDNN on a GPU knows"
     return None
 
 
@@ -236,7 +256,7 @@ class Computation:
     layer 2 sees both directions' outputs)."""
 
     family: str
-    values: Tuple[Tuple[str, Any], ...]   # (key, value) in CELL_KEYS order
+    values: Tuple[Tuple[str, Any], ...]  # (key, value) in CELL_KEYS order
     stacking: str
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -300,6 +320,5 @@ def computation(family: Family, config: Mapping[str, Any], layers: int = 1, bidi
         else:
             value = cell.get(rule.key, rule.default)
         values.append((key, _NORMALISE[key](value) if key in _NORMALISE else value))
-    per_level = (not family.stacks_per_direction and config.get("stacking") == "layers"
-                 and bidirectional and layers > 1)
+    per_level = not family.stacks_per_direction and config.get("stacking") == "layers" and bidirectional and layers > 1
     return Computation(family.name, tuple(values), PER_LEVEL if per_level else PER_DIRECTION)

@@ -8,6 +8,7 @@ them through that file and compares with the TF1 outputs (``backends.checkpoint.
 Everything is built in a temporary folder beside ``out`` and moved into place at the end:
 ``convert`` never leaves half a folder. :func:`convert` = ``compare.host.checkpoint.inspect.inspect_checkpoint`` + that.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ class Converted:
     """One network's outcome: proven (its worst |diff| within tolerance), failed, or refused with the reason."""
 
     name: str
-    status: str          # "proven" | "failed" | "refused"
+    status: str  # "proven" | "failed" | "refused"
     max_abs_diff: float = float("nan")
     reason: str = ""
 
@@ -57,16 +58,17 @@ def check_out(out: Path) -> Path:
     """``out`` must not hold anything yet (it is replaced whole), and its parent must exist."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError("--out {} already exists and is not an empty folder".format(out),
-                        "give a new or empty folder: it is written whole")
+        raise UserError(
+            f"--out {out} already exists and is not an empty folder", "give a new or empty folder: it is written whole"
+        )
     if not out.parent.is_dir():
-        raise UserError("the folder {} of --out does not exist".format(out.parent), "create it first")
+        raise UserError(f"the folder {out.parent} of --out does not exist", "create it first")
     return out
 
 
 def check_env(env: str) -> str:
     if env not in KERAS_ENVS:
-        raise UserError("--env {} is not a Keras env".format(env), "choose one of " + ", ".join(KERAS_ENVS))
+        raise UserError(f"--env {env} is not a Keras env", "choose one of " + ", ".join(KERAS_ENVS))
     return env
 
 
@@ -83,15 +85,26 @@ def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
         if keras is None:
             continue
         directions = keras["directions"]
-        order = ["{}/{}/{}".format(layer, d, p) for d in directions for layer in range(keras["layers"])
-                 for p in ("kernel", "recurrent_kernel", "bias")]
+        order = [
+            f"{layer}/{d}/{p}"
+            for d in directions
+            for layer in range(keras["layers"])
+            for p in ("kernel", "recurrent_kernel", "bias")
+        ]
         parts = ("h",) if keras["cell"] == "gru" else ("h", "c")
         rnns[record["name"]] = {
-            "index": record["index"], "stem": stem(record["name"]), "cell_class": record["cell_class"],
-            "family": record["family"], "options": record["options"], "variables": record["variables"],
-            "keras": dict(keras, cell_kwargs=record["cell_kwargs"]), "weight_order": order,
-            "state_names": ["state/{}/l{}/{}".format(d, layer, p) for d in directions
-                            for layer in range(keras["layers"]) for p in parts]}
+            "index": record["index"],
+            "stem": stem(record["name"]),
+            "cell_class": record["cell_class"],
+            "family": record["family"],
+            "options": record["options"],
+            "variables": record["variables"],
+            "keras": dict(keras, cell_kwargs=record["cell_kwargs"]),
+            "weight_order": order,
+            "state_names": [
+                f"state/{d}/l{layer}/{p}" for d in directions for layer in range(keras["layers"]) for p in parts
+            ],
+        }
     return rnns
 
 
@@ -99,41 +112,61 @@ def _run(env: str, module: str, args: Sequence[str]) -> None:
     run = envrun.run_module(env, module, args)
     if run.returncode != 0:
         tail = "\n".join((run.stderr or run.stdout).strip().splitlines()[-15:])
-        raise RuntimeError("{} in {} failed (exit {}):\n{}".format(module, env, run.returncode, tail))
+        raise RuntimeError(f"{module} in {env} failed (exit {run.returncode}):\n{tail}")
 
 
 def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
     """Convert every network of ``inventory`` for the Keras env ``env`` into the new folder ``out``."""
     env, out = check_env(env), check_out(Path(out))
     if not inventory.networks:
-        raise UserError("checkpoint {} holds no recurrent network".format(inventory.checkpoint),
-                        "run rnncompare inspect to see what it holds")
+        raise UserError(
+            f"checkpoint {inventory.checkpoint} holds no recurrent network",
+            "run rnncompare inspect to see what it holds",
+        )
     with tempfile.TemporaryDirectory(prefix=".convert-", dir=str(out.parent)) as work:
         work_dir = Path(work)
         build = work_dir / "out"
         build.mkdir()
         (work_dir / "inventory.json").write_text(json.dumps(inventory.to_dict()), encoding="utf-8")
         staging, plan_path = work_dir / "staging.npz", work_dir / "plan.json"
-        _run(TF1_ENV, "backends.checkpoint.restore_tf1", ["--inventory", work_dir / "inventory.json", "--staging", staging,
-                                               "--plan", plan_path])
+        _run(
+            TF1_ENV,
+            "backends.checkpoint.restore_tf1",
+            ["--inventory", work_dir / "inventory.json", "--staging", staging, "--plan", plan_path],
+        )
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
         rnns = _rnns(plan)
         (build / "keras_model.py").write_text(
-            keras_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env), encoding="utf-8")
+            keras_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env), encoding="utf-8"
+        )
         proof: Dict[str, Any] = {"networks": {}}
         if rnns:
-            _run(env, "backends.checkpoint.store_keras", ["save", "--dir", build, "--staging", staging,
-                                                 "--out", work_dir / "saved.json"])
-            _run(env, "backends.checkpoint.store_keras", ["prove", "--dir", build, "--staging", staging,
-                                                 "--out", work_dir / "proof.json"])
+            _run(
+                env,
+                "backends.checkpoint.store_keras",
+                ["save", "--dir", build, "--staging", staging, "--out", work_dir / "saved.json"],
+            )
+            _run(
+                env,
+                "backends.checkpoint.store_keras",
+                ["prove", "--dir", build, "--staging", staging, "--out", work_dir / "proof.json"],
+            )
             proof = json.loads((work_dir / "proof.json").read_text(encoding="utf-8"))
             _keep_batches(staging, build / BATCHES, rnns)
         converted = _outcomes(plan, proof)
-        document = dict(proof, schema="rnncompare/convert-proof", version=1, env=env,
-                        checkpoint=inventory.checkpoint, tf1={"env": TF1_ENV, "tensorflow": plan["tensorflow"]},
-                        refused={r["name"]: r["refused"] for r in plan["networks"] if r["keras"] is None},
-                        summary=[{"name": c.name, "status": c.status, "max_abs_diff": c.max_abs_diff,
-                                  "reason": c.reason} for c in converted])
+        document = dict(
+            proof,
+            schema="rnncompare/convert-proof",
+            version=1,
+            env=env,
+            checkpoint=inventory.checkpoint,
+            tf1={"env": TF1_ENV, "tensorflow": plan["tensorflow"]},
+            refused={r["name"]: r["refused"] for r in plan["networks"] if r["keras"] is None},
+            summary=[
+                {"name": c.name, "status": c.status, "max_abs_diff": c.max_abs_diff, "reason": c.reason}
+                for c in converted
+            ],
+        )
         (build / "proof.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
         if out.exists():
             out.rmdir()
@@ -147,8 +180,11 @@ def _keep_batches(staging: Path, path: Path, rnns: Dict[str, Any]) -> None:
     re-run the Keras layers on them with TensorFlow alone."""
     by_index = {"net{}".format(r["index"]): name for name, r in rnns.items()}
     with np.load(str(staging)) as arrays:
-        kept = {by_index[k.split("/", 1)[0]] + "/" + k.split("/", 1)[1]: arrays[k] for k in arrays.files
-                if k.split("/", 1)[0] in by_index and "/batch" in k}
+        kept = {
+            by_index[k.split("/", 1)[0]] + "/" + k.split("/", 1)[1]: arrays[k]
+            for k in arrays.files
+            if k.split("/", 1)[0] in by_index and "/batch" in k
+        }
     with open(str(path), "wb") as handle:
         np.savez(handle, **kept)
 
@@ -160,8 +196,9 @@ def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any]) -> List[Converted]:
             converted.append(Converted(record["name"], "refused", reason=record["refused"]))
             continue
         measured = proof["networks"][record["name"]]
-        converted.append(Converted(record["name"], "proven" if measured["pass"] else "failed",
-                                   measured["max_abs_diff"]))
+        converted.append(
+            Converted(record["name"], "proven" if measured["pass"] else "failed", measured["max_abs_diff"])
+        )
     return converted
 
 

@@ -5,6 +5,7 @@ reads the Inventory JSON it writes and applies the user's ``--set NAME.OPTION=VA
 :func:`scenarios_document` turns an Inventory into the scenario file that rebuilds each network with
 its recorded initializers (``inspect --scenarios-out``).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,10 @@ def parse_set(text: str) -> Tuple[str, str, Any]:
     """``encoder/rnn.forget_bias=1.0`` -> ``("encoder/rnn", "forget_bias", 1.0)``; UserError otherwise."""
     match = SET_RE.match(text)
     if not match:
-        raise UserError("--set {!r} is not NAME.OPTION=VALUE".format(text),
-                        "e.g. --set encoder/rnn.forget_bias=1.0 or --set encoder/rnn.cell_class=LSTMCell")
+        raise UserError(
+            f"--set {text!r} is not NAME.OPTION=VALUE",
+            "e.g. --set encoder/rnn.forget_bias=1.0 or --set encoder/rnn.cell_class=LSTMCell",
+        )
     return match.group("network"), match.group("option"), parse_value(match.group("value"))
 
 
@@ -54,22 +57,25 @@ def apply_sets(found: Inventory, sets: Sequence[str]) -> Inventory:
     for text in sets:
         name, option, value = parse_set(text)
         if name not in networks:
-            raise UserError("--set {}: no network {!r} in {}".format(text, name, found.checkpoint),
-                            "networks: " + ", ".join(networks))
+            raise UserError(
+                f"--set {text}: no network {name!r} in {found.checkpoint}", "networks: " + ", ".join(networks)
+            )
         network = networks[name]
         allowed = ("cell_class",) + tuple(dict(network.options)) + network.missing
         if option not in allowed:
-            raise UserError("--set {}: {} has no option {!r}".format(text, name, option),
-                            "options: " + ", ".join(allowed))
+            raise UserError(f"--set {text}: {name} has no option {option!r}", "options: " + ", ".join(allowed))
         if option == "cell_class" and network.candidates and value not in network.candidates:
-            raise UserError("--set {}: {} is not a class whose variables these are".format(text, value),
-                            "candidates: " + ", ".join(network.candidates))
+            raise UserError(
+                f"--set {text}: {value} is not a class whose variables these are",
+                "candidates: " + ", ".join(network.candidates),
+            )
         try:
             networks[name] = network.with_option(option, value)
         except ValueError as exc:
-            raise UserError("--set {}: {}".format(text, exc), "see the candidates inspect lists") from None
-    return Inventory(found.checkpoint, found.tensorflow, found.graph,
-                     tuple(networks[n.name] for n in found.networks), found.others)
+            raise UserError(f"--set {text}: {exc}", "see the candidates inspect lists") from None
+    return Inventory(
+        found.checkpoint, found.tensorflow, found.graph, tuple(networks[n.name] for n in found.networks), found.others
+    )
 
 
 def checkpoint_path(checkpoint: str) -> Path:
@@ -77,13 +83,16 @@ def checkpoint_path(checkpoint: str) -> Path:
     any TF env starts)."""
     path = Path(checkpoint).expanduser().resolve()
     if not path.is_dir() and not path.with_name(path.name + ".index").exists() and not path.is_file():
-        raise UserError("no checkpoint at {} (no {}.index, not a folder)".format(checkpoint, path.name),
-                        "give a checkpoint prefix (model.ckpt-1000, without .index) or its folder")
+        raise UserError(
+            f"no checkpoint at {checkpoint} (no {path.name}.index, not a folder)",
+            "give a checkpoint prefix (model.ckpt-1000, without .index) or its folder",
+        )
     return path
 
 
-def inspect_checkpoint(checkpoint: str, sets: Sequence[str] = (), env: str = "tf115",
-                       meta: str | None = None, use_meta: bool = True) -> Inventory:
+def inspect_checkpoint(
+    checkpoint: str, sets: Sequence[str] = (), env: str = "tf115", meta: str | None = None, use_meta: bool = True
+) -> Inventory:
     """Everything the checkpoint CHECKPOINT (a prefix or a folder with a ``checkpoint`` file) holds, read by
     TensorFlow in tox env ``env``, with ``sets`` (``NAME.OPTION=VALUE``) applied. UserError for bad input:
     no checkpoint, a truncated one, a ``.meta`` of another checkpoint, no recurrent network."""
@@ -98,9 +107,11 @@ def inspect_checkpoint(checkpoint: str, sets: Sequence[str] = (), env: str = "tf
         run = envrun.run_module(env, MODULE, args)
         if run.returncode != 0 or not out.exists():
             tail = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or ["no output"])[-1]
-            raise UserError("inspect failed in env {} (exit {}): {}".format(env, run.returncode, tail[:300]),
-                            "rerun with the env's own command: tox -e {} -x 'testenv.commands=python -m {} "
-                            "{{posargs}}' -- {}".format(env, MODULE, " ".join(args[:1])))
+            raise UserError(
+                f"inspect failed in env {env} (exit {run.returncode}): {tail[:300]}",
+                "rerun with the env's own command: tox -e {} -x 'testenv.commands=python -m {} "
+                "{{posargs}}' -- {}".format(env, MODULE, " ".join(args[:1])),
+            )
         found = inventory.from_dict(json.loads(out.read_text(encoding="utf-8")))
     return apply_sets(found, sets)
 
@@ -110,7 +121,7 @@ def scenario_name(network: Network, taken: Sequence[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", ".", network.name).strip(".")[:56] or "network"
     name, k = base, 2
     while name in taken or not NAME_RE.match(name):
-        name, k = "{}-{}".format(base, k), k + 1
+        name, k = f"{base}-{k}", k + 1
     return name
 
 
@@ -120,8 +131,8 @@ class ModelScenarios:
     which network, and why the others are left out."""
 
     document: Dict[str, Any]
-    names: Dict[str, str]       # network -> scenario
-    skipped: Dict[str, str]     # network -> why no scenario rebuilds it
+    names: Dict[str, str]  # network -> scenario
+    skipped: Dict[str, str]  # network -> why no scenario rebuilds it
 
     def toml(self) -> bytes:
         import tomli_w

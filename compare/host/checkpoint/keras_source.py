@@ -6,6 +6,7 @@ options used, the Keras layer and its weights file). The generated file imports 
 ``return_sequences`` and ``return_state``, inside a one-layer ``Model`` that owns the weights file;
 ``load(name)`` loads the converted weights and returns the layer.
 """
+
 from __future__ import annotations
 
 import pprint
@@ -73,5 +74,10 @@ def load(name):
 def render(rnns: Dict[str, Any], checkpoint: str, tf1: str, env: str) -> str:
     """The text of ``keras_model.py`` for ``rnns`` (plain Python literals only)."""
     example = next(iter(rnns), "NAME")
-    return TEMPLATE.format(checkpoint=checkpoint, tf1=tf1, env=env, example=example,
-                           rnns=pprint.pformat(rnns, indent=1, width=110, sort_dicts=False))
+    return TEMPLATE.format(
+        checkpoint=checkpoint,
+        tf1=tf1,
+        env=env,
+        example=example,
+        rnns=pprint.pformat(rnns, indent=1, width=110, sort_dicts=False),
+    )

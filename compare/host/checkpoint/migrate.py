@@ -16,6 +16,7 @@ that fails is reported in its place and the others go on; exit code 0 when every
 network was proven in every Keras env (as ``convert``: a network refused is not proven), 1 otherwise,
 2 on bad input.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,19 +65,20 @@ KERAS = Path("keras")  # OUT/keras/ENV: one Keras env's conversion
 
 def _error_file(env: str) -> Path:
     """Where, under OUT, a Keras env's failed conversion leaves its message."""
-    return KERAS / "{}.error.txt".format(env)
+    return KERAS / f"{env}.error.txt"
 
 
-def _convert_all(found: Inventory, keras_envs: Sequence[str], out: Path,
-                 notify: Callable[[str], None]) -> Dict[str, Optional[conversion.Conversion]]:
+def _convert_all(
+    found: Inventory, keras_envs: Sequence[str], out: Path, notify: Callable[[str], None]
+) -> Dict[str, Optional[conversion.Conversion]]:
     done: Dict[str, Optional[conversion.Conversion]] = {}
     (out / KERAS).mkdir()
     for env in keras_envs:
-        notify("converting for {}".format(env))
+        notify(f"converting for {env}")
         try:
             done[env] = conversion.convert_inventory(found, env, out / KERAS / env)
         except (RuntimeError, UserError) as exc:  # one env's failure is reported; the others go on
-            notify("conversion for {} failed: {}".format(env, exc))
+            notify(f"conversion for {env} failed: {exc}")
             done[env] = None
             (out / _error_file(env)).write_text(str(exc), encoding="utf-8")
     return done
@@ -89,31 +91,46 @@ def _proofs(found: Inventory, conversions: Dict[str, Optional[conversion.Convers
         for name in proofs:
             converted = outcome.get(name)
             if converted is None:
-                reason = "the conversion failed: see {}".format(_error_file(env)) \
-                    if done is None else "not converted"
+                reason = f"the conversion failed: see {_error_file(env)}" if done is None else "not converted"
                 proofs[name].append(Proof(env, "not run", None, reason))
                 continue
             diff = None if converted.max_abs_diff != converted.max_abs_diff else converted.max_abs_diff  # NaN
-            proofs[name].append(Proof(env, converted.status, diff, converted.reason,
-                                      str(KERAS / env) if converted.status != "refused" else ""))
+            proofs[name].append(
+                Proof(
+                    env,
+                    converted.status,
+                    diff,
+                    converted.reason,
+                    str(KERAS / env) if converted.status != "refused" else "",
+                )
+            )
     return proofs
 
 
-def migrate(checkpoint: str, out: Path, sets: Sequence[str] = (), envs: Optional[Sequence[str]] = None,
-            keras_envs: Sequence[str] = conversion.KERAS_ENVS, seeds: int = 32, parallel: Optional[int] = None,
-            on_event: Optional[Callable[[runner.Event], None]] = None,
-            notify: Callable[[str], None] = lambda _line: None) -> Migration:
+def migrate(
+    checkpoint: str,
+    out: Path,
+    sets: Sequence[str] = (),
+    envs: Optional[Sequence[str]] = None,
+    keras_envs: Sequence[str] = conversion.KERAS_ENVS,
+    seeds: int = 32,
+    parallel: Optional[int] = None,
+    on_event: Optional[Callable[[runner.Event], None]] = None,
+    notify: Callable[[str], None] = lambda _line: None,
+) -> Migration:
     """The whole migration of ``checkpoint`` into the new folder ``out`` (see the module docstring)."""
     from compare.host.report import make_report  # scipy loads only when a report is made
 
     envs = list(envs or runner.matrix())
     out = check_inputs(checkpoint, out, envs, keras_envs)
-    notify("inspecting {}".format(checkpoint))
+    notify(f"inspecting {checkpoint}")
     found = inspecting.inspect_checkpoint(checkpoint, sets)
     model = inspecting.scenarios_document(found, seeds)
     if not model.names:  # convert rebuilds each network from its scenario too: nothing could be done
-        raise UserError("no network of {} can be rebuilt: {}".format(checkpoint, "; ".join(model.skipped.values())),
-                        "give what is unknown with --set NAME.OPTION=VALUE")
+        raise UserError(
+            "no network of {} can be rebuilt: {}".format(checkpoint, "; ".join(model.skipped.values())),
+            "give what is unknown with --set NAME.OPTION=VALUE",
+        )
     out.mkdir(exist_ok=True)
     atomic_write(out / "inventory.json", lambda h: h.write(json.dumps(found.to_dict(), indent=1).encode("utf-8")))
     scenario_file = out / "model.toml"

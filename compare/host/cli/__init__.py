@@ -5,6 +5,7 @@ line and exits 2 (the traceback only with ``--debug``). A host library that is n
 installed on a Python older than its floors, or a broken venv) and any unexpected failure are one line
 too: no verb shows a traceback without ``--debug``. A new verb is one entry in ``VERBS``.
 """
+
 # No `from __future__ import annotations` here: on Python 3.6 (a TF env where the package is installed as
 # the worker) that line would be a SyntaxError before main could say, in one line, what to do instead.
 import argparse
@@ -27,8 +28,14 @@ VERBS = {
     "envs": "compare.host.cli.envs",
 }
 # The host libraries the verbs import, and the requirement that installs each (pyproject.toml's core).
-HOST_REQUIREMENTS = {"scipy": "scipy>=1.10", "rich": "rich>=13", "tox": "tox>=4.20", "tox_uv": "tox-uv>=1.20",
-                     "platformdirs": "platformdirs>=3", "tomli_w": "tomli-w>=1.0"}
+HOST_REQUIREMENTS = {
+    "scipy": "scipy>=1.10",
+    "rich": "rich>=13",
+    "tox": "tox>=4.20",
+    "tox_uv": "tox-uv>=1.20",
+    "platformdirs": "platformdirs>=3",
+    "tomli_w": "tomli-w>=1.0",
+}
 
 
 def missing_library(exc: ImportError) -> Optional[UserError]:
@@ -36,14 +43,19 @@ def missing_library(exc: ImportError) -> Optional[UserError]:
     name = (getattr(exc, "name", None) or "").split(".")[0]
     if name not in HOST_REQUIREMENTS:
         return None
-    return UserError("this verb needs {}, which is not installed for {} (Python {})".format(
-        name, sys.executable, ".".join(map(str, sys.version_info[:2]))),
-        "pip install '{}' (rnncompare's host verbs need Python >= 3.8)".format(HOST_REQUIREMENTS[name]))
+    return UserError(
+        "this verb needs {}, which is not installed for {} (Python {})".format(
+            name, sys.executable, ".".join(map(str, sys.version_info[:2]))
+        ),
+        f"pip install '{HOST_REQUIREMENTS[name]}' (rnncompare's host verbs need Python >= 3.8)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="rnncompare", description="How TF1 and Keras initialize equivalent "
-                                     "GRU/LSTM layers, measured in real TensorFlow.")
+    parser = ArgumentParser(
+        prog="rnncompare",
+        description="How TF1 and Keras initialize equivalent GRU/LSTM layers, measured in real TensorFlow.",
+    )
     parser.add_argument("--version", action="version", version="rnncompare " + __version__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB")
@@ -62,10 +74,15 @@ HOST_PYTHON = (3, 8)  # the floors of scipy and tox (pyproject.toml's markers)
 def main(argv: Optional[List[str]] = None) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     if tuple(sys.version_info[:2]) < HOST_PYTHON:
-        print(UserError("the rnncompare command needs Python >= {}.{}; this is {}".format(
-            HOST_PYTHON[0], HOST_PYTHON[1], ".".join(map(str, sys.version_info[:3]))),
-            "in a TF env on an older Python the package is the worker: python -m backends.worker").one_line(),
-            file=sys.stderr)
+        print(
+            UserError(
+                "the rnncompare command needs Python >= {}.{}; this is {}".format(
+                    HOST_PYTHON[0], HOST_PYTHON[1], ".".join(map(str, sys.version_info[:3]))
+                ),
+                "in a TF env on an older Python the package is the worker: python -m backends.worker",
+            ).one_line(),
+            file=sys.stderr,
+        )
         return 2
     try:
         args = build_parser().parse_args(argv)
@@ -78,19 +95,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ImportError as exc:
         if debug:
             raise
-        diagnosis = missing_library(exc) or UserError("cannot import {}: {}".format(exc.name or "a module", exc),
-                                                      "reinstall rnncompare; --debug shows the traceback")
+        diagnosis = missing_library(exc) or UserError(
+            "cannot import {}: {}".format(exc.name or "a module", exc),
+            "reinstall rnncompare; --debug shows the traceback",
+        )
         print(diagnosis.one_line(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if debug:
             raise
-        print("error: interrupted (hint: every file is written atomically: what was written is whole, "
-              "the rest untouched)", file=sys.stderr)
+        print(
+            "error: interrupted (hint: every file is written atomically: what was written is whole, "
+            "the rest untouched)",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, the traceback only with --debug
         if debug:
             raise
-        print(UserError("unexpected {}: {}".format(type(exc).__name__, exc),
-                        "re-run with --debug for the traceback, and report it").one_line(), file=sys.stderr)
+        print(
+            UserError(
+                f"unexpected {type(exc).__name__}: {exc}", "re-run with --debug for the traceback, and report it"
+            ).one_line(),
+            file=sys.stderr,
+        )
         return 1

@@ -6,6 +6,7 @@ Finds the checkpoint's recurrent networks (``inspect``), restores and runs each 
 when every network is proven within 1e-5, 1 when one is not (or cannot be converted exactly: listed with
 the reason), 2 on bad input.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,16 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", help="the checkpoint prefix (model.ckpt-N) or its folder")
     parser.add_argument("--env", required=True, help="the Keras env to convert for: " + ", ".join(KERAS_ENVS))
     parser.add_argument("--out", required=True, type=Path, help="the new folder to write")
-    parser.add_argument("--set", action="append", default=[], dest="sets", metavar="NAME.OPTION=VALUE",
-                        help="what the checkpoint cannot say (repeatable), as for inspect")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="NAME.OPTION=VALUE",
+        help="what the checkpoint cannot say (repeatable), as for inspect",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     result = convert(args.checkpoint, args.env, args.out, args.sets)
     for network in result.networks:
         if network.status == "refused":
-            print("{}: not converted: {}".format(network.name, network.reason))
+            print(f"{network.name}: not converted: {network.reason}")
         else:
-            print("{}: {} (max |diff| {:.1e})".format(network.name, network.status, network.max_abs_diff))
-    print("wrote {} (keras_model.py, weights, proof.json)".format(result.out))
+            print(f"{network.name}: {network.status} (max |diff| {network.max_abs_diff:.1e})")
+    print(f"wrote {result.out} (keras_model.py, weights, proof.json)")
     return result.exit_code

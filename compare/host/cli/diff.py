@@ -6,6 +6,7 @@ Exit code 0 when every row is ``same``, 1 when any ``differs`` or is ``missing``
 The terminal gets the differing and missing rows first (``--all`` adds the same ones); ``--json PATH``
 writes every row atomically. The thresholds in force are printed under the table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,28 +25,51 @@ STYLE = {"differs": "bold red", "missing": "yellow", "same": "green"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = engine.Thresholds()
-    parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="A.json B.json, or folder(s) of artifacts (several are merged, e.g. shards)")
-    parser.add_argument("--a-route", help="route of A: tf1, keras, recipe (default: the same route on both sides, "
-                        "plus tf1 vs keras)")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="A.json B.json, or folder(s) of artifacts (several are merged, e.g. shards)",
+    )
+    parser.add_argument(
+        "--a-route", help="route of A: tf1, keras, recipe (default: the same route on both sides, plus tf1 vs keras)"
+    )
     parser.add_argument("--b-route", help="route of B (default: as A)")
-    parser.add_argument("--baseline", metavar="ENV:ROUTE", help="what every artifact of a folder is compared "
-                        "against (default: the tf1 route of the newest TF 1.x, e.g. tf115:tf1)")
+    parser.add_argument(
+        "--baseline",
+        metavar="ENV:ROUTE",
+        help="what every artifact of a folder is compared "
+        "against (default: the tf1 route of the newest TF 1.x, e.g. tf115:tf1)",
+    )
     parser.add_argument("--json", metavar="PATH", help="write every row as JSON")
     parser.add_argument("--all", action="store_true", help="also list the blocks that are the same")
-    parser.add_argument("--alpha", type=float, default=defaults.alpha, help="significance after correction "
-                        "(default %(default)s)")
-    parser.add_argument("--correction", choices=("holm", "bh"), default=defaults.correction,
-                        help="multiple-comparison correction over all tests (default %(default)s)")
-    parser.add_argument("--scale-floor", type=float, default=defaults.scale_floor,
-                        help="smallest std ratio - 1 worth flagging (default %(default)s)")
-    parser.add_argument("--ks-floor", type=float, default=defaults.ks_floor,
-                        help="smallest KS distance worth flagging (default %(default)s)")
+    parser.add_argument(
+        "--alpha", type=float, default=defaults.alpha, help="significance after correction (default %(default)s)"
+    )
+    parser.add_argument(
+        "--correction",
+        choices=("holm", "bh"),
+        default=defaults.correction,
+        help="multiple-comparison correction over all tests (default %(default)s)",
+    )
+    parser.add_argument(
+        "--scale-floor",
+        type=float,
+        default=defaults.scale_floor,
+        help="smallest std ratio - 1 worth flagging (default %(default)s)",
+    )
+    parser.add_argument(
+        "--ks-floor",
+        type=float,
+        default=defaults.ks_floor,
+        help="smallest KS distance worth flagging (default %(default)s)",
+    )
 
 
 def _thresholds(args: argparse.Namespace) -> engine.Thresholds:
-    return engine.Thresholds(alpha=args.alpha, correction=args.correction, scale_floor=args.scale_floor,
-                             ks_floor=args.ks_floor)
+    return engine.Thresholds(
+        alpha=args.alpha, correction=args.correction, scale_floor=args.scale_floor, ks_floor=args.ks_floor
+    )
 
 
 def compute(args: argparse.Namespace) -> engine.DiffResult:
@@ -59,7 +83,7 @@ def compute(args: argparse.Namespace) -> engine.DiffResult:
 def _reasons_text(row: engine.Row) -> str:
     if not row.reasons:
         return ""
-    return "\n".join("[{}] {}".format(r.code, r.detail) for r in row.reasons)
+    return "\n".join(f"[{r.code}] {r.detail}" for r in row.reasons)
 
 
 def shown_rows(result: engine.DiffResult, everything: bool) -> List[engine.Row]:
@@ -72,13 +96,15 @@ def pair_summary(result: engine.DiffResult) -> List[List[str]]:
     """One line per compared pair: counts per verdict and the reason codes behind the differences."""
     pairs: Dict[str, Dict[str, Any]] = {}
     for row in result.rows:
-        name = "{} vs {}".format(row.a.label, row.b.label)
+        name = f"{row.a.label} vs {row.b.label}"
         entry = pairs.setdefault(name, dict(dict.fromkeys(ORDER, 0), codes=set()))
         entry[row.verdict] += 1
         if row.verdict != "same":
             entry["codes"].update(r.code for r in row.reasons if r.code not in engine.INFORMATIONAL)
-    return [[name, str(e["same"]), str(e["differs"]), str(e["missing"]), ", ".join(sorted(e["codes"]))]
-            for name, e in pairs.items()]
+    return [
+        [name, str(e["same"]), str(e["differs"]), str(e["missing"]), ", ".join(sorted(e["codes"]))]
+        for name, e in pairs.items()
+    ]
 
 
 def print_table(result: engine.DiffResult, everything: bool = False) -> None:
@@ -98,12 +124,21 @@ def print_table(result: engine.DiffResult, everything: bool = False) -> None:
         table.add_column(column, overflow="fold", max_width=30)
     table.add_column("reasons", overflow="fold", ratio=1, min_width=40)
     for row in shown_rows(result, everything):
-        table.add_row("[{}]{}[/]".format(STYLE[row.verdict], row.verdict), escape(row.scenario), escape(row.block),
-                      escape("{} vs {}".format(row.a.label, row.b.label)), escape(_reasons_text(row)))
+        table.add_row(
+            f"[{STYLE[row.verdict]}]{row.verdict}[/]",
+            escape(row.scenario),
+            escape(row.block),
+            escape(f"{row.a.label} vs {row.b.label}"),
+            escape(_reasons_text(row)),
+        )
     console.print(table)
     counts = result.counts()
-    console.print("{} rows: {} differ, {} missing, {} same; {} statistical tests.".format(
-        len(result.rows), counts["differs"], counts["missing"], counts["same"], result.tests), highlight=False)
+    console.print(
+        "{} rows: {} differ, {} missing, {} same; {} statistical tests.".format(
+            len(result.rows), counts["differs"], counts["missing"], counts["same"], result.tests
+        ),
+        highlight=False,
+    )
     console.print("thresholds: " + result.thresholds.describe(), highlight=False)
     for note in result.notes:
         console.print("note: " + note, highlight=False)

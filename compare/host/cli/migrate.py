@@ -1,6 +1,7 @@
 """``rnncompare migrate CHECKPOINT --out DIR``: inspect, run the model's scenarios in every env, convert for
 every Keras env, and write one migration report (``compare.host.checkpoint.migrate.migrate``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,11 +22,20 @@ HELP = "a TF1 checkpoint to proven Keras layers and one migration report: inspec
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="checkpoint prefix, or its folder")
     parser.add_argument("--out", required=True, help="new folder for everything the migration writes")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME.OPTION=VALUE", dest="sets",
-                        help="what the checkpoint cannot say, e.g. --set rnn.forget_bias=1.0 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME.OPTION=VALUE",
+        dest="sets",
+        help="what the checkpoint cannot say, e.g. --set rnn.forget_bias=1.0 (repeatable)",
+    )
     parser.add_argument("--envs", help="comma-separated envs to run the scenarios in (default: every env)")
-    parser.add_argument("--keras-envs", default=",".join(conversion.KERAS_ENVS),
-                        help="comma-separated Keras envs to convert for (default: %(default)s)")
+    parser.add_argument(
+        "--keras-envs",
+        default=",".join(conversion.KERAS_ENVS),
+        help="comma-separated Keras envs to convert for (default: %(default)s)",
+    )
     parser.add_argument("--seeds", type=int, default=32, help="draws per scenario (default: %(default)s)")
     parser.add_argument("-p", "--parallel", type=int, metavar="N", help="envs at a time (default: by cores, memory)")
 
@@ -37,14 +47,22 @@ def run(args: argparse.Namespace) -> int:
     migrate.check_inputs(args.checkpoint, Path(args.out), envs, keras_envs)  # before the display
     started = time.time()
     with Display(envs) as display:
-        done = migrate.migrate(args.checkpoint, Path(args.out), args.sets, envs, keras_envs,
-                               args.seeds, args.parallel, display,
-                               notify=lambda line: display.console.print(line))
+        done = migrate.migrate(
+            args.checkpoint,
+            Path(args.out),
+            args.sets,
+            envs,
+            keras_envs,
+            args.seeds,
+            args.parallel,
+            display,
+            notify=lambda line: display.console.print(line),
+        )
     for result in done.runs:
         print("{:<14} {}".format(result.env, "ok" if result.status == "ok" else result.reason))
     for name, proofs in done.proofs.items():
         for proof in proofs:
-            print("{} {}: {}".format(name, proof.env, proof_text(proof)))
+            print(f"{name} {proof.env}: {proof_text(proof)}")
     print("report: {}".format(done.report.get("report.html")))
-    print("done in {:.0f} s".format(time.time() - started), file=sys.stderr)
+    print(f"done in {time.time() - started:.0f} s", file=sys.stderr)
     return done.exit_code

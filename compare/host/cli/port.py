@@ -6,6 +6,7 @@ Scenarios that cannot be ported exactly are listed with the reason and left out;
 code is 1 when any was left out. The ``.npz`` loads into the target env with
 ``python -m backends.worker --weights WEIGHTS.npz`` (or ``tox -e ENV -- --weights ...``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     outcome = port_files(args.source, args.target, args.out, args.scenario)
     for item in outcome:
-        print("{}: {}".format(item.scenario, "not ported: " + item.refused if item.refused
-                              else "ported {} variables".format(item.variables)))
+        print(
+            "{}: {}".format(
+                item.scenario, "not ported: " + item.refused if item.refused else f"ported {item.variables} variables"
+            )
+        )
     done = sum(1 for item in outcome if not item.refused)
-    print("wrote {} ({} of {} scenarios)".format(args.out, done, len(outcome)))
+    print(f"wrote {args.out} ({done} of {len(outcome)} scenarios)")
     return 0 if done == len(outcome) else 1

@@ -6,6 +6,7 @@ Reads every artifact ``DIR/*.json`` (the report's own ``report.json`` excepted),
 The output folder is checked before anything is read. Several folders (shards run on different machines)
 are merged first (``compare.host.merge.report_folders``; ``--out`` is then required).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,17 +18,25 @@ HELP = "write report.md, report.json and a standalone report.html from a folder 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folders", nargs="+", metavar="folder",
-                        help="folder(s) of artifacts (<env>.json + .npz), e.g. artifacts; several are merged")
+    parser.add_argument(
+        "folders",
+        nargs="+",
+        metavar="folder",
+        help="folder(s) of artifacts (<env>.json + .npz), e.g. artifacts; several are merged",
+    )
     parser.add_argument("--out", help="folder for the report files (default: the artifacts folder)")
-    parser.add_argument("--baseline", metavar="ENV:ROUTE",
-                        help="what every env/route is compared with (default: the tf1 route of the newest TF 1.x)")
+    parser.add_argument(
+        "--baseline",
+        metavar="ENV:ROUTE",
+        help="what every env/route is compared with (default: the tf1 route of the newest TF 1.x)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from compare.host.merge import report_folders
 
-    for path in report_folders([Path(f) for f in args.folders], Path(args.out) if args.out else None,
-                               args.baseline).values():
-        print("wrote {}".format(path))
+    for path in report_folders(
+        [Path(f) for f in args.folders], Path(args.out) if args.out else None, args.baseline
+    ).values():
+        print(f"wrote {path}")
     return 0

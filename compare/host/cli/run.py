@@ -11,6 +11,7 @@ this verb adds the live display and the summary lines. From a checkout the envs 
 (or with ``--env-dir`` / ``RNNCOMPARE_HOME``) they are the managed envs of ``compare.host.envs``. ``--shard I/N``
 runs the I-th of N parts of the (scenario x env) work and writes its artifacts only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,21 +31,38 @@ HELP = "run every TF env on a scenario file, then diff the artifacts and write t
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
     parser.add_argument("--envs", help="comma-separated tox envs (default: tox.ini's matrix label)")
-    parser.add_argument("--out", default="artifacts",
-                        help="folder for artifacts, logs and report (default: %(default)s)")
-    parser.add_argument("-p", "--parallel", type=int, metavar="N",
-                        help="envs at a time (default: as many as the cores and the free memory allow)")
-    parser.add_argument("--baseline", metavar="ENV:ROUTE",
-                        help="what the report compares with (default: the tf1 route of the newest TF 1.x)")
+    parser.add_argument(
+        "--out", default="artifacts", help="folder for artifacts, logs and report (default: %(default)s)"
+    )
+    parser.add_argument(
+        "-p",
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="envs at a time (default: as many as the cores and the free memory allow)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="ENV:ROUTE",
+        help="what the report compares with (default: the tf1 route of the newest TF 1.x)",
+    )
     add_env_dir(parser)
-    parser.add_argument("--shard", metavar="I/N", type=_shard, help="run only the I-th of N deterministic parts of "
-                        "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...")
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        type=_shard,
+        help="run only the I-th of N deterministic parts of "
+        "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...",
+    )
 
 
 def add_env_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env-dir", metavar="DIR", help="where rnncompare keeps its TF envs (default: ${} or "
-                        "the user cache folder; a checkout uses its own tox.ini and .tox)".format(
-                            envs_module.HOME_VARIABLE))
+    parser.add_argument(
+        "--env-dir",
+        metavar="DIR",
+        help=f"where rnncompare keeps its TF envs (default: ${envs_module.HOME_VARIABLE} or "
+        "the user cache folder; a checkout uses its own tox.ini and .tox)",
+    )
 
 
 def _shard(text: str) -> runner.Shard:
@@ -62,9 +80,15 @@ class Display:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self.console = Console(stderr=True)
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.fields[env]:<14}"),
-                                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=self.console)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[env]:<14}"),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
         self.tasks = {env: self.progress.add_task("waiting", env=env, total=None) for env in envs}
 
     def __enter__(self) -> Display:
@@ -77,8 +101,12 @@ class Display:
     def __call__(self, event: runner.Event) -> None:
         task = self.tasks[event.env]
         if event.stage == "scenario":
-            self.progress.update(task, description="scenario {}/{}: {}".format(event.done, event.total, event.detail),
-                                 completed=event.done, total=event.total)
+            self.progress.update(
+                task,
+                description=f"scenario {event.done}/{event.total}: {event.detail}",
+                completed=event.done,
+                total=event.total,
+            )
         elif event.stage == "done":
             self.progress.update(task, description=event.detail)
             self.progress.stop_task(task)
@@ -98,9 +126,9 @@ def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
     lines = {}
     for result in results:
         if result.status == "ok":
-            lines[result.env] = "ok in {:.0f} s -> {}".format(result.seconds, result.artifact)
+            lines[result.env] = f"ok in {result.seconds:.0f} s -> {result.artifact}"
         else:
-            lines[result.env] = "{}: {} (log: {})".format(result.status.upper(), result.reason, result.log)
+            lines[result.env] = f"{result.status.upper()}: {result.reason} (log: {result.log})"
     return lines
 
 
@@ -109,15 +137,16 @@ def run(args: argparse.Namespace) -> int:
     scenarios = Path(args.scenarios) if args.scenarios else None
     started = time.time()
     with Display(envs) as display:
-        outcome = runner.run_and_report(envs, Path(args.out), scenarios, args.parallel, args.baseline, display,
-                                        args.env_dir, args.shard)
+        outcome = runner.run_and_report(
+            envs, Path(args.out), scenarios, args.parallel, args.baseline, display, args.env_dir, args.shard
+        )
     for env, line in _summarize(outcome.results).items():
-        print("{:<14} {}".format(env, line))
+        print(f"{env:<14} {line}")
     if outcome.report is not None:
-        print("report: {}".format(outcome.report))
+        print(f"report: {outcome.report}")
     elif outcome.sharded:
         print(outcome.report_error)
     else:
         print(outcome.report_error, file=sys.stderr)
-    print("done in {:.0f} s".format(time.time() - started))
+    print(f"done in {time.time() - started:.0f} s")
     return 0 if outcome.ok else 1

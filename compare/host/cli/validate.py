@@ -1,5 +1,5 @@
-"""``rnncompare validate [FILE]``: check a scenario file and list what it defines.
-"""
+"""``rnncompare validate [FILE]``: check a scenario file and list what it defines."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     for s in load_scenarios(args.scenarios):
         shape = "{} x{} {}".format(s.cell, s.layers, "bidirectional" if s.bidirectional else "unidirectional")
-        print("{:<32} {}  units={} input_dim={} seeds={}  spec_hash={}".format(
-            s.name, shape, s.units, s.input_dim, s.seeds, s.spec_hash))
+        print(f"{s.name:<32} {shape}  units={s.units} input_dim={s.input_dim} seeds={s.seeds}  spec_hash={s.spec_hash}")
     return 0

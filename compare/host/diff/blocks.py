@@ -5,6 +5,7 @@ correction over the whole diff (``compare.host.diff.significance``); orthogonali
 are judged per block and, from the first seed (``compare.host.diff.structure``), for all gates of one part,
 for the whole cell, and for blocks that are exact copies of others.
 """
+
 import re
 from typing import Any, List, Optional, Tuple
 
@@ -18,7 +19,7 @@ from compare.host.diff.structure import CellFigures, FirstSeeds
 
 def fmt(value: Any) -> str:
     if isinstance(value, float):
-        return "{:.4g}".format(value)
+        return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return "(" + ", ".join(str(v) for v in value) + ")"
     return str(value)
@@ -46,16 +47,17 @@ class Comparer:
     """Compares blocks of one route pair; statistical tests are queued on ``tests``; first seeds and KS
     tests are worked out through ``memo``, shared by every pair of one diff."""
 
-    def __init__(self, a: Side, b: Side, th: Thresholds, tests: List[QueuedTest], notes: List[str],
-                 memo: Memo) -> None:
+    def __init__(self, a: Side, b: Side, th: Thresholds, tests: List[QueuedTest], notes: List[str], memo: Memo) -> None:
         self.a, self.b, self.th, self.tests, self.notes, self.memo = a, b, th, tests, notes, memo
 
     def _check_draws(self, row: Row, side: Side, stats: Stats) -> None:
         seeds, distinct = stats.draws, len(stats.per_seed.distinct_stds())
         if 0 < distinct < seeds:
-            note = ("{} {}: some blocks have only {} distinct draws among {} seeds (the route repeats its "
-                    "draws); the tests count distinct draws only").format(side.label, row.scenario, distinct, seeds)
-            if not any(n.startswith("{} {}:".format(side.label, row.scenario)) for n in self.notes):
+            note = (
+                f"{side.label} {row.scenario}: some blocks have only {distinct} distinct draws among {seeds} seeds (the route repeats its "
+                "draws); the tests count distinct draws only"
+            )
+            if not any(n.startswith(f"{side.label} {row.scenario}:") for n in self.notes):
                 self.notes.append(note)
 
     def constants(self, sa: Stats, sb: Stats, what: str = "") -> Optional[Reason]:
@@ -65,13 +67,13 @@ class Comparer:
         if ca is not None and cb is not None:
             if np.isclose(ca, cb, rtol=self.th.rtol, atol=self.th.atol):
                 return None
-            detail = "{}{} sets it to the constant {}, {} to the constant {}.".format(
-                what, self.a.label, fmt(ca), self.b.label, fmt(cb))
+            detail = (
+                f"{what}{self.a.label} sets it to the constant {fmt(ca)}, {self.b.label} to the constant {fmt(cb)}."
+            )
         else:
             const, rand = (self.a, self.b) if ca is not None else (self.b, self.a)
             rs = sb if ca is not None else sa
-            detail = "{}{} sets it to the constant {}, {} draws it at random (mean {}, std {}).".format(
-                what, const.label, fmt(ca if ca is not None else cb), rand.label, fmt(rs.mean), fmt(rs.std))
+            detail = f"{what}{const.label} sets it to the constant {fmt(ca if ca is not None else cb)}, {rand.label} draws it at random (mean {fmt(rs.mean)}, std {fmt(rs.std)})."
         return Reason("constant_mismatch", detail, {"a": ca, "b": cb})
 
     def queue_tests(self, row: Row, sa: Stats, sb: Stats) -> None:
@@ -87,29 +89,55 @@ class Comparer:
         ratio = std_b / std_a
         p = scale_pvalue(sa, sb)
         big = max(ratio, 1.0 / ratio) - 1.0 >= self.th.scale_floor
-        figures = {"std_a": std_a, "std_b": std_b, "ratio": ratio, "p": p, "test": "welch_t_log_per_seed_std",
-                   "draws_a": len(sa.per_seed.distinct_stds()), "draws_b": len(sb.per_seed.distinct_stds())}
+        figures = {
+            "std_a": std_a,
+            "std_b": std_b,
+            "ratio": ratio,
+            "p": p,
+            "test": "welch_t_log_per_seed_std",
+            "draws_a": len(sa.per_seed.distinct_stds()),
+            "draws_b": len(sb.per_seed.distinct_stds()),
+        }
 
         def detail(p_adj: float) -> str:
-            return "{} draws values {:.1f} % {} spread than {} (std {} vs {}; Welch t on per-seed log std, " \
-                   "corrected p {:.2g}).".format(self.b.label, abs(ratio - 1) * 100,
-                                                "more" if ratio > 1 else "less", self.a.label,
-                                                fmt(std_b), fmt(std_a), p_adj)
+            return (
+                "{} draws values {:.1f} % {} spread than {} (std {} vs {}; Welch t on per-seed log std, "
+                "corrected p {:.2g}).".format(
+                    self.b.label,
+                    abs(ratio - 1) * 100,
+                    "more" if ratio > 1 else "less",
+                    self.a.label,
+                    fmt(std_b),
+                    fmt(std_a),
+                    p_adj,
+                )
+            )
+
         self.tests.append(QueuedTest(row, "scale_mismatch", p, big, detail, figures))
 
     def _queue_distribution(self, row: Row, sa: Stats, sb: Stats) -> None:
         if len(sa.sample) < 2 or len(sb.sample) < 2:
             return
         d, p, exact = self.memo.ks.test(sa, sb, self.th.ks_floor)
-        figures = {"ks_d": d, "p": p, "p_method": "asymptotic", "n_a": len(sa.sample), "n_b": len(sb.sample),
-                   "test": "ks_2samp", "mean_a": sa.mean, "mean_b": sb.mean, "kurtosis_a": sa.kurtosis,
-                   "kurtosis_b": sb.kurtosis}
+        figures = {
+            "ks_d": d,
+            "p": p,
+            "p_method": "asymptotic",
+            "n_a": len(sa.sample),
+            "n_b": len(sb.sample),
+            "test": "ks_2samp",
+            "mean_a": sa.mean,
+            "mean_b": sb.mean,
+            "kurtosis_a": sa.kurtosis,
+            "kurtosis_b": sb.kurtosis,
+        }
 
         def detail(p_adj: float) -> str:
-            return "The values are distributed differently (KS D {:.3f}, corrected p {:.2g}): {} mean {} " \
-                   "kurtosis {}, {} mean {} kurtosis {}.".format(
-                       d, p_adj, self.a.label, fmt(sa.mean), fmt(sa.kurtosis), self.b.label,
-                       fmt(sb.mean), fmt(sb.kurtosis))
+            return (
+                f"The values are distributed differently (KS D {d:.3f}, corrected p {p_adj:.2g}): {self.a.label} mean {fmt(sa.mean)} "
+                f"kurtosis {fmt(sa.kurtosis)}, {self.b.label} mean {fmt(sb.mean)} kurtosis {fmt(sb.kurtosis)}."
+            )
+
         self.tests.append(QueuedTest(row, "distribution_mismatch", p, d >= self.th.ks_floor, detail, figures, exact))
 
     def orthogonality(self, ea: Optional[float], eb: Optional[float], what: str = "") -> Optional[Reason]:
@@ -119,8 +147,7 @@ class Comparer:
         if not (low <= self.th.orth_tol and high >= self.th.orth_far):
             return None
         orth, not_orth = (self.a, self.b) if ea <= eb else (self.b, self.a)
-        detail = "{}{} is an orthogonal matrix (relative error {:.1e}), {} is not ({:.2g}).".format(
-            what, orth.label, low, not_orth.label, high)
+        detail = f"{what}{orth.label} is an orthogonal matrix (relative error {low:.1e}), {not_orth.label} is not ({high:.2g})."
         return Reason("orthogonality_mismatch", detail, {"orth_rel_err_a": ea, "orth_rel_err_b": eb})
 
     def fingerprints(self, fa: Optional[Fingerprint], fb: Optional[Fingerprint]) -> Optional[Reason]:
@@ -128,8 +155,7 @@ class Comparer:
             return None
         if fa.label == fb.label or fb.label in fa.ties or fa.label in fb.ties:
             return None
-        detail = "Best-fitting initializer: {} {} (confidence {}), {} {} (confidence {}).".format(
-            self.a.label, _fp_label(fa), fmt(fa.confidence), self.b.label, _fp_label(fb), fmt(fb.confidence))
+        detail = f"Best-fitting initializer: {self.a.label} {_fp_label(fa)} (confidence {fmt(fa.confidence)}), {self.b.label} {_fp_label(fb)} (confidence {fmt(fb.confidence)})."
         return Reason("fingerprint_mismatch", detail, {"a": fa.as_json(), "b": fb.as_json()})
 
 
@@ -161,12 +187,15 @@ def _compare_bias(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> 
     if effective is not None:
         row.reasons.append(effective)
     elif stored is not None and eff_a.constant is not None:
-        row.reasons.append(Reason("effective_bias_same", "Stored biases differ ({} {}, {} {}) but the gate "
-                                  "sees the same bias {} (e.g. TF1 forget_bias added at run time vs Keras "
-                                  "unit_forget_bias stored).".format(
-                                      cmp.a.label, fmt(sa.constant), cmp.b.label, fmt(sb.constant),
-                                      fmt(eff_a.constant)),
-                                  {"stored_a": sa.constant, "stored_b": sb.constant, "effective": eff_a.constant}))
+        row.reasons.append(
+            Reason(
+                "effective_bias_same",
+                f"Stored biases differ ({cmp.a.label} {fmt(sa.constant)}, {cmp.b.label} {fmt(sb.constant)}) but the gate "
+                f"sees the same bias {fmt(eff_a.constant)} (e.g. TF1 forget_bias added at run time vs Keras "
+                "unit_forget_bias stored).",
+                {"stored_a": sa.constant, "stored_b": sb.constant, "effective": eff_a.constant},
+            )
+        )
     elif stored is not None:
         row.reasons.append(stored)
     if eff_a.constant is None and eff_b.constant is None:
@@ -178,8 +207,7 @@ def _nonfinite(cmp: Comparer, row: Row, ba: Measured, bb: Measured) -> bool:
     na, nb = ba.nonfinite, bb.nonfinite
     if not na and not nb:
         return False
-    detail = "NaN or Inf values: {} has {}, {} has {} (of {} and {}); statistics are not comparable.".format(
-        cmp.a.label, na, cmp.b.label, nb, ba.stats.count, bb.stats.count)
+    detail = f"NaN or Inf values: {cmp.a.label} has {na}, {cmp.b.label} has {nb} (of {ba.stats.count} and {bb.stats.count}); statistics are not comparable."
     row.reasons.append(Reason("nonfinite", detail, {"a": na, "b": nb}))
     return True
 
@@ -197,10 +225,12 @@ def _repeated_draws(cmp: Comparer, ba: Measured, bb: Measured) -> Optional[Reaso
     if (ra is None) == (rb is None):
         return None
     side, other, (distinct, seeds) = (cmp.a, cmp.b, ra) if ra is not None else (cmp.b, cmp.a, rb)
-    return Reason("repeated_draws", "{} repeats its draws ({} distinct among {} seeds: a seeded initializer "
-                  "gives every run the same weights); {} draws afresh with each seed.".format(
-                      side.label, distinct, seeds, other.label), {"repeats": side.label, "distinct": distinct,
-                                                                 "seeds": seeds})
+    return Reason(
+        "repeated_draws",
+        f"{side.label} repeats its draws ({distinct} distinct among {seeds} seeds: a seeded initializer "
+        f"gives every run the same weights); {other.label} draws afresh with each seed.",
+        {"repeats": side.label, "distinct": distinct, "seeds": seeds},
+    )
 
 
 def compare_block(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> None:
@@ -211,25 +241,33 @@ def compare_block(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> 
     if repeated is not None:
         row.reasons.append(repeated)
     if ba.shape != bb.shape:
-        row.reasons.append(Reason("shape_mismatch", "{} has shape {}, {} has {}: the layers do not take the "
-                                  "same inputs here, so these weights cannot be carried over one to one.".format(
-                                      cmp.a.label, fmt(ba.shape), cmp.b.label, fmt(bb.shape)),
-                                  {"a": list(ba.shape), "b": list(bb.shape)}))
+        row.reasons.append(
+            Reason(
+                "shape_mismatch",
+                f"{cmp.a.label} has shape {fmt(ba.shape)}, {cmp.b.label} has {fmt(bb.shape)}: the layers do not take the "
+                "same inputs here, so these weights cannot be carried over one to one.",
+                {"a": list(ba.shape), "b": list(bb.shape)},
+            )
+        )
     if row.block.endswith("/bias"):
         _compare_bias(cmp, row, ea, eb)
     else:
         _compare_values(cmp, row, ba.stats, bb.stats)
-    for reason in (cmp.orthogonality(ba.stats.orthogonality, bb.stats.orthogonality),
-                   cmp.fingerprints(ba.fingerprint, bb.fingerprint)):
+    for reason in (
+        cmp.orthogonality(ba.stats.orthogonality, bb.stats.orthogonality),
+        cmp.fingerprints(ba.fingerprint, bb.fingerprint),
+    ):
         if reason is not None:
             row.reasons.append(reason)
 
 
 def missing(row: Row, present: Side, absent: Side, what: str) -> Row:
     row.verdict = "missing"
-    row.reasons.append(Reason("missing_block", "Only {} has {}; {} has none.".format(present.label, what,
-                                                                                  absent.label),
-                              {"present": present.label}))
+    row.reasons.append(
+        Reason(
+            "missing_block", f"Only {present.label} has {what}; {absent.label} has none.", {"present": present.label}
+        )
+    )
     return row
 
 
@@ -238,18 +276,30 @@ def missing(row: Row, present: Side, absent: Side, what: str) -> Row:
 
 def _cell_reasons(cmp: Comparer, fa: CellFigures, fb: CellFigures) -> List[Reason]:
     reasons = []
-    whole = cmp.orthogonality(fa.orth_rel_err, fb.orth_rel_err,
-                              "The whole cell ([x; h] x gates, {}x{}): ".format(*fa.shape))
+    whole = cmp.orthogonality(
+        fa.orth_rel_err, fb.orth_rel_err, "The whole cell ([x; h] x gates, {}x{}): ".format(*fa.shape)
+    )
     if whole is not None:
         reasons.append(whole)
     ca, cb = fa.coupling, fb.coupling
     if ca is not None and cb is not None and min(ca, cb) <= cmp.th.orth_tol and max(ca, cb) >= cmp.th.orth_far:
         joint, apart = (cmp.a, cmp.b) if ca <= cb else (cmp.b, cmp.a)
-        reasons.append(Reason("joint_orthogonality_mismatch", (
-            "{} makes the input and recurrent rows mutually orthogonal (coupling {:.1e}); {} draws them "
-            "independently (coupling {:.2g}): each part alone can look alike while the cell as a whole "
-            "starts differently.").format(joint.label, min(ca, cb), apart.label, max(ca, cb)),
-            {"coupling_a": ca, "coupling_b": cb, "orth_rel_err_a": fa.orth_rel_err, "orth_rel_err_b": fb.orth_rel_err}))
+        reasons.append(
+            Reason(
+                "joint_orthogonality_mismatch",
+                (
+                    f"{joint.label} makes the input and recurrent rows mutually orthogonal (coupling {min(ca, cb):.1e}); {apart.label} draws them "
+                    f"independently (coupling {max(ca, cb):.2g}): each part alone can look alike while the cell as a whole "
+                    "starts differently."
+                ),
+                {
+                    "coupling_a": ca,
+                    "coupling_b": cb,
+                    "orth_rel_err_a": fa.orth_rel_err,
+                    "orth_rel_err_b": fb.orth_rel_err,
+                },
+            )
+        )
     return reasons
 
 
@@ -258,15 +308,20 @@ def _tie_reason(cmp: Comparer, copy_a: Optional[str], copy_b: Optional[str]) -> 
         return None
     said = []
     for side, copy in ((cmp.a, copy_a), (cmp.b, copy_b)):
-        said.append("{} {}".format(side.label, "starts it as an exact copy of " + copy if copy
-                                   else "draws it on its own"))
-    return Reason("tied_weights", "{}: the weights start tied on one side (one seeded initializer drawing several "
-                  "weights gives each the same values).".format("; ".join(said)),
-                  {"copy_of_a": copy_a, "copy_of_b": copy_b})
+        said.append(
+            "{} {}".format(side.label, "starts it as an exact copy of " + copy if copy else "draws it on its own")
+        )
+    return Reason(
+        "tied_weights",
+        "{}: the weights start tied on one side (one seeded initializer drawing several "
+        "weights gives each the same values).".format("; ".join(said)),
+        {"copy_of_a": copy_a, "copy_of_b": copy_b},
+    )
 
 
-def first_seed_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows: List[Row],
-                    notes: List[str]) -> List[Row]:
+def first_seed_rows(
+    cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows: List[Row], notes: List[str]
+) -> List[Row]:
     """Rows for all gates of one part and for whole cells, from both sides' first seed; block rows whose
     block is a copy of another on one side only get ``tied_weights``."""
     fa, fb = cmp.memo.first_seeds.of(a, scenario, cmp.a.route), cmp.memo.first_seeds.of(b, scenario, cmp.b.route)
@@ -275,8 +330,11 @@ def first_seed_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows
             notes.append("first-seed checks (all gates, whole cells, copies) not made: " + why)
     copies_a, copies_b = fa.copies, fb.copies
     for row in rows:
-        reason = _tie_reason(cmp, copies_a.get(row.block), copies_b.get(row.block)) \
-            if row.block in fa.blocks and row.block in fb.blocks else None
+        reason = (
+            _tie_reason(cmp, copies_a.get(row.block), copies_b.get(row.block))
+            if row.block in fa.blocks and row.block in fb.blocks
+            else None
+        )
         if reason is not None:
             row.reasons.append(reason)
     out = []
@@ -284,7 +342,7 @@ def first_seed_rows(cmp: Comparer, scenario: str, a: Artifact, b: Artifact, rows
     for key in sorted(set(oa) & set(ob), key=key_order):
         row = Row(scenario, key, cmp.a, cmp.b)
         part = key.rsplit("/", 1)[1]
-        reason = cmp.orthogonality(oa[key], ob[key], "The {} weights of all gates together: ".format(part))
+        reason = cmp.orthogonality(oa[key], ob[key], f"The {part} weights of all gates together: ")
         row.reasons += [reason] if reason is not None else []
         out.append(row)
     ca, cb = fa.cells, fb.cells

@@ -4,6 +4,7 @@ Both routes' built configs are normalised by the family registry (``compare.core
 into one vocabulary, so a TF1 ``GRUCell`` reads as a GRU with reset_after=False and sigmoid gates, and
 TF1's run-time ``forget_bias`` sits beside Keras's stored ``unit_forget_bias``.
 """
+
 from typing import List
 
 from compare.artifact import RouteResult, Spec
@@ -15,9 +16,9 @@ CONFIG_WHY = {
     "recurrent_activation": "the gates squash differently, so equal weights open the gates differently.",
     "use_bias": "one side has no bias at all.",
     "reset_after": "reset_after=True applies the reset gate after the recurrent matmul and adds a recurrent "
-                   "bias: a different function, no weights make the two the same.",
+    "bias: a different function, no weights make the two the same.",
     "forget_bias": "TF1 adds forget_bias to the forget gate at run time without storing it; carry it into the "
-                   "Keras bias (unit_forget_bias=True stores 1.0) when porting weights.",
+    "Keras bias (unit_forget_bias=True stores 1.0) when porting weights.",
     "unit_forget_bias": "unit_forget_bias stores 1.0 in the forget-gate bias at initialization.",
     "use_peepholes": "peephole weights exist on one side only.",
     "num_proj": "an output projection exists on one side only.",
@@ -32,9 +33,15 @@ def config_row(scenario: str, cmp: Comparer, ea: RouteResult, eb: RouteResult, s
     ca, cb = ea.computation(spec).as_dict(), eb.computation(spec).as_dict()
     for key in [k for k in ca if k in cb]:
         if ca[key] != cb[key]:
-            row.reasons.append(Reason("config_mismatch", "{}: {} {}, {} {}; {}".format(
-                key, cmp.a.label, fmt(ca[key]), cmp.b.label, fmt(cb[key]), CONFIG_WHY.get(key, "")),
-                {"key": key, "a": ca[key], "b": cb[key]}))
+            row.reasons.append(
+                Reason(
+                    "config_mismatch",
+                    "{}: {} {}, {} {}; {}".format(
+                        key, cmp.a.label, fmt(ca[key]), cmp.b.label, fmt(cb[key]), CONFIG_WHY.get(key, "")
+                    ),
+                    {"key": key, "a": ca[key], "b": cb[key]},
+                )
+            )
     return row
 
 

@@ -1,5 +1,5 @@
-"""Driving a diff: scenarios and route pairs of typed artifacts into rows, tests corrected together (host only).
-"""
+"""Driving a diff: scenarios and route pairs of typed artifacts into rows, tests corrected together (host only)."""
+
 import dataclasses
 import re
 from pathlib import Path
@@ -20,11 +20,21 @@ def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: Li
         if entry is None or not entry.ok:
             status, why = ("absent", "") if entry is None else (entry.status, entry.reason[:200])
             detail = "Route {} is {} for this scenario{}.".format(side.label, status, ": " + why if why else "")
-            return [Row(name, ROUTE_BLOCK, cmp.a, cmp.b, "missing",
-                        [Reason("missing_block", detail, {"absent": side.label, "present": other.label})])]
+            return [
+                Row(
+                    name,
+                    ROUTE_BLOCK,
+                    cmp.a,
+                    cmp.b,
+                    "missing",
+                    [Reason("missing_block", detail, {"absent": side.label, "present": other.label})],
+                )
+            ]
     if not ea.has_blocks or not eb.has_blocks:
-        raise UserError("scenario {!r}: an artifact has no per-block statistics".format(name),
-                        "re-run the envs with this rnncompare (tox -m matrix) to rewrite the artifacts")
+        raise UserError(
+            f"scenario {name!r}: an artifact has no per-block statistics",
+            "re-run the envs with this rnncompare (tox -m matrix) to rewrite the artifacts",
+        )
     config = config_row(name, cmp, ea, eb, a.scenarios[name].spec)
     rows = []
     for key in sorted(set(ea.blocks) | set(eb.blocks), key=key_order):
@@ -45,14 +55,21 @@ def _check_hashes(a: Artifact, b: Artifact) -> List[str]:
     for name in shared:
         ha, hb = a.scenarios[name].spec_hash, b.scenarios[name].spec_hash
         if ha != hb:
-            raise UserError("scenario {!r} has spec_hash {} in {} but {} in {}: not the same layer definition"
-                            .format(name, ha, a.name, hb, b.name),
-                            "run both envs on the same scenario file (seeds and base_seed may differ)")
+            raise UserError(
+                f"scenario {name!r} has spec_hash {ha} in {a.name} but {hb} in {b.name}: not the same layer definition",
+                "run both envs on the same scenario file (seeds and base_seed may differ)",
+            )
     return shared
 
 
-def diff(a: Artifact, b: Artifact, pairs: Sequence[Tuple[str, str]], thresholds: Thresholds = DEFAULTS,
-         tests: Optional[List[QueuedTest]] = None, memo: Optional[Memo] = None) -> DiffResult:
+def diff(
+    a: Artifact,
+    b: Artifact,
+    pairs: Sequence[Tuple[str, str]],
+    thresholds: Thresholds = DEFAULTS,
+    tests: Optional[List[QueuedTest]] = None,
+    memo: Optional[Memo] = None,
+) -> DiffResult:
     """Rows for every shared scenario and route pair ``(a_route, b_route)``; tests corrected together
     (or, with ``tests``, queued there for the caller's :func:`finish`); ``memo``: what several diffs
     of one caller share."""
@@ -83,26 +100,32 @@ def finish(result: DiffResult, queue: List[QueuedTest]) -> DiffResult:
     return result
 
 
-def default_pairs(a: Artifact, b: Artifact, a_route: Optional[str] = None,
-                  b_route: Optional[str] = None) -> List[Tuple[str, str]]:
+def default_pairs(
+    a: Artifact, b: Artifact, a_route: Optional[str] = None, b_route: Optional[str] = None
+) -> List[Tuple[str, str]]:
     """Asked routes; else the same route on both sides, plus tf1 vs keras when A has tf1 and B keras."""
     ra, rb = a.routes(), b.routes()
     if a_route or b_route:
         pair = (a_route or b_route, b_route or a_route)
         for route, side, have in ((pair[0], a, ra), (pair[1], b, rb)):
             if route not in have:
-                raise UserError("{} has no route {!r}".format(side.name, route), "routes there: " + ", ".join(have))
+                raise UserError(f"{side.name} has no route {route!r}", "routes there: " + ", ".join(have))
         return [pair]
     pairs = [(r, r) for r in ra if r in rb]
     if "tf1" in ra and "keras" in rb:
         pairs.append(("tf1", "keras"))
     if not pairs:
-        raise UserError("{} and {} share no route".format(a.name, b.name), "pass --a-route and --b-route")
+        raise UserError(f"{a.name} and {b.name} share no route", "pass --a-route and --b-route")
     return pairs
 
 
-def diff_paths(a_path: Path, b_path: Path, a_route: Optional[str] = None, b_route: Optional[str] = None,
-               thresholds: Thresholds = DEFAULTS) -> DiffResult:
+def diff_paths(
+    a_path: Path,
+    b_path: Path,
+    a_route: Optional[str] = None,
+    b_route: Optional[str] = None,
+    thresholds: Thresholds = DEFAULTS,
+) -> DiffResult:
     """Two artifact files: the asked route pair, else :func:`default_pairs`."""
     a, b = artifact.read(a_path), artifact.read(b_path)
     return diff(a, b, default_pairs(a, b, a_route, b_route), thresholds)
@@ -123,27 +146,33 @@ def default_baseline(arts: Sequence[Artifact], scenario: Optional[str] = None) -
     """What the others are compared with when nobody says: the TF1 route of the newest TensorFlow 1.x
     that ran it (1.15, the release TF1 models are migrated from), else the first env whose TF1 route ran,
     else the first route that ran; for one ``scenario``, or for any. None when nothing ran."""
-    ran = [(i, art, route) for i, art in enumerate(arts) for name, route, _ in art.ok_routes()
-           if scenario in (None, name)]
+    ran = [
+        (i, art, route) for i, art in enumerate(arts) for name, route, _ in art.ok_routes() if scenario in (None, name)
+    ]
     tf1 = [(_tf1_release(art), -i, art.name) for i, art, route in ran if route == "tf1"]
     if tf1:
         return max(tf1)[2], "tf1"
     return (ran[0][1].name, ran[0][2]) if ran else None
 
 
-def diff_against(arts: Sequence[Artifact], baseline: Optional[str] = None,
-                 thresholds: Thresholds = DEFAULTS) -> DiffResult:
+def diff_against(
+    arts: Sequence[Artifact], baseline: Optional[str] = None, thresholds: Thresholds = DEFAULTS
+) -> DiffResult:
     """Every route of every artifact against the baseline ENV:ROUTE (default :func:`default_baseline`);
     all tests corrected together. A scenario whose baseline route did not run (a TF1 cell only TF 1.15
     has, an option TF 1.1 lacks) is compared with its own default baseline instead, as the report's grid
     is."""
     found = parse_baseline(baseline) if baseline else default_baseline(arts)
     if found is None:
-        raise UserError("no route ran in any of {}".format(", ".join(x.name for x in arts)),
-                        "see each route's reason in the artifacts (rnncompare report shows them)")
+        raise UserError(
+            "no route ran in any of {}".format(", ".join(x.name for x in arts)),
+            "see each route's reason in the artifacts (rnncompare report shows them)",
+        )
     if not [x for x in arts if x.name == found[0]]:
-        raise UserError("no artifact of env {!r} among {}".format(found[0], ", ".join(x.name for x in arts)),
-                        "pass --baseline ENV:ROUTE with one of those envs")
+        raise UserError(
+            "no artifact of env {!r} among {}".format(found[0], ", ".join(x.name for x in arts)),
+            "pass --baseline ENV:ROUTE with one of those envs",
+        )
     queue: List[QueuedTest] = []
     memo = Memo()
     total = DiffResult([], thresholds)
@@ -177,17 +206,22 @@ def diff_dir(directory: Path, baseline: Optional[str] = None, thresholds: Thresh
     return diff_against(list(artifact.read_folder(Path(directory)).values()), baseline, thresholds)
 
 
-def diff_files(paths: Sequence[Path], a_route: Optional[str] = None, b_route: Optional[str] = None,
-               baseline: Optional[str] = None, thresholds: Thresholds = DEFAULTS) -> DiffResult:
+def diff_files(
+    paths: Sequence[Path],
+    a_route: Optional[str] = None,
+    b_route: Optional[str] = None,
+    baseline: Optional[str] = None,
+    thresholds: Thresholds = DEFAULTS,
+) -> DiffResult:
     """``rnncompare diff``: two artifacts (:func:`diff_paths`), or one folder of them against a baseline
     (:func:`diff_dir`)."""
     if len(paths) == 1:
         folder = Path(paths[0])
         if not folder.is_dir():
-            raise UserError("{} is not a folder".format(folder), "pass A.json B.json, or a folder of artifacts")
+            raise UserError(f"{folder} is not a folder", "pass A.json B.json, or a folder of artifacts")
         if a_route or b_route:
             raise UserError("--a-route/--b-route apply to two artifacts", "use --baseline ENV:ROUTE with a folder")
         return diff_dir(folder, baseline, thresholds)
     if len(paths) != 2:
-        raise UserError("diff takes two artifacts or one folder, got {} paths".format(len(paths)))
+        raise UserError(f"diff takes two artifacts or one folder, got {len(paths)} paths")
     return diff_paths(Path(paths[0]), Path(paths[1]), a_route, b_route, thresholds)

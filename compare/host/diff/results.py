@@ -3,6 +3,7 @@
 Diff rows: ``{scenario, block, a: {env, route}, b: {env, route}, verdict: same|differs|missing,
 reasons: [{code, detail, figures}]}`` (``Row.to_dict``); ``DiffResult.to_dict`` is the ``--json`` file.
 """
+
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,9 +13,21 @@ from compare.artifact import atomic_write, jsonable
 from compare.errors import UserError
 
 INFORMATIONAL = frozenset({"fingerprint_mismatch", "effective_bias_same"})
-CODES = ("shape_mismatch", "constant_mismatch", "scale_mismatch", "distribution_mismatch",
-         "orthogonality_mismatch", "fingerprint_mismatch", "effective_bias_same", "missing_block",
-         "config_mismatch", "nonfinite", "joint_orthogonality_mismatch", "tied_weights", "repeated_draws")
+CODES = (
+    "shape_mismatch",
+    "constant_mismatch",
+    "scale_mismatch",
+    "distribution_mismatch",
+    "orthogonality_mismatch",
+    "fingerprint_mismatch",
+    "effective_bias_same",
+    "missing_block",
+    "config_mismatch",
+    "nonfinite",
+    "joint_orthogonality_mismatch",
+    "tied_weights",
+    "repeated_draws",
+)
 VERDICTS = ("same", "differs", "missing")
 CONFIG_BLOCK = "config"
 ROUTE_BLOCK = "*"
@@ -35,15 +48,24 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if self.correction not in ("holm", "bh"):
-            raise UserError("unknown correction {!r}".format(self.correction), "use holm or bh")
+            raise UserError(f"unknown correction {self.correction!r}", "use holm or bh")
         if not 0 < self.alpha < 1:
-            raise UserError("alpha must be in (0, 1), got {}".format(self.alpha))
+            raise UserError(f"alpha must be in (0, 1), got {self.alpha}")
 
     def describe(self) -> str:
-        return ("alpha {} ({}-corrected over all tests), scale floor {:.1%} std ratio, KS floor D {}, "
-                "constants rtol {} atol {}, orthogonal <= {} vs not >= {}").format(
-            self.alpha, "Holm" if self.correction == "holm" else "Benjamini-Hochberg", self.scale_floor,
-            self.ks_floor, self.rtol, self.atol, self.orth_tol, self.orth_far)
+        return (
+            "alpha {} ({}-corrected over all tests), scale floor {:.1%} std ratio, KS floor D {}, "
+            "constants rtol {} atol {}, orthogonal <= {} vs not >= {}"
+        ).format(
+            self.alpha,
+            "Holm" if self.correction == "holm" else "Benjamini-Hochberg",
+            self.scale_floor,
+            self.ks_floor,
+            self.rtol,
+            self.atol,
+            self.orth_tol,
+            self.orth_far,
+        )
 
 
 DEFAULTS = Thresholds()
@@ -56,7 +78,7 @@ class Side:
 
     @property
     def label(self) -> str:
-        return "{}:{}".format(self.env, self.route)
+        return f"{self.env}:{self.route}"
 
 
 @dataclass
@@ -104,9 +126,15 @@ class DiffResult:
         return out
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"schema": "rnncompare/diff", "version": 1, "thresholds": asdict(self.thresholds),
-                "tests": self.tests, "counts": self.counts(), "notes": list(self.notes),
-                "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "schema": "rnncompare/diff",
+            "version": 1,
+            "thresholds": asdict(self.thresholds),
+            "tests": self.tests,
+            "counts": self.counts(),
+            "notes": list(self.notes),
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
 
 def write_json(result: DiffResult, path: Path) -> None:

@@ -4,6 +4,7 @@ Seeds are the independent units: the scale test works on per-seed stds, the dist
 distinct values of the stored samples. Tests are queued while the rows are built and judged together
 once every p-value is known (Holm or Benjamini-Hochberg).
 """
+
 import functools
 import hashlib
 import math
@@ -76,7 +77,7 @@ def scale_pvalue(sa: Stats, sb: Stats) -> float:
         return 1.0 if np.isclose(ma, mb, rtol=0, atol=1e-12) else 0.0
     t = (mb - ma) / math.sqrt(se2)
     if na >= 2 and nb >= 2:
-        dof = se2 ** 2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1)) if va + vb > 0 else 1e9
+        dof = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1)) if va + vb > 0 else 1e9
         return float(2 * special.stdtr(dof, -abs(t)))  # sps.t.sf, without its per-call overhead
     return float(2 * special.ndtr(-abs(t)))  # sps.norm.sf
 

@@ -14,6 +14,7 @@ From the ``.npz`` of first-seed values, cut into canonical blocks by ``compare.c
 * **copies**: a block whose values equal an earlier block's exactly (across gates, parts, layers and
   directions; constants aside), as when one seeded initializer object draws several weights.
 """
+
 import functools
 import math
 from dataclasses import dataclass, field
@@ -98,7 +99,8 @@ class FirstSeed:
                 continue
             fused = np.concatenate([x, h], axis=0)
             out[layout.block_key(layer, direction, "*", CELL_PART)] = CellFigures(
-                _orth(fused), coupling(x, h), (int(fused.shape[0]), int(fused.shape[1])))
+                _orth(fused), coupling(x, h), (int(fused.shape[0]), int(fused.shape[1]))
+            )
         return out
 
     @functools.cached_property
@@ -127,16 +129,19 @@ def first_seed(art: Artifact, scenario: str, route_name: str) -> FirstSeed:
     """The first seed's canonical blocks of one route, or why there are none."""
     values = reading.first_seed(art, scenario, route_name)
     if values is None:
-        return FirstSeed(why="no .npz beside {}".format(art.path) if art.path else "hand-made artifact")
+        return FirstSeed(why=f"no .npz beside {art.path}" if art.path else "hand-made artifact")
     route, spec = art.route(scenario, route_name), art.scenarios[scenario].spec
     if spec.units is None:
-        return FirstSeed(why="{} {} does not say its units".format(art.name, scenario))
-    weights: List[Weight] = [Weight(name, v.layer, v.direction, v.param, values[name])
-                             for name, v in route.variables.items() if name in values]
+        return FirstSeed(why=f"{art.name} {scenario} does not say its units")
+    weights: List[Weight] = [
+        Weight(name, v.layer, v.direction, v.param, values[name])
+        for name, v in route.variables.items()
+        if name in values
+    ]
     try:
         blocks = layout.split(route.family, weights, spec.units, route.computation(spec).get("num_proj"))
     except ValueError as exc:
-        return FirstSeed(why="cannot cut {} {} {} into blocks: {}".format(art.name, scenario, route_name, exc))
+        return FirstSeed(why=f"cannot cut {art.name} {scenario} {route_name} into blocks: {exc}")
     return FirstSeed({key: block.value for key, block in blocks.items()})
 
 

@@ -13,6 +13,7 @@
 ``describe`` is ``rnncompare envs``: each env's Python (and where it is found), TensorFlow/Keras, whether
 it exists, and the remedy when its Python is missing.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -29,8 +30,8 @@ from compare.errors import UserError
 from compare.host.envs import matrix as toxini
 
 HOME_VARIABLE = "RNNCOMPARE_HOME"
-SHIPPED = Path(__file__).resolve().parent          # compare/host/envs: tox.ini + toxfile.py
-PACKAGES = ("compare", "backends")                 # what the worker imports (the copy holds all of them)
+SHIPPED = Path(__file__).resolve().parent  # compare/host/envs: tox.ini + toxfile.py
+PACKAGES = ("compare", "backends")  # what the worker imports (the copy holds all of them)
 # The interpreters TensorFlow 1.x needs and how to get them (README: "Python 3.6 and 3.7").
 REMEDY = "install it and put it on PATH: `pyenv install {v}`, `uv python install {v}`, or your distribution's python{v}"
 
@@ -57,14 +58,14 @@ class EnvInfo:
     """One line of ``rnncompare envs``."""
 
     name: str
-    python: str            # the interpreter tox asks for, e.g. "python3.7"
-    found: str             # where it is found ('' when nowhere)
-    tensorflow: str        # the TensorFlow requirement(s), e.g. "tensorflow==1.15.5, protobuf==3.20.3"
-    description: str       # TensorFlow and Keras in words (the tox.ini's description)
-    exists: bool           # the env has been created
+    python: str  # the interpreter tox asks for, e.g. "python3.7"
+    found: str  # where it is found ('' when nowhere)
+    tensorflow: str  # the TensorFlow requirement(s), e.g. "tensorflow==1.15.5, protobuf==3.20.3"
+    description: str  # TensorFlow and Keras in words (the tox.ini's description)
+    exists: bool  # the env has been created
     path: Path
-    remedy: str = ""       # what to do when the Python is missing
-    installed: str = ""    # what a created env holds, e.g. "tensorflow 1.15.5, numpy 1.18.5"
+    remedy: str = ""  # what to do when the Python is missing
+    installed: str = ""  # what a created env holds, e.g. "tensorflow 1.15.5, numpy 1.18.5"
 
 
 def home(env_dir: Optional[str] = None) -> Path:
@@ -95,15 +96,17 @@ def prepare(home_dir: Path) -> Path:
     digest = hashlib.sha256()
     for source, target in files:
         digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
-    code = home_dir / "code" / "{}-{}".format(__version__, digest.hexdigest()[:12])
+    code = home_dir / "code" / f"{__version__}-{digest.hexdigest()[:12]}"
     if (code / "tox.ini").exists():
         return code
     try:
         code.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=str(code.parent)))
     except OSError as exc:
-        raise UserError("cannot write the env folder {}: {}".format(home_dir, exc.strerror or exc),
-                        "choose another with --env-dir or {}".format(HOME_VARIABLE)) from None
+        raise UserError(
+            f"cannot write the env folder {home_dir}: {exc.strerror or exc}",
+            f"choose another with --env-dir or {HOME_VARIABLE}",
+        ) from None
     for source, target in files:
         (staging / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(str(source), str(staging / target))
@@ -148,8 +151,9 @@ def installed_versions(env_path: Path) -> str:
     """``"tensorflow 1.15.5, numpy 1.18.5"``: the versions of ``SHOWN`` installed in a created env."""
     found = {}
     for info in sorted(env_path.glob("lib/python*/site-packages/*.dist-info")) + sorted(
-            env_path.glob("Lib/site-packages/*.dist-info")):
-        name, _, version = info.name[:-len(".dist-info")].partition("-")
+        env_path.glob("Lib/site-packages/*.dist-info")
+    ):
+        name, _, version = info.name[: -len(".dist-info")].partition("-")
         if name.lower() in SHOWN:
             found[name.lower()] = version
     return ", ".join("{} {}".format(name.replace("_", "-"), found[name]) for name in SHOWN if name in found)
@@ -180,8 +184,17 @@ def describe(env_dir: Optional[str] = None) -> List[EnvInfo]:
         version = python.replace("python", "")
         deps = [d for d in _factored(section.get("deps", ""), env) if ";" not in d]
         place = chosen.env_dir(env)
-        infos.append(EnvInfo(env, python, found, ", ".join(deps),
-                             "; ".join(_factored(section.get("description", ""), env)),
-                             (place / "bin").is_dir() or (place / "Scripts").is_dir(), place,
-                             "" if found else REMEDY.format(v=version), installed_versions(place)))
+        infos.append(
+            EnvInfo(
+                env,
+                python,
+                found,
+                ", ".join(deps),
+                "; ".join(_factored(section.get("description", ""), env)),
+                (place / "bin").is_dir() or (place / "Scripts").is_dir(),
+                place,
+                "" if found else REMEDY.format(v=version),
+                installed_versions(place),
+            )
+        )
     return infos

@@ -3,6 +3,7 @@
 tox.ini's ``[tox] labels`` name the envs: ``matrix`` (one worker per TensorFlow) and ``test`` (the test
 suite in each of them and on the host). The runner, the CLI, the benchmark and CI read them here.
 """
+
 import configparser
 from pathlib import Path
 from typing import Dict, Tuple

@@ -9,6 +9,7 @@ has on PATH still wins, and machines without pyenv are untouched.
 It sits beside ``compare/host/envs/tox.ini`` (the managed envs) and the checkout's ``toxfile.py`` loads it;
 ``rnncompare envs`` asks it where an env's Python is (:func:`pyenv_bin_dirs`).
 """
+
 from __future__ import annotations
 
 import os

@@ -12,6 +12,7 @@ Modules: ``records`` (the model: what is shown), ``build`` (the model from artif
 files), ``pipeline`` (the verb as a function).
 The renderers load on first use.
 """
+
 import importlib
 from typing import Any
 
@@ -19,18 +20,29 @@ from compare.host.report.build import build
 from compare.host.report.pipeline import make_report
 from compare.host.report.records import Recipe, Report
 
-_LAZY = {"render_html": ("compare.host.report.htmlpage", "render"),
-         "render_markdown": ("compare.host.report.markdown", "render"),
-         "markdown_escape": ("compare.host.report.markdown", "escape"),
-         "check_output": ("compare.host.report.output", "check_output"),
-         "write": ("compare.host.report.output", "write")}
+_LAZY = {
+    "render_html": ("compare.host.report.htmlpage", "render"),
+    "render_markdown": ("compare.host.report.markdown", "render"),
+    "markdown_escape": ("compare.host.report.markdown", "escape"),
+    "check_output": ("compare.host.report.output", "check_output"),
+    "write": ("compare.host.report.output", "write"),
+}
 
-__all__ = ["Recipe", "Report", "build", "check_output", "make_report", "markdown_escape", "render_html",
-           "render_markdown", "write"]
+__all__ = [
+    "Recipe",
+    "Report",
+    "build",
+    "check_output",
+    "make_report",
+    "markdown_escape",
+    "render_html",
+    "render_markdown",
+    "write",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
-        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module, attribute = _LAZY[name]
     return getattr(importlib.import_module(module), attribute)

@@ -9,6 +9,7 @@ first env whose TF1 route is ok: the code being migrated away from), so each cel
 this start from the same weights as the TF1 original?". Every other pair the diff compared stays
 visible in the scenario's pair table and findings.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,8 +46,23 @@ VERDICT_ORDER = ("differs", "missing", "same")
 # Config keys that differ between builds without changing any weight (auto-generated names, module paths).
 COSMETIC_KEYS = frozenset({"name", "module", "registered_name"})
 # The statistics the tables show; the rest of an artifact's stats stay in the artifact.
-TABLE_STATS = ("count", "mean", "std", "min", "max", "abs_max", "fro_norm", "kurtosis", "constant",
-               "orth_err", "orth_gain", "orth_method", "sv_min", "sv_mean", "sv_max")
+TABLE_STATS = (
+    "count",
+    "mean",
+    "std",
+    "min",
+    "max",
+    "abs_max",
+    "fro_norm",
+    "kurtosis",
+    "constant",
+    "orth_err",
+    "orth_gain",
+    "orth_method",
+    "sv_min",
+    "sv_mean",
+    "sv_max",
+)
 
 GATE_ORDER, PART_ORDER = families.display_order()
 
@@ -59,8 +75,9 @@ def _text(value: Any) -> str:
 
 
 def _env_info(name: str, art: Artifact) -> EnvInfo:
-    return EnvInfo(name=name, python=art.env.python, tensorflow=art.env.tensorflow, keras=art.env.keras,
-                   numpy=art.env.numpy)
+    return EnvInfo(
+        name=name, python=art.env.python, tensorflow=art.env.tensorflow, keras=art.env.keras, numpy=art.env.numpy
+    )
 
 
 def _route_state(env: str, route: str, art: Artifact, scenario: str) -> RouteState:
@@ -72,8 +89,9 @@ def _route_state(env: str, route: str, art: Artifact, scenario: str) -> RouteSta
 
 def _finding(row: Row) -> Finding:
     reasons = [Reason(r.code, r.detail, dict(r.figures)) for r in row.reasons]
-    return Finding(block=row.block, a=(row.a.env, row.a.route), b=(row.b.env, row.b.route), verdict=row.verdict,
-                   reasons=reasons)
+    return Finding(
+        block=row.block, a=(row.a.env, row.a.route), b=(row.b.env, row.b.route), verdict=row.verdict, reasons=reasons
+    )
 
 
 def _worst(verdicts: Sequence[str]) -> str:
@@ -111,9 +129,10 @@ def _grid_cell(state: RouteState, baseline: Optional[Series], by_pair: Mapping[f
     counts = {v: blocks.count(v) for v in sorted(set(blocks))}
     config_differs = any(f.block == CONFIG_BLOCK and f.verdict != "same" for f in rows)
     if not blocks:
-        return GridCell(state.env, state.route, "not compared", "no diff rows against the baseline",
-                        config_differs=config_differs)
-    detail = ", ".join("{} {}".format(n, v) for v, n in counts.items()) + " of {} rows".format(len(blocks))
+        return GridCell(
+            state.env, state.route, "not compared", "no diff rows against the baseline", config_differs=config_differs
+        )
+    detail = ", ".join(f"{n} {v}" for v, n in counts.items()) + f" of {len(blocks)} rows"
     return GridCell(state.env, state.route, _worst(blocks), detail, counts, config_differs)
 
 
@@ -125,8 +144,14 @@ def _pairs(findings: Sequence[Finding]) -> List[PairSummary]:
     for (a, b), rows in grouped.items():
         blocks = [f.verdict for f in rows if f.block != CONFIG_BLOCK]
         config = [f.verdict for f in rows if f.block == CONFIG_BLOCK]
-        result.append(PairSummary(a, b, {v: blocks.count(v) for v in sorted(set(blocks))},
-                                  "" if not config else ("same" if set(config) == {"same"} else "differs")))
+        result.append(
+            PairSummary(
+                a,
+                b,
+                {v: blocks.count(v) for v in sorted(set(blocks))},
+                "" if not config else ("same" if set(config) == {"same"} else "differs"),
+            )
+        )
     return result
 
 
@@ -164,16 +189,18 @@ def _verdicts_by_block(findings: Sequence[Finding]) -> Dict[Tuple[str, frozenset
     return found
 
 
-def _verdict_against(key: str, series: Series, baseline: Optional[Series],
-                     findings: Mapping[Tuple[str, frozenset], Finding]) -> Tuple[str, List[Reason]]:
+def _verdict_against(
+    key: str, series: Series, baseline: Optional[Series], findings: Mapping[Tuple[str, frozenset], Finding]
+) -> Tuple[str, List[Reason]]:
     if baseline is None or series == baseline:
         return "", []
     found = findings.get((key, _pair(series, baseline)))
     return (found.verdict, found.reasons) if found is not None else ("", [])
 
 
-def _blocks(ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series],
-            findings: Sequence[Finding]) -> Tuple[List[BlockGroup], bool]:
+def _blocks(
+    ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series], findings: Sequence[Finding]
+) -> Tuple[List[BlockGroup], bool]:
     groups: Dict[str, BlockGroup] = {}
     from_variables = False
     by_block = _verdicts_by_block(findings)
@@ -183,10 +210,19 @@ def _blocks(ok: Sequence[Tuple[Series, RouteResult]], baseline: Optional[Series]
         for key, entry in entries.items():
             verdict, reasons = _verdict_against(key, series, baseline, by_block)
             group = groups.setdefault(key, BlockGroup(key, _part(key)))
-            group.cells.append(BlockCell(
-                env=series[0], route=series[1], shape=list(entry.shape), variable=entry.variable,
-                stats=_table_stats(entry), fingerprint=entry.fingerprint.as_json() if entry.fingerprint else None,
-                verdict=verdict, reasons=reasons, sample=entry.stats.sample if entry.stats else np.empty(0)))
+            group.cells.append(
+                BlockCell(
+                    env=series[0],
+                    route=series[1],
+                    shape=list(entry.shape),
+                    variable=entry.variable,
+                    stats=_table_stats(entry),
+                    fingerprint=entry.fingerprint.as_json() if entry.fingerprint else None,
+                    verdict=verdict,
+                    reasons=reasons,
+                    sample=entry.stats.sample if entry.stats else np.empty(0),
+                )
+            )
     return sorted(groups.values(), key=lambda g: _block_sort_key(g.key)), from_variables
 
 
@@ -209,8 +245,15 @@ def _biases(ok: Sequence[Tuple[Series, RouteResult]]) -> List[BiasCell]:
         keys = set(route.effective_bias) | {k for k in route.blocks if _part(k) == "bias"}
         for key in sorted(keys, key=_block_sort_key):
             effective = route.effective_bias.get(key)
-            cells.append(BiasCell(key, series[0], series[1], _table_stats(route.blocks.get(key)),
-                                  _table_stats(effective) if effective is not None and effective.stats else None))
+            cells.append(
+                BiasCell(
+                    key,
+                    series[0],
+                    series[1],
+                    _table_stats(route.blocks.get(key)),
+                    _table_stats(effective) if effective is not None and effective.stats else None,
+                )
+            )
     return cells
 
 
@@ -221,10 +264,10 @@ def flatten(value: Any, prefix: str = "") -> Iterator[Tuple[str, str]]:
     """Dotted keys to JSON-text leaves: ``{"layer": {"cells": [{"units": 16}]}}`` -> ``layer.cells[0].units``."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from flatten(item, "{}.{}".format(prefix, key) if prefix else str(key))
+            yield from flatten(item, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
         for index, item in enumerate(value):
-            yield from flatten(item, "{}[{}]".format(prefix, index))
+            yield from flatten(item, f"{prefix}[{index}]")
     else:
         yield prefix, value if isinstance(value, str) else json.dumps(value)
 
@@ -261,8 +304,16 @@ def _config_mismatches(findings: Sequence[Finding]) -> List[ConfigMismatch]:
     for f in findings:
         for r in f.reasons if f.block == CONFIG_BLOCK else []:
             if r.code == "config_mismatch":
-                out.append(ConfigMismatch(f.a, f.b, _text(r.figures.get("key", "")), _text(r.figures.get("a")),
-                                          _text(r.figures.get("b")), r.detail))
+                out.append(
+                    ConfigMismatch(
+                        f.a,
+                        f.b,
+                        _text(r.figures.get("key", "")),
+                        _text(r.figures.get("a")),
+                        _text(r.figures.get("b")),
+                        r.detail,
+                    )
+                )
     return out
 
 
@@ -273,8 +324,10 @@ def _spec_warnings(states: Sequence[RouteState]) -> List[str]:
     hashes = sorted({s.spec_hash for s in states if s.spec_hash})
     if len(hashes) <= 1:
         return []
-    return ["the envs built different specs for this scenario (spec_hash {}): re-run the matrix "
-            "with one scenario file".format(", ".join(hashes))]
+    return [
+        "the envs built different specs for this scenario (spec_hash {}): re-run the matrix "
+        "with one scenario file".format(", ".join(hashes))
+    ]
 
 
 def _ties(findings: Sequence[Finding], states: Sequence[RouteState]) -> List[str]:
@@ -285,29 +338,43 @@ def _ties(findings: Sequence[Finding], states: Sequence[RouteState]) -> List[str
         for r in f.reasons:
             for series, copy in ((f.a, r.figures.get("copy_of_a")), (f.b, r.figures.get("copy_of_b"))):
                 if r.code == "tied_weights" and copy and series in keras:
-                    lines["{}:{} {} starts as an exact copy of {}".format(series[0], series[1], f.block, copy)] = None
+                    lines[f"{series[0]}:{series[1]} {f.block} starts as an exact copy of {copy}"] = None
     return list(lines)
 
 
-def _recipe(recipes: Optional[Mapping[str, Mapping[str, Any]]], name: str, findings: Sequence[Finding],
-            states: Sequence[RouteState]) -> Optional[Recipe]:
+def _recipe(
+    recipes: Optional[Mapping[str, Mapping[str, Any]]],
+    name: str,
+    findings: Sequence[Finding],
+    states: Sequence[RouteState],
+) -> Optional[Recipe]:
     entry = (recipes or {}).get(name)
     if not entry:
         return None
-    return Recipe(snippet=_text(entry.get("snippet", "")), verdict=_text(entry.get("verdict", "")),
-                  warnings=_ties(findings, states))
+    return Recipe(
+        snippet=_text(entry.get("snippet", "")),
+        verdict=_text(entry.get("verdict", "")),
+        warnings=_ties(findings, states),
+    )
 
 
-def _ok_routes(artifacts: Mapping[str, Artifact], states: Sequence[RouteState],
-               scenario: str) -> List[Tuple[Series, RouteResult]]:
+def _ok_routes(
+    artifacts: Mapping[str, Artifact], states: Sequence[RouteState], scenario: str
+) -> List[Tuple[Series, RouteResult]]:
     """The routes whose state is ok, as their artifacts hold them."""
     found = [((s.env, s.route), artifacts[s.env].route(scenario, s.route)) for s in states if s.status == "ok"]
     return [(series, route) for series, route in found if route is not None]
 
 
-def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[Finding],
-              recipes: Optional[Mapping[str, Mapping[str, Any]]], baseline: Optional[Series],
-              routes: Sequence[str], ports: Optional[Mapping[str, Mapping[Series, str]]] = None) -> ScenarioReport:
+def _scenario(
+    name: str,
+    artifacts: Mapping[str, Artifact],
+    findings: Sequence[Finding],
+    recipes: Optional[Mapping[str, Mapping[str, Any]]],
+    baseline: Optional[Series],
+    routes: Sequence[str],
+    ports: Optional[Mapping[str, Mapping[Series, str]]] = None,
+) -> ScenarioReport:
     states = [_route_state(env, route, art, name) for env, art in artifacts.items() for route in routes]
     ok = _ok_routes(artifacts, states, name)
     if baseline not in {series for series, _ in ok}:
@@ -316,14 +383,22 @@ def _scenario(name: str, artifacts: Mapping[str, Artifact], findings: Sequence[F
     config, cosmetic = _config(ok, routes)
     by_pair = _by_pair(findings)
     return ScenarioReport(
-        name=name, baseline=baseline, routes=states,
-        grid=[_grid_cell(s, baseline, by_pair) for s in states], pairs=_pairs(findings),
-        blocks=blocks, biases=_biases(ok), config=config, config_cosmetic=cosmetic,
+        name=name,
+        baseline=baseline,
+        routes=states,
+        grid=[_grid_cell(s, baseline, by_pair) for s in states],
+        pairs=_pairs(findings),
+        blocks=blocks,
+        biases=_biases(ok),
+        config=config,
+        config_cosmetic=cosmetic,
         config_mismatches=_config_mismatches(findings),
         findings=[f for f in findings if f.verdict != "same" or f.reasons],
         recipe=_recipe(recipes, name, findings, states),
-        warnings=_spec_warnings(states), blocks_from_variables=from_variables,
-        ports=[PortVerdict(env, route, verdict) for (env, route), verdict in ((ports or {}).get(name) or {}).items()])
+        warnings=_spec_warnings(states),
+        blocks_from_variables=from_variables,
+        ports=[PortVerdict(env, route, verdict) for (env, route), verdict in ((ports or {}).get(name) or {}).items()],
+    )
 
 
 def _routes(artifacts: Mapping[str, Artifact]) -> List[str]:
@@ -340,11 +415,15 @@ def _scenario_names(artifacts: Mapping[str, Artifact], rows: Sequence[Row]) -> L
     return [n for n in names if n]
 
 
-def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
-          recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
-          baseline: Optional[Series] = None, notes: Sequence[str] = (),
-          ports: Optional[Mapping[str, Mapping[Series, str]]] = None,
-          networks: Sequence[NetworkSection] = ()) -> Report:
+def build(
+    artifacts: Mapping[str, Artifact],
+    rows: Sequence[Row],
+    recipes: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    baseline: Optional[Series] = None,
+    notes: Sequence[str] = (),
+    ports: Optional[Mapping[str, Mapping[Series, str]]] = None,
+    networks: Sequence[NetworkSection] = (),
+) -> Report:
     """The report model. ``artifacts``: env -> typed artifact, in display order; ``rows``: the diff's rows;
     ``recipes``: optional scenario -> {"snippet", "verdict"}; ``baseline``: (env, route) the grid
     compares with, where that route is ok (default per scenario: ``compare.host.diff.default_baseline``);
@@ -355,9 +434,15 @@ def build(artifacts: Mapping[str, Artifact], rows: Sequence[Row],
     for row in rows:
         findings.setdefault(row.scenario, []).append(_finding(row))
     routes = _routes(artifacts)
-    scenarios = [_scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes, ports)
-                 for name in _scenario_names(artifacts, rows)]
-    return Report(envs=[_env_info(env, art) for env, art in artifacts.items()],
-                  series=[(env, route) for env in artifacts for route in routes],
-                  scenarios=scenarios, compared=bool(rows), notes=[_text(n) for n in notes],
-                  networks=list(networks))
+    scenarios = [
+        _scenario(name, artifacts, findings.get(name, []), recipes, baseline, routes, ports)
+        for name in _scenario_names(artifacts, rows)
+    ]
+    return Report(
+        envs=[_env_info(env, art) for env, art in artifacts.items()],
+        series=[(env, route) for env in artifacts for route in routes],
+        scenarios=scenarios,
+        compared=bool(rows),
+        notes=[_text(n) for n in notes],
+        networks=list(networks),
+    )

@@ -4,6 +4,7 @@ full per-block tables live in report.html and report.json).
 Every piece of text that comes from an artifact, a diff row or a recipe verdict goes through
 :func:`escape`, so a pipe cannot split a table cell and ``<script>`` stays text.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence
@@ -28,8 +29,10 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> List[str]:
 
 
 def _envs(report: Report) -> List[str]:
-    return table(("env", "python", "tensorflow", "keras", "numpy"),
-                 ((e.name, e.python, e.tensorflow, e.keras, e.numpy) for e in report.envs))
+    return table(
+        ("env", "python", "tensorflow", "keras", "numpy"),
+        ((e.name, e.python, e.tensorflow, e.keras, e.numpy) for e in report.envs),
+    )
 
 
 def _grid_text(cell: GridCell) -> str:
@@ -46,15 +49,20 @@ def _grid(report: Report) -> List[str]:
     lines = ["## Summary", ""]
     if not report.compared:
         lines += ["No diff rows were given: cells say only whether each route ran.", ""]
-    lines += ["Each cell compares that env/route with the scenario's baseline (by default the TF1 route of the "
-              "newest TensorFlow 1.x that ran it: the code being migrated); `+config` marks a differing layer "
-              "config.", ""]
+    lines += [
+        "Each cell compares that env/route with the scenario's baseline (by default the TF1 route of the "
+        "newest TensorFlow 1.x that ran it: the code being migrated); `+config` marks a differing layer "
+        "config.",
+        "",
+    ]
     return lines + table(header, rows)
 
 
 def _routes(sc: ScenarioReport) -> List[str]:
-    return table(("env", "route", "status", "family", "reason"),
-                 ((r.env, r.route, r.status, r.family, r.reason) for r in sc.routes))
+    return table(
+        ("env", "route", "status", "family", "reason"),
+        ((r.env, r.route, r.status, r.family, r.reason) for r in sc.routes),
+    )
 
 
 def _recipe(sc: ScenarioReport) -> List[str]:
@@ -65,22 +73,28 @@ def _recipe(sc: ScenarioReport) -> List[str]:
     if sc.recipe.warnings:
         warning = ["**Warning:** " + escape(text.TIED_WEIGHTS), ""] + ["* " + escape(w) for w in sc.recipe.warnings]
         warning.append("")
-    return ["### Initialize Keras like TF1", "", "Verified verdict: " + escape(sc.recipe.verdict), ""] + warning + [
-        fence + "python", sc.recipe.snippet, fence, ""]
+    return (
+        ["### Initialize Keras like TF1", "", "Verified verdict: " + escape(sc.recipe.verdict), ""]
+        + warning
+        + [fence + "python", sc.recipe.snippet, fence, ""]
+    )
 
 
 def _ports(sc: ScenarioReport) -> List[str]:
     if not sc.ports:
         return []
     return ["### Porting the baseline's weights", "", escape(text.PORTS), ""] + table(
-        ("env", "route", "port"), ((p.env, p.route, p.verdict) for p in sc.ports))
+        ("env", "route", "port"), ((p.env, p.route, p.verdict) for p in sc.ports)
+    )
 
 
 def _pairs(sc: ScenarioReport) -> List[str]:
     if not sc.pairs:
         return []
-    rows = ([text.series(p.a), text.series(p.b)] + [n for _, n in text.counts(p.counts)] + [p.config or text.DASH]
-            for p in sc.pairs)
+    rows = (
+        [text.series(p.a), text.series(p.b)] + [n for _, n in text.counts(p.counts)] + [p.config or text.DASH]
+        for p in sc.pairs
+    )
     return ["### Compared pairs", ""] + table(("a", "b", "same", "differs", "missing", "config"), rows)
 
 
@@ -89,8 +103,9 @@ def _biases(sc: ScenarioReport) -> List[str]:
         return []
     keys, columns, cells = bias_grid(sc)
     rows = ([key] + [_bias(cells.get((key, s))) for s in columns] for key in keys)
-    return ["### Biases: stored, and what the gate sees when different", ""] + \
-        table(["block"] + [text.series(s) for s in columns], rows)
+    return ["### Biases: stored, and what the gate sees when different", ""] + table(
+        ["block"] + [text.series(s) for s in columns], rows
+    )
 
 
 def _bias(cell: Optional[BiasCell]) -> str:
@@ -105,20 +120,22 @@ def _config_normalized(sc: ScenarioReport) -> List[str]:
     if not sc.config_mismatches:
         return []
     rows = ((text.series(m.a), text.series(m.b), m.key, m.a_value, m.b_value, m.detail) for m in sc.config_mismatches)
-    return ["### Layer options that change the computation", ""] + \
-        table(("a", "b", "option", "a value", "b value", "why it matters"), rows)
+    return ["### Layer options that change the computation", ""] + table(
+        ("a", "b", "option", "a value", "b value", "why it matters"), rows
+    )
 
 
 def _config_raw(sc: ScenarioReport) -> List[str]:
     if not sc.config and not sc.config_cosmetic:
         return []
     envs = list(dict.fromkeys(env for d in sc.config for env in d.values))
-    rows = ([d.route, d.key] + [d.values.get(e) if d.values.get(e) is not None else "(absent)" for e in envs]
-            for d in sc.config)
+    rows = (
+        [d.route, d.key] + [d.values.get(e) if d.values.get(e) is not None else "(absent)" for e in envs]
+        for d in sc.config
+    )
     lines = ["### Built config differences between envs (same route)", ""]
     if sc.config_cosmetic:
-        lines += ["{} cosmetic differences (auto-generated names, module paths) not shown.".format(
-            sc.config_cosmetic), ""]
+        lines += [f"{sc.config_cosmetic} cosmetic differences (auto-generated names, module paths) not shown.", ""]
     return lines + (table(["route", "key"] + envs, rows) if sc.config else [])
 
 
@@ -126,8 +143,11 @@ def _findings(sc: ScenarioReport) -> List[str]:
     if not sc.findings:
         return []
     explain = any(f.explanation for f in sc.findings)
-    rows = ([f.block, text.series(f.a), text.series(f.b), f.verdict, text.reasons(f.reasons)]
-            + ([f.explanation] if explain else []) for f in sc.findings)
+    rows = (
+        [f.block, text.series(f.a), text.series(f.b), f.verdict, text.reasons(f.reasons)]
+        + ([f.explanation] if explain else [])
+        for f in sc.findings
+    )
     header = ("block", "a", "b", "verdict", "reasons") + (("explanation",) if explain else ())
     return ["### Findings (differences, and notes on same blocks)", ""] + table(header, rows)
 
@@ -147,8 +167,11 @@ def _blocks_pointer(sc: ScenarioReport) -> List[str]:
     if not sc.blocks:
         return []
     kind = "variables" if sc.blocks_from_variables else "blocks"
-    return ["The full table of the {} {} (statistics, fingerprints, verdict per env/route) is in report.html "
-            "and report.json.".format(len(sc.blocks), kind), ""]
+    return [
+        f"The full table of the {len(sc.blocks)} {kind} (statistics, fingerprints, verdict per env/route) is in report.html "
+        "and report.json.",
+        "",
+    ]
 
 
 def render(report: Report) -> str:

@@ -4,6 +4,7 @@ Only ``report.md``, ``report.json`` and ``report.html`` are written, all inside 
 each goes to a temporary file beside its target first, so a reader never sees half a report and
 an interrupted run leaves the previous report whole.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

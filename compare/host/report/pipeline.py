@@ -4,6 +4,7 @@
 
 ``rnncompare report`` and ``rnncompare run`` are this function. Host side.
 """
+
 import contextlib
 import gc
 from pathlib import Path
@@ -26,7 +27,7 @@ def baseline_of(artifacts: Mapping[str, Artifact], text: Optional[str]) -> Serie
     if text:
         env, route = artifact.split_route(text, "--baseline ENV:ROUTE, e.g. tf115:tf1")
         if env not in artifacts:
-            raise UserError("--baseline env {!r} has no artifact".format(env), "envs: " + ", ".join(artifacts))
+            raise UserError(f"--baseline env {env!r} has no artifact", "envs: " + ", ".join(artifacts))
         return env, route
     arts = list(artifacts.values())
     return diff.default_baseline(arts) or (arts[0].name, artifact.ROUTES[0])
@@ -45,8 +46,9 @@ def diff_rows(artifacts: Mapping[str, Artifact], baseline: Series) -> Tuple[List
     return result.rows, result.notes + ["verdict thresholds: " + result.thresholds.describe()]
 
 
-def recipes_for(artifacts: Mapping[str, Artifact], rows: Sequence[diff.Row],
-                baseline: Series) -> Dict[str, Dict[str, str]]:
+def recipes_for(
+    artifacts: Mapping[str, Artifact], rows: Sequence[diff.Row], baseline: Series
+) -> Dict[str, Dict[str, str]]:
     """scenario -> {"snippet", "verdict"}: the recipe's code and its measured verdict (the recipe route).
     Scenarios whose stored spec is not a whole scenario (hand-made artifacts) get none."""
     recipes: Dict[str, Dict[str, str]] = {}
@@ -61,12 +63,12 @@ def _port_verdict(base: Artifact, base_route: str, target: Artifact, route: str,
     try:
         variables = port.port_between(base, base_route, target, route, scenario)
     except PortError as exc:
-        return "refused: {}".format(exc)
+        return f"refused: {exc}"
     except ValueError as exc:  # first-seed weights that do not fit their family's layout
-        return "not checked: {}".format(exc)
+        return f"not checked: {exc}"
     except UserError as exc:  # no first-seed weights beside an artifact
-        return "not checked: {}".format(exc.cause)
-    return "exact: {} variables".format(len(variables))
+        return f"not checked: {exc.cause}"
+    return f"exact: {len(variables)} variables"
 
 
 def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, Dict[Series, str]]:
@@ -75,16 +77,17 @@ def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, 
     base_env, base_route = baseline
     base = artifacts.get(base_env)
     verdicts: Dict[str, Dict[Series, str]] = {}
-    for name in (base.scenarios if base is not None else {}):
+    for name in base.scenarios if base is not None else {}:
         source = base.route(name, base_route)
         if source is None or not source.ok:
             continue
         framework = families.get(source.family).framework
         for art in artifacts.values():
-            for route_name, route in (art.scenarios[name].routes.items() if name in art.scenarios else ()):
+            for route_name, route in art.scenarios[name].routes.items() if name in art.scenarios else ():
                 if route.ok and families.get(route.family).framework != framework:
                     verdicts.setdefault(name, {})[(art.name, route_name)] = _port_verdict(
-                        base, base_route, art, route_name, name)
+                        base, base_route, art, route_name, name
+                    )
     return verdicts
 
 
@@ -101,14 +104,15 @@ def recipe_verdict(rows: Sequence[Any], scenario: str, baseline: Tuple[str, str]
     for env, counts in sorted(per_env.items()):
         total = sum(counts.values())
         if counts["same"] == total:
-            parts.append("{}: same on all {} rows".format(env, total))
+            parts.append(f"{env}: same on all {total} rows")
         else:
             parts.append("{}: {} of {} rows differ or are missing".format(env, total - counts["same"], total))
     return "; ".join(parts)
 
 
-def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None,
-                networks: Sequence[NetworkSection] = ()) -> Dict[str, Path]:
+def make_report(
+    folder: Path, out: Optional[Path] = None, baseline: Optional[str] = None, networks: Sequence[NetworkSection] = ()
+) -> Dict[str, Path]:
     """Read every artifact in ``folder``, judge every env/route against the baseline, write the report
     files into ``out`` (default: ``folder``, checked before anything is read); returns their paths.
     ``networks``: a migrated checkpoint's sections (``rnncompare migrate``), shown first."""
@@ -119,8 +123,9 @@ def make_report(folder: Path, out: Optional[Path] = None, baseline: Optional[str
         artifacts = artifact.read_folder(Path(folder))
         base = baseline_of(artifacts, baseline)
         rows, notes = diff_rows(artifacts, base)
-        model = build(artifacts, rows, recipes_for(artifacts, rows, base), base, notes,
-                      ports_for(artifacts, base), networks)
+        model = build(
+            artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base), networks
+        )
         return write(model, target)
 
 

@@ -9,6 +9,7 @@ Every figure is small (320 x 200 px) because the HTML shows dozens of them; each
 one colour through the whole report (TF1 solid, Keras dashed), and the HTML prints that legend
 once, so the figures carry none of their own.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,7 @@ from compare.host.report.records import BiasCell, BlockGroup, ScenarioReport, Se
 
 SMALL = (320, 200)  # px
 BINS = 40
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
-           "#7f7f7f", "#bcbd22")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 LINESTYLE = {"tf1": "-", "keras": "--"}
 DASH = {"-": "", "--": ' stroke-dasharray="5,3"', ":": ' stroke-dasharray="1,2"'}
 MARGIN = (44, 8, 20, 22)  # left, right, top, bottom (px)
@@ -33,8 +33,7 @@ Style = Tuple[str, str]  # (colour, linestyle)
 def styles(series: Sequence[Series]) -> Dict[Series, Style]:
     """One colour per env (shared by its routes), one line style per route."""
     envs = list(dict.fromkeys(env for env, _ in series))
-    return {(env, route): (PALETTE[envs.index(env) % len(PALETTE)], LINESTYLE.get(route, ":"))
-            for env, route in series}
+    return {(env, route): (PALETTE[envs.index(env) % len(PALETTE)], LINESTYLE.get(route, ":")) for env, route in series}
 
 
 def ticks(low: float, high: float, count: int = 4) -> List[float]:
@@ -50,14 +49,20 @@ def ticks(low: float, high: float, count: int = 4) -> List[float]:
 
 
 def _label(value: float) -> str:
-    return "{:.3g}".format(value + 0.0)  # + 0.0: no "-0"
+    return f"{value + 0.0:.3g}"  # + 0.0: no "-0"
 
 
 class Canvas:
     """One plot: data ranges mapped onto a fixed pixel box, elements collected as SVG text."""
 
-    def __init__(self, size: Tuple[int, int], x_range: Tuple[float, float], y_range: Tuple[float, float],
-                 title: str, bottom: int = MARGIN[3]) -> None:
+    def __init__(
+        self,
+        size: Tuple[int, int],
+        x_range: Tuple[float, float],
+        y_range: Tuple[float, float],
+        title: str,
+        bottom: int = MARGIN[3],
+    ) -> None:
         self.width, self.height = size
         self.left, self.right, self.top, self.bottom = MARGIN[0], MARGIN[1], MARGIN[2], bottom
         self.x0, self.x1 = x_range
@@ -66,8 +71,7 @@ class Canvas:
             self.y0, self.y1 = self.y0 - 0.5, self.y0 + 0.5
         if not self.x1 > self.x0:
             self.x0, self.x1 = self.x0 - 0.5, self.x0 + 0.5
-        self.parts = ['<text x="{}" y="13" font-size="10" text-anchor="middle">{}</text>'.format(
-            self.width // 2, escape(title))]
+        self.parts = [f'<text x="{self.width // 2}" y="13" font-size="10" text-anchor="middle">{escape(title)}</text>']
 
     def x(self, value: float) -> float:
         inner = self.width - self.left - self.right
@@ -80,28 +84,33 @@ class Canvas:
     def y_axis(self) -> None:
         for value in ticks(self.y0, self.y1):
             y = self.y(value)
-            self.parts.append('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ddd" stroke-width="0.5"/>'
-                              '<text x="{}" y="{}" font-size="8" text-anchor="end">{}</text>'.format(
-                                  self.left, y, self.width - self.right, y, self.left - 3, y + 3, _label(value)))
+            self.parts.append(
+                f'<line x1="{self.left}" y1="{y}" x2="{self.width - self.right}" y2="{y}" stroke="#ddd" stroke-width="0.5"/>'
+                f'<text x="{self.left - 3}" y="{y + 3}" font-size="8" text-anchor="end">{_label(value)}</text>'
+            )
 
     def x_axis(self) -> None:
         base = self.height - self.bottom
         for value in ticks(self.x0, self.x1):
-            self.parts.append('<text x="{}" y="{}" font-size="8" text-anchor="middle">{}</text>'.format(
-                self.x(value), base + 10, _label(value)))
+            self.parts.append(
+                f'<text x="{self.x(value)}" y="{base + 10}" font-size="8" text-anchor="middle">{_label(value)}</text>'
+            )
 
     def x_labels(self, labels: Sequence[str]) -> None:
         """Category labels under positions 0, 1, ..., rotated so long block names fit."""
         base = self.height - self.bottom + 6
         for i, text in enumerate(labels):
             x = self.x(i)
-            self.parts.append('<text x="{0}" y="{1}" font-size="7" text-anchor="end" '
-                              'transform="rotate(-60 {0} {1})">{2}</text>'.format(x, base, escape(text)))
+            self.parts.append(
+                f'<text x="{x}" y="{base}" font-size="7" text-anchor="end" '
+                f'transform="rotate(-60 {x} {base})">{escape(text)}</text>'
+            )
 
     def frame(self) -> None:
-        self.parts.append('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#888" '
-                          'stroke-width="0.6"/>'.format(self.left, self.top, self.width - self.left - self.right,
-                                                        self.height - self.top - self.bottom))
+        self.parts.append(
+            f'<rect x="{self.left}" y="{self.top}" width="{self.width - self.left - self.right}" height="{self.height - self.top - self.bottom}" fill="none" stroke="#888" '
+            'stroke-width="0.6"/>'
+        )
 
     def stairs(self, edges: np.ndarray, heights: np.ndarray, style: Style) -> None:
         """A histogram's outline: up at the first edge, across each bin at its height, down after the last
@@ -114,30 +123,37 @@ class Canvas:
         ys = np.round(self.height - self.bottom - (heights - self.y0) / (self.y1 - self.y0) * inner_y, 1).tolist()
         base = self.y(0.0)
         steps = "".join(map("V{}H{}".format, ys, xs[1:]))
-        self.parts.append('<path d="M{},{}{}V{}" fill="none" stroke="{}" stroke-width="1.1"{}/>'.format(
-            xs[0], base, steps, base, escape(colour), DASH.get(line, "")))
+        self.parts.append(
+            '<path d="M{},{}{}V{}" fill="none" stroke="{}" stroke-width="1.1"{}/>'.format(
+                xs[0], base, steps, base, escape(colour), DASH.get(line, "")
+            )
+        )
 
     def bars(self, xs: Sequence[float], lows: Sequence[float], highs: Sequence[float], style: Style) -> None:
         colour, line = style
         for px, lo, hi in zip(xs, lows, highs):
-            self.parts.append('<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}" stroke-width="1.1"{4}/>'.format(
-                self.x(px), self.y(lo), self.y(hi), escape(colour), DASH["--"] if line != "-" else ""))
+            self.parts.append(
+                '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="{3}" stroke-width="1.1"{4}/>'.format(
+                    self.x(px), self.y(lo), self.y(hi), escape(colour), DASH["--"] if line != "-" else ""
+                )
+            )
 
     def markers(self, points: Sequence[Tuple[float, float]], colour: str, shape: str, filled: bool = True) -> None:
         fill = escape(colour) if filled else "none"
         for px, py in points:
             x, y = self.x(px), self.y(py)
             if shape == "s":
-                self.parts.append('<rect x="{}" y="{}" width="5" height="5" fill="{}" stroke="{}"/>'.format(
-                    x - 2.5, y - 2.5, fill, escape(colour)))
+                self.parts.append(
+                    f'<rect x="{x - 2.5}" y="{y - 2.5}" width="5" height="5" fill="{fill}" stroke="{escape(colour)}"/>'
+                )
             else:
-                self.parts.append('<circle cx="{}" cy="{}" r="2" fill="{}" stroke="{}"/>'.format(
-                    x, y, fill, escape(colour)))
+                self.parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="{fill}" stroke="{escape(colour)}"/>')
 
     def svg(self) -> str:
-        return ('<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" '
-                'font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>{2}</svg>').format(
-                    self.width, self.height, "".join(self.parts))
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" '
+            'font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>{2}</svg>'
+        ).format(self.width, self.height, "".join(self.parts))
 
 
 def _edges(samples: Sequence[np.ndarray]) -> np.ndarray:
@@ -197,11 +213,11 @@ def _padded(values: Sequence[float], floor: Optional[float] = None) -> Tuple[flo
     return (floor if floor is not None else low - pad), high + pad
 
 
-def spectrum(scenario: ScenarioReport, part: str, series: Sequence[Series],
-             style: Dict[Series, Style]) -> Optional[str]:
+def spectrum(
+    scenario: ScenarioReport, part: str, series: Sequence[Series], style: Dict[Series, Style]
+) -> Optional[str]:
     """Singular values of every ``part`` block (kernel or recurrent): min-max bar, mean marker, per series."""
-    groups = [g for g in scenario.blocks if g.part == part
-              and any(c.stats.get("sv_max") is not None for c in g.cells)]
+    groups = [g for g in scenario.blocks if g.part == part and any(c.stats.get("sv_max") is not None for c in g.cells)]
     if not groups:
         return None
     drawn = []
@@ -217,8 +233,9 @@ def spectrum(scenario: ScenarioReport, part: str, series: Sequence[Series],
         drawn.append((s, xs, lows, highs, means))
     values = [v for _, _, lows, highs, _ in drawn for v in lows + highs]
     # from zero: an orthogonal block is a flat line at its gain, not float noise
-    canvas = _category_canvas([g.key for g in groups], _padded(values, 0.0),
-                              "singular values of {} blocks (min-max, o mean)".format(part))
+    canvas = _category_canvas(
+        [g.key for g in groups], _padded(values, 0.0), f"singular values of {part} blocks (min-max, o mean)"
+    )
     for s, xs, lows, highs, means in drawn:
         canvas.bars(xs, lows, highs, style[s])
         canvas.markers([(x, m) for x, m in zip(xs, means) if m is not None], style[s][0], "o")
@@ -244,8 +261,7 @@ def biases(cells: Sequence[BiasCell], series: Sequence[Series], style: Dict[Seri
     canvas = _category_canvas(keys, _padded(values), "bias: stored (square, min-max) vs effective (dot)")
     for s, bars, effective in drawn:
         canvas.bars([x for x, _ in bars], [b["min"] for _, b in bars], [b["max"] for _, b in bars], style[s])
-        canvas.markers([(x, b["mean"]) for x, b in bars if b.get("mean") is not None], style[s][0], "s",
-                       filled=False)
+        canvas.markers([(x, b["mean"]) for x, b in bars if b.get("mean") is not None], style[s][0], "s", filled=False)
         canvas.markers(effective, style[s][0], "o")
     canvas.frame()
     return canvas.svg()

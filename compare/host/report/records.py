@@ -4,6 +4,7 @@ Renderers (Markdown, HTML, JSON) only format these records; they never look into
 three outputs cannot disagree. A grid cell's and a block's verdict are against the scenario's
 **baseline** (env, route). Host side; nothing here formats text or draws plots.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -206,7 +207,7 @@ def _json_fields(cls: type) -> Tuple[str, ...]:
 
 def _json_dict(value: Any) -> Dict[str, Any]:
     if not hasattr(type(value), "__dataclass_fields__"):
-        raise TypeError("report.json cannot hold a {}".format(type(value).__name__))
+        raise TypeError(f"report.json cannot hold a {type(value).__name__}")
     return {name: getattr(value, name) for name in _json_fields(type(value))}
 
 

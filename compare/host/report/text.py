@@ -2,6 +2,7 @@
 
 These return unescaped text; each renderer escapes it for its own format (HTML or Markdown).
 """
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,15 @@ from compare.host.report.records import Reason, Series
 
 DASH = "\u2014"
 # (column title, stats key) of the per-gate tables.
-STAT_COLUMNS = (("mean", "mean"), ("std", "std"), ("min", "min"), ("max", "max"), ("fro", "fro_norm"),
-                ("kurt", "kurtosis"), ("orth err", "orth_err"))
+STAT_COLUMNS = (
+    ("mean", "mean"),
+    ("std", "std"),
+    ("min", "min"),
+    ("max", "max"),
+    ("fro", "fro_norm"),
+    ("kurt", "kurtosis"),
+    ("orth err", "orth_err"),
+)
 
 
 def num(value: Any) -> str:
@@ -25,7 +33,7 @@ def num(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return "0" if value == 0 else "{:.4g}".format(value)
+        return "0" if value == 0 else f"{value:.4g}"
     return str(value)
 
 
@@ -64,13 +72,13 @@ def bias(stored: Optional[Mapping[str, Any]], effective: Optional[Mapping[str, A
     shown = spread(stored)
     if effective is None or spread(effective) == shown:
         return shown
-    return "{} \u2192 sees {}".format(shown, spread(effective))
+    return f"{shown} \u2192 sees {spread(effective)}"
 
 
 def _params(params: Any) -> str:
     if not isinstance(params, dict):
         return "" if params in (None, "") else str(params)
-    return ", ".join("{}={}".format(k, num(v)) for k, v in params.items())
+    return ", ".join(f"{k}={num(v)}" for k, v in params.items())
 
 
 def fingerprint(fp: Optional[Mapping[str, Any]]) -> str:
@@ -106,8 +114,12 @@ def fence(code: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-PORTS = ("Whether the baseline's first-seed weights port exactly into each route (``rnncompare port``); the "
-         "forward-equivalence tests prove the exact ports on real TensorFlow.")
-TIED_WEIGHTS = ("Keras weights here start tied: one seeded initializer object drew several weights, so each got "
-                "the same values. Give every weight its own initializer (or no seed), or use init_like_tf1, which "
-                "draws every weight afresh.")
+PORTS = (
+    "Whether the baseline's first-seed weights port exactly into each route (``rnncompare port``); the "
+    "forward-equivalence tests prove the exact ports on real TensorFlow."
+)
+TIED_WEIGHTS = (
+    "Keras weights here start tied: one seeded initializer object drew several weights, so each got "
+    "the same values. Give every weight its own initializer (or no seed), or use init_like_tf1, which "
+    "draws every weight afresh."
+)
