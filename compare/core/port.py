@@ -9,7 +9,7 @@ weights that load but compute something else are worse than none.
 
 The weights go through the canonical blocks: split from the source family (``compare.core.layout``),
 forget bias folded, assembled into the target family (``compare.core.assemble``). Forward-equivalence tests on real
-TensorFlow prove it (tests/test_port_equivalence.py).
+TensorFlow prove it (tests/host/test_port_equivalence.py).
 """
 
 from dataclasses import dataclass

@@ -34,7 +34,7 @@ PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)"
 )
 # tox (virtualenv): "could not find python interpreter with spec(s): python3.7"; tox-uv (uv venv):
-# "No interpreter found for CPython 3.7 in search path or managed installations" (tests/test_faults.py).
+# "No interpreter found for CPython 3.7 in search path or managed installations" (tests/host/test_run_faults.py).
 NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find interpreter|No interpreter found", re.I)
 # tox's line for the command it ran: "tf115: exit -9 (3.21 seconds) /repo> python -m backends.worker ..."
 TOX_EXIT = re.compile(r"^\s*\S+: exit (?P<code>-?\d+) \(")

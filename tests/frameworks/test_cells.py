@@ -2,7 +2,7 @@
 own output, where TensorFlow has the cell; elsewhere the route says why not.
 
 Every variable is loaded with random values (biases and peepholes included, so a misplaced bias shows), the
-cell is run by the TF1 route, and ``tests/reference_rnn.py`` recomputes its output in numpy from the canonical
+cell is run by the TF1 route, and ``tests/helpers/reference_rnn.py`` recomputes its output in numpy from the canonical
 blocks, with the forget_bias, reset placement and clip the registry reads from the built config.
 """
 

@@ -1,11 +1,11 @@
 """``rnncompare convert``'s TF1 side in real TensorFlow 1.15: a trained checkpoint restored and run.
 
-``tests/trained_model.py`` trains a small model (an embedding, a dense head, 13 recurrent networks of every
+``tests/helpers/trained_model.py`` trains a small model (an embedding, a dense head, 13 recurrent networks of every
 family that TF 1.15 builds on a CPU, uni/bi, 1-3 layers) for a few Adam steps and saves it; then
 ``backends.checkpoint.restore_tf1`` reads each network's variables with TensorFlow's checkpoint reader, rebuilds it,
 runs it with ``sequence_length`` and ports its weights. What these tests prove: the rebuilt networks compute,
 from the checkpoint's values, exactly what numpy computes on the canonical blocks of those values
-(``tests/reference_rnn.py``, each sequence cut to its length: the backward direction starts at the last valid
+(``tests/helpers/reference_rnn.py``, each sequence cut to its length: the backward direction starts at the last valid
 step), TF1 gives zeros at padded steps, the final states are the last valid outputs, and the networks that no
 Keras layer can compute (``num_proj``, peepholes) are refused with the reason.
 """

@@ -1,6 +1,6 @@
 """``rnncompare convert`` end to end in the real envs: one tf115 checkpoint converted for every Keras env.
 
-``tests/trained_model.py`` trains and saves a checkpoint in tf115 (13 networks: GRUCell, LSTMCell,
+``tests/helpers/trained_model.py`` trains and saves a checkpoint in tf115 (13 networks: GRUCell, LSTMCell,
 BasicLSTMCell, LSTMBlockCell, LSTMBlockFusedCell, GRUBlockCellV2, both cuDNN-compatible cells, uni/bi,
 1-3 layers; LSTMCell with num_proj and with peepholes), and its inventory. What this proves, per Keras
 env: every exact network's Keras layer, loaded from the written folder in a fresh process of that env,

@@ -2,7 +2,7 @@
 (``python -m tests.checkpoints``), read by the CLI through the same env; bad input is one line and exit 2.
 
 The ``slow`` tests drive tox (they create the env tf115 when it is missing); the others need no TF env.
-Expected values are those ``tests/checkpoints.py`` built (its CASES), never measured numbers.
+Expected values are those ``tests/helpers/checkpoints.py`` built (its CASES), never measured numbers.
 """
 
 import json

@@ -1,4 +1,4 @@
-"""``rnncompare migrate`` end to end: a checkpoint written by real TensorFlow 1.15 (``tests/checkpoints.py``)
+"""``rnncompare migrate`` end to end: a checkpoint written by real TensorFlow 1.15 (``tests/helpers/checkpoints.py``)
 becomes the scenarios of its networks run in tf115, Keras layers proven in tf221, and one report with a
 section per network. Expected values are what the checkpoint was built with, never measured numbers.
 """

@@ -32,7 +32,7 @@ from compare.host.envs import matrix as toxini
 HOME_VARIABLE = "RNNCOMPARE_HOME"
 SHIPPED = Path(__file__).resolve().parent  # compare/host/envs: tox.ini + toxfile.py
 PACKAGES = ("compare", "backends")  # what the worker imports (the copy holds all of them)
-# The interpreters TensorFlow 1.x needs and how to get them (README: "Python 3.6 and 3.7").
+# The interpreters TensorFlow 1.x needs and how to get them (docs/environments.md).
 REMEDY = "install it and put it on PATH: `pyenv install {v}`, `uv python install {v}`, or your distribution's python{v}"
 
 

@@ -1,4 +1,4 @@
-"""report.html: one standalone page (inline CSS, PNG plots as data: URIs, no script, no network).
+"""report.html: one standalone page (inline CSS, SVG plots inline, no script, no network).
 
 A Content-Security-Policy meta tag forbids every fetch and every script, so the page cannot reach
 the network even if a value slipped through unescaped; and every value that comes from an artifact,
