@@ -6,15 +6,16 @@
   (``replicate``), whose times give the exponent of report time against the scenario count.
 * ``run``: warm ``tox -e run`` on the suite against the same env workers timed alone.
 
-Host side: only the standard library (the benchmark driver runs on the host Python).
+Host side, no TensorFlow (the benchmark driver runs on the host Python).
 """
 from __future__ import annotations
 
 import json
-import math
 import zipfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
+
+from benchmarks.targets import fit_logs
 
 # What the report imports beyond the standard library (compare.host.diff: scipy.stats; everything: numpy; the
 # plots are SVG text, no matplotlib), imported by the analysis floor.
@@ -78,14 +79,6 @@ def replicate(source: Path, dest: Path, copies: int) -> Path:
 
 
 def fit_power(rows: Sequence[Tuple[float, float]]) -> Optional[float]:
-    """Exponent b of t ~ a * n^b, least squares on logs over ``(n, t)``; None below two distinct n.
-
-    Times are floored at 0.05 s before taking logs (a net time can come out at or below 0 in noise).
-    """
-    points = [(math.log(n), math.log(max(t, 0.05))) for n, t in rows]
-    if len({x for x, _ in points}) < 2:
-        return None
-    mx = sum(x for x, _ in points) / len(points)
-    my = sum(y for _, y in points) / len(points)
-    sxx = sum((x - mx) ** 2 for x, _ in points)
-    return sum((x - mx) * (y - my) for x, y in points) / sxx
+    """Exponent b of t ~ a * n^b over ``(n, t)``, fitted as every benchmark exponent is; None below two distinct n."""
+    fit = fit_logs(rows)
+    return None if fit is None else fit[0]

@@ -25,7 +25,10 @@ def npz_path(json_path: Path) -> Path:
 
 
 def jsonable(value: Any) -> Any:
-    """Plain JSON types from TF configs and numpy values; anything else becomes its repr."""
+    """Plain JSON types from TF configs, numpy values and records with a ``to_dict``; anything else
+    becomes its repr."""
+    if callable(getattr(value, "to_dict", None)) and not isinstance(value, type):
+        value = value.to_dict()
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.run import RUN_ENV
+from benchmarks.parts import RUN_ENV
 from compare.host import runner
 
 pytestmark = pytest.mark.slow
