@@ -174,8 +174,9 @@ def _where(prefix: str) -> Tuple[str, str, int, str]:
     parts = prefix.split("/")
     cell_scope, rest = parts[-1], parts[:-1]
     layer = 0
-    if rest and LAYER_RE.match(rest[-1]):
-        layer = int(LAYER_RE.match(rest[-1]).group(1))
+    numbered = LAYER_RE.match(rest[-1]) if rest else None
+    if numbered:
+        layer = int(numbered.group(1))
         rest = rest[:-1]
         if rest and rest[-1] == "multi_rnn_cell":
             rest = rest[:-1]
@@ -267,8 +268,9 @@ def _options(
     """Fill the family's Read options from the variables, the graph (what the ops of the cell's variables
     ``cell_vars`` compute), or leave them missing."""
     graph: Dict[str, Any] = {}
-    for name in cell_vars if facts is not None else ():
-        graph.update(facts.options.get(name, {}))
+    if facts is not None:
+        for name in cell_vars:
+            graph.update(facts.options.get(name, {}))
     options, sources, missing = {}, {}, []
     for key in families.CELL_KEYS[family.cell]:
         rule = family.config.get(key)
@@ -387,8 +389,9 @@ def _network(
     anchor = dict(anchor_cell.params)[families.get(anchor_cell.family).anchor].name
     cell_scope = where[("fw", 0)][2]
     graph: Dict[str, Any] = {}
-    for _, var in anchor_cell.params if facts is not None else ():
-        graph.update(facts.options.get(var.name, {}))
+    if facts is not None:
+        for _, var in anchor_cell.params:
+            graph.update(facts.options.get(var.name, {}))
     cell_class, candidates, why = _choose(classes, anchor, cell_scope, facts, graph)
     family = families.of_class(cell_class, "tf1") if cell_class else None
     variables = []

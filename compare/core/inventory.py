@@ -322,7 +322,7 @@ def scenario_table(network: Network, name: str, seeds: int = 32, initializers: b
     cells in the TF1 route with its known options (and, with ``initializers``, the initializers the graph
     recorded), against Keras's defaults stacked as the TF1 cells stack.
     ValueError when the network cannot be rebuilt: something unknown, or an option scenarios cannot say."""
-    if network.unknown:
+    if network.unknown or network.cell_class is None:  # no cell_class: "cell_class" is among the unknown
         raise ValueError(
             "{}: {} unknown (give it with --set {}.{}=VALUE)".format(
                 network.name, ", ".join(network.unknown), network.name, network.unknown[0]

@@ -194,6 +194,8 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
         )
     if var.kind == "opaque":
         raise ValueError(f"{var.param} is cuDNN's opaque parameter buffer: it has no per-gate layout")
+    if options.num_proj is None:
+        raise ValueError(f"{var.param} is a projection: its layout needs num_proj")
     region = (slice(0, units), slice(0, options.num_proj))
     return ParamLayout((units, options.num_proj), (Piece(PROJECTION, "kernel", region),))
 
@@ -303,7 +305,7 @@ def _cell_pieces(
     missing = sorted(set(layout) - set(cell))
     if missing:
         raise ValueError(f"{family} cell lacks its {missing[0]!r} variable")
-    pieces = []
+    pieces: List[Tuple[str, Any, Piece]] = []
     for param, w in cell.items():
         shape, spec = np.shape(w.value), layout[param]
         if shape != leading + spec.shape:

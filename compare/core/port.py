@@ -14,7 +14,7 @@ TensorFlow prove it (tests/host/test_port_equivalence.py).
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -68,7 +68,7 @@ def fold_forget_bias(blocks: Dict[str, np.ndarray], delta: float) -> Dict[str, n
 
 
 def port(
-    weights: Iterable[Weight], source: Computation, target: Computation, units: int, layers: int, directions: List[str]
+    weights: Sequence[Weight], source: Computation, target: Computation, units: int, layers: int, directions: List[str]
 ) -> Variables:
     """Target-family variables ``{(layer, direction, param): array}`` computing what ``weights`` compute.
 
@@ -90,9 +90,15 @@ def stored_weights(art: Artifact, scenario: str, route_name: str) -> List[Weight
         raise UserError(
             f"{art.name} has no first-seed weights for {scenario} {route_name}", "copy the .npz together with the .json"
         )
-    return [
-        Weight(name, v.layer, v.direction, v.param, np.asarray(values[name])) for name, v in route.variables.items()
-    ]
+    weights = []
+    for name, v in route.variables.items():
+        if v.layer is None or v.direction is None or v.param is None:
+            raise UserError(
+                f"{art.name} does not say where variable {name} of {scenario} {route_name} sits (layer, direction, param)",
+                "re-run the env's worker to rewrite the artifact",
+            )
+        weights.append(Weight(name, v.layer, v.direction, v.param, np.asarray(values[name])))
+    return weights
 
 
 def _ok_route(art: Artifact, scenario: str, name: str) -> RouteResult:
@@ -156,7 +162,8 @@ def port_files(source: str, target: str, out: Path, scenarios: Optional[Sequence
             continue
         ported.update(npz_keys(name, dst_route, variables))
         outcome.append(Ported(name, len(variables)))
-    atomic_write(out, lambda handle: np.savez(handle, **ported))
+    # mypy also matches **ported against savez's keyword allow_pickle: bool (numpy >= 2.1 stubs)
+    atomic_write(out, lambda handle: np.savez(handle, **ported))  # type: ignore[arg-type]
     return outcome
 
 

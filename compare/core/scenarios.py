@@ -222,7 +222,7 @@ def parse_initializer(where: str, value: Any) -> Initializer:
         )
     seed = () if name in UNSEEDED else ("seed",)
     params = check_keys(f"{where} ({name})", table, ("name",) + INITIALIZER_PARAMS[name] + seed)
-    parsed = {}
+    parsed: Dict[str, Any] = {}
     for key, raw in params.items():
         if key == "name":
             continue

@@ -342,10 +342,15 @@ def _named_fit(fit: _Fit, family: Family, shapes: List[Shape]) -> Optional[Dict[
                 fits.append((name, params, shape, std_p, scale_conf))
         if fits:
             name, params, shape, std_p, scale_conf = fits[0]
-            ks = _ks_conf(fit.sample, lambda x, s=std_p: family.cdf(x / s))
+            ks = _ks_conf(fit.sample, _standardized_cdf(family, 0.0, std_p))  # a centered hypothesis
             ties = [{"name": n, "over_shape": list(s), "params": p} for n, p, s, _, _ in fits[1:]]
             return _result(name, _describe(family, params, std_p), shape, ks * scale_conf / len(fits), ties)
     return None
+
+
+def _standardized_cdf(family: Family, mean: float, std: float) -> Callable[[np.ndarray], np.ndarray]:
+    """``family``'s cdf of values standardized by ``mean`` and ``std``."""
+    return lambda x: family.cdf((x - mean) / std)
 
 
 def _fallback(fit: _Fit, family: Family, ks: float) -> Dict[str, Any]:
@@ -402,11 +407,11 @@ def fingerprint_stats(
             return found
     fitting = []
     for family in FAMILIES:
-        found = fit.family_fits(family)
-        if found is not None:
-            fitting.append((found[0], found[1], family))
+        fits = fit.family_fits(family)
+        if fits is not None:
+            fitting.append((fits[0], fits[1], family))
     if not fitting:
-        best = max(_ks_conf(fit.sample, lambda x, f=f: f.cdf((x - fit.mean) / fit.std)) for f in FAMILIES)
+        best = max(_ks_conf(fit.sample, _standardized_cdf(f, fit.mean, fit.std)) for f in FAMILIES)
         return _result("unknown", {"mean": fit.mean, "std": fit.std, "kurtosis": fit.kurtosis}, None, 1.0 - best)
     _, ks, family = min(fitting, key=lambda item: item[0])
     if fit.centered:
