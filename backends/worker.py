@@ -32,7 +32,7 @@ import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
 from backends.heap import Trimmer, keep_freed_memory
-from backends.routes.base import Route, Unavailable, Weight, forward_input
+from backends.routes.base import Built, Route, Unavailable, Values, Weight, forward_input
 from compare import artifact
 from compare.core import families
 from compare.core.scenarios import NAME_RE, Scenario, load_scenarios
@@ -53,7 +53,7 @@ def _one_line(exc: BaseException) -> str:
     return text[:REASON_CHARS]
 
 
-Loaded = Optional[Dict[Tuple[int, str, str], np.ndarray]]
+Loaded = Optional[Values]
 
 
 def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
@@ -66,7 +66,7 @@ def _cell_options(family: str, config: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str, Any]:
+def _measure(scenario: Scenario, built: Built, loaded: Loaded = None) -> Dict[str, Any]:
     """Draw ``seeds`` initializations (or load one set), each measured as it comes and then dropped:
     only the first is kept (its values go into the .npz).
 
@@ -84,7 +84,7 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
     trimmer = Trimmer()
     with ThreadPoolExecutor(max_workers=1) as measurer_thread:
         for k, weights in enumerate(built.draws(count)):
-            if k == 0:
+            if measurer is None:  # the first draw (k == 0): it sets up the measurer
                 first = built.load(loaded) if loaded else weights
                 weights = first
                 if len({w.name for w in weights}) != len(weights):  # names key the artifact and the .npz
@@ -104,6 +104,8 @@ def _measure(scenario: Scenario, built: Any, loaded: Loaded = None) -> Dict[str,
             trimmer.after_draw()
         if measuring is not None:
             measuring.result()
+    if measurer is None:
+        raise ValueError(f"{built.family}: the route gave no draw")
     config = built.config()
     return dict(measurer.result(), family=built.family, config=config, first=first, forward=forward)
 
@@ -155,7 +157,7 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
     return dict({"status": "ok", "reason": reason}, **result)
 
 
-def load_weights(path: Optional[str]) -> Dict[str, Dict[Tuple[int, str, str], np.ndarray]]:
+def load_weights(path: Optional[str]) -> Dict[str, Values]:
     """``--weights`` file -> {"scenario/route": {(layer, direction, param): array}}."""
     if not path:
         return {}
@@ -164,7 +166,7 @@ def load_weights(path: Optional[str]) -> Dict[str, Dict[Tuple[int, str, str], np
             items = {key: data[key] for key in data.files}
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read weights {path}: {exc}", "pass an .npz written by rnncompare port") from None
-    grouped: Dict[str, Dict[Tuple[int, str, str], np.ndarray]] = {}
+    grouped: Dict[str, Values] = {}
     for key, value in items.items():
         parts = key.split("/")
         if len(parts) < 5 or not parts[2].isdigit():
@@ -210,7 +212,7 @@ def output_path(out: Optional[str]) -> Tuple[str, Path]:
     return name, artifact.check_writable(path, "--out", ".json")
 
 
-def _pending(scenario: Scenario, routes: List[Route], weights: Dict[str, Any]) -> Dict[str, Any]:
+def _pending(scenario: Scenario, routes: List[Route], weights: Dict[str, Values]) -> Dict[str, Any]:
     """A scenario's entry before it runs: every route it will run marked not finished."""
     names = [r.name for r in routes if not weights or f"{scenario.name}/{r.name}" in weights]
     return {
@@ -224,20 +226,21 @@ def _run_scenario(
     scenario: Scenario,
     label: str,
     routes: List[Route],
-    weights: Dict[str, Any],
+    weights: Dict[str, Values],
     arrays: Dict[str, np.ndarray],
     env: str,
 ) -> Dict[str, Any]:
-    entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": {}}
+    results: Dict[str, Dict[str, Any]] = {}
+    entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": results}
     for route in routes:
         started = time.time()
         loaded = weights.get(f"{scenario.name}/{route.name}")
         if weights and loaded is None:
             continue  # --weights names the routes to run
-        entry["routes"][route.name] = run_route(route, scenario, arrays, loaded)
+        results[route.name] = run_route(route, scenario, arrays, loaded)
         print(
             "[{}] scenario {} {} {}: {} ({:.1f} s)".format(
-                env, label, scenario.name, route.name, entry["routes"][route.name]["status"], time.time() - started
+                env, label, scenario.name, route.name, results[route.name]["status"], time.time() - started
             ),
             file=sys.stderr,
             flush=True,
@@ -249,7 +252,7 @@ def _terminate(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Any]) -> None:
+def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Values]) -> None:
     """Every scenario; the artifact is rewritten (atomically) before the first and after each one,
     each finished scenario encoded to JSON once."""
     document: Dict[str, Any] = {

@@ -11,7 +11,7 @@ computes the same function, or why none does. Bad input: one ``error:`` line, ex
 
 import json
 import sys
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -66,20 +66,21 @@ def run_network(network: inventory.Network, index: int, values: Mapping[str, np.
         built.close()
 
 
-def convert_all(inv: inventory.Inventory) -> Any:
+def convert_all(inv: inventory.Inventory) -> Tuple[List[Dict[str, Any]], Dict[str, np.ndarray]]:
     """(plan records for the JSON, staging arrays) for every network of ``inv``."""
     tf = tfenv.tensorflow()
     plans: List[Dict[str, Any]] = []
     arrays: Dict[str, np.ndarray] = {}
     for index, network in enumerate(inv.networks):
         plan = convert.plan(network)
-        record = {
+        names = [v.name for v in network.variables]
+        record: Dict[str, Any] = {
             "index": index,
             "name": network.name,
             "family": network.family,
             "cell_class": network.cell_class,
             "options": dict(network.options),
-            "variables": [v.name for v in network.variables],
+            "variables": names,
             "keras": plan.keras.to_dict() if plan.keras else None,
             "cell_kwargs": plan.keras.cell_kwargs() if plan.keras else None,
             "refused": plan.refused,
@@ -87,7 +88,7 @@ def convert_all(inv: inventory.Inventory) -> Any:
         plans.append(record)
         if plan.keras is None:
             continue
-        values = read_values(tf, inv.checkpoint, record["variables"])
+        values = read_values(tf, inv.checkpoint, names)
         try:
             keras_values = convert.keras_weights(network, plan.keras, values)
             arrays.update(run_network(network, index, values))
@@ -119,7 +120,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
-    atomic_write(args.staging, lambda handle: np.savez(handle, **arrays))
+    # mypy also matches **arrays against savez's keyword allow_pickle: bool (numpy >= 2.1 stubs)
+    atomic_write(args.staging, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
     with open(args.plan, "w", encoding="utf-8") as handle:
         json.dump({"tensorflow": tfenv.tensorflow().__version__, "networks": plans}, handle, indent=1)
     return 0

@@ -31,6 +31,8 @@ def keras_model(folder: str) -> Any:
     sys.dont_write_bytecode = True  # no __pycache__ in the user's folder
     path = os.path.join(folder, "keras_model.py")
     spec = importlib.util.spec_from_file_location("keras_model", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path} as a module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

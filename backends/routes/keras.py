@@ -35,12 +35,14 @@ from backends.routes.base import (
     Built,
     Route,
     Unavailable,
+    Values,
     Weight,
     checked_value,
     unknown_options,
 )
 from compare.artifact import jsonable
 from compare.core import families, layout
+from compare.core.scenarios import Initializer, KerasSpec, Scenario
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
 PARAMETRIZED = {
@@ -61,7 +63,7 @@ INITIALIZER_OF = {
 }
 
 
-def make_initializer(tf: Any, spec: Any) -> Any:
+def make_initializer(tf: Any, spec: Initializer) -> Any:
     """This Keras's initializer object for an ``Initializer`` spec (seeded when it names a ``seed``);
     Unavailable when this Keras has no such initializer."""
     initializers = tfenv.keras(tf).initializers
@@ -88,13 +90,12 @@ def make_initializer(tf: Any, spec: Any) -> Any:
     return reseeded(init, spec.params["seed"])
 
 
-def check_options(tf: Any, scenario: Any, spec: Any) -> None:
+def check_options(tf: Any, scenario: Scenario, spec: KerasSpec) -> None:
     """Raise Unavailable when this Keras lacks what the scenario's [keras] table (``spec``) asks for."""
     layers = tfenv.keras(tf).layers
     keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
     name = layer_class_name(scenario, spec)
-    if tfenv.keras_layer_class(tf, name) is None:
-        raise Unavailable(f"{keras} has no {name} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)")
+    available_layer_class(tf, name)  # Unavailable when this Keras has no such layer
     needed = ["Bidirectional"] if scenario.bidirectional else []
     if spec.stacking == "cells":
         needed += ["RNN", "StackedRNNCells", name + "Cell"]
@@ -105,7 +106,7 @@ def check_options(tf: Any, scenario: Any, spec: Any) -> None:
                 keras, ", ".join(missing), "bidirectional = true and " if scenario.bidirectional else "", spec.stacking
             )
         )
-    layer_class = tfenv.keras_layer_class(tf, name + "Cell" if spec.stacking == "cells" else name)
+    layer_class = available_layer_class(tf, name + "Cell" if spec.stacking == "cells" else name)
     unknown = unknown_options(layer_class, spec.layer_kwargs)
     if unknown:
         raise Unavailable("{} of {} takes no {}".format(layer_class.__name__, keras, ", ".join(unknown)))
@@ -114,9 +115,21 @@ def check_options(tf: Any, scenario: Any, spec: Any) -> None:
             make_initializer(tf, getattr(spec, key))
 
 
-def layer_class_name(scenario: Any, spec: Any) -> str:
+def layer_class_name(scenario: Scenario, spec: KerasSpec) -> str:
     """The Keras layer class a [keras] table builds: its ``layer_class``, else GRU or LSTM."""
     return spec.layer_class or ("GRU" if scenario.cell == "gru" else "LSTM")
+
+
+def available_layer_class(tf: Any, name: str) -> Any:
+    """This Keras's layer (or cell) class ``name``; Unavailable when it has none."""
+    found = tfenv.keras_layer_class(tf, name)
+    if found is None:
+        raise Unavailable(
+            "{} in TensorFlow {} has no {} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)".format(
+                tfenv.keras_flavor(tf)["flavor"], tf.__version__, name
+            )
+        )
+    return found
 
 
 def reseeded(init: Any, seed: int) -> Any:
@@ -151,7 +164,10 @@ def forget_ones(cell: Any) -> slice:
     (LSTMCell: its one forget bias; CuDNNLSTM: the recurrent forget bias, bias[5u:6u])."""
     family = families.of_instance(cell, "keras").name
     pieces = layout.cell_layout(family, 1, int(cell.units))["bias"].pieces
-    return [p for p in pieces if p.gate == "forget"][-1].region[-1]
+    ones = [p for p in pieces if p.gate == "forget"][-1].region[-1]
+    if not isinstance(ones, slice):
+        raise ValueError(f"{family}'s forget bias is no range of the bias: {ones!r}")
+    return ones
 
 
 def keras_cells(layers: Any) -> List[Tuple[int, str, Any]]:
@@ -184,7 +200,7 @@ def variable_name(variable: Any) -> str:
 class KerasBuilt(Built):
     """The scenario's Keras layers; ``spec`` (default: the scenario's [keras] table) says how to build them."""
 
-    def __init__(self, scenario: Any, spec: Any = None) -> None:
+    def __init__(self, scenario: Scenario, spec: Optional[KerasSpec] = None) -> None:
         self.scenario = scenario
         self.spec = spec or scenario.keras
         self.layer_class = layer_class_name(scenario, self.spec)
@@ -196,7 +212,7 @@ class KerasBuilt(Built):
         # does (``init = Orthogonal(seed=1)``): in Keras 2 and 3 those weights start as copies.
         self.seeded = any("seed" in init.params for init in self._specs().values())
 
-    def _specs(self) -> Dict[str, Any]:
+    def _specs(self) -> Dict[str, Initializer]:
         return {key: getattr(self.spec, key) for key in INITIALIZER_OF.values() if getattr(self.spec, key) is not None}
 
     def _kwargs(self, shared: Dict[str, Any]) -> Dict[str, Any]:
@@ -214,7 +230,7 @@ class KerasBuilt(Built):
         layers, s = self.keras.layers, self.scenario
         shared: Dict[str, Any] = {}
         if self.spec.stacking == "layers":
-            rnn_class = tfenv.keras_layer_class(self.tf, self.layer_class)
+            rnn_class = available_layer_class(self.tf, self.layer_class)
             rnns = [rnn_class(s.units, return_sequences=True, **self._kwargs(shared)) for _ in range(s.layers)]
         else:
             cell_class = layers.GRUCell if s.cell == "gru" else layers.LSTMCell
@@ -276,7 +292,7 @@ class KerasBuilt(Built):
             replace(w, name=f"{w.name}[l{w.layer}/{w.direction}]") if names.count(w.name) > 1 else w for w in weights
         ]
 
-    def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
+    def load(self, values: Values) -> List[Weight]:
         for weight, (_, _, _, _, variable) in zip(self._weights(), self._variables()):
             self._assign(variable, checked_value(values, weight))
         return self._weights()
@@ -348,7 +364,7 @@ class KerasRoute(Route):
             return f"this TensorFlow {tf.__version__} has no tf.keras"
         return None
 
-    def build(self, scenario: Any) -> Built:
+    def build(self, scenario: Scenario) -> Built:
         tf = tfenv.tensorflow()
         check_options(tf, scenario, scenario.keras)
         return KerasBuilt(scenario) if tfenv.eager(tf) else GraphKerasBuilt(scenario)

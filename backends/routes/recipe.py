@@ -15,16 +15,16 @@ from backends.routes.base import Built, Route, Unavailable
 from backends.routes.keras import ROUTE as KERAS
 from backends.routes.keras import KerasBuilt, check_options
 from compare.core import families
-from compare.core.scenarios import KerasSpec
+from compare.core.scenarios import KerasSpec, Scenario
 
-EQUIVALENT_KWARGS = {
+EQUIVALENT_KWARGS: Dict[str, Dict[str, Any]] = {
     "gru": {"reset_after": False, "recurrent_activation": "sigmoid"},
     "lstm": {"recurrent_activation": "sigmoid"},
 }
 
 
 class RecipeBuilt(KerasBuilt):
-    def __init__(self, scenario: Any) -> None:
+    def __init__(self, scenario: Scenario) -> None:
         spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking="cells")
         super().__init__(scenario, spec)
 
@@ -52,7 +52,7 @@ class RecipeRoute(Route):
     def unavailable_reason(self) -> Optional[str]:
         return KERAS.unavailable_reason()
 
-    def build(self, scenario: Any) -> Built:
+    def build(self, scenario: Scenario) -> Built:
         source, plain = families.of_class(scenario.tf1.cell_class, "tf1"), families.for_cell("tf1", scenario.cell)
         if plain.name not in (source.name, source.initialized_as):
             raise Unavailable(

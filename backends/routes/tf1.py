@@ -30,12 +30,13 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from backends import tfenv
-from backends.routes.base import Built, Route, Unavailable, Weight, checked_value, unknown_options
+from backends.routes.base import Built, Route, Unavailable, Values, Weight, checked_value, unknown_options
 from compare.artifact import jsonable
 from compare.core import families
+from compare.core.scenarios import Initializer, Scenario, TF1Spec
 
 
-def make_initializer(tf: Any, spec: Any) -> Any:
+def make_initializer(tf: Any, spec: Optional[Initializer]) -> Any:
     """This TensorFlow's TF1 initializer object for an ``Initializer`` spec (None stays None)."""
     if spec is None:
         return None
@@ -50,13 +51,19 @@ def make_initializer(tf: Any, spec: Any) -> Any:
     return factory(**spec.params)
 
 
-def check_options(tf: Any, spec: Any) -> None:
-    """Raise Unavailable when this TensorFlow lacks the [tf1] table's cell class, a cell kwarg or an
-    initializer; each initializer is made once here, so a missing one is named before any graph is built."""
-    cell_class = tfenv.tf1_cell_class(tf, spec.cell_class)
+def available_cell_class(tf: Any, name: str) -> Any:
+    """This TensorFlow's TF1 cell class ``name``; Unavailable when it has none."""
+    cell_class = tfenv.tf1_cell_class(tf, name)
     if cell_class is None:
         where = "tf.contrib" if hasattr(tf, "contrib") else "tf.contrib (this TensorFlow has no tf.contrib)"
-        raise Unavailable(f"TensorFlow {tf.__version__} has no {spec.cell_class} in its TF1 cells or {where}")
+        raise Unavailable(f"TensorFlow {tf.__version__} has no {name} in its TF1 cells or {where}")
+    return cell_class
+
+
+def check_options(tf: Any, spec: TF1Spec) -> None:
+    """Raise Unavailable when this TensorFlow lacks the [tf1] table's cell class, a cell kwarg or an
+    initializer; each initializer is made once here, so a missing one is named before any graph is built."""
+    cell_class = available_cell_class(tf, spec.cell_class)
     if families.of_class(spec.cell_class, "tf1").needs_gpu:
         raise Unavailable(opaque_reason(tf, cell_class))
     unknown = unknown_options(cell_class, spec.cell_kwargs)
@@ -159,7 +166,7 @@ class TF1Built(Built):
     """``with_lengths``: the graph also takes ``sequence_length`` and hands out the final states
     (``forward(inputs, lengths)``; ``rnncompare convert`` runs a restored network so)."""
 
-    def __init__(self, scenario: Any, with_lengths: bool = False) -> None:
+    def __init__(self, scenario: Scenario, with_lengths: bool = False) -> None:
         self.scenario = scenario
         self.with_lengths = with_lengths
         self.lengths: Any = None
@@ -212,8 +219,8 @@ class TF1Built(Built):
             for k, v in self.scenario.tf1.cell_kwargs.items()
         }
 
-    def _cell(self, tf: Any, scenario: Any) -> Any:
-        cell_class = tfenv.tf1_cell_class(tf, scenario.tf1.cell_class)
+    def _cell(self, tf: Any, scenario: Scenario) -> Any:
+        cell_class = available_cell_class(tf, scenario.tf1.cell_class)
         return cell_class(scenario.units, **self._cell_kwargs(tf))
 
     def _run(self, tf: Any, tf1: Any) -> Any:
@@ -273,7 +280,7 @@ class TF1Built(Built):
     def config(self) -> Dict[str, Any]:
         return dict(self._config, draws=self._draws)
 
-    def _located(self) -> List[tuple]:
+    def _located(self) -> List[Tuple[Weight, Any]]:
         located = []
         for direction, cells in self.variables.items():
             for layer, variables in enumerate(cells):
@@ -322,7 +329,7 @@ class TF1Built(Built):
             yield current
             del current  # before the next draw is fetched: the caller holds one draw at a time
 
-    def load(self, values: Dict[Tuple[int, str, str], np.ndarray]) -> List[Weight]:
+    def load(self, values: Values) -> List[Weight]:
         located = self._located()
         current = self.session.run([v for _, v in located])
         loaded = []
@@ -386,7 +393,7 @@ class TF1Route(Route):
             return reason
         return None
 
-    def build(self, scenario: Any) -> Built:
+    def build(self, scenario: Scenario) -> Built:
         check_options(tfenv.tensorflow(), scenario.tf1)
         return TF1Built(scenario)
 
