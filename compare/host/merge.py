@@ -16,12 +16,21 @@ import tempfile
 from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 from compare import artifact
 from compare.errors import UserError
 
 VERSIONS = ("tensorflow", "keras", "python", "numpy")
+
+
+def _source(art: artifact.Artifact) -> Path:
+    """The file ``art`` was read from (every artifact of a folder has one)."""
+    if art.path is None:
+        raise ValueError(f"artifact {art.name} was made in memory: it has no file to merge")
+    return art.path
 
 
 def _check(found: Dict[str, List[artifact.Artifact]]) -> None:
@@ -37,7 +46,7 @@ def _check(found: Dict[str, List[artifact.Artifact]]) -> None:
                     )
         for art in copies:
             for name, scenario in art.scenarios.items():
-                seen = hashes.setdefault(name, (scenario.spec_hash, art.path))
+                seen = hashes.setdefault(name, (scenario.spec_hash, _source(art)))
                 if seen[0] != scenario.spec_hash:
                     raise UserError(
                         f"scenario {name!r} has spec_hash {seen[0]} in {seen[1]} but {scenario.spec_hash} in {art.path}",
@@ -54,13 +63,15 @@ def merge_folders(folders: Sequence[Path], into: Path) -> OrderedDict[str, Path]
     _check(found)
     written: OrderedDict[str, Path] = OrderedDict()
     for env, copies in sorted(found.items()):
-        document = artifact.load(copies[0].path)
-        scenarios, arrays = OrderedDict(), {}
+        document = artifact.load(_source(copies[0]))
+        scenarios: OrderedDict[str, Any] = OrderedDict()
+        arrays: Dict[str, np.ndarray] = {}
         complete = True
         for art in copies:
-            raw = artifact.load(art.path)
+            path = _source(art)
+            raw = artifact.load(path)
             complete = complete and raw.get("complete", True) is not False
-            loaded = artifact.arrays(art.path) if artifact.npz_path(art.path).exists() else {}
+            loaded = artifact.arrays(path) if artifact.npz_path(path).exists() else {}
             for name, entry in raw["scenarios"].items():
                 if name in scenarios:
                     continue

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import IO, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from compare import artifact as artifact_io
 from compare.core.cost import memory_bytes
@@ -223,7 +223,7 @@ def run_env(
             text=True,
             errors="replace",
         )
-        for line in process.stdout:
+        for line in cast(IO[str], process.stdout):  # stdout=PIPE: a text pipe, never None
             handle.write(line)
             lines.append(ANSI.sub("", line.rstrip("\n")))
             match = PROGRESS.match(line)
@@ -322,7 +322,12 @@ def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
     the slower TF 2 envs last). Envs with no time on record go first, since they may be the longest;
     ties keep the given order."""
     known = {env: last_seconds(env, setup) for env in envs}
-    return sorted(envs, key=lambda env: -known[env] if known[env] is not None else -math.inf)
+
+    def longest(env: str) -> float:
+        seconds = known[env]
+        return -seconds if seconds is not None else -math.inf
+
+    return sorted(envs, key=longest)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -108,7 +108,7 @@ def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
     return rnns
 
 
-def _run(env: str, module: str, args: Sequence[str]) -> None:
+def _run(env: str, module: str, args: Sequence[Union[str, Path]]) -> None:
     run = envrun.run_module(env, module, args)
     if run.returncode != 0:
         tail = "\n".join((run.stderr or run.stdout).strip().splitlines()[-15:])

@@ -16,10 +16,10 @@ import argparse
 import json
 from collections import Counter
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 from compare.artifact import atomic_write
-from compare.core.inventory import Inventory, Network, RecordedInitializer
+from compare.core.inventory import Inventory, Listed, Network, RecordedInitializer
 from compare.errors import UserError
 from compare.host.checkpoint.inspect import inspect_checkpoint, scenarios_document
 
@@ -96,7 +96,7 @@ def summary(found: Inventory) -> List[str]:
     lines = ["{} (read by TensorFlow {}; graph: {})".format(found.checkpoint, found.tensorflow, found.graph or "none")]
     for network in found.networks:
         lines += describe(network)
-    by_role = {}
+    by_role: Dict[str, List[Listed]] = {}
     for other in found.others:
         by_role.setdefault(other.role, []).append(other)
     for role in ("variable", "slot", "unrecognised"):

@@ -162,6 +162,13 @@ class Comparer:
 # ---------------------------------------------------------------- one block
 
 
+def _stats(block: Measured) -> Stats:
+    """A block's statistics (the artifact reader requires them of every block)."""
+    if block.stats is None:
+        raise ValueError(f"block {block.name} has no statistics")
+    return block.stats
+
+
 def _compare_values(cmp: Comparer, row: Row, sa: Stats, sb: Stats) -> None:
     reason = cmp.constants(sa, sb)
     if reason is not None:
@@ -177,7 +184,7 @@ def _effective(route: RouteResult, key: str) -> Optional[Stats]:
 
 def _compare_bias(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> None:
     """Bias blocks: judge what the gate sees; stored-only differences are informational."""
-    sa, sb = ea.blocks[row.block].stats, eb.blocks[row.block].stats
+    sa, sb = _stats(ea.blocks[row.block]), _stats(eb.blocks[row.block])
     eff_a, eff_b = _effective(ea, row.block), _effective(eb, row.block)
     if eff_a is None or eff_b is None:
         _compare_values(cmp, row, sa, sb)
@@ -207,7 +214,7 @@ def _nonfinite(cmp: Comparer, row: Row, ba: Measured, bb: Measured) -> bool:
     na, nb = ba.nonfinite, bb.nonfinite
     if not na and not nb:
         return False
-    detail = f"NaN or Inf values: {cmp.a.label} has {na}, {cmp.b.label} has {nb} (of {ba.stats.count} and {bb.stats.count}); statistics are not comparable."
+    detail = f"NaN or Inf values: {cmp.a.label} has {na}, {cmp.b.label} has {nb} (of {_stats(ba).count} and {_stats(bb).count}); statistics are not comparable."
     row.reasons.append(Reason("nonfinite", detail, {"a": na, "b": nb}))
     return True
 
@@ -221,10 +228,13 @@ def _repeats(stats: Stats) -> Optional[Tuple[int, int]]:
 def _repeated_draws(cmp: Comparer, ba: Measured, bb: Measured) -> Optional[Reason]:
     """One side gives several seeds the very same draw (a seeded initializer: every run starts alike),
     the other draws afresh per seed."""
-    ra, rb = _repeats(ba.stats), _repeats(bb.stats)
-    if (ra is None) == (rb is None):
+    ra, rb = _repeats(_stats(ba)), _repeats(_stats(bb))
+    if ra is not None and rb is None:
+        side, other, (distinct, seeds) = cmp.a, cmp.b, ra
+    elif rb is not None and ra is None:
+        side, other, (distinct, seeds) = cmp.b, cmp.a, rb
+    else:
         return None
-    side, other, (distinct, seeds) = (cmp.a, cmp.b, ra) if ra is not None else (cmp.b, cmp.a, rb)
     return Reason(
         "repeated_draws",
         f"{side.label} repeats its draws ({distinct} distinct among {seeds} seeds: a seeded initializer "
@@ -252,9 +262,9 @@ def compare_block(cmp: Comparer, row: Row, ea: RouteResult, eb: RouteResult) -> 
     if row.block.endswith("/bias"):
         _compare_bias(cmp, row, ea, eb)
     else:
-        _compare_values(cmp, row, ba.stats, bb.stats)
+        _compare_values(cmp, row, _stats(ba), _stats(bb))
     for reason in (
-        cmp.orthogonality(ba.stats.orthogonality, bb.stats.orthogonality),
+        cmp.orthogonality(_stats(ba).orthogonality, _stats(bb).orthogonality),
         cmp.fingerprints(ba.fingerprint, bb.fingerprint),
     ):
         if reason is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact
-from compare.artifact import Artifact
+from compare.artifact import Artifact, RouteResult
 from compare.errors import UserError
 from compare.host.diff.blocks import Comparer, Memo, compare_block, first_seed_rows, key_order, missing
 from compare.host.diff.config import config_row, forget_bias_settled
@@ -16,20 +16,10 @@ from compare.host.diff.significance import QueuedTest, resolve
 
 def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: List[str]) -> List[Row]:
     ea, eb = a.route(name, cmp.a.route), b.route(name, cmp.b.route)
-    for entry, side, other in ((ea, cmp.a, cmp.b), (eb, cmp.b, cmp.a)):
-        if entry is None or not entry.ok:
-            status, why = ("absent", "") if entry is None else (entry.status, entry.reason[:200])
-            detail = "Route {} is {} for this scenario{}.".format(side.label, status, ": " + why if why else "")
-            return [
-                Row(
-                    name,
-                    ROUTE_BLOCK,
-                    cmp.a,
-                    cmp.b,
-                    "missing",
-                    [Reason("missing_block", detail, {"absent": side.label, "present": other.label})],
-                )
-            ]
+    if ea is None or not ea.ok:
+        return [_unusable_route(name, cmp, ea, cmp.a, cmp.b)]
+    if eb is None or not eb.ok:
+        return [_unusable_route(name, cmp, eb, cmp.b, cmp.a)]
     if not ea.has_blocks or not eb.has_blocks:
         raise UserError(
             f"scenario {name!r}: an artifact has no per-block statistics",
@@ -48,6 +38,20 @@ def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: Li
             rows.append(row)
     forget_bias_settled(config, rows)
     return [config] + rows + first_seed_rows(cmp, name, a, b, rows, notes)
+
+
+def _unusable_route(name: str, cmp: Comparer, entry: Optional[RouteResult], side: Side, other: Side) -> Row:
+    """The one row of a scenario whose route ``entry`` on ``side`` is absent or not ok."""
+    status, why = ("absent", "") if entry is None else (entry.status, entry.reason[:200])
+    detail = "Route {} is {} for this scenario{}.".format(side.label, status, ": " + why if why else "")
+    return Row(
+        name,
+        ROUTE_BLOCK,
+        cmp.a,
+        cmp.b,
+        "missing",
+        [Reason("missing_block", detail, {"absent": side.label, "present": other.label})],
+    )
 
 
 def _check_hashes(a: Artifact, b: Artifact) -> List[str]:
@@ -105,8 +109,9 @@ def default_pairs(
 ) -> List[Tuple[str, str]]:
     """Asked routes; else the same route on both sides, plus tf1 vs keras when A has tf1 and B keras."""
     ra, rb = a.routes(), b.routes()
-    if a_route or b_route:
-        pair = (a_route or b_route, b_route or a_route)
+    asked = a_route or b_route
+    if asked:
+        pair = (a_route or asked, b_route or asked)
         for route, side, have in ((pair[0], a, ra), (pair[1], b, rb)):
             if route not in have:
                 raise UserError(f"{side.name} has no route {route!r}", "routes there: " + ", ".join(have))

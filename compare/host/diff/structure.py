@@ -131,13 +131,17 @@ def first_seed(art: Artifact, scenario: str, route_name: str) -> FirstSeed:
     if values is None:
         return FirstSeed(why=f"no .npz beside {art.path}" if art.path else "hand-made artifact")
     route, spec = art.route(scenario, route_name), art.scenarios[scenario].spec
+    if route is None:
+        return FirstSeed(why=f"{art.name} {scenario} has no route {route_name}")
     if spec.units is None:
         return FirstSeed(why=f"{art.name} {scenario} does not say its units")
-    weights: List[Weight] = [
-        Weight(name, v.layer, v.direction, v.param, values[name])
-        for name, v in route.variables.items()
-        if name in values
-    ]
+    weights: List[Weight] = []
+    for name, v in route.variables.items():
+        if name not in values:
+            continue
+        if v.layer is None or v.direction is None or v.param is None:
+            return FirstSeed(why=f"{art.name} {scenario} {route_name} does not say where variable {name} sits")
+        weights.append(Weight(name, v.layer, v.direction, v.param, values[name]))
     try:
         blocks = layout.split(route.family, weights, spec.units, route.computation(spec).get("num_proj"))
     except ValueError as exc:

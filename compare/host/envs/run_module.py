@@ -12,7 +12,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
 
 from compare.errors import UserError
 from compare.host import runner
@@ -37,7 +38,7 @@ class EnvRun:
         return lines[-1][len("error: ") :] if lines else None
 
 
-def module_command(env: str, module: str, args: Sequence[str]) -> List[str]:
+def module_command(env: str, module: str, args: Sequence[Union[str, Path]]) -> List[str]:
     """``tox run -e ENV`` with the env's command replaced by ``python -m MODULE {posargs}``."""
     setup = runner.env_setup()
     runner.check_envs([env], setup)
@@ -49,7 +50,7 @@ def module_command(env: str, module: str, args: Sequence[str]) -> List[str]:
     )
 
 
-def run_module(env: str, module: str, args: Sequence[str], timeout: Optional[float] = None) -> EnvRun:
+def run_module(env: str, module: str, args: Sequence[Union[str, Path]], timeout: Optional[float] = None) -> EnvRun:
     """Run ``python -m MODULE ARGS`` in ``env``; UserError when the env cannot be made (its Python missing)
     or the module refuses its input (exit 2: its own line is the cause)."""
     done = subprocess.run(

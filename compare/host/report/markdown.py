@@ -125,14 +125,15 @@ def _config_normalized(sc: ScenarioReport) -> List[str]:
     )
 
 
+def _or_absent(value: Optional[str]) -> str:
+    return "(absent)" if value is None else value
+
+
 def _config_raw(sc: ScenarioReport) -> List[str]:
     if not sc.config and not sc.config_cosmetic:
         return []
     envs = list(dict.fromkeys(env for d in sc.config for env in d.values))
-    rows = (
-        [d.route, d.key] + [d.values.get(e) if d.values.get(e) is not None else "(absent)" for e in envs]
-        for d in sc.config
-    )
+    rows = ([d.route, d.key] + [_or_absent(d.values.get(e)) for e in envs] for d in sc.config)
     lines = ["### Built config differences between envs (same route)", ""]
     if sc.config_cosmetic:
         lines += [f"{sc.config_cosmetic} cosmetic differences (auto-generated names, module paths) not shown.", ""]

@@ -77,7 +77,9 @@ def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, 
     base_env, base_route = baseline
     base = artifacts.get(base_env)
     verdicts: Dict[str, Dict[Series, str]] = {}
-    for name in base.scenarios if base is not None else {}:
+    if base is None:
+        return verdicts
+    for name in base.scenarios:
         source = base.route(name, base_route)
         if source is None or not source.ok:
             continue

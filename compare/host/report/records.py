@@ -206,9 +206,10 @@ def _json_fields(cls: type) -> Tuple[str, ...]:
 
 
 def _json_dict(value: Any) -> Dict[str, Any]:
-    if not hasattr(type(value), "__dataclass_fields__"):
-        raise TypeError(f"report.json cannot hold a {type(value).__name__}")
-    return {name: getattr(value, name) for name in _json_fields(type(value))}
+    cls: type = type(value)
+    if not hasattr(cls, "__dataclass_fields__"):
+        raise TypeError(f"report.json cannot hold a {cls.__name__}")
+    return {name: getattr(value, name) for name in _json_fields(cls)}
 
 
 def bias_grid(sc: ScenarioReport) -> Tuple[List[str], List[Series], Dict[Tuple[str, Series], BiasCell]]:
