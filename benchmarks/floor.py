@@ -36,8 +36,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 continue  # the worker reports this route unavailable and builds nothing
             started = time.time()
             draws, variables = ROUTES[name].run(tf, scenario, forward_input(scenario))
-            print("floor {} {}: {} draws of {} variables ({:.1f} s)".format(
-                scenario.name, name, draws, variables, time.time() - started), file=sys.stderr, flush=True)
+            took = time.time() - started
+            print(f"floor {scenario.name} {name}: {draws} draws of {variables} variables ({took:.1f} s)",
+                  file=sys.stderr, flush=True)
     return 0
 
 

@@ -40,7 +40,7 @@ def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, 
         x = tf1.placeholder(tf.float32, [None, None, scenario.input_dim])
         with contextlib.ExitStack() as scopes:
             for i, outer in enumerate(scenario.tf1.outer_scopes):
-                scopes.enter_context(tf1.variable_scope("outer{}".format(i), initializer=make_initializer(tf, outer)))
+                scopes.enter_context(tf1.variable_scope(f"outer{i}", initializer=make_initializer(tf, outer)))
             scope_init = make_initializer(tf, scenario.tf1.scope_initializer)
             scopes.enter_context(tf1.variable_scope("rnn", initializer=scope_init))
             if scenario.bidirectional:

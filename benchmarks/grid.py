@@ -50,11 +50,11 @@ class GridPoint:
 
     @property
     def label(self) -> str:
-        return "{}-{}-u{}-s{}".format(self.route, self.cell, self.units, self.seeds)
+        return f"{self.route}-{self.cell}-u{self.units}-s{self.seeds}"
 
 
 def scenario_text(cell: str, units: int, seeds: int) -> str:
-    name = "grid-{}-u{}-s{}".format(cell, units, seeds)
+    name = f"grid-{cell}-u{units}-s{seeds}"
     return TEMPLATE.format(name=name, cell=cell, units=units, input_dim=INPUT_DIM, seeds=seeds)
 
 
@@ -77,7 +77,7 @@ def points(folder: Path, quick: bool = False, routes: Sequence[str] = (),
         for units in sizes or grid["units"]:
             for seeds in grid["seeds"]:
                 text = scenario_text(cell, units, seeds)
-                path = folder / "grid-{}-u{}-s{}.toml".format(cell, units, seeds)
+                path = folder / f"grid-{cell}-u{units}-s{seeds}.toml"
                 path.write_text(text, encoding="utf-8")
                 reason = refusal(text)
                 for route in routes or grid["routes"]:

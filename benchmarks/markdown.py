@@ -52,7 +52,7 @@ def peak_cells(*timings: Any) -> List[str]:
 
 
 def env_lines(envs: Dict[str, Any], suite: str) -> List[str]:
-    lines = ["", "Per env, {}:".format(suite), ""]
+    lines = ["", f"Per env, {suite}:", ""]
     lines += table("env", "floor A s", "floor B s", "worker s", "worker / B", "peak MB A", "peak MB B",
                    "peak MB worker")
     for env, e in envs.items():
@@ -83,14 +83,14 @@ def analysis_lines(a: Dict[str, Any]) -> List[str]:
 
 
 def run_lines(r: Dict[str, Any]) -> List[str]:
-    workers = ", ".join("{} {}".format(env, fmt(seconds(t))) for env, t in r["workers"].items())
+    workers = ", ".join(f"{env} {fmt(seconds(t))}" for env, t in r["workers"].items())
     return ["", "Run ({} cores): workers alone {} s; report alone {} s; tox -e run {} s to warm up, then "
                 "{} s warm.".format(r["cores"], workers, fmt(seconds(r["report"])), fmt(seconds(r["warm_up"])),
                                     fmt(seconds(r["tox_run"])))]
 
 
 def matrix_lines(mx: Dict[str, Any]) -> List[str]:
-    serial = " + ".join("{} {}".format(env, fmt(seconds(t))) for env, t in zip(mx["envs"], mx["serial"]))
+    serial = " + ".join(f"{env} {fmt(seconds(t))}" for env, t in zip(mx["envs"], mx["serial"]))
     return ["", "Matrix ({} cores): serial {} = {} s; parallel {} s; ratio {}.".format(
         mx["cores"], serial, fmt(mx["serial_sum"]), fmt(seconds(mx["parallel"])),
         fmt(ratio(seconds(mx["parallel"]), mx["serial_sum"])))]

@@ -118,7 +118,7 @@ def run_once(command: Command, logs: Path) -> tuple:
     process = start(command, log)
     code, peak = wait(process)
     seconds = time.perf_counter() - started
-    return seconds, peak, "" if code == 0 else "exit code {}: {}".format(code, tail(log))
+    return seconds, peak, "" if code == 0 else f"exit code {code}: {tail(log)}"
 
 
 def measure(command: Command, logs: Path, repeat: int) -> Timing:
@@ -156,7 +156,7 @@ def run_together(commands: Sequence[Command], logs: Path) -> Timing:
         code, peak = wait(process)
         peaks.append(peak)
         if code:
-            errors.append("{}: exit code {}".format(command.label, code))
+            errors.append(f"{command.label}: exit code {code}")
     seconds = time.perf_counter() - started
     if errors:
         return Timing(status="error", reason="; ".join(errors))

@@ -33,9 +33,9 @@ def log(text: str) -> None:
 
 
 def note(label: str, timing: Timing) -> None:
-    shown = "{:.2f} s, {:.0f} MB, runs {}".format(timing.seconds, timing.peak_mb, timing.runs) \
+    shown = f"{timing.seconds:.2f} s, {timing.peak_mb:.0f} MB, runs {timing.runs}" \
         if timing.status == "ok" else timing.status + ": " + timing.reason
-    log("  {:<40} {}".format(label, shown))
+    log(f"  {label:<40} {shown}")
 
 
 def wanted_envs(args: argparse.Namespace) -> List[str]:
@@ -123,7 +123,7 @@ def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
     """Floors A and B and the worker on the default suite, in every env."""
     found = {}
     for env in bench.args.envs:
-        log("[{}] default suite".format(env))
+        log(f"[{env}] default suite")
         suite = bench.args.suite
         floor_a, floor_b, worker = bench.in_turns([bench.floor_a_command(env),
                                                    bench.floor_b_command(env, "default", ROUTES, suite),
@@ -135,7 +135,7 @@ def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
 def measure_matrix(bench: Bench) -> Dict[str, Any]:
     """Warm envs one after another (their sum), then all started at once (wall time to the last)."""
     envs = list(bench.args.matrix_envs)
-    commands = [bench.worker_command(env, "matrix{}".format(i), ROUTES, bench.args.suite)
+    commands = [bench.worker_command(env, f"matrix{i}", ROUTES, bench.args.suite)
                 for i, env in enumerate(envs)]
     log("[matrix] {} serial, then parallel".format(", ".join(envs)))
     serial = [bench.time(command, 1) for command in commands]
@@ -150,7 +150,7 @@ def measure_grid(bench: Bench, floor_a: Timing) -> Dict[str, Any]:
     env = bench.args.grid_env
     points = []
     for point in grid.points(bench.folder("grid"), bench.args.quick, sizes=bench.args.grid_units):
-        log("[{}] grid {}".format(env, point.label))
+        log(f"[{env}] grid {point.label}")
         entry: Dict[str, Any] = {"route": point.route, "cell": point.cell, "units": point.units,
                                  "seeds": point.seeds, "skipped": point.skipped}
         if point.skipped:
@@ -167,7 +167,7 @@ def measure_production(bench: Bench) -> Dict[str, Any]:
     env = bench.args.production_env
     points = []
     for point in production.points(bench.args.production_file, bench.folder("production"), bench.args.production):
-        log("[{}] production {}".format(env, point.name))
+        log(f"[{env}] production {point.name}")
         timings = bench.floor_b_and_worker(env, point.name, ROUTES, point.scenarios, bench.args.production_repeat)
         points.append({"name": point.name, "description": point.description, "seeds": point.seeds, **timings})
     return {"env": env, "routes": ROUTES, "points": points}
@@ -207,7 +207,7 @@ def measure_analysis(bench: Bench) -> Dict[str, Any]:
     for copies in pipeline.COPIES:
         part = pipeline.replicate(folder, bench.scratch / "copies" / str(copies), copies)
         sizes.append({"scenarios": copies * len(names),
-                      "report": bench.time(report_command(bench, part, "x{}".format(copies)), 1)})
+                      "report": bench.time(report_command(bench, part, f"x{copies}"), 1)})
     return {"scenarios": len(names), "artifacts": [p.name for p in pipeline.artifact_files(folder)],
             "host_libs": list(pipeline.HOST_LIBS), "imports": imports, "load": load, "report": report,
             "sizes": sizes, "exponent": report_exponent(sizes, seconds(imports))}
@@ -228,7 +228,7 @@ def measure_run(bench: Bench) -> Dict[str, Any]:
     cached and each env's last time is on record for the runner's start order."""
     alone = workers_alone(bench)
     report = bench.time(report_command(bench, alone["folder"], "alone"), 1)
-    log("[run] tox -e run on the {}, once to warm up, then timed".format(suite_label(bench.args.suite)))
+    log(f"[run] tox -e run on the {suite_label(bench.args.suite)}, once to warm up, then timed")
     warm_up = bench.time(tox_run_command(bench, "warm-up"), 1)
     tox_run = bench.time(tox_run_command(bench, "timed"), 1)
     return {"envs": list(bench.args.run_envs), "cores": os.cpu_count(), "workers": alone["workers"],

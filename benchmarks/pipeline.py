@@ -34,8 +34,9 @@ def imports_code() -> str:
 
 def load_code(folder: Path) -> str:
     """Python source for the analysis floor: the host libraries imported, every artifact ``json.load``ed."""
-    return "{}\nimport json, pathlib\nfor p in sorted(pathlib.Path({!r}).glob('*.json')):\n" \
-           "    json.loads(p.read_text(encoding='utf-8'))\n".format(imports_code(), str(folder))
+    return (f"{imports_code()}\nimport json, pathlib\n"
+            f"for p in sorted(pathlib.Path({str(folder)!r}).glob('*.json')):\n"
+            "    json.loads(p.read_text(encoding='utf-8'))\n")
 
 
 def scenario_names(folder: Path) -> List[str]:
@@ -51,7 +52,7 @@ COPIES = (1, 2, 4)  # the suite, twice over, four times over: the scenario count
 
 def copy_name(name: str, copy: int) -> str:
     """Scenario ``name``'s ``copy``-th copy (0: the scenario itself)."""
-    return name if copy == 0 else "{}-copy{}".format(name, copy)
+    return name if copy == 0 else f"{name}-copy{copy}"
 
 
 def replicate(source: Path, dest: Path, copies: int) -> Path:

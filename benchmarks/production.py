@@ -38,7 +38,7 @@ def points(source: Path, folder: Path, names: Optional[Sequence[str]] = None) ->
     scenarios = {s.name: s for s in load_scenarios(str(source))}
     unknown = [n for n in names or () if n not in scenarios]
     if unknown:
-        raise UserError("no production point {!r}".format(unknown[0]), "points: " + ", ".join(scenarios))
+        raise UserError(f"no production point {unknown[0]!r}", "points: " + ", ".join(scenarios))
     sections = source.read_text(encoding="utf-8").split(SECTION)[1:]
     found = []
     for scenario, text in zip(scenarios.values(), sections):

@@ -117,7 +117,7 @@ def int_list(text: str) -> List[int]:
     try:
         return [int(n) for n in text.split(",") if n]
     except ValueError:
-        raise argparse.ArgumentTypeError("expected numbers separated by commas, got {!r}".format(text)) from None
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
 
 
 def missing_envs(args: argparse.Namespace) -> List[str]:
@@ -166,7 +166,7 @@ def main(argv: Optional[List[str]] = None, runner: Callable[..., Dict[str, Any]]
         return 2
     busy = load()[0]
     if busy > BUSY_LOAD:
-        log("warning: load average {:.2f} before starting; other processes will inflate the times".format(busy))
+        log(f"warning: load average {busy:.2f} before starting; other processes will inflate the times")
     with measure.scratch() as scratch:
         doc = jsonable(runner(args, Path(scratch)))
     text = markdown(doc)

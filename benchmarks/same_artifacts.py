@@ -46,23 +46,23 @@ def differences(a: Any, b: Any, rel: float, path: str = "",
         return found, worst
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
-            return ["{}: {} vs {} items".format(path, len(a), len(b))], 0.0
+            return [f"{path}: {len(a)} vs {len(b)} items"], 0.0
         found, worst = [], 0.0
         for i, (x, y) in enumerate(zip(a, b)):
-            more, w = differences(x, y, rel, "{}[{}]".format(path, i), added)
+            more, w = differences(x, y, rel, f"{path}[{i}]", added)
             found, worst = found + more, max(worst, w)
         return found, worst
     if isinstance(a, float) and isinstance(b, float):
         gap = abs(a - b) / max(abs(a), abs(b)) if a != b else 0.0
-        return (["{}: {!r} vs {!r}".format(path, a, b)] if gap > rel and abs(a - b) > ABS else []), gap
-    return ([] if a == b else ["{}: {!r} vs {!r}".format(path, a, b)]), 0.0
+        return ([f"{path}: {a!r} vs {b!r}"] if gap > rel and abs(a - b) > ABS else []), gap
+    return ([] if a == b else [f"{path}: {a!r} vs {b!r}"]), 0.0
 
 
 def npz_differences(a: Path, b: Path) -> List[str]:
     with np.load(str(a.with_suffix(".npz"))) as x, np.load(str(b.with_suffix(".npz"))) as y:
         if sorted(x.files) != sorted(y.files):
-            return ["npz: arrays {} vs {}".format(sorted(x.files), sorted(y.files))]
-        return ["npz {}: values differ".format(k) for k in x.files if not np.array_equal(x[k], y[k])]
+            return [f"npz: arrays {sorted(x.files)} vs {sorted(y.files)}"]
+        return [f"npz {k}: values differ" for k in x.files if not np.array_equal(x[k], y[k])]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -80,7 +80,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     found += npz_differences(args.a, args.b)
     for line in found[:50]:
         print(line)
-    print("{} differences; largest relative difference of the floats {:.3g}".format(len(found), worst))
+    print(f"{len(found)} differences; largest relative difference of the floats {worst:.3g}")
     return 1 if found else 0
 
 

@@ -127,7 +127,7 @@ def scaling(grid_result: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
 # ------------------------------------------------------------------ verdicts
 def not_run(name: str, limit: Optional[float], part: str) -> Target:
     """A target whose measurements were not asked for in this run (``--parts``): neither PASS nor FAIL."""
-    return Target(name, limit, None, "NOT RUN", "part {} not run (--parts)".format(part))
+    return Target(name, limit, None, "NOT RUN", f"part {part} not run (--parts)")
 
 
 def worst(name: str, limit: float, ratios: Sequence[Tuple[str, Optional[float]]], what: str) -> Target:
@@ -138,9 +138,9 @@ def worst(name: str, limit: float, ratios: Sequence[Tuple[str, Optional[float]]]
     if missing:
         return Target(name, limit, None, "FAIL", "not measured: " + ", ".join(missing))
     where, top = max(ratios, key=lambda item: item[1])
-    cases = ", ".join("{} {:.2f}".format(w, r) for w, r in ratios)
+    cases = ", ".join(f"{w} {r:.2f}" for w, r in ratios)
     return Target(name, limit, round(top, 3), "PASS" if top <= limit else "FAIL",
-                  "{}; worst {} ({})".format(what, where, cases))
+                  f"{what}; worst {where} ({cases})")
 
 
 def targets(doc: Dict[str, Any]) -> List[Target]:
@@ -157,7 +157,7 @@ def targets(doc: Dict[str, Any]) -> List[Target]:
 
 
 def worker_target(envs: Dict[str, Any], suite: str) -> Target:
-    name = "worker <= 1.3 x floor B ({})".format(suite)
+    name = f"worker <= 1.3 x floor B ({suite})"
     if not envs:
         return not_run(name, WORKER_VS_FLOOR, "envs")
     return worst(name, WORKER_VS_FLOOR, [(env, versus_floor(m)) for env, m in envs.items()],
@@ -170,7 +170,7 @@ def overhead_target(grid_result: Optional[Dict[str, Any]]) -> Target:
     points = ran(grid_result["points"])
     floor_a = seconds(grid_result["floor_a"])
     top_units = max((p["units"] for p in points), default=0)
-    return worst("statistics overhead <= 1 x initialization cost (units {})".format(top_units), OVERHEAD_VS_INIT,
+    return worst(f"statistics overhead <= 1 x initialization cost (units {top_units})", OVERHEAD_VS_INIT,
                  [(point_name(p), overhead_ratio(p, floor_a)) for p in points if p["units"] == top_units],
                  "(worker - floor B) / (floor B - floor A) in {}".format(grid_result["env"]))
 
