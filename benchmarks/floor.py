@@ -7,6 +7,7 @@ worker through ``compare.core.scenarios.load_scenarios`` (so sizes match by cons
 the TensorFlow work of the worker with nothing else: no statistics, no artifact. The driver
 (``benchmarks/run.py``) times it as a fresh process; it prints one line per scenario and route.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             started = time.time()
             draws, variables = ROUTES[name].run(tf, scenario, forward_input(scenario))
             took = time.time() - started
-            print(f"floor {scenario.name} {name}: {draws} draws of {variables} variables ({took:.1f} s)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"floor {scenario.name} {name}: {draws} draws of {variables} variables ({took:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     return 0
 
 

@@ -9,6 +9,7 @@ same values when called again), and fetches the weights as numpy (dropped once f
 kept, as the worker keeps it). Building once is the honest
 baseline: a user re-initializes layers, they do not rebuild the model per draw. No statistics.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
@@ -30,8 +31,9 @@ def build(tf: Any, scenario: Any) -> List[Any]:
     layers, spec = tf.keras.layers, scenario.keras
     if spec.stacking == "layers":
         rnn_class = layers.GRU if scenario.cell == "gru" else layers.LSTM
-        rnns = [rnn_class(scenario.units, return_sequences=True, **layer_kwargs(tf, spec))
-                for _ in range(scenario.layers)]
+        rnns = [
+            rnn_class(scenario.units, return_sequences=True, **layer_kwargs(tf, spec)) for _ in range(scenario.layers)
+        ]
     else:
         cell_class = layers.GRUCell if scenario.cell == "gru" else layers.LSTMCell
         cells = [cell_class(scenario.units, **layer_kwargs(tf, spec)) for _ in range(scenario.layers)]
@@ -51,8 +53,9 @@ def run(tf: Any, scenario: Any, inputs: np.ndarray) -> Tuple[int, int]:
     for rnn in rnns:
         tensor = rnn(tensor)
     np.array(tensor.numpy())
-    weights = [(c, p, getattr(c, p)) for _, _, c in keras_cells(rnns) for p in CELL_PARAMS
-               if getattr(c, p, None) is not None]
+    weights = [
+        (c, p, getattr(c, p)) for _, _, c in keras_cells(rnns) for p in CELL_PARAMS if getattr(c, p, None) is not None
+    ]
     first = [np.array(v.numpy()) for _, _, v in weights]
     for k in range(1, scenario.seeds):
         for c, param, variable in weights:

@@ -9,6 +9,7 @@ That is exactly the TensorFlow work ``backends/routes/tf1.py`` does, with no sta
 artifact, no per-variable bookkeeping, so ``worker - floor`` is what the worker adds.
 Runs on Python 3.7 + TF 1.15 as on TF 2.x.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,9 @@ def graph(tf: Any, scenario: Any, seed: int) -> Tuple[Any, Any, List[Any], Any, 
             scope_init = make_initializer(tf, scenario.tf1.scope_initializer)
             scopes.enter_context(tf1.variable_scope("rnn", initializer=scope_init))
             if scenario.bidirectional:
-                (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(stack(tf, scenario), stack(tf, scenario), x,
-                                                               dtype=tf.float32)
+                (fw, bw), _ = tf1.nn.bidirectional_dynamic_rnn(
+                    stack(tf, scenario), stack(tf, scenario), x, dtype=tf.float32
+                )
                 output = tf.concat([fw, bw], axis=-1)
             else:
                 output, _ = tf1.nn.dynamic_rnn(stack(tf, scenario), x, dtype=tf.float32)

@@ -6,6 +6,7 @@ initializer vs Keras orthogonal kernel and recurrent kernel, ``stacking = "cells
 Points the scenario validator refuses (the worker's memory or time guard) are kept with the
 validator's own reason and not run.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,8 +68,9 @@ def refusal(text: str) -> str:
     return ""
 
 
-def points(folder: Path, quick: bool = False, routes: Sequence[str] = (),
-           sizes: Optional[Sequence[int]] = None) -> List[GridPoint]:
+def points(
+    folder: Path, quick: bool = False, routes: Sequence[str] = (), sizes: Optional[Sequence[int]] = None
+) -> List[GridPoint]:
     """Write the grid's TOML files into ``folder``; every (route, cell, units, seeds), in run order.
     ``sizes`` replaces the grid's units (to run part of it)."""
     grid = QUICK if quick else FULL

@@ -1,4 +1,5 @@
 """The machine a benchmark ran on, recorded beside its numbers: times compare only on the same machine and load."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,14 @@ from typing import Any, Dict, List, Optional
 
 
 def machine() -> Dict[str, Any]:
-    return {"platform": platform.platform(), "cpu": cpu_model(), "cores": os.cpu_count(),
-            "memory_gb": memory_gb(), "host_python": platform.python_version(), "load_before": load()}
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb(),
+        "host_python": platform.python_version(),
+        "load_before": load(),
+    }
 
 
 def load() -> List[float]:
@@ -23,7 +30,7 @@ def cpu_model() -> str:
 
 def memory_gb() -> Optional[float]:
     total = proc_value("/proc/meminfo", "MemTotal")  # "16318004 kB"
-    return None if total is None else round(int(total.split()[0]) / 2 ** 20, 1)
+    return None if total is None else round(int(total.split()[0]) / 2**20, 1)
 
 
 def proc_value(path: str, key: str) -> Optional[str]:

@@ -6,6 +6,7 @@ that ``os.wait4`` returns for that very child (whole process, Linux: KiB), so co
 not blur each other's peaks. Repeats keep the best time (noise only ever adds time) and the
 largest peak; cases compared with each other take turns.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,13 @@ from compare.host.runner import tox_environment
 
 REPO = Path(__file__).resolve().parent.parent
 # A child run without tox gets what tox.ini's [testenv] sets.
-FALLBACK_ENV = {"PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "CUDA_VISIBLE_DEVICES": "-1", "OPENBLAS_NUM_THREADS": "1"}
+FALLBACK_ENV = {
+    "PYTHONPATH": str(REPO),
+    "PYTHONHASHSEED": "0",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "CUDA_VISIBLE_DEVICES": "-1",
+    "OPENBLAS_NUM_THREADS": "1",
+}
 TAIL_LINES = 15
 
 
@@ -58,11 +64,22 @@ def parse_set_env(text: str) -> Dict[str, Dict[str, str]]:
 
 def tox_set_env(envs: Sequence[str]) -> Dict[str, Dict[str, str]]:
     """The variables tox sets in each env, read from tox.ini through tox itself (no copy to drift)."""
-    command = [sys.executable, "-m", "tox", "config", "-c", str(REPO / "tox.ini"), "-e", ",".join(envs),
-               "-k", "set_env"]
+    command = [
+        sys.executable,
+        "-m",
+        "tox",
+        "config",
+        "-c",
+        str(REPO / "tox.ini"),
+        "-e",
+        ",".join(envs),
+        "-k",
+        "set_env",
+    ]
     try:
-        done = subprocess.run(command, cwd=str(REPO), env=tox_environment(), capture_output=True, text=True,
-                              timeout=120, check=False)
+        done = subprocess.run(
+            command, cwd=str(REPO), env=tox_environment(), capture_output=True, text=True, timeout=120, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         done = None
     parsed = parse_set_env(done.stdout) if done is not None and done.returncode == 0 else {}
@@ -95,8 +112,14 @@ def start(command: Command, log: Path) -> subprocess.Popen[bytes]:
     # as under tox, which does not pass it on: bytecode is cached, so no measured run recompiles rnncompare
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     with log.open("wb") as handle:
-        return subprocess.Popen(command.argv, cwd=str(REPO), env=environment, stdout=handle,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command.argv,
+            cwd=str(REPO),
+            env=environment,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def wait(process: subprocess.Popen[bytes]) -> tuple:

@@ -12,6 +12,7 @@ compared with each other run with the same variables and repeats, taking turns:
   ``json.load``ing those artifacts, and on 1, 2, 4, ... times their scenarios (``benchmarks/pipeline.py``);
 * run: warm ``tox -e run`` on the suite against its env workers, each timed alone in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ def log(text: str) -> None:
 
 
 def note(label: str, timing: Timing) -> None:
-    shown = f"{timing.seconds:.2f} s, {timing.peak_mb:.0f} MB, runs {timing.runs}" \
-        if timing.status == "ok" else timing.status + ": " + timing.reason
+    shown = (
+        f"{timing.seconds:.2f} s, {timing.peak_mb:.0f} MB, runs {timing.runs}"
+        if timing.status == "ok"
+        else timing.status + ": " + timing.reason
+    )
     log(f"  {label:<40} {shown}")
 
 
@@ -102,8 +106,9 @@ class Bench:
         argv = ["-m", "benchmarks.floor", "--routes", routes] + scenario_args(scenarios)
         return self.command(env, "floor-b-" + label, argv)
 
-    def worker_command(self, env: str, label: str, routes: Optional[str], scenarios: Optional[Path] = None,
-                       out: Optional[Path] = None) -> Command:
+    def worker_command(
+        self, env: str, label: str, routes: Optional[str], scenarios: Optional[Path] = None, out: Optional[Path] = None
+    ) -> Command:
         """The worker on ``routes`` (None: all, as ``tox -e run`` starts it), writing ``out`` (default: scratch)."""
         if out is None:
             out = self.scratch / "out" / (env + "-" + label + ".json")
@@ -111,11 +116,14 @@ class Bench:
         argv = ["-m", "backends.worker"] + (["--routes", routes] if routes else []) + ["--out", str(out)]
         return self.command(env, "worker-" + label, argv + scenario_args(scenarios))
 
-    def floor_b_and_worker(self, env: str, label: str, routes: str, scenarios: Optional[Path] = None,
-                           repeat: Optional[int] = None) -> Dict[str, Timing]:
+    def floor_b_and_worker(
+        self, env: str, label: str, routes: str, scenarios: Optional[Path] = None, repeat: Optional[int] = None
+    ) -> Dict[str, Timing]:
         """Floor B and the worker on the same scenarios and routes, taking turns."""
-        floor_b, worker = self.in_turns([self.floor_b_command(env, label, routes, scenarios),
-                                         self.worker_command(env, label, routes, scenarios)], repeat)
+        floor_b, worker = self.in_turns(
+            [self.floor_b_command(env, label, routes, scenarios), self.worker_command(env, label, routes, scenarios)],
+            repeat,
+        )
         return {"floor_b": floor_b, "worker": worker}
 
 
@@ -125,9 +133,13 @@ def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
     for env in bench.args.envs:
         log(f"[{env}] default suite")
         suite = bench.args.suite
-        floor_a, floor_b, worker = bench.in_turns([bench.floor_a_command(env),
-                                                   bench.floor_b_command(env, "default", ROUTES, suite),
-                                                   bench.worker_command(env, "default", ROUTES, suite)])
+        floor_a, floor_b, worker = bench.in_turns(
+            [
+                bench.floor_a_command(env),
+                bench.floor_b_command(env, "default", ROUTES, suite),
+                bench.worker_command(env, "default", ROUTES, suite),
+            ]
+        )
         found[env] = {"floor_a": floor_a, "floor_b": floor_b, "worker": worker}
     return found
 
@@ -135,8 +147,7 @@ def measure_envs(bench: Bench) -> Dict[str, Dict[str, Any]]:
 def measure_matrix(bench: Bench) -> Dict[str, Any]:
     """Warm envs one after another (their sum), then all started at once (wall time to the last)."""
     envs = list(bench.args.matrix_envs)
-    commands = [bench.worker_command(env, f"matrix{i}", ROUTES, bench.args.suite)
-                for i, env in enumerate(envs)]
+    commands = [bench.worker_command(env, f"matrix{i}", ROUTES, bench.args.suite) for i, env in enumerate(envs)]
     log("[matrix] {} serial, then parallel".format(", ".join(envs)))
     serial = [bench.time(command, 1) for command in commands]
     parallel = measure.run_together(commands, bench.logs)
@@ -151,13 +162,19 @@ def measure_grid(bench: Bench, floor_a: Timing) -> Dict[str, Any]:
     points = []
     for point in grid.points(bench.folder("grid"), bench.args.quick, sizes=bench.args.grid_units):
         log(f"[{env}] grid {point.label}")
-        entry: Dict[str, Any] = {"route": point.route, "cell": point.cell, "units": point.units,
-                                 "seeds": point.seeds, "skipped": point.skipped}
+        entry: Dict[str, Any] = {
+            "route": point.route,
+            "cell": point.cell,
+            "units": point.units,
+            "seeds": point.seeds,
+            "skipped": point.skipped,
+        }
         if point.skipped:
             log("  skipped: " + point.skipped)
         else:
-            entry.update(bench.floor_b_and_worker(env, point.label, point.route, point.scenarios,
-                                                  bench.args.grid_repeat))
+            entry.update(
+                bench.floor_b_and_worker(env, point.label, point.route, point.scenarios, bench.args.grid_repeat)
+            )
         points.append(entry)
     return {"env": env, "floor_a": floor_a, "input_dim": grid.INPUT_DIM, "points": points}
 
@@ -178,11 +195,15 @@ def workers_alone(bench: Bench) -> Dict[str, Any]:
     each; their artifacts are what the analysis part reports on. Measured once per benchmark run."""
     if bench.alone is None:
         folder = bench.folder("alone")
-        log("[run envs] workers alone on the {}: {}".format(suite_label(bench.args.suite),
-                                                            ", ".join(bench.args.run_envs)))
-        timings = {env: bench.time(bench.worker_command(env, "alone", None, bench.args.suite,
-                                                        folder / (env + ".json")), 1)
-                   for env in bench.args.run_envs}
+        log(
+            "[run envs] workers alone on the {}: {}".format(
+                suite_label(bench.args.suite), ", ".join(bench.args.run_envs)
+            )
+        )
+        timings = {
+            env: bench.time(bench.worker_command(env, "alone", None, bench.args.suite, folder / (env + ".json")), 1)
+            for env in bench.args.run_envs
+        }
         bench.alone = {"folder": folder, "workers": timings}
     return bench.alone
 
@@ -206,18 +227,27 @@ def measure_analysis(bench: Bench) -> Dict[str, Any]:
     sizes = []
     for copies in pipeline.COPIES:
         part = pipeline.replicate(folder, bench.scratch / "copies" / str(copies), copies)
-        sizes.append({"scenarios": copies * len(names),
-                      "report": bench.time(report_command(bench, part, f"x{copies}"), 1)})
-    return {"scenarios": len(names), "artifacts": [p.name for p in pipeline.artifact_files(folder)],
-            "host_libs": list(pipeline.HOST_LIBS), "imports": imports, "load": load, "report": report,
-            "sizes": sizes, "exponent": report_exponent(sizes, seconds(imports))}
+        sizes.append(
+            {"scenarios": copies * len(names), "report": bench.time(report_command(bench, part, f"x{copies}"), 1)}
+        )
+    return {
+        "scenarios": len(names),
+        "artifacts": [p.name for p in pipeline.artifact_files(folder)],
+        "host_libs": list(pipeline.HOST_LIBS),
+        "imports": imports,
+        "load": load,
+        "report": report,
+        "sizes": sizes,
+        "exponent": report_exponent(sizes, seconds(imports)),
+    }
 
 
 def report_exponent(sizes: Sequence[Dict[str, Any]], imports: Optional[float]) -> Optional[float]:
     """b of (report - imports) ~ scenarios^b: the fixed cost of starting Python and importing the host
     libraries taken out, so it cannot hide a super-linear term."""
-    rows = [(s["scenarios"], seconds(s["report"]) - (imports or 0.0)) for s in sizes
-            if seconds(s["report"]) is not None]
+    rows = [
+        (s["scenarios"], seconds(s["report"]) - (imports or 0.0)) for s in sizes if seconds(s["report"]) is not None
+    ]
     fit = pipeline.fit_power(rows)
     return None if fit is None else round(fit, 3)
 
@@ -231,12 +261,31 @@ def measure_run(bench: Bench) -> Dict[str, Any]:
     log(f"[run] tox -e run on the {suite_label(bench.args.suite)}, once to warm up, then timed")
     warm_up = bench.time(tox_run_command(bench, "warm-up"), 1)
     tox_run = bench.time(tox_run_command(bench, "timed"), 1)
-    return {"envs": list(bench.args.run_envs), "cores": os.cpu_count(), "workers": alone["workers"],
-            "report": report, "warm_up": warm_up, "tox_run": tox_run}
+    return {
+        "envs": list(bench.args.run_envs),
+        "cores": os.cpu_count(),
+        "workers": alone["workers"],
+        "report": report,
+        "warm_up": warm_up,
+        "tox_run": tox_run,
+    }
 
 
 def tox_run_command(bench: Bench, label: str) -> Command:
     out = bench.scratch / ("tox-run-" + label)
-    argv = [sys.executable, "-m", "tox", "run", "-c", str(measure.REPO / "tox.ini"), "-e", RUN_ENV, "--",
-            "--out", str(out), "--envs", ",".join(bench.args.run_envs)] + scenario_args(bench.args.suite)
+    argv = [
+        sys.executable,
+        "-m",
+        "tox",
+        "run",
+        "-c",
+        str(measure.REPO / "tox.ini"),
+        "-e",
+        RUN_ENV,
+        "--",
+        "--out",
+        str(out),
+        "--envs",
+        ",".join(bench.args.run_envs),
+    ] + scenario_args(bench.args.suite)
     return Command(argv, {}, "tox-run-" + label)

@@ -8,6 +8,7 @@
 
 Host side, no TensorFlow (the benchmark driver runs on the host Python).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,11 @@ def imports_code() -> str:
 
 def load_code(folder: Path) -> str:
     """Python source for the analysis floor: the host libraries imported, every artifact ``json.load``ed."""
-    return (f"{imports_code()}\nimport json, pathlib\n"
-            f"for p in sorted(pathlib.Path({str(folder)!r}).glob('*.json')):\n"
-            "    json.loads(p.read_text(encoding='utf-8'))\n")
+    return (
+        f"{imports_code()}\nimport json, pathlib\n"
+        f"for p in sorted(pathlib.Path({str(folder)!r}).glob('*.json')):\n"
+        "    json.loads(p.read_text(encoding='utf-8'))\n"
+    )
 
 
 def scenario_names(folder: Path) -> List[str]:
@@ -65,8 +68,9 @@ def replicate(source: Path, dest: Path, copies: int) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for path in artifact_files(source):
         document = json.loads(path.read_text(encoding="utf-8"))
-        document["scenarios"] = {copy_name(name, k): entry for k in range(copies)
-                                 for name, entry in document["scenarios"].items()}
+        document["scenarios"] = {
+            copy_name(name, k): entry for k in range(copies) for name, entry in document["scenarios"].items()
+        }
         (dest / path.name).write_text(json.dumps(document), encoding="utf-8")
         npz = path.with_suffix(".npz")
         if npz.exists():

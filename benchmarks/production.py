@@ -4,6 +4,7 @@ Floor B and the worker each run one point as a fresh process (both read the file
 ``compare.core.scenarios.load_scenarios``, so the sizes match by construction); a point is named by its
 scenario, so ``--production NAME`` runs part of them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ class ProductionPoint:
 def describe(scenario: object) -> str:
     """E.g. ``4 x lstm 1024 over 1024, unidirectional``."""
     s = scenario
-    return "{} x {} {} over {}, {}".format(s.layers, s.cell, s.units, s.input_dim,
-                                           "bidirectional" if s.bidirectional else "unidirectional")
+    return "{} x {} {} over {}, {}".format(
+        s.layers, s.cell, s.units, s.input_dim, "bidirectional" if s.bidirectional else "unidirectional"
+    )
 
 
 def points(source: Path, folder: Path, names: Optional[Sequence[str]] = None) -> List[ProductionPoint]:

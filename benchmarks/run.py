@@ -11,6 +11,7 @@ Runs on the host Python from the repo root and times fresh processes of the tox 
 Writes ``DIR/latest.json`` and ``DIR/latest.md`` (default DIR: ``benchmarks/results``).
 Exit code 0 when every target holds, 1 when one fails, 2 on bad arguments.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,13 +56,16 @@ BUSY_LOAD = 0.5
 
 def choice_list(kind: str, allowed: Sequence[str]) -> Callable[[str], List[str]]:
     """An argparse type: comma-separated names, each one of ``allowed``."""
+
     def parse(text: str) -> List[str]:
         names = [n for n in text.split(",") if n]
         unknown = [n for n in names if n not in allowed]
         if unknown or not names:
-            raise argparse.ArgumentTypeError("unknown {} {!r} ({}s: {})".format(
-                kind, unknown[0] if unknown else text, kind, ", ".join(allowed)))
+            raise argparse.ArgumentTypeError(
+                "unknown {} {!r} ({}s: {})".format(kind, unknown[0] if unknown else text, kind, ", ".join(allowed))
+            )
         return names
+
     return parse
 
 
@@ -72,33 +76,59 @@ part_list = choice_list("part", PARTS)
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny suite and grid, matrix of the first env three times, 1 run")
-    parser.add_argument("--suite", type=Path,
-                        help="scenario file for floors, worker and matrix (default: the built-in suite; "
-                             "--quick: benchmarks/tiny.toml)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny suite and grid, matrix of the first env three times, 1 run"
+    )
+    parser.add_argument(
+        "--suite",
+        type=Path,
+        help="scenario file for floors, worker and matrix (default: the built-in suite; --quick: benchmarks/tiny.toml)",
+    )
     parser.add_argument("--envs", type=env_list, help="envs for floors and the default suite (default: all four)")
     parser.add_argument("--grid-env", help="env for the scaling grid (default: tf215; --quick: the first env)")
-    parser.add_argument("--matrix-envs", type=env_list,
-                        help="three warm envs for the matrix (default: tf115,tf215,tf221-legacy)")
+    parser.add_argument(
+        "--matrix-envs", type=env_list, help="three warm envs for the matrix (default: tf115,tf215,tf221-legacy)"
+    )
     parser.add_argument("--repeat", type=int, help="runs per case, best kept (default 5; --quick 1)")
-    parser.add_argument("--grid-repeat", type=int, default=1,
-                        help="runs per grid point (default 1: the log-log fit over the grid absorbs the noise)")
-    parser.add_argument("--production-repeat", type=int,
-                        help="runs per production point, best kept (default 3: one ratio of two half-minute runs, "
-                             "which vary by about 10 %% from run to run here; --quick 1)")
-    parser.add_argument("--parts", type=part_list, default=list(PARTS),
-                        help="what to measure (default: all of {})".format(",".join(PARTS)))
-    parser.add_argument("--grid-units", type=int_list,
-                        help="units of the grid (default: {}; --quick: {})".format(
-                            ",".join(map(str, grid.FULL["units"])), ",".join(map(str, grid.QUICK["units"]))))
-    parser.add_argument("--production", type=lambda t: [n for n in t.split(",") if n],
-                        help="production points to run, by name (default: all in benchmarks/production.toml)")
-    parser.add_argument("--production-env", help="env for the production points (default: tf115; --quick: the "
-                                                 "first env)")
-    parser.add_argument("--run-envs", type=run_env_list,
-                        help="envs of the analysis and run parts (default: tox.ini's matrix label, as `tox -e run`; "
-                             "--quick: the first env)")
+    parser.add_argument(
+        "--grid-repeat",
+        type=int,
+        default=1,
+        help="runs per grid point (default 1: the log-log fit over the grid absorbs the noise)",
+    )
+    parser.add_argument(
+        "--production-repeat",
+        type=int,
+        help="runs per production point, best kept (default 3: one ratio of two half-minute runs, "
+        "which vary by about 10 %% from run to run here; --quick 1)",
+    )
+    parser.add_argument(
+        "--parts",
+        type=part_list,
+        default=list(PARTS),
+        help="what to measure (default: all of {})".format(",".join(PARTS)),
+    )
+    parser.add_argument(
+        "--grid-units",
+        type=int_list,
+        help="units of the grid (default: {}; --quick: {})".format(
+            ",".join(map(str, grid.FULL["units"])), ",".join(map(str, grid.QUICK["units"]))
+        ),
+    )
+    parser.add_argument(
+        "--production",
+        type=lambda t: [n for n in t.split(",") if n],
+        help="production points to run, by name (default: all in benchmarks/production.toml)",
+    )
+    parser.add_argument(
+        "--production-env", help="env for the production points (default: tf115; --quick: the first env)"
+    )
+    parser.add_argument(
+        "--run-envs",
+        type=run_env_list,
+        help="envs of the analysis and run parts (default: tox.ini's matrix label, as `tox -e run`; "
+        "--quick: the first env)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     args = parser.parse_args(argv)
     args.envs = args.envs or list(ALL_ENVS)
@@ -140,11 +170,21 @@ def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
     run_result = measure_run(bench) if "run" in parts else None
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     host["load_after"] = load()
-    doc = {"schema": SCHEMA, "version": VERSION, "machine": host, "options": options,
-           "variables": bench.variables, "envs": envs, "matrix": matrix, "grid": grid_result,
-           "scaling": scaling(grid_result) if grid_result else {}, "production": prod,
-           "analysis": analysis, "run": run_result,
-           "suite": suite_label(args.suite)}
+    doc = {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "machine": host,
+        "options": options,
+        "variables": bench.variables,
+        "envs": envs,
+        "matrix": matrix,
+        "grid": grid_result,
+        "scaling": scaling(grid_result) if grid_result else {},
+        "production": prod,
+        "analysis": analysis,
+        "run": run_result,
+        "suite": suite_label(args.suite),
+    }
     doc["targets"] = targets(jsonable(doc))
     doc["seconds_total"] = round(time.perf_counter() - started, 1)
     doc["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
@@ -161,8 +201,12 @@ def main(argv: Optional[List[str]] = None, runner: Callable[..., Dict[str, Any]]
     args = parse_args(argv)
     missing = missing_envs(args)
     if missing:
-        print("error: no tox env {} (hint: create it with `tox run -e {} --notest`, or `tox -m matrix`)".format(
-            ", ".join(missing), ",".join(missing)), file=sys.stderr)
+        print(
+            "error: no tox env {} (hint: create it with `tox run -e {} --notest`, or `tox -m matrix`)".format(
+                ", ".join(missing), ",".join(missing)
+            ),
+            file=sys.stderr,
+        )
         return 2
     busy = load()[0]
     if busy > BUSY_LOAD:

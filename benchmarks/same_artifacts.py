@@ -9,6 +9,7 @@ exactly; the env's description (versions, platform) is left out. Prints the diff
 largest relative difference of the floats (those within ``ABS`` of each other included); exit code 0
 when the two agree, 1 when not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ def _unpacked(value: Any) -> Any:
     return value
 
 
-def differences(a: Any, b: Any, rel: float, path: str = "",
-                added: AbstractSet[str] = frozenset()) -> Tuple[List[str], float]:
+def differences(
+    a: Any, b: Any, rel: float, path: str = "", added: AbstractSet[str] = frozenset()
+) -> Tuple[List[str], float]:
     """(where a and b differ beyond ``rel``, the largest relative difference of their floats); keys named in
     ``added`` that b has and a lacks are left out (what a newer artifact records beyond an older one)."""
     a, b = _unpacked(a), _unpacked(b)
@@ -70,8 +72,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("a", type=Path)
     parser.add_argument("b", type=Path)
     parser.add_argument("--rel", type=float, default=1e-9, help="relative tolerance of floats (default 1e-9)")
-    parser.add_argument("--added", action="append", default=[], metavar="KEY",
-                        help="a key B records and A, from older code, does not; left out (repeatable)")
+    parser.add_argument(
+        "--added",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a key B records and A, from older code, does not; left out (repeatable)",
+    )
     args = parser.parse_args(argv)
     docs = [json.loads(p.read_text(encoding="utf-8")) for p in (args.a, args.b)]
     for doc in docs:

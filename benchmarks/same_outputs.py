@@ -10,6 +10,7 @@ its worker in each env (``OUT/artifacts/ENV.json``), its ``diff --json`` for eve
 every row of every diff has the same verdict and reason codes, every number agrees within ``--rel``, and
 the artifacts hold the same measurements (``benchmarks.same_artifacts``). Exit code 0 when they agree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,15 @@ def env_python(env: str) -> Path:
 
 
 def env_variables(code: Path, env: str) -> Dict[str, str]:
-    variables = dict(os.environ, PYTHONPATH=str(code), PYTHONHASHSEED="0", RNNCOMPARE_ENV=env,
-                     TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1", OPENBLAS_NUM_THREADS="1")
+    variables = dict(
+        os.environ,
+        PYTHONPATH=str(code),
+        PYTHONHASHSEED="0",
+        RNNCOMPARE_ENV=env,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        CUDA_VISIBLE_DEVICES="-1",
+        OPENBLAS_NUM_THREADS="1",
+    )
     variables.pop("TF_USE_LEGACY_KERAS", None)
     if env.endswith("-legacy"):
         variables["TF_USE_LEGACY_KERAS"] = "1"
@@ -56,11 +64,24 @@ def make(code: Path, out: Path, envs: Sequence[str], scenarios: Optional[Path]) 
         subprocess.run(command, cwd=code, env=env_variables(code, env), check=True)
     host = dict(os.environ, PYTHONPATH=str(code), PYTHONHASHSEED="0")
     for a, b in itertools.combinations(envs, 2):
-        command = [sys.executable, "-m", "compare", "diff", str(artifacts / f"{a}.json"), str(artifacts / f"{b}.json"),
-                   "--json", str(diffs / f"{a}__{b}.json")]
+        command = [
+            sys.executable,
+            "-m",
+            "compare",
+            "diff",
+            str(artifacts / f"{a}.json"),
+            str(artifacts / f"{b}.json"),
+            "--json",
+            str(diffs / f"{a}__{b}.json"),
+        ]
         subprocess.run(command, cwd=code, env=host, stdout=subprocess.DEVNULL, check=False)  # exit 1: rows differ
-    subprocess.run([sys.executable, "-m", "compare", "report", str(artifacts), "--out", str(out / "report")],
-                   cwd=code, env=host, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compare", "report", str(artifacts), "--out", str(out / "report")],
+        cwd=code,
+        env=host,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
 
 
 def rows(path: Path) -> Dict[RowKey, dict]:
@@ -93,8 +114,9 @@ def compare(before: Path, after: Path, rel: float) -> int:
         old, new = rows(before / "diffs" / name), rows(after / "diffs" / name)
         row_count += len(old)
         found += [f"{name}: {line}" for line in verdict_changes(old, new)]
-        more, w = differences(json.loads((before / "diffs" / name).read_text()),
-                              json.loads((after / "diffs" / name).read_text()), rel)
+        more, w = differences(
+            json.loads((before / "diffs" / name).read_text()), json.loads((after / "diffs" / name).read_text()), rel
+        )
         found, worst = found + [f"{name}{line}" for line in more], max(worst, w)
     more, w = differences(*(json.loads((d / "report" / "report.json").read_text()) for d in (before, after)), rel)
     found, worst = found + [f"report.json{line}" for line in more], max(worst, w)
@@ -108,8 +130,10 @@ def compare(before: Path, after: Path, rel: float) -> int:
         found += npz_differences(before / "artifacts" / name, after / "artifacts" / name)
     for line in found[:50]:
         print(line)
-    print(f"{len(envs)} artifacts, {len(diff_names)} pairwise diffs ({row_count} rows), report.json: "
-          f"{len(found)} differences; largest relative difference of the floats {worst:.3g}")
+    print(
+        f"{len(envs)} artifacts, {len(diff_names)} pairwise diffs ({row_count} rows), report.json: "
+        f"{len(found)} differences; largest relative difference of the floats {worst:.3g}"
+    )
     return 1 if found else 0
 
 

@@ -4,6 +4,7 @@ Every number here comes from ``Timing`` records of the same run on the same mach
 compare like with like. A target whose inputs failed or were skipped is a FAIL that says so; one
 whose part was not asked for is NOT RUN, which is not a failure.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -119,8 +120,11 @@ def scaling(grid_result: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
         result[key] = {}
         for system, rows in systems.items():
             fit = fit_logs(rows)
-            result[key][system] = {"points": len(rows), "units_exp": None if fit is None else round(fit[0], 3),
-                                   "seeds_exp": None if fit is None else round(fit[1], 3)}
+            result[key][system] = {
+                "points": len(rows),
+                "units_exp": None if fit is None else round(fit[0], 3),
+                "seeds_exp": None if fit is None else round(fit[1], 3),
+            }
     return result
 
 
@@ -139,20 +143,25 @@ def worst(name: str, limit: float, ratios: Sequence[Tuple[str, Optional[float]]]
         return Target(name, limit, None, "FAIL", "not measured: " + ", ".join(missing))
     where, top = max(ratios, key=lambda item: item[1])
     cases = ", ".join(f"{w} {r:.2f}" for w, r in ratios)
-    return Target(name, limit, round(top, 3), "PASS" if top <= limit else "FAIL",
-                  f"{what}; worst {where} ({cases})")
+    return Target(name, limit, round(top, 3), "PASS" if top <= limit else "FAIL", f"{what}; worst {where} ({cases})")
 
 
 def targets(doc: Dict[str, Any]) -> List[Target]:
     """Every target of the issues, from the JSON form of a result document."""
     envs, matrix, grid_result, prod = doc["envs"], doc["matrix"], doc["grid"], doc["production"]
-    found = [worker_target(envs, doc["suite"]), overhead_target(grid_result), matrix_target(matrix),
-             memory_target(envs, grid_result), seeds_memory_target(grid_result)]
+    found = [
+        worker_target(envs, doc["suite"]),
+        overhead_target(grid_result),
+        matrix_target(matrix),
+        memory_target(envs, grid_result),
+        seeds_memory_target(grid_result),
+    ]
     found += production_targets(prod)
     found += analysis_targets(doc.get("analysis"))
     found.append(run_target(doc.get("run")))
-    found.append(scaling_target(doc["scaling"]) if grid_result else not_run("time growth stated from the grid", None,
-                                                                            "grid"))
+    found.append(
+        scaling_target(doc["scaling"]) if grid_result else not_run("time growth stated from the grid", None, "grid")
+    )
     return found
 
 
@@ -160,8 +169,7 @@ def worker_target(envs: Dict[str, Any], suite: str) -> Target:
     name = f"worker <= 1.3 x floor B ({suite})"
     if not envs:
         return not_run(name, WORKER_VS_FLOOR, "envs")
-    return worst(name, WORKER_VS_FLOOR, [(env, versus_floor(m)) for env, m in envs.items()],
-                 "worker / floor B per env")
+    return worst(name, WORKER_VS_FLOOR, [(env, versus_floor(m)) for env, m in envs.items()], "worker / floor B per env")
 
 
 def overhead_target(grid_result: Optional[Dict[str, Any]]) -> Target:
@@ -170,17 +178,28 @@ def overhead_target(grid_result: Optional[Dict[str, Any]]) -> Target:
     points = ran(grid_result["points"])
     floor_a = seconds(grid_result["floor_a"])
     top_units = max((p["units"] for p in points), default=0)
-    return worst(f"statistics overhead <= 1 x initialization cost (units {top_units})", OVERHEAD_VS_INIT,
-                 [(point_name(p), overhead_ratio(p, floor_a)) for p in points if p["units"] == top_units],
-                 "(worker - floor B) / (floor B - floor A) in {}".format(grid_result["env"]))
+    return worst(
+        f"statistics overhead <= 1 x initialization cost (units {top_units})",
+        OVERHEAD_VS_INIT,
+        [(point_name(p), overhead_ratio(p, floor_a)) for p in points if p["units"] == top_units],
+        "(worker - floor B) / (floor B - floor A) in {}".format(grid_result["env"]),
+    )
 
 
 def matrix_target(matrix: Optional[Dict[str, Any]]) -> Target:
     if not matrix:
         return not_run("warm 3-env matrix parallel <= 0.7 x serial", PARALLEL_VS_SERIAL, "matrix")
-    return worst("warm {}-env matrix parallel <= 0.7 x serial".format(len(matrix["envs"])), PARALLEL_VS_SERIAL,
-                 [("{} on {} cores".format("+".join(matrix["envs"]), matrix["cores"]),
-                   ratio(seconds(matrix["parallel"]), matrix["serial_sum"]))], "parallel wall time / serial sum")
+    return worst(
+        "warm {}-env matrix parallel <= 0.7 x serial".format(len(matrix["envs"])),
+        PARALLEL_VS_SERIAL,
+        [
+            (
+                "{} on {} cores".format("+".join(matrix["envs"]), matrix["cores"]),
+                ratio(seconds(matrix["parallel"]), matrix["serial_sum"]),
+            )
+        ],
+        "parallel wall time / serial sum",
+    )
 
 
 def memory_target(envs: Dict[str, Any], grid_result: Optional[Dict[str, Any]]) -> Target:
@@ -203,10 +222,15 @@ def seeds_memory_target(grid_result: Optional[Dict[str, Any]]) -> Target:
         same = sorted((p for p in points if (p["route"], p["cell"], p["units"]) == key), key=lambda p: p["seeds"])
         if len(same) > 1:
             few, most = same[0], same[-1]
-            pairs.append(("{} {} u{} s{}/s{}".format(key[0], key[1], key[2], most["seeds"], few["seeds"]),
-                          ratio(peak(most.get("worker")), peak(few.get("worker")))))
-    return worst(name, MEMORY_VS_FEW_SEEDS, pairs, "peak RSS of the worker, most / fewest seeds in {}".format(
-        grid_result["env"]))
+            pairs.append(
+                (
+                    "{} {} u{} s{}/s{}".format(key[0], key[1], key[2], most["seeds"], few["seeds"]),
+                    ratio(peak(most.get("worker")), peak(few.get("worker"))),
+                )
+            )
+    return worst(
+        name, MEMORY_VS_FEW_SEEDS, pairs, "peak RSS of the worker, most / fewest seeds in {}".format(grid_result["env"])
+    )
 
 
 def production_targets(prod: Optional[Dict[str, Any]]) -> List[Target]:
@@ -215,10 +239,18 @@ def production_targets(prod: Optional[Dict[str, Any]]) -> List[Target]:
         return [not_run(time_name, WORKER_VS_FLOOR, "production"), not_run(memory_name, MEMORY_VS_FLOOR, "production")]
     where = "in {}, routes {}".format(prod["env"], prod["routes"])
     return [
-        worst(time_name, WORKER_VS_FLOOR, [(p["name"], versus_floor(p)) for p in prod["points"]],
-              "worker / floor B " + where),
-        worst(memory_name, MEMORY_VS_FLOOR, [(p["name"], versus_floor(p, peak)) for p in prod["points"]],
-              "peak RSS worker / floor B " + where),
+        worst(
+            time_name,
+            WORKER_VS_FLOOR,
+            [(p["name"], versus_floor(p)) for p in prod["points"]],
+            "worker / floor B " + where,
+        ),
+        worst(
+            memory_name,
+            MEMORY_VS_FLOOR,
+            [(p["name"], versus_floor(p, peak)) for p in prod["points"]],
+            "peak RSS worker / floor B " + where,
+        ),
     ]
 
 
@@ -232,12 +264,22 @@ def analysis_targets(analysis: Optional[Dict[str, Any]]) -> List[Target]:
     exponent = analysis["exponent"]
     linear = Target(linear_name, LINEAR_EXPONENT, exponent, "FAIL", "cannot fit: " + (sizes or "nothing measured"))
     if exponent is not None:
-        linear = Target(linear_name, LINEAR_EXPONENT, exponent, "PASS" if exponent <= LINEAR_EXPONENT else "FAIL",
-                        "(report - host imports) ~ scenarios^b, least squares on logs; report s per scenario "
-                        "count: " + sizes)
-    return [worst(load_name, REPORT_VS_LOAD, [(where, ratio(seconds(analysis["report"]), seconds(analysis["load"])))],
-                  "report / (fresh process: import {} + json.load every artifact)".format(
-                      ", ".join(analysis["host_libs"]))), linear]
+        linear = Target(
+            linear_name,
+            LINEAR_EXPONENT,
+            exponent,
+            "PASS" if exponent <= LINEAR_EXPONENT else "FAIL",
+            "(report - host imports) ~ scenarios^b, least squares on logs; report s per scenario count: " + sizes,
+        )
+    return [
+        worst(
+            load_name,
+            REPORT_VS_LOAD,
+            [(where, ratio(seconds(analysis["report"]), seconds(analysis["load"])))],
+            "report / (fresh process: import {} + json.load every artifact)".format(", ".join(analysis["host_libs"])),
+        ),
+        linear,
+    ]
 
 
 def run_target(run_result: Optional[Dict[str, Any]]) -> Target:
@@ -250,10 +292,14 @@ def run_target(run_result: Optional[Dict[str, Any]]) -> Target:
     if None in workers or report is None or tox_run is None:
         return worst(name, RUN_VS_WORKERS, [("tox -e run", None)], "")
     bound = max(max(workers), sum(workers) / run_result["cores"])
-    return worst(name, RUN_VS_WORKERS, [("{} envs on {} cores".format(len(workers), run_result["cores"]),
-                                         ratio(tox_run - report, bound))],
-                 "(tox -e run {} s - report {} s) / max(slowest worker {} s, sum {} s / {} cores)".format(
-                     fmt(tox_run), fmt(report), fmt(max(workers)), fmt(sum(workers)), run_result["cores"]))
+    return worst(
+        name,
+        RUN_VS_WORKERS,
+        [("{} envs on {} cores".format(len(workers), run_result["cores"]), ratio(tox_run - report, bound))],
+        "(tox -e run {} s - report {} s) / max(slowest worker {} s, sum {} s / {} cores)".format(
+            fmt(tox_run), fmt(report), fmt(max(workers)), fmt(sum(workers)), run_result["cores"]
+        ),
+    )
 
 
 def scaling_target(fits: Dict[str, Dict[str, Any]]) -> Target:
@@ -264,11 +310,24 @@ def scaling_target(fits: Dict[str, Dict[str, Any]]) -> Target:
         if w.get("units_exp") is None or b.get("units_exp") is None:
             missing.append(key)
             continue
-        parts.append("{}: worker ~ units^{:.2f} seeds^{:.2f} (floor B units^{:.2f} seeds^{:.2f})".format(
-            key, w["units_exp"], w["seeds_exp"], b["units_exp"], b["seeds_exp"]))
+        parts.append(
+            "{}: worker ~ units^{:.2f} seeds^{:.2f} (floor B units^{:.2f} seeds^{:.2f})".format(
+                key, w["units_exp"], w["seeds_exp"], b["units_exp"], b["seeds_exp"]
+            )
+        )
     if missing or not parts:
-        return Target("time growth stated from the grid", None, None, "FAIL",
-                      "cannot fit: " + (", ".join(missing) or "no grid points"))
+        return Target(
+            "time growth stated from the grid",
+            None,
+            None,
+            "FAIL",
+            "cannot fit: " + (", ".join(missing) or "no grid points"),
+        )
     top = max(systems["worker"]["seeds_exp"] for systems in fits.values())
-    return Target("time growth stated from the grid", None, round(top, 3), "STATED",
-                  "net time (t - floor A) fitted by least squares on logs; " + "; ".join(parts))
+    return Target(
+        "time growth stated from the grid",
+        None,
+        round(top, 3),
+        "STATED",
+        "net time (t - floor A) fitted by least squares on logs; " + "; ".join(parts),
+    )

@@ -11,6 +11,7 @@ computes the same function, or why none does. Bad input: one ``error:`` line, ex
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from backends import tfenv
 from backends.routes.base import Unavailable
 from backends.routes.tf1 import TF1Built
-from compare.artifact import atomic_write
+from compare.artifact import write_npz
 from compare.core import inventory, scenarios
 from compare.core import keras_plan as convert
 from compare.core.assemble import PortError
@@ -120,8 +121,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)
         return 2
-    # mypy also matches **arrays against savez's keyword allow_pickle: bool (numpy >= 2.1 stubs)
-    atomic_write(args.staging, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
+    write_npz(Path(args.staging), arrays)
     with open(args.plan, "w", encoding="utf-8") as handle:
         json.dump({"tensorflow": tfenv.tensorflow().__version__, "networks": plans}, handle, indent=1)
     return 0

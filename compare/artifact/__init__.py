@@ -40,6 +40,7 @@ from compare.artifact.writing import (
     pack_floats,
     temporary_names,
     write,
+    write_npz,
 )
 
 __all__ = [
@@ -75,4 +76,5 @@ __all__ = [
     "split_route",
     "temporary_names",
     "write",
+    "write_npz",
 ]

@@ -3,6 +3,7 @@
 Runs in every env (numpy only). ``write`` stamps the schema and version; a reader never sees a
 half-written file, and an interrupted run leaves the old files in place.
 """
+
 import base64
 import json
 import math
@@ -61,7 +62,7 @@ def encode(value: Any) -> Encoded:
     if isinstance(value, Encoded):
         return value
     if isinstance(value, dict) and _holds_encoded(value):
-        items = ("{}:{}".format(json.dumps(str(k)), encode(v)) for k, v in value.items())
+        items = (f"{json.dumps(str(k))}:{encode(v)}" for k, v in value.items())
         return Encoded("{" + ",".join(items) + "}")
     try:
         return Encoded(json.dumps(value, allow_nan=False, separators=(",", ":"), default=_plain))
@@ -119,18 +120,25 @@ def check_writable(path: Path, what: str = "output", suffix: Optional[str] = Non
     """Prove ``path`` can be written (a file, in a folder we can create and write) before any work starts."""
     path = Path(path)
     if path.is_dir():
-        raise UserError("{} {} is a folder, not a file".format(what, path), "name a file inside it")
+        raise UserError(f"{what} {path} is a folder, not a file", "name a file inside it")
     if suffix is not None and path.suffix != suffix:
-        raise UserError("{} {} must end in {}".format(what, path, suffix), "e.g. out/result" + suffix)
+        raise UserError(f"{what} {path} must end in {suffix}", "e.g. out/result" + suffix)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=str(path.parent))
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise UserError("cannot write {} {}: {}".format(what, path, exc.strerror or exc),
-                        "pick a folder you can write to") from None
+        raise UserError(
+            f"cannot write {what} {path}: {exc.strerror or exc}", "pick a folder you can write to"
+        ) from None
     return path
+
+
+def write_npz(path: Path, arrays: Dict[str, np.ndarray]) -> None:
+    """``arrays`` as an uncompressed ``.npz`` at ``path``, atomically (random float32 does not compress)."""
+    # mypy also matches **arrays against savez's keyword allow_pickle: bool (numpy >= 2.1 stubs)
+    atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
 def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
@@ -142,7 +150,7 @@ def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray]) -
     path = Path(path)
     for key, value in arrays.items():
         if np.asarray(value).dtype.hasobject:  # np.savez would pickle these
-            raise ValueError("refusing to write {!r}: object arrays need pickles".format(key))
+            raise ValueError(f"refusing to write {key!r}: object arrays need pickles")
     text = encode(dict(document, schema=SCHEMA, version=VERSION))
-    atomic_write(npz_path(path), lambda handle: np.savez(handle, **arrays))
+    write_npz(npz_path(path), arrays)
     atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))

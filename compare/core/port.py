@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from compare.artifact import Artifact, RouteResult, atomic_write, check_writable, first_seed, read, split_route
+from compare.artifact import Artifact, RouteResult, check_writable, first_seed, read, split_route, write_npz
 from compare.core import families, layout
 from compare.core.assemble import PortError, assemble
 from compare.core.families import Computation
@@ -162,8 +162,7 @@ def port_files(source: str, target: str, out: Path, scenarios: Optional[Sequence
             continue
         ported.update(npz_keys(name, dst_route, variables))
         outcome.append(Ported(name, len(variables)))
-    # mypy also matches **ported against savez's keyword allow_pickle: bool (numpy >= 2.1 stubs)
-    atomic_write(out, lambda handle: np.savez(handle, **ported))  # type: ignore[arg-type]
+    write_npz(out, ported)
     return outcome
 
 

@@ -5,6 +5,7 @@ Not timed: the ratios are whatever this machine measures; the test checks that e
 number (or a stated exponent), so a change to the worker or the floors that breaks the benchmark
 shows here. Runs on the host (tests-host) and drives a real tox TF env, creating it if missing.
 """
+
 import json
 import subprocess
 import sys
@@ -26,8 +27,12 @@ TARGET_COUNT = 11
 def ensure_env(env):
     """``tox run -e ENV --notest`` creates the env when ``tox -m matrix`` has not."""
     if not (runner.env_setup().env_dir(env) / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "tox", "run", "-e", env, "--notest"], cwd=str(REPO),
-                       env=runner.tox_environment(), check=True)
+        subprocess.run(
+            [sys.executable, "-m", "tox", "run", "-e", env, "--notest"],
+            cwd=str(REPO),
+            env=runner.tox_environment(),
+            check=True,
+        )
 
 
 def is_timing(entry):
@@ -39,8 +44,13 @@ def result(tmp_path_factory):
     ensure_env(ENV)
     ensure_env(RUN_ENV)  # the analysis and run parts time the report in tox -e run's own env
     out = tmp_path_factory.mktemp("bench")
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--envs", ENV, "--out", str(out)],
-                          cwd=str(REPO), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--envs", ENV, "--out", str(out)],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode in (0, 1), done.stderr[-3000:]  # 1: a target fails, which is a finding, not a breakage
     return done, json.loads((out / "latest.json").read_text()), (out / "latest.md").read_text()
 
@@ -118,8 +128,13 @@ def test_every_target_has_a_ratio_and_a_verdict(result):
 
 
 def test_bad_env_is_refused_with_exit_2():
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--envs", "tf999"], cwd=str(REPO),
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--envs", "tf999"],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2 and "unknown env" in done.stderr
 
 
@@ -127,9 +142,26 @@ def test_parts_not_asked_for_are_not_run(tmp_path):
     """--parts production runs the production points alone; every other target says NOT RUN, which is not
     a failure."""
     ensure_env(ENV)
-    done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--envs", ENV, "--parts", "production",
-                           "--production", "gnmt-lstm-4x8", "--out", str(tmp_path)],
-                          cwd=str(REPO), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--quick",
+            "--envs",
+            ENV,
+            "--parts",
+            "production",
+            "--production",
+            "gnmt-lstm-4x8",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     doc = json.loads((tmp_path / "latest.json").read_text())
     assert doc["envs"] == {} and doc["grid"] is None and doc["matrix"] is None
     assert [p["name"] for p in doc["production"]["points"]] == ["gnmt-lstm-4x8"]
