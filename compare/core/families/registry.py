@@ -80,19 +80,7 @@ class Fixed:
     value: Any
 
 
-# The options that change what a cell computes, in one vocabulary for every family, in display order.
-COMPUTATION_KEYS = (
-    "activation",
-    "recurrent_activation",
-    "use_bias",
-    "reset_after",
-    "forget_bias",
-    "unit_forget_bias",
-    "use_peepholes",
-    "num_proj",
-    "cell_clip",
-    "layer_norm",
-)
+# The options that change what each cell computes, in one vocabulary for every family, in display order.
 CELL_KEYS = {
     "gru": ("activation", "recurrent_activation", "use_bias", "reset_after"),
     "lstm": (
@@ -107,6 +95,7 @@ CELL_KEYS = {
         "layer_norm",
     ),
 }
+COMPUTATION_KEYS = tuple(dict.fromkeys(CELL_KEYS["gru"] + CELL_KEYS["lstm"]))
 
 
 @dataclass(frozen=True)
