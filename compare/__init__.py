@@ -10,6 +10,7 @@ TensorFlow env imports on Python 3.6+, never pulls in the host side (``compare.h
   (``diff``), :func:`make_report`, :func:`report_folders` (``report``), :func:`merge_folders`,
   :func:`port_between`, :func:`port_files` (``port``), :func:`inspect_checkpoint` (``inspect``),
   :func:`convert` (``convert``), :func:`migrate` (``migrate``), :func:`describe_envs` (``envs``)
+* findings: :func:`findings_for` (a diff's rows as causes, each once: what, where, kind, fix)
 * in a TensorFlow env: :func:`init_like_tf1` (Keras layers initialized as the TF1 cells would be)
 * errors: :class:`UserError` (one line, exit code 2)
 """
@@ -32,6 +33,7 @@ _API = {
     "Shard": ("compare.host.runner", "Shard"),
     "diff_paths": ("compare.host.diff", "diff_paths"),
     "diff_files": ("compare.host.diff", "diff_files"),
+    "findings_for": ("compare.host.findings", "findings_for"),
     "make_report": ("compare.host.report", "make_report"),
     "report_folders": ("compare.host.merge", "report_folders"),
     "merge_folders": ("compare.host.merge", "merge_folders"),
@@ -43,6 +45,7 @@ _API = {
     "scenarios": ("compare.core.scenarios", None),
     "port": ("compare.core.port", None),
     "diff": ("compare.host.diff", None),
+    "findings": ("compare.host.findings", None),
     "report": ("compare.host.report", None),
     "runner": ("compare.host.runner", None),
     "merge": ("compare.host.merge", None),

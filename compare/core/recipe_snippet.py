@@ -18,6 +18,17 @@ def _literal(init: Any) -> str:
     return repr(init)
 
 
+def init_call(spec: Spec, layer: str = "layer") -> str:
+    """The ``init_like_tf1(...)`` call that initializes ``layer`` as the scenario's TF1 route would have."""
+    arguments: List[str] = [layer]
+    if spec.tf1_initializer is not None:
+        arguments.append("scope_initializer=" + _literal(spec.tf1_initializer))
+    if spec.tf1_cell_kwargs:
+        pairs = ", ".join(f"{k!r}: {_literal(v)}" for k, v in sorted(spec.tf1_cell_kwargs.items()))
+        arguments.append("cell_kwargs={" + pairs + "}")
+    return "init_like_tf1({})".format(", ".join(arguments))
+
+
 def snippet(spec: Spec) -> str:
     """Python for the Keras equivalent of a scenario's TF1 route, initialized like it (``spec.complete``)."""
     kind = "GRU" if spec.cell == "gru" else "LSTM"
@@ -28,12 +39,6 @@ def snippet(spec: Spec) -> str:
     layer = "tf.keras.layers.RNN(tf.keras.layers.StackedRNNCells(cells), return_sequences=True)"
     if spec.bidirectional:
         layer = f"tf.keras.layers.Bidirectional(\n    {layer})"
-    arguments: List[str] = ["layer"]
-    if spec.tf1_initializer is not None:
-        arguments.append("scope_initializer=" + _literal(spec.tf1_initializer))
-    if spec.tf1_cell_kwargs:
-        pairs = ", ".join(f"{k!r}: {_literal(v)}" for k, v in sorted(spec.tf1_cell_kwargs.items()))
-        arguments.append("cell_kwargs={" + pairs + "}")
     return "\n".join(
         [
             "import tensorflow as tf",
@@ -42,6 +47,6 @@ def snippet(spec: Spec) -> str:
             "cells = " + cells,
             "layer = " + layer,
             f"layer(tf.zeros((1, 1, {spec.input_dim})))  # build the weights",
-            "init_like_tf1({})".format(", ".join(arguments)),
+            init_call(spec),
         ]
     )

@@ -3,7 +3,8 @@
 Several folders (shards run on different machines) are merged first (``compare.host.merge.merged``).
 
 Exit code 0 when every row is ``same``, 1 when any ``differs`` or is ``missing``, 2 on bad input.
-The terminal gets the differing and missing rows first (``--all`` adds the same ones); ``--json PATH``
+The terminal gets the findings first (``compare.host.findings``: one cause each, with where, kind and
+fix, deduplicated across scenarios), then the differing and missing rows (``--all`` adds the same ones); ``--json PATH``
 writes every row atomically. The thresholds in force are printed under the table.
 """
 
@@ -12,15 +13,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from compare import artifact
+from compare.artifact import Artifact
 from compare.host import diff as engine
+from compare.host.findings import Findings, findings_for
 from compare.host.merge import merged
 
 HELP = "compare two artifacts (or every artifact in a folder against a baseline), block by block"
 ORDER = {"differs": 0, "missing": 1, "same": 2}
 STYLE = {"differs": "bold red", "missing": "yellow", "same": "green"}
+KIND_STYLE = {"function": "bold red", "distribution": "yellow", "cosmetic": "dim"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,11 +77,28 @@ def _thresholds(args: argparse.Namespace) -> engine.Thresholds:
 
 
 def compute(args: argparse.Namespace) -> engine.DiffResult:
+    return compute_with_artifacts(args)[0]
+
+
+def compute_with_artifacts(args: argparse.Namespace) -> Tuple[engine.DiffResult, List[Artifact]]:
+    """The diff, and the artifacts it read (the findings read them too: read once, not twice)."""
     paths = [Path(p) for p in args.paths]
     if len(paths) > 1 and all(p.is_dir() for p in paths):  # shards' folders: merged into one first
         with merged(paths) as folder:
-            return engine.diff_files([folder], args.a_route, args.b_route, args.baseline, _thresholds(args))
-    return engine.diff_files(paths, args.a_route, args.b_route, args.baseline, _thresholds(args))
+            return _diff([folder], args)
+    return _diff(paths, args)
+
+
+def _diff(paths: List[Path], args: argparse.Namespace) -> Tuple[engine.DiffResult, List[Artifact]]:
+    """``engine.diff_files`` on artifacts read here; anything else it is given, it judges (and refuses)."""
+    thresholds = _thresholds(args)
+    if len(paths) == 1 and paths[0].is_dir() and not (args.a_route or args.b_route):
+        arts = list(artifact.read_folder(paths[0]).values())
+        return engine.diff_against(arts, args.baseline, thresholds), arts
+    if len(paths) == 2 and all(p.is_file() for p in paths):
+        a, b = artifact.read(paths[0]), artifact.read(paths[1])
+        return engine.diff(a, b, engine.default_pairs(a, b, args.a_route, args.b_route), thresholds), [a, b]
+    return engine.diff_files(paths, args.a_route, args.b_route, args.baseline, thresholds), []
 
 
 def _reasons_text(row: engine.Row) -> str:
@@ -107,12 +128,32 @@ def pair_summary(result: engine.DiffResult) -> List[List[str]]:
     ]
 
 
-def print_table(result: engine.DiffResult, everything: bool = False) -> None:
+def print_findings(found: Findings, console: Any) -> None:
+    """The run's findings, one row each (kind, what, where and in which scenarios, fix): the answer first."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    if not found.summary:
+        console.print("findings: none: every compared block starts alike (missing routes aside)", highlight=False)
+        return
+    table = Table(title="findings: one cause each (the rows below are the evidence)", title_justify="left")
+    for column, ratio in (("kind", None), ("what", 3), ("where", 2), ("fix", 2)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    for f in found.summary:
+        named = any(f"({name})" in f.where for name in f.scenarios)  # the summary's where, scenario by scenario
+        where = f.where if named else "{} [{}]".format(f.where, ", ".join(f.scenarios))
+        table.add_row(f"[{KIND_STYLE[f.kind]}]{f.kind}[/]", escape(f.what), escape(where), escape(f.fix))
+    console.print(table)
+
+
+def print_table(result: engine.DiffResult, everything: bool = False, found: Optional[Findings] = None) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 160)
+    if found is not None:
+        print_findings(found, console)
     summary = Table(title="per compared pair", title_justify="left")
     for column in ("a vs b", "same", "differs", "missing", "why"):
         summary.add_column(column, overflow="fold")
@@ -147,8 +188,8 @@ def print_table(result: engine.DiffResult, everything: bool = False) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.json:
         artifact.check_writable(Path(args.json), "--json")
-    result = compute(args)
+    result, arts = compute_with_artifacts(args)
     if args.json:
         engine.write_json(result, Path(args.json))
-    print_table(result, args.all)
+    print_table(result, args.all, findings_for(result.rows, arts))
     return result.exit_code

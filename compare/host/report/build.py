@@ -21,6 +21,7 @@ import numpy as np
 from compare.artifact import ROUTES, Artifact, Measured, RouteResult
 from compare.core import families, layout
 from compare.host.diff import CONFIG_BLOCK, Row, default_baseline
+from compare.host.findings import findings_for
 from compare.host.report.networks import NetworkSection
 from compare.host.report.records import (
     BiasCell,
@@ -429,7 +430,8 @@ def build(
     compares with, where that route is ok (default per scenario: ``compare.host.diff.default_baseline``);
     ``notes``: lines shown on top (the diff's notes and thresholds); ``ports``: optional scenario ->
     {(env, route): port verdict} (``compare.host.report.pipeline.ports_for``); ``networks``: a migrated
-    checkpoint's sections (``compare.host.report.networks``), shown before the scenarios."""
+    checkpoint's sections (``compare.host.report.networks``), shown before the scenarios. The rows'
+    findings (``compare.host.findings``) go into report.json only, for now."""
     findings: Dict[str, List[Finding]] = {}
     for row in rows:
         findings.setdefault(row.scenario, []).append(_finding(row))
@@ -445,4 +447,5 @@ def build(
         compared=bool(rows),
         notes=[_text(n) for n in notes],
         networks=list(networks),
+        findings=list(findings_for(rows, artifacts).findings),
     )

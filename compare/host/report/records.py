@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from compare.host.findings import Finding as CauseFinding
 from compare.host.report.networks import NetworkSection
 
 Series = Tuple[str, str]  # (env, route)
@@ -189,6 +190,7 @@ class Report:
     compared: bool  # False when no diff rows were given: verdicts are then absent, not "same"
     notes: List[str] = field(default_factory=list)
     networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
+    findings: List[CauseFinding] = field(default_factory=list)  # one per cause and scenario (compare.host.findings)
 
     def json_text(self) -> str:
         """report.json's body: the model without the raw samples, compact.

@@ -1,0 +1,21 @@
+"""Findings: a diff's rows grouped into causes, each stated once with what, where, kind and fix (host only).
+
+    findings_for(rows, artifacts=None) -> Findings      # .findings per scenario, .summary run-wide
+
+A finding is ``{id, kind, cause, what, where, pairs, figures, fix, rows}`` (``Finding.to_dict``): one cause
+(``function``: the layer computes another function, e.g. ``reset_after`` or ``hard_sigmoid`` gates;
+``distribution``: it starts from other weights, e.g. other constants, spread, distribution, structure or
+copies; ``cosmetic``: names only), what differs in one sentence with the measured figures, where as a
+pattern over layers, directions, gates and parts, the pairs of ``env:route`` it shows between, the fix
+(the Keras argument, or ``init_like_tf1`` with the scenario's arguments) and the rows that are its
+evidence. Its ``id`` hashes the cause and the normalised where: stable across runs and row orders.
+
+Modules: ``records`` (the records and the id), ``context`` (what the artifacts say of a side),
+``causes`` (each row's cause, consequences joined to their cause), ``where`` (the pattern),
+``describe`` (the sentence and figures), ``fixes`` (the fix), ``build`` (grouping, ranking, summary).
+"""
+
+from compare.host.findings.build import findings_for
+from compare.host.findings.records import KINDS, Cause, Finding, Findings, RowRef, finding_id
+
+__all__ = ["KINDS", "Cause", "Finding", "Findings", "RowRef", "finding_id", "findings_for"]
