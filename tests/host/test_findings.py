@@ -242,6 +242,21 @@ def test_an_unsettled_forget_bias_is_one_function_finding_with_unit_forget_bias(
     assert len(f.rows) == 2
 
 
+def test_other_shapes_above_layer_0_join_the_stacking_that_makes_them():
+    stacking = config("stacking", "per direction", "per level (layer 2 sees both directions)")
+    shape = Reason("shape_mismatch", "shapes", {"a": [16, 48], "b": [32, 48]})
+    rows = [row("config", "tf215:keras", stacking)] + [
+        row(f"l1/{d}/update/kernel", "tf215:keras", shape) for d in ("fw", "bw")
+    ]
+    (f,) = findings_for(rows).findings
+    assert (f.kind, f.cause, len(f.rows)) == (
+        "function",
+        "stacking(per direction, per level (layer 2 sees both directions))",
+        3,
+    )
+    assert f.fix.endswith("tf.keras.layers.Bidirectional(tf.keras.layers.RNN(tf.keras.layers.StackedRNNCells(cells)))")
+
+
 def test_blocks_no_option_explains_are_a_finding_of_their_own():
     rows = [row("l0/fw/input/peephole", "tf115:keras", missing(BASE), verdict="missing")]
     (f,) = findings_for(rows).findings

@@ -80,7 +80,9 @@ def _forget(target: Any, units: Sequence[Unit], ctx: Context) -> str:
         return "unit_forget_bias=True"
     spec = ctx.spec(units[0].row.scenario)
     call = init_call(spec) if spec is not None else "init_like_tf1(layer)"
-    return call[:-1] + f", cell_kwargs={{'forget_bias': {target!r}}})" if "cell_kwargs" not in call else call
+    if "cell_kwargs" in call:  # the scenario's own cell_kwargs carry its forget_bias already
+        return call
+    return call[:-1] + f", cell_kwargs={{'forget_bias': {target!r}}})"
 
 
 def _constant(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
