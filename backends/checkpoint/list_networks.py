@@ -15,14 +15,15 @@ from typing import Dict, List, Optional, Tuple
 
 from backends.checkpoint import reader as checkpoint
 from compare.core import detect, families
+from compare.core.cell_scopes import Stored, find_cells
 from compare.core.inventory import Inventory
 from compare.errors import ArgumentParser, UserError
 
 
-def _gate_orders(variables: List[detect.Stored]) -> Dict[str, Tuple[str, ...]]:
+def _gate_orders(variables: List[Stored]) -> Dict[str, Tuple[str, ...]]:
     """Every variable that may feed a cell's MatMul (fused or input kinds), with its gate order."""
     orders = {}
-    for readings in detect.find_cells(variables):
+    for readings in find_cells(variables):
         family = families.get(readings[0].family)
         kinds = {v.param: v for v in family.variables}
         for param, var in readings[0].params:

@@ -19,7 +19,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from backends import tfenv
-from compare.core.detect import GraphFacts, Stored
+from compare.core.cell_scopes import Stored
+from compare.core.detect import GraphFacts
 from compare.core.inventory import RecordedInitializer
 from compare.errors import UserError
 

@@ -3,14 +3,9 @@
 Input: every checkpoint variable as (name, shape, dtype), and optionally what the ``.meta`` graph says
 (:class:`GraphFacts`, read by ``backends.checkpoint.reader``). Output: the :class:`compare.core.inventory.Network`
 records and the :class:`compare.core.inventory.Listed` rest (optimizer slots, other variables, unrecognised
-ones). Nothing here knows a family by name: a *cell* is a scope whose variables end in the params of a
-registry family (or their ``legacy_names``) with shapes ``compare.core.layout.cell_layout`` accepts; where
-several classes store the same variables they are all ``candidates`` and only the graph (or ``--set``)
-picks one.
-
-Scopes: a cell's variables sit under ``NETWORK[/fw|/bw][/multi_rnn_cell]/cell_K]/CELLSCOPE/PARAM``
-(``dynamic_rnn``'s ``rnn``, ``bidirectional_rnn``, a user's own scope ...); the cells sharing a NETWORK
-path form one network, ``cell_K`` its layer K, ``fw``/``bw`` its directions.
+ones). The cells come from ``compare.core.cell_scopes``; the cells sharing a NETWORK path form one network,
+``cell_K`` its layer K, ``fw``/``bw`` its directions. Where several classes store the same variables they
+are all ``candidates`` and only the graph (or ``--set``) picks one.
 """
 
 import re
@@ -18,7 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from compare.core import families, layout
+from compare.core import families
+from compare.core.cell_scopes import DIRECTIONS, CellFit, Stored, find_cells, locate
 from compare.core.inventory import Listed, Network, OwnedVariable, RecordedInitializer
 
 # The computation keys whose value the variables themselves tell (a projection, peepholes, layer norm):
@@ -26,17 +22,6 @@ from compare.core.inventory import Listed, Network, OwnedVariable, RecordedIniti
 TOLD_BY_VARIABLES = {"num_proj": "num_proj", "use_peepholes": "peepholes", "layer_norm": "layer_norm"}
 # Words that make a scope look recurrent: a variable under one that fits no family is "unrecognised".
 RECURRENT_WORDS = re.compile(r"rnn|lstm|gru|cell", re.IGNORECASE)
-LAYER_RE = re.compile(r"^cell_(\d+)$")
-DIRECTIONS = ("fw", "bw")
-
-
-@dataclass(frozen=True)
-class Stored:
-    """One checkpoint variable as TensorFlow's reader lists it."""
-
-    name: str
-    shape: Tuple[int, ...]
-    dtype: str = "float32"
 
 
 @dataclass(frozen=True)
@@ -54,19 +39,6 @@ class GraphFacts:
     variables: Mapping[str, Tuple[int, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Cell:
-    """One scope whose variables fit one family: the canonical param of each variable."""
-
-    prefix: str
-    family: str
-    params: Tuple[Tuple[str, Stored], ...]  # (param, variable)
-    units: int
-    input_size: int
-    num_proj: Optional[int]
-    flags: Tuple[Tuple[str, bool], ...]
-
-
 def split_slots(variables: Sequence[Stored]) -> Tuple[List[Stored], Dict[str, List[Stored]]]:
     """(the variables, each variable's optimizer slots): ``V/Adam``, ``V/Momentum``, ``V/RMSProp_1`` ... are
     slots of ``V`` when ``V`` is a variable of the same shape (every TF1 optimizer names its slots so)."""
@@ -82,110 +54,6 @@ def split_slots(variables: Sequence[Stored]) -> Tuple[List[Stored], Dict[str, Li
     return plain, slots
 
 
-def _param_forms(family: families.Family) -> List[Tuple[str, str]]:
-    """(name ending, canonical param) of a family, legacy endings too, longest first."""
-    legacy = {current: old for old, current in family.legacy_names}
-    forms = []
-    for param in set(family.params):
-        forms.append((param, param))
-        head, _, last = param.rpartition("/")
-        if last in legacy:
-            forms.append(((head + "/" if head else "") + legacy[last], param))
-    return sorted(forms, key=lambda f: len(f[0]), reverse=True)
-
-
-def _fit(family: families.Family, prefix: str, members: Dict[str, Stored]) -> Optional[_Cell]:
-    """The cell these variables make in ``family``, or None when their names or shapes do not fit it."""
-    if any(v.kind == "opaque" for v in family.variables):
-        if set(members) == set(family.params):
-            return _Cell(prefix, family.name, tuple(sorted(members.items())), 0, 0, None, ())
-        return None
-    anchor = members.get(family.anchor)
-    spec = next(v for v in family.variables if v.param == family.anchor)
-    if anchor is None or len(anchor.shape) != 2 or not spec.gates or anchor.shape[1] % len(spec.gates):
-        return None
-    units = anchor.shape[1] // len(spec.gates)
-    projection = [members[v.param] for v in family.variables if "num_proj" in v.needs and v.param in members]
-    num_proj = projection[0].shape[-1] if projection and len(projection[0].shape) == 2 else None
-    present = {
-        option: any(option in v.needs and v.param in members for v in family.variables) for option in families.OPTIONS
-    }
-    hidden = (num_proj or units) if family.fuses_hidden_rows else 0
-    input_size = anchor.shape[0] - hidden
-    if units < 1 or input_size < 1:
-        return None
-    options = layout.CellOptions(
-        num_proj=num_proj,
-        peepholes=present["peepholes"],
-        use_bias=family.always_bias or present["use_bias"] or "use_bias" not in family.options,
-        reset_after=any(
-            len(members[v.param].shape) == 2
-            for v in family.variables
-            if "reset_after" in v.needs and v.param in members
-        ),
-        layer_norm=present["layer_norm"],
-    )
-    try:
-        expected = layout.cell_layout(family.name, input_size, units, options)
-    except ValueError:
-        return None
-    if set(expected) != set(members) or any(tuple(members[p].shape) != expected[p].shape for p in expected):
-        return None
-    flags = (("num_proj", bool(num_proj)), ("peepholes", options.peepholes), ("layer_norm", options.layer_norm))
-    return _Cell(prefix, family.name, tuple(sorted(members.items())), units, input_size, num_proj, flags)
-
-
-def find_cells(variables: Sequence[Stored]) -> List[List[_Cell]]:
-    """Every cell scope, as the list of families its variables fit (one entry per family): where two
-    families could claim a variable, the reading with the shortest scope (the longest param) wins."""
-    tf1 = [families.get(n) for n in families.names() if families.get(n).framework == "tf1"]
-    groups: Dict[Tuple[str, str], Dict[str, Stored]] = OrderedDict()
-    for var in variables:
-        for family in tf1:
-            for ending, param in _param_forms(family):
-                if var.name.endswith("/" + ending):
-                    groups.setdefault((family.name, var.name[: -len(ending) - 1]), {})[param] = var
-                    break
-    fitting = [
-        cell
-        for (name, prefix), members in groups.items()
-        for cell in [_fit(families.get(name), prefix, members)]
-        if cell is not None
-    ]
-    shortest: Dict[str, int] = {}
-    for cell in fitting:
-        for _, var in cell.params:
-            shortest[var.name] = min(shortest.get(var.name, len(cell.prefix)), len(cell.prefix))
-    kept = [c for c in fitting if all(len(c.prefix) == shortest[v.name] for _, v in c.params)]
-    by_prefix: Dict[str, List[_Cell]] = OrderedDict()
-    for cell in kept:
-        by_prefix.setdefault(cell.prefix, []).append(cell)
-    # a family that explains only some of a scope's variables (LSTMBlockCell's kernel and bias beside a
-    # projection) is no reading of that scope
-    complete = []
-    for readings in by_prefix.values():
-        most = max(len(c.params) for c in readings)
-        complete.append([c for c in readings if len(c.params) == most])
-    return complete
-
-
-def _where(prefix: str) -> Tuple[str, str, int, str]:
-    """(network path, direction, layer, cell scope) of a cell scope path."""
-    parts = prefix.split("/")
-    cell_scope, rest = parts[-1], parts[:-1]
-    layer = 0
-    numbered = LAYER_RE.match(rest[-1]) if rest else None
-    if numbered:
-        layer = int(numbered.group(1))
-        rest = rest[:-1]
-        if rest and rest[-1] == "multi_rnn_cell":
-            rest = rest[:-1]
-    direction = "fw"
-    if rest and rest[-1] in DIRECTIONS:
-        direction, rest = rest[-1], rest[:-1]
-    return "/".join(rest) or cell_scope, direction, layer, cell_scope
-
-
 def _snake(name: str) -> str:
     """``CudnnCompatibleLSTMCell`` -> ``cudnn_compatible_lstm_cell``: the scope TensorFlow names a cell
     (a layer) after its class."""
@@ -193,7 +61,7 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
 
 
-def _classes(cell_options: List[_Cell]) -> List[Tuple[str, str]]:
+def _classes(cell_options: List[CellFit]) -> List[Tuple[str, str]]:
     """(class, family) of every class that stores these variables with these options."""
     from compare.core.scenarios import TF1_CELL_KWARGS  # which constructor options each class takes
 
@@ -324,9 +192,9 @@ def detect(
     inits = facts.initializers if facts is not None else {}
     cells = find_cells(plain)
     claimed = {v.name for options in cells for cell in options for _, v in cell.params}
-    grouped: Dict[str, List[Tuple[str, int, str, List[_Cell]]]] = OrderedDict()
+    grouped: Dict[str, List[Tuple[str, int, str, List[CellFit]]]] = OrderedDict()
     for options in cells:
-        network, direction, layer, cell_scope = _where(options[0].prefix)
+        network, direction, layer, cell_scope = locate(options[0].prefix)
         grouped.setdefault(network, []).append((direction, layer, cell_scope, options))
     networks, others = [], []
     for name, members in grouped.items():
@@ -364,7 +232,7 @@ def detect(
 
 def _network(
     name: str,
-    members: List[Tuple[str, int, str, List[_Cell]]],
+    members: List[Tuple[str, int, str, List[CellFit]]],
     slots: Mapping[str, List[Stored]],
     inits: Mapping[str, RecordedInitializer],
     facts: Optional[GraphFacts],
