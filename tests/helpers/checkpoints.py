@@ -1,7 +1,7 @@
 """Trained TF1 checkpoints for the inspect tests, written by the real TensorFlow of the env it runs in.
 
 ``tests/test_inspect_tf.py`` builds them in-process; the host tests build them in a tox TF env with
-``python -m tests.checkpoints OUT_DIR CASE ...`` (the prefixes go to ``OUT_DIR/made.json``). No pytest
+``python -m tests.helpers.checkpoints OUT_DIR CASE ...`` (the prefixes go to ``OUT_DIR/made.json``). No pytest
 here: the matrix envs have none.
 """
 

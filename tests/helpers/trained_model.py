@@ -5,7 +5,7 @@ with its options, ``MultiRNNCell``, ``dynamic_rnn`` / ``bidirectional_dynamic_rn
 ``sequence_length``), a dense layer over their final outputs, a few Adam steps (so weights are trained and
 optimizer slots exist), then ``Saver.save``. It returns the :class:`compare.core.inventory.Inventory` of what
 it wrote, named from the real cells' variables (as ``inspect`` would find them), so the convert tests do
-not depend on ``inspect``. ``python -m tests.trained_model FOLDER`` writes it and ``FOLDER/inventory.json``.
+not depend on ``inspect``. ``python -m tests.helpers.trained_model FOLDER`` writes it and ``FOLDER/inventory.json``.
 """
 
 import json

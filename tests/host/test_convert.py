@@ -57,7 +57,7 @@ print(json.dumps({"worst": worst, "rnncompare_loaded": sorted(
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ckpt")
-    run = envrun.run_module("tf115", "tests.trained_model", [folder])
+    run = envrun.run_module("tf115", "tests.helpers.trained_model", [folder])
     assert run.returncode == 0, run.stderr[-2000:]
     return inventory.from_dict(json.loads((folder / "inventory.json").read_text(encoding="utf-8")))
 
@@ -242,7 +242,7 @@ def test_a_tf11_checkpoint_with_pre_1_2_names_is_found_and_proven(tmp_path):
     from tests.helpers.checkpoints import CASES
 
     case = {c.name: c for c in CASES}["basic-lstm-3"]
-    run = envrun.run_module("tf11", "tests.checkpoints", [tmp_path / "made", case.name, "gru-bi2-relu"])
+    run = envrun.run_module("tf11", "tests.helpers.checkpoints", [tmp_path / "made", case.name, "gru-bi2-relu"])
     assert run.returncode == 0, run.stderr[-2000:]
     made = json.loads((tmp_path / "made" / "made.json").read_text(encoding="utf-8"))
     (found,) = inspect_checkpoint(made[case.name]).networks

@@ -1,5 +1,5 @@
 """``rnncompare inspect`` end to end: checkpoints written by real TensorFlow in the tox env tf115
-(``python -m tests.checkpoints``), read by the CLI through the same env; bad input is one line and exit 2.
+(``python -m tests.helpers.checkpoints``), read by the CLI through the same env; bad input is one line and exit 2.
 
 The ``slow`` tests drive tox (they create the env tf115 when it is missing); the others need no TF env.
 Expected values are those ``tests/helpers/checkpoints.py`` built (its CASES), never measured numbers.
@@ -43,7 +43,7 @@ def test_missing_checkpoint_is_one_line_exit_2(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     out = tmp_path_factory.mktemp("checkpoints")
-    envrun.run_module("tf115", "tests.checkpoints", [str(out), "lstm-proj-peep", "cudnn-gru", "plain"])
+    envrun.run_module("tf115", "tests.helpers.checkpoints", [str(out), "lstm-proj-peep", "cudnn-gru", "plain"])
     return json.loads((out / "made.json").read_text())
 
 

@@ -39,7 +39,7 @@ def test_migrate_writes_scenarios_artifacts_proven_keras_layers_and_one_report(t
     """The network is found with its class and forget_bias from the graph, its orthogonal(gain=2) kernels
     are recovered and rebuilt as a scenario that tf115 runs, the Keras layers converted for tf221 are proven
     within 1e-5, and report.md / report.json carry the network's section next to its scenario."""
-    envrun.run_module("tf115", "tests.checkpoints", [str(tmp_path / "made"), CASE.name])
+    envrun.run_module("tf115", "tests.helpers.checkpoints", [str(tmp_path / "made"), CASE.name])
     prefix = json.loads((tmp_path / "made" / "made.json").read_text())[CASE.name]
     out = tmp_path / "migration"
     code = main(["migrate", prefix, "--out", str(out), "--envs", "tf115", "--keras-envs", "tf221", "--seeds", "2"])
