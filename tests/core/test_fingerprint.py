@@ -1,4 +1,5 @@
-"""compare.measure.fingerprint: naming the initializer (and the shape it was drawn over) from the values.
+"""compare.measure.fingerprint: naming the initializer (and the shape it was drawn over) from the values;
+the fans and predicted std of compare.measure.initializers.
 
 Values are drawn with numpy from the Keras/TF definitions (uniform with limit sqrt(3 scale / n),
 normal truncated at 2 stddev by rejection with stddev sqrt(scale / n) / 0.8796..., QR orthogonal),
@@ -13,7 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from compare.measure.fingerprint import TRUNC_STD, fans, fingerprint, predicted_std
+from compare.measure.fingerprint import fingerprint
+from compare.measure.initializers import TRUNC_STD, fans, predicted_std
 from compare.measure.stats import block_stats
 
 IN, UNITS = 24, 40
