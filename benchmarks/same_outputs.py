@@ -1,14 +1,15 @@
 """Do two versions of the code give the same results? Artifacts, every pair of envs' diff, and the report.
 
     python -m benchmarks.same_outputs make --code DIR --out OUT [--envs tf11,tf115,...] [--scenarios FILE]
-    python -m benchmarks.same_outputs compare BEFORE AFTER [--rel 1e-9]
+    python -m benchmarks.same_outputs compare BEFORE AFTER [--rel 1e-9] [--added KEY ...]
 
 ``make`` runs the code in ``DIR`` (a checkout: ``git worktree add /tmp/old REV`` for an older one) the way
 ``rnncompare run`` does, but with this checkout's env Pythons, so both versions see the same TensorFlow:
 its worker in each env (``OUT/artifacts/ENV.json``), its ``diff --json`` for every pair of envs
 (``OUT/diffs/A__B.json``) and its report (``OUT/report/report.json``). ``compare`` checks two such folders:
 every row of every diff has the same verdict and reason codes, every number agrees within ``--rel``, and
-the artifacts hold the same measurements (``benchmarks.same_artifacts``). Exit code 0 when they agree.
+the artifacts hold the same measurements (``benchmarks.same_artifacts``); ``--added KEY`` leaves out a key
+the newer code writes and the older did not (e.g. ``findings``). Exit code 0 when they agree.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Tuple
 
 from benchmarks.same_artifacts import differences, npz_differences
 from compare.host.envs import matrix
@@ -104,34 +105,35 @@ def verdict_changes(before: Dict[RowKey, dict], after: Dict[RowKey, dict]) -> Li
     return found
 
 
-def compare(before: Path, after: Path, rel: float) -> int:
+def _documents(before: Path, after: Path, relative: str) -> Tuple[Any, Any]:
+    """The JSON at ``relative`` in both folders, without the env description (versions, platform)."""
+    docs = [json.loads((folder / relative).read_text(encoding="utf-8")) for folder in (before, after)]
+    for doc in docs:
+        if relative.startswith("artifacts/"):
+            doc.pop("env", None)
+    return docs[0], docs[1]
+
+
+def compare(before: Path, after: Path, rel: float, added: AbstractSet[str] = frozenset()) -> int:
     """Print what differs between two ``make`` folders and the figures of the check; 0 when they agree."""
+    diffs = sorted(f"diffs/{p.name}" for p in (before / "diffs").glob("*.json"))
+    artifacts = sorted(f"artifacts/{p.name}" for p in (before / "artifacts").glob("*.json"))
     found: List[str] = []
     worst = 0.0
-    diff_names = sorted(p.name for p in (before / "diffs").glob("*.json"))
+    for relative in diffs + ["report/report.json"] + artifacts:
+        more, gap = differences(*_documents(before, after, relative), rel, added=added)
+        found, worst = found + [relative + line for line in more], max(worst, gap)
     row_count = 0
-    for name in diff_names:
-        old, new = rows(before / "diffs" / name), rows(after / "diffs" / name)
+    for relative in diffs:
+        old, new = rows(before / relative), rows(after / relative)
         row_count += len(old)
-        found += [f"{name}: {line}" for line in verdict_changes(old, new)]
-        more, w = differences(
-            json.loads((before / "diffs" / name).read_text()), json.loads((after / "diffs" / name).read_text()), rel
-        )
-        found, worst = found + [f"{name}{line}" for line in more], max(worst, w)
-    more, w = differences(*(json.loads((d / "report" / "report.json").read_text()) for d in (before, after)), rel)
-    found, worst = found + [f"report.json{line}" for line in more], max(worst, w)
-    envs = sorted(p.name for p in (before / "artifacts").glob("*.json"))
-    for name in envs:
-        docs = [json.loads((d / "artifacts" / name).read_text()) for d in (before, after)]
-        for doc in docs:
-            doc.pop("env", None)
-        more, w = differences(docs[0], docs[1], rel)
-        found, worst = found + [f"{name}{line}" for line in more], max(worst, w)
-        found += npz_differences(before / "artifacts" / name, after / "artifacts" / name)
+        found += [f"{relative}: {line}" for line in verdict_changes(old, new)]
+    for relative in artifacts:
+        found += npz_differences(before / relative, after / relative)
     for line in found[:50]:
         print(line)
     print(
-        f"{len(envs)} artifacts, {len(diff_names)} pairwise diffs ({row_count} rows), report.json: "
+        f"{len(artifacts)} artifacts, {len(diffs)} pairwise diffs ({row_count} rows), report.json: "
         f"{len(found)} differences; largest relative difference of the floats {worst:.3g}"
     )
     return 1 if found else 0
@@ -149,11 +151,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     checked.add_argument("before", type=Path)
     checked.add_argument("after", type=Path)
     checked.add_argument("--rel", type=float, default=1e-9, help="relative tolerance of floats (default 1e-9)")
+    checked.add_argument(
+        "--added", action="append", default=[], metavar="KEY", help="a key only AFTER writes; left out (repeatable)"
+    )
     args = parser.parse_args(argv)
     if args.verb == "make":
         make(args.code.resolve(), args.out.resolve(), args.envs.split(","), args.scenarios)
         return 0
-    return compare(args.before, args.after, args.rel)
+    return compare(args.before, args.after, args.rel, frozenset(args.added))
 
 
 if __name__ == "__main__":
