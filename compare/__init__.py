@@ -10,7 +10,8 @@ TensorFlow env imports on Python 3.6+, never pulls in the host side (``compare.h
   (``diff``), :func:`make_report`, :func:`report_folders` (``report``), :func:`merge_folders`,
   :func:`port_between`, :func:`port_files` (``port``), :func:`inspect_checkpoint` (``inspect``),
   :func:`convert` (``convert``), :func:`migrate` (``migrate``), :func:`describe_envs` (``envs``)
-* findings: :func:`findings_for` (a diff's rows as causes, each once: what, where, kind, fix)
+* findings: :func:`findings_for` (a diff's rows as causes, each once: what, where, kind, fix);
+  :func:`make_gate` (the CI gate ``report_folders`` and ``run_and_report`` take: ``--fail-on``, ``--allow``)
 * in a TensorFlow env: :func:`init_like_tf1` (Keras layers initialized as the TF1 cells would be)
 * errors: :class:`UserError` (one line, exit code 2)
 """
@@ -34,6 +35,7 @@ _API = {
     "diff_paths": ("compare.host.diff", "diff_paths"),
     "diff_files": ("compare.host.diff", "diff_files"),
     "findings_for": ("compare.host.findings", "findings_for"),
+    "make_gate": ("compare.host.findings.gate", "make_gate"),
     "make_report": ("compare.host.report", "make_report"),
     "report_folders": ("compare.host.merge", "report_folders"),
     "merge_folders": ("compare.host.merge", "merge_folders"),

@@ -1,6 +1,7 @@
 """Artifacts from several folders (shards run on different machines) merged into one folder of artifacts.
 
     merge_folders([DIR1, DIR2, ...], INTO) -> {env: INTO/env.json}
+    report_folders([DIR1, ...], OUT, baseline, gate) -> ReportOutcome    # rnncompare report
 
 Each env's copies are merged scenario by scenario (their ``.npz`` arrays too, keyed by scenario), so
 ``rnncompare diff`` and ``report`` see one artifact per env, as after a single run. Refused with one line,
@@ -15,13 +16,17 @@ from __future__ import annotations
 import tempfile
 from collections import OrderedDict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from compare import artifact
 from compare.errors import UserError
+
+if TYPE_CHECKING:  # the findings load scipy: imported when a report is made, not with this module
+    from compare.host.findings.gate import Gate, Verdict
 
 VERSIONS = ("tensorflow", "keras", "python", "numpy")
 
@@ -98,11 +103,26 @@ def merged(folders: Sequence[Path]) -> Iterator[Path]:
         yield Path(tmp)
 
 
+@dataclass(frozen=True)
+class ReportOutcome:
+    """``rnncompare report``: the files written (name -> path) and the CI gate's verdict (None: no gate)."""
+
+    paths: Dict[str, Path]
+    verdict: Optional[Verdict] = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the gate failed, else 0: without a gate a written report is a success, whatever it says."""
+        return self.verdict.exit_code if self.verdict is not None else 0
+
+
 def report_folders(
-    folders: Sequence[Path], out: Optional[Path] = None, baseline: Optional[str] = None
-) -> Dict[str, Path]:
+    folders: Sequence[Path], out: Optional[Path] = None, baseline: Optional[str] = None, gate: Optional[Gate] = None
+) -> ReportOutcome:
     """``rnncompare report DIR [DIR ...]``: the report of one folder (``out`` defaults to it), or of several
-    merged (``out`` required: no shard's folder is the natural home of the whole report)."""
+    merged (``out`` required: no shard's folder is the natural home of the whole report); with ``gate``
+    (``compare.host.findings.make_gate``), its verdict on the report.json just written."""
+    from compare.host.findings.gate import apply_gate
     from compare.host.report import make_report
 
     if len(folders) > 1 and out is None:
@@ -112,4 +132,5 @@ def report_folders(
 
         check_output(Path(out))  # before any merging work
     with merged(folders) as folder:
-        return make_report(folder, Path(out) if out else None, baseline)
+        paths = make_report(folder, Path(out) if out else None, baseline)
+    return ReportOutcome(paths, apply_gate(gate, paths["report.json"]) if gate is not None else None)

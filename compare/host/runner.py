@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Dict, List, Optional, Sequence, Tuple, cast
+from typing import IO, TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from compare import artifact as artifact_io
 from compare.core.cost import memory_bytes
@@ -29,6 +29,9 @@ from compare.errors import UserError
 from compare.host import envs as env_setup_module
 from compare.host.envs import EnvSetup
 from compare.host.envs import matrix as toxini
+
+if TYPE_CHECKING:  # the findings load scipy: imported when a report is made, not with this module
+    from compare.host.findings.gate import Gate, Verdict
 
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)"
@@ -332,16 +335,29 @@ def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """``rnncompare run``: how each env ran, and the report of what they wrote (or why there is none)."""
+    """``rnncompare run``: how each env ran, the report of what they wrote (or why there is none), and the
+    CI gate's verdict on it (None without a gate, or without a report to judge)."""
 
     results: List[EnvResult]
     report: Optional[Path]
     report_error: str = ""
     sharded: bool = False  # a shard makes no report: it is ok when its envs are
+    verdict: Optional[Verdict] = None
 
     @property
-    def ok(self) -> bool:
+    def ok(self) -> bool:  # every env ran and the report was written (a shard: every env ran); the gate apart
         return (self.report is not None or self.sharded) and all(r.status == "ok" for r in self.results)
+
+    @property
+    def exit_code(self) -> int:  # 1 unless ok and the gate (if any) passed: a gate without a report fails
+        return 0 if self.ok and (self.verdict is None or self.verdict.passed) else 1
+
+
+def check_gate(gate: Optional[Gate], shard: Optional[Shard]) -> None:
+    """A gate judges a report and a shard makes none: refused before any env starts, not passed unjudged."""
+    if gate is not None and shard is not None:
+        hint = "gate the merged shards: rnncompare report DIR1 DIR2 ... --out REPORT --fail-on KINDS"
+        raise UserError("--fail-on, --allow and --write-allow judge a report, and a shard makes none", hint)
 
 
 def run_and_report(
@@ -353,13 +369,17 @@ def run_and_report(
     on_event: Optional[Callable[[Event], None]] = None,
     env_dir: Optional[str] = None,
     shard: Optional[Shard] = None,
+    gate: Optional[Gate] = None,
 ) -> RunOutcome:
     """Every env's worker (:func:`run_matrix`), then the migration report of whatever they wrote
     (``compare.host.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``. A shard
     writes its artifacts only: the report is made where the shards' folders meet
-    (``rnncompare report DIR1 DIR2 ... --out REPORT``)."""
+    (``rnncompare report DIR1 DIR2 ... --out REPORT``). ``gate`` (``compare.host.findings.make_gate``)
+    judges the report's findings; a sharded run refuses one (:func:`check_gate`)."""
+    from compare.host.findings.gate import apply_gate
     from compare.host.report import make_report  # scipy loads only when a report is made
 
+    check_gate(gate, shard)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     results = run_matrix(envs, out_dir, scenarios, parallel, on_event, env_setup(env_dir), shard)
@@ -372,6 +392,8 @@ def run_and_report(
             True,
         )
     try:
-        return RunOutcome(results, make_report(out_dir, out_dir, baseline)["report.html"])
+        paths = make_report(out_dir, out_dir, baseline)
     except UserError as exc:
         return RunOutcome(results, None, exc.one_line())
+    verdict = apply_gate(gate, paths["report.json"]) if gate is not None else None
+    return RunOutcome(results, paths["report.html"], verdict=verdict)

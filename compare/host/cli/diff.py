@@ -4,8 +4,10 @@ Several folders (shards run on different machines) are merged first (``compare.h
 
 Exit code 0 when every row is ``same``, 1 when any ``differs`` or is ``missing``, 2 on bad input.
 The terminal gets the findings first (``compare.host.findings``: one cause each, with where, kind and
-fix, deduplicated across scenarios), then the differing and missing rows (``--all`` adds the same ones); ``--json PATH``
-writes every row atomically. The thresholds in force are printed under the table.
+fix, deduplicated across scenarios), then the differing and missing rows (``--all`` adds the same ones).
+``--json PATH`` writes every row and the findings atomically: ``findings`` (one per cause and scenario, as
+report.json's) and ``findings_summary`` (one per cause over the run). The thresholds in force are printed
+under the table.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="what every artifact of a folder is compared "
         "against (default: the tf1 route of the newest TF 1.x, e.g. tf115:tf1)",
     )
-    parser.add_argument("--json", metavar="PATH", help="write every row as JSON")
+    parser.add_argument("--json", metavar="PATH", help="write every row and the findings as JSON")
     parser.add_argument("--all", action="store_true", help="also list the blocks that are the same")
     parser.add_argument(
         "--alpha", type=float, default=defaults.alpha, help="significance after correction (default %(default)s)"
@@ -189,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         artifact.check_writable(Path(args.json), "--json")
     result, arts = compute_with_artifacts(args)
+    found = findings_for(result.rows, arts)
     if args.json:
-        engine.write_json(result, Path(args.json))
-    print_table(result, args.all, findings_for(result.rows, arts))
+        engine.write_json(result, Path(args.json), found.to_dict())
+    print_table(result, args.all, found)
     return result.exit_code

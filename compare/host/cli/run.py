@@ -1,12 +1,14 @@
 """``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
 
     rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N] [--env-dir DIR] [--shard I/N]
+                   [--fail-on KINDS] [--allow FILE] [--write-allow FILE]
 
 Each env runs through tox (created on first use, reused after), ``N`` at a time (default: one per
 core, as many as fit in the free memory: ``runner.default_parallel``); a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
-failed (the report is still written), 2 on bad input. The job is ``compare.host.runner.run_and_report``;
+failed (the report is still written) or the CI gate (``--fail-on``, as ``rnncompare report``'s) failed,
+2 on bad input. The job is ``compare.host.runner.run_and_report``;
 this verb adds the live display and the summary lines. From a checkout the envs are its tox.ini's; installed
 (or with ``--env-dir`` / ``RNNCOMPARE_HOME``) they are the managed envs of ``compare.host.envs``. ``--shard I/N``
 runs the I-th of N parts of the (scenario x env) work and writes its artifacts only.
@@ -18,12 +20,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
 from compare.host import envs as envs_module
 from compare.host import runner
+from compare.host.cli.report import add_gate_arguments, gate_of, print_verdict
+
+if TYPE_CHECKING:
+    from compare.host.findings.gate import Gate
 
 HELP = "run every TF env on a scenario file, then diff the artifacts and write the migration report"
 
@@ -54,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run only the I-th of N deterministic parts of "
         "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...",
     )
+    add_gate_arguments(parser)
 
 
 def add_env_dir(parser: argparse.ArgumentParser) -> None:
@@ -114,12 +121,16 @@ class Display:
             self.progress.update(task, description=event.detail)
 
 
-def _check(args: argparse.Namespace) -> List[str]:
-    load_scenarios(args.scenarios)  # bad input fails here, before any env starts
+def _check(args: argparse.Namespace) -> Tuple[List[str], Optional[Gate]]:
+    """The envs and the gate, from arguments checked before any env starts (a long run must not end
+    on a typo: the scenario file, the envs, -p, the gate's kinds and allow-list, a gate on a shard)."""
+    load_scenarios(args.scenarios)
     envs = runner.parse_envs(args.envs, runner.env_setup(args.env_dir))
     if args.parallel is not None and args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
-    return envs
+    gate = gate_of(args)
+    runner.check_gate(gate, args.shard)
+    return envs, gate
 
 
 def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
@@ -133,12 +144,12 @@ def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    envs = _check(args)
+    envs, gate = _check(args)
     scenarios = Path(args.scenarios) if args.scenarios else None
     started = time.time()
     with Display(envs) as display:
         outcome = runner.run_and_report(
-            envs, Path(args.out), scenarios, args.parallel, args.baseline, display, args.env_dir, args.shard
+            envs, Path(args.out), scenarios, args.parallel, args.baseline, display, args.env_dir, args.shard, gate
         )
     for env, line in _summarize(outcome.results).items():
         print(f"{env:<14} {line}")
@@ -148,5 +159,8 @@ def run(args: argparse.Namespace) -> int:
         print(outcome.report_error)
     else:
         print(outcome.report_error, file=sys.stderr)
+    print_verdict(outcome.verdict)
+    if gate is not None and outcome.verdict is None:
+        print("gate: failed: no report to judge", file=sys.stderr)
     print(f"done in {time.time() - started:.0f} s")
-    return 0 if outcome.ok else 1
+    return outcome.exit_code

@@ -1,13 +1,14 @@
 """What a diff produces: thresholds, rows with their reasons, and the result (host only).
 
 Diff rows: ``{scenario, block, a: {env, route}, b: {env, route}, verdict: same|differs|missing,
-reasons: [{code, detail, figures}]}`` (``Row.to_dict``); ``DiffResult.to_dict`` is the ``--json`` file.
+reasons: [{code, detail, figures}]}`` (``Row.to_dict``); ``DiffResult.to_dict`` is the ``--json`` file,
+with the findings of its rows added by :func:`write_json`.
 """
 
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping, Optional
 
 from compare.artifact import atomic_write, jsonable
 from compare.errors import UserError
@@ -137,7 +138,14 @@ class DiffResult:
         }
 
 
-def write_json(result: DiffResult, path: Path) -> None:
-    """The rows, thresholds and notes as JSON, written atomically."""
-    text = json.dumps(jsonable(result.to_dict()), indent=1, allow_nan=False) + "\n"
+def write_json(result: DiffResult, path: Path, findings: Optional[Mapping[str, Any]] = None) -> None:
+    """The rows, thresholds and notes as JSON, written atomically; with ``findings``
+    (``compare.host.findings.Findings.to_dict()``, made from these rows) also its ``findings`` (one per
+    cause and scenario, as report.json's) and ``findings_summary`` (one per cause over the run).
+    The findings come in as a dict: the findings are built on the diff, so the diff does not import them."""
+    document = result.to_dict()
+    if findings is not None:
+        document["findings"] = list(findings.get("findings", []))
+        document["findings_summary"] = list(findings.get("summary", []))
+    text = json.dumps(jsonable(document), indent=1, allow_nan=False) + "\n"
     atomic_write(Path(path), lambda handle: handle.write(text.encode("utf-8")))

@@ -8,6 +8,7 @@ run-wide summary is one finding per id, over all the scenarios that have it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Sequence, Tuple
 
 from compare.core import families
@@ -34,17 +35,19 @@ def findings_for(rows: Sequence[Row], artifacts: Artifacts = None) -> Findings:
     by_scenario: Dict[str, List[Row]] = {}
     for row in rows:
         by_scenario.setdefault(row.scenario, []).append(row)
-    found: List[Finding] = []
+    found: List[Tuple[Finding, Cause]] = []
     groups: Dict[Cause, List[Tuple[Finding, List[Unit]]]] = {}
     for scenario, scenario_rows in by_scenario.items():
         uni = _universe(scenario, scenario_rows, ctx)
         made = [(_finding(cause, units, ctx, uni), units) for cause, units in _by_cause(units_of(scenario_rows, ctx))]
         made.sort(key=lambda pair: rank_key(pair[0]))
-        found += [f for f, _ in made]
+        found += [(f, units[0].cause) for f, units in made]
         for f, units in made:
             groups.setdefault(units[0].cause, []).append((f, units))
-    summary = sorted((_summary(cause, members, ctx) for cause, members in groups.items()), key=rank_key)
-    return Findings(tuple(found), tuple(summary))
+    summaries = {cause: _summary(cause, members, ctx) for cause, members in groups.items()}
+    # Each finding names its run-wide finding, so report.json alone tells the gate both ids it may be accepted by.
+    summary = sorted((replace(s, summary_id=s.id) for s in summaries.values()), key=rank_key)
+    return Findings(tuple(replace(f, summary_id=summaries[cause].id) for f, cause in found), tuple(summary))
 
 
 def _universe(scenario: str, rows: Sequence[Row], ctx: Context) -> Universe:

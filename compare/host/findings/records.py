@@ -51,7 +51,9 @@ class RowRef:
 class Finding:
     """One cause: what differs (with measured figures), where (a pattern over layers, directions, gates
     and parts), between which pairs of ``env:route``, its kind, the fix, and the rows that show it.
-    ``scenarios`` holds one name for a scenario's finding, every scenario it shows in for the summary."""
+    ``scenarios`` holds one name for a scenario's finding, every scenario it shows in for the summary.
+    ``summary_id`` is the id of the run-wide finding this one is part of (its own id when the cause shows
+    in the same places in every scenario): the CI gate's allow-list accepts a finding by either."""
 
     id: str
     kind: str
@@ -64,6 +66,7 @@ class Finding:
     rows: Tuple[RowRef, ...]
     scenarios: Tuple[str, ...]
     pattern: str = field(default="", compare=False)  # the normalised where the id hashes
+    summary_id: str = field(default="", compare=False)  # set once the run-wide summary is known
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -78,6 +81,7 @@ class Finding:
             "rows": [r.to_dict() for r in self.rows],
             "scenarios": list(self.scenarios),
             "pattern": self.pattern,
+            "summary_id": self.summary_id,
         }
 
 
