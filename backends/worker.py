@@ -35,7 +35,8 @@ from backends.heap import Trimmer, keep_freed_memory
 from backends.routes.base import Built, Route, Unavailable, Values, Weight, forward_input
 from compare import artifact
 from compare.core import families
-from compare.core.scenarios import NAME_RE, Scenario, load_scenarios
+from compare.core.scenario_spec import Scenario
+from compare.core.scenarios import NAME_RE, load_scenarios
 from compare.errors import ArgumentParser, UserError
 from compare.measure.measurer import Measurer, nonfinite
 from compare.measure.stats import summary

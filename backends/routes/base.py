@@ -9,7 +9,7 @@ import numpy as np
 from compare.core.weights import Weight
 
 if TYPE_CHECKING:  # annotations only: this interface module stays numpy-only at run time
-    from compare.core.scenarios import Scenario
+    from compare.core.scenario_spec import Scenario
 
 __all__ = ["Built", "Route", "Unavailable", "Values", "Weight", "checked_value", "forward_input", "unknown_options"]
 

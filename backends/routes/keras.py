@@ -42,7 +42,7 @@ from backends.routes.base import (
 )
 from compare.artifact import jsonable
 from compare.core import families, layout
-from compare.core.scenarios import Initializer, KerasSpec, Scenario
+from compare.core.scenario_spec import Initializer, KerasSpec, Scenario
 
 # Keras class names of the initializers that take parameters (the same in every Keras).
 PARAMETRIZED = {

@@ -15,7 +15,7 @@ from backends.routes.base import Built, Route, Unavailable
 from backends.routes.keras import ROUTE as KERAS
 from backends.routes.keras import KerasBuilt, check_options
 from compare.core import families
-from compare.core.scenarios import KerasSpec, Scenario
+from compare.core.scenario_spec import KerasSpec, Scenario
 
 EQUIVALENT_KWARGS: Dict[str, Dict[str, Any]] = {
     "gru": {"reset_after": False, "recurrent_activation": "sigmoid"},

@@ -33,7 +33,7 @@ from backends import tfenv
 from backends.routes.base import Built, Route, Unavailable, Values, Weight, checked_value, unknown_options
 from compare.artifact import jsonable
 from compare.core import families
-from compare.core.scenarios import Initializer, Scenario, TF1Spec
+from compare.core.scenario_spec import Initializer, Scenario, TF1Spec
 
 
 def make_initializer(tf: Any, spec: Optional[Initializer]) -> Any:

@@ -9,10 +9,9 @@ matrix of the widest variable. Time: Gram matrices and eigenvalues (the cube of 
 first seed, a pass over every weight per seed, plus building the layers.
 """
 
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-if TYPE_CHECKING:  # scenarios imports this module to check sizes: a run-time import would be circular
-    from compare.core.scenarios import Scenario
+from compare.core.scenario_spec import Scenario
 
 MAX_WEIGHT_BYTES = 4 * 2**30
 MAX_SECONDS = 2 * 3600
@@ -24,7 +23,7 @@ ROUTES_MEASURED = 3  # tf1, keras, recipe
 DRAW_COPIES = 2  # TF's variables and the draw being measured, besides the first draws
 
 
-def _kernels(scenario: "Scenario") -> List[Tuple[int, int]]:
+def _kernels(scenario: Scenario) -> List[Tuple[int, int]]:
     """(input width, gate columns) of every layer's kernel, one direction."""
     gates = 3 if scenario.cell == "gru" else 4
     found, width_in = [], scenario.input_dim
@@ -34,7 +33,7 @@ def _kernels(scenario: "Scenario") -> List[Tuple[int, int]]:
     return found
 
 
-def weight_count(scenario: "Scenario") -> int:
+def weight_count(scenario: Scenario) -> int:
     """Upper bound of the weights one initialization holds (the wider of the two stackings): per gate
     column, the input and hidden rows and two biases."""
     per_direction = sum(cols * (width_in + scenario.units + 2) for width_in, cols in _kernels(scenario))
@@ -46,7 +45,7 @@ def _matrix_flops(rows: int, cols: int) -> float:
     return 2.0 * rows * cols * thin + 10.0 * thin**3  # Gram matrix, then its eigenvalues
 
 
-def estimate_seconds(scenario: "Scenario") -> float:
+def estimate_seconds(scenario: Scenario) -> float:
     """A rough upper bound of the time to measure a scenario in one env, every route: the first seed's
     Gram matrices and singular values (``compare.measure.stats.MATRIX_SEEDS``) of variables and gate blocks, a
     pass over every weight per seed, and building the cells per seed."""
@@ -62,7 +61,7 @@ def estimate_seconds(scenario: "Scenario") -> float:
     return (first_seed + per_seed * scenario.seeds) * ROUTES_MEASURED
 
 
-def memory_bytes(scenario: "Scenario") -> int:
+def memory_bytes(scenario: Scenario) -> int:
     """A rough upper bound of the worker's memory for a scenario, beyond TensorFlow itself: float32
     draws (``DRAW_COPIES`` plus each route's first), the widest variable in float64 and its Gram matrix."""
     widest = max((width_in + scenario.units) * cols for width_in, cols in _kernels(scenario))
@@ -75,7 +74,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
-def too_large(scenario: "Scenario") -> Optional[Tuple[str, str]]:
+def too_large(scenario: Scenario) -> Optional[Tuple[str, str]]:
     """(cause, hint) when the scenario would need more memory or time than the limits allow, else None."""
     need = memory_bytes(scenario)
     if need > MAX_WEIGHT_BYTES:
