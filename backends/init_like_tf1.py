@@ -25,7 +25,7 @@ import numpy as np
 
 from backends.routes.base import Weight
 from backends.routes.keras import keras_cells
-from backends.routes.tf1 import make_initializer
+from backends.routes.tf1_cells import make_initializer
 from compare.core import families, layout
 from compare.core.assemble import assemble
 from compare.core.port import fold_forget_bias

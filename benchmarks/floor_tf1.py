@@ -17,7 +17,8 @@ from typing import Any, List, Tuple
 
 import numpy as np
 
-from backends.routes.tf1 import make_initializer, repeats
+from backends.routes.tf1 import repeats
+from backends.routes.tf1_cells import make_initializer
 
 
 def cell(tf: Any, scenario: Any) -> Any:

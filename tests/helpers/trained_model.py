@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Tuple
 import numpy as np
 
 from backends import tfenv
-from backends.routes.tf1 import cell_param, cell_variables
+from backends.routes.tf1_cells import cell_param, cell_variables
 from compare.core import families
 from compare.core.inventory import Inventory, Network, OwnedVariable
 
