@@ -130,3 +130,40 @@ def write_artifacts(folder: Path) -> Path:
     for index, (_, doc) in enumerate(synthetic_artifacts().items()):
         artifact.write(folder / f"env{index}.json", doc, {})
     return folder
+
+
+# The built-in matrix's shape: five envs, three routes each, scenario names as long as the built-in ones.
+WIDE_ENVS = ("tf11", "tf115", "tf215", "tf221", "tf221-legacy")
+WIDE_SCENARIOS = ("seed-bigru-orthogonal", "seed-bilstm-orthogonal", "defaults-gru")
+
+
+def wide_artifacts() -> Dict[str, Dict[str, Any]]:
+    """As many columns as the built-in suite's summary matrix (15): TF1 and recipe routes alike, the Keras
+    route with another kernel scale and ``reset_after`` (a distribution and a function finding), TF1
+    unavailable in one env and Keras in another."""
+    rng = np.random.RandomState(1)
+    bi = ["fw", "bw"]
+    documents = {}
+    for env in WIDE_ENVS:
+        scenarios: Dict[str, Dict[str, Any]] = {}
+        for name in WIDE_SCENARIOS:
+            lstm = "lstm" in name
+            tf1, keras = ("tf1_lstm", "keras_lstm") if lstm else ("tf1_gru", "keras_gru")
+            scenarios[name] = {
+                "tf1": _route(rng, tf1, bi, forget_added=1.0 if lstm else 0.0),
+                "keras": _route(rng, keras, bi, scale=1.5, config={"cell": {"reset_after": not lstm}}),
+                "recipe": _route(rng, keras, bi, forget_stored=0.0),
+            }
+            if env == "tf221":
+                scenarios[name]["tf1"] = {"status": "unavailable", "reason": "the TF1 cells need tf-keras here"}
+            if env == "tf11":
+                scenarios[name]["keras"] = {"status": "unavailable", "reason": "tf.contrib.keras has no RNN"}
+        documents[env] = artifact_document(env, scenarios)
+    return documents
+
+
+def write_wide_artifacts(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for env, doc in wide_artifacts().items():
+        artifact.write(folder / f"{env}.json", doc, {})
+    return folder

@@ -7,11 +7,11 @@ may carry any: env names, reasons, config values.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
 from typing import Any, Dict, List
+from urllib.parse import unquote
 
 import numpy as np
 import pytest
@@ -155,15 +155,20 @@ def test_variables_stand_in_before_blocks_exist():
     sc = build(typed({"old": doc}), []).scenarios[0]
     assert sc.blocks_from_variables and sc.blocks[0].key == "rnn/gates/kernel"
     assert "Variables" in render_html(build(typed({"old": doc}), []))
-    assert "The full table of the 1 variables" in render_markdown(build(typed({"old": doc}), []))
+    assert "their variables stand in for them" in render_markdown(build(typed({"old": doc}), []))
 
 
 def test_report_json_has_no_samples(model, tmp_path):
     paths = write(model, tmp_path)
     data = json.loads(paths["report.json"].read_text())
-    assert data["schema"] == "rnncompare/report" and data["version"] == 1
+    assert data["schema"] == "rnncompare/report" and data["version"] == 2
     assert '"sample"' not in paths["report.json"].read_text()
     assert [s["name"] for s in data["scenarios"]] == ["bigru", "lstm"]
+    bigru = data["scenarios"][0]
+    assert bigru["answer"]["state"] == "differs" and bigru["answer"]["findings"] == len(model.findings_of("bigru"))
+    assert {r["verdict"] for r in bigru["rows"]} == {"differs"}  # these same rows carry no note: left out
+    assert [f["id"] for f in data["summary"]] == [f.id for f in model.summary]
+    assert all({"id", "kind", "what", "where", "fix", "rows"} <= set(f) for f in data["findings"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.json", "report.md"]
 
 
@@ -207,7 +212,7 @@ def test_markdown_escapes_artifact_text(md):
 
 
 def test_markdown_recipe_fence_outlasts_snippet(md):
-    assert "Verified verdict: verified &lt;same&gt;" in md
+    assert "Verified: verified &lt;same&gt;" in md
     assert "````python\nGRU(4, reset_after=False)  # <b>``` fence\n````" in md
 
 
@@ -236,8 +241,8 @@ def test_html_is_standalone(page):
     sources = re.findall(r'<img src="([^"]+)"', page)
     assert len(sources) > 10
     for src in sources:
-        assert src.startswith("data:image/svg+xml;base64,")
-        svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+        assert src.startswith("data:image/svg+xml,") and not set(src) & set("#&'\"\n")
+        svg = unquote(src.split(",", 1)[1])
         assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "href" not in svg
 
 
@@ -255,10 +260,7 @@ def test_a_histogram_outline_steps_up_across_and_down():
     x 44, y 20): up from the baseline at the first edge, across each bin, down after the last."""
     canvas = plots.Canvas((100, 100), (0.0, 1.0), (0.0, 1.0), "t")
     canvas.stairs(np.array([0.0, 0.5, 1.0]), np.array([1.0, 0.5]), ("#123456", "-"))
-    assert (
-        canvas.parts[-1] == '<path d="M44.0,78.0V20.0H68.0V49.0H92.0V78.0" fill="none" stroke="#123456" '
-        'stroke-width="1.1"/>'
-    )
+    assert canvas.parts[-1] == '<path d="M44.0,78V20h24V49h24V78" fill="none" stroke="#123456" stroke-width="1.1"/>'
 
 
 def test_plots_are_small_svgs(model):
@@ -267,7 +269,7 @@ def test_plots_are_small_svgs(model):
     svg = plots.histogram(sc.blocks[0], style)
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="320" height="200"') and len(svg) < 60000
     assert svg.count("<path") == len([c for c in sc.blocks[0].cells if len(c.sample)])  # one outline per series
-    assert "<circle" in plots.spectrum(sc, "recurrent", model.series, style)
+    assert 'stroke-linecap="round"' in plots.spectrum(sc, "recurrent", model.series, style)  # the mean dots
     assert plots.spectrum(sc, "bias", model.series, style) is None  # vectors have no singular values
     assert "<rect" in plots.biases(sc.biases, model.series, style)
 
@@ -347,5 +349,5 @@ def test_report_says_per_route_whether_the_baselines_weights_port_exactly():
     }
     model = build({"tf115": tiny}, [], ports=verdicts)
     assert [(p.env, p.route) for p in model.scenarios[0].ports] == [("tf115", "keras")]
-    assert "### Porting the baseline's weights" in render_markdown(model)
+    assert "**Porting the baseline's first-seed weights**" in render_markdown(model)
     assert "<h3>Porting the baseline's weights</h3>" in render_html(model)

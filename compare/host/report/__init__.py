@@ -7,9 +7,14 @@
 ``artifacts`` maps env name -> typed artifact (``compare.artifact.read``), ``rows`` are the diff's
 rows (``compare.host.diff.Row``), ``recipes`` an optional scenario -> ``{"snippet", "verdict"}``
 (``compare.core.recipe_snippet``): a scenario's recipe is shown when given, nothing when not.
-Modules: ``records`` (the model: what is shown), ``build`` (the model from artifacts and diff rows),
-``plots`` (SVG figures), ``markdown`` and ``htmlpage`` (renderers), ``output`` (checked folder, atomic
-files), ``pipeline`` (the verb as a function).
+Every renderer leads with the answer: a line per scenario and the run's findings (``compare.host.findings``)
+with their fixes; report.md stops there (and per scenario its findings, recipe and ports), report.html
+and report.json add the evidence.
+Modules: ``records`` (the model: what is shown), ``build`` (the model from artifacts and diff rows, with
+the run's findings), ``evidence`` (per-block statistics, biases, configs from the artifacts), ``answer``
+(a scenario's answer line, notes worth reading, grouped routes), ``plots`` (SVG figures), ``markdown``
+(the answer and the fixes), ``htmlpage`` (the page), ``htmlevidence`` (its folded evidence), ``htmlkit``
+(escaping, tables, images), ``output`` (checked folder, atomic files), ``pipeline`` (the verb as a function).
 The renderers load on first use.
 """
 

@@ -1,16 +1,24 @@
-"""report.md: what a person reads: summary grid, findings, recipe, config and bias tables (plots and the
-full per-block tables live in report.html and report.json).
+"""report.md: the answer, the findings and their fixes, nothing else.
 
-Every piece of text that comes from an artifact, a diff row or a recipe verdict goes through
-:func:`escape`, so a pipe cannot split a table cell and ``<script>`` stays text.
+It leads with one line per scenario (same, or differs in N findings) and the run's findings, each once
+with its fix; then per scenario its findings, the recipe, the port verdicts, what did not run and the
+notes worth reading. The evidence (per-block rows and statistics, config and bias tables, plots) is in
+report.html and report.json: on the built-in suite it made report.md 3,000 lines nobody acts on.
+
+Every piece of text that comes from an artifact, a diff row, a finding or a recipe goes through
+:func:`escape` (or :func:`code`, whose backtick fence outlasts any run inside), so a pipe cannot split a
+table cell and ``<script>`` stays text.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional, Sequence
+import re
+from typing import Iterable, List, Sequence
 
-from compare.host.report import networks, text
-from compare.host.report.records import BiasCell, GridCell, Report, ScenarioReport, bias_grid
+from compare.host.findings import KINDS
+from compare.host.findings import Finding as CauseFinding
+from compare.host.report import answer, networks, text
+from compare.host.report.records import Report, ScenarioReport
 
 # HTML entities for & < >, a backslash before Markdown punctuation (pipes and backticks included)
 _INERT = str.maketrans(dict({"&": "&amp;", "<": "&lt;", ">": "&gt;"}, **{c: "\\" + c for c in "\\`*_[]|~"}))
@@ -22,164 +30,167 @@ def escape(value: object) -> str:
     return " ".join(str(value).split()).translate(_INERT)
 
 
+def code(value: object) -> str:
+    """An inline code span whose backtick fence is longer than any run inside (code spans show their
+    text literally, so nothing in it is markup); newlines folded to spaces."""
+    content = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall("`+", content)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    return f"{fence}{pad}{content}{pad}{fence}"
+
+
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> List[str]:
     lines = ["| " + " | ".join(escape(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
     return lines + [""]
 
 
-def _envs(report: Report) -> List[str]:
-    return table(
-        ("env", "python", "tensorflow", "keras", "numpy"),
-        ((e.name, e.python, e.tensorflow, e.keras, e.numpy) for e in report.envs),
-    )
+def _fix(fix: str) -> str:
+    # escape folds whitespace: the space between the code and its explanation is put back
+    return "".join(code(part) if is_code else " " + escape(part) for part, is_code in text.code_parts(fix)).strip()
 
 
-def _grid_text(cell: GridCell) -> str:
-    word = cell.state + (" +config" if cell.config_differs else "")
-    return word + (" (" + cell.short + ")" if cell.short else "")
+# ---------------------------------------------------------------- the top: the answer and the run's findings
 
 
-def _grid(report: Report) -> List[str]:
-    header = ["scenario"] + [text.series(s) for s in report.series]
-    rows = []
-    for sc in report.scenarios:
-        cells = {(c.env, c.route): c for c in sc.grid}
-        rows.append([sc.name] + [_grid_text(cells[s]) if s in cells else text.DASH for s in report.series])
-    lines = ["## Summary", ""]
-    if not report.compared:
-        lines += ["No diff rows were given: cells say only whether each route ran.", ""]
-    lines += [
-        "Each cell compares that env/route with the scenario's baseline (by default the TF1 route of the "
-        "newest TensorFlow 1.x that ran it: the code being migrated); `+config` marks a differing layer "
-        "config.",
+def _intro(report: Report) -> List[str]:
+    against = text.against([sc.baseline for sc in report.scenarios if sc.baseline])
+    lines = [
+        f"Every env/route is compared with {escape(against)} ({escape(text.BASELINE_MEANING)}). "
+        + escape(text.EVIDENCE),
         "",
     ]
-    return lines + table(header, rows)
+    if not report.compared:
+        lines += ["No diff rows were given: nothing was compared, so there are no findings.", ""]
+    return lines
 
 
-def _routes(sc: ScenarioReport) -> List[str]:
-    return table(
-        ("env", "route", "status", "family", "reason"),
-        ((r.env, r.route, r.status, r.family, r.reason) for r in sc.routes),
+def _answer(report: Report) -> List[str]:
+    recipes = any(sc.recipe for sc in report.scenarios)
+    header = ("scenario", "answer") + (("Keras like TF1 with the recipe (init_like_tf1)",) if recipes else ())
+    rows = (
+        [sc.name, answer.answer_text(sc.answer)] + ([sc.recipe.verdict if sc.recipe else text.DASH] if recipes else [])
+        for sc in report.scenarios
     )
+    return ["## Answer", ""] + table(header, rows)
+
+
+def _counts(findings: Sequence[CauseFinding]) -> str:
+    return "; ".join(f"{sum(f.kind == k for f in findings)} {k} ({text.KIND_MEANING.get(k, k)})" for k in KINDS)
+
+
+def _summary(report: Report) -> List[str]:
+    if not report.summary:
+        return ["## Findings", "", "None: every compared env/route starts like its baseline.", ""]
+    lines = ["## Findings across the run", "", _counts(report.summary) + ". Worst kind first, then the broadest.", ""]
+    number = 0
+    for kind in KINDS:
+        found = [f for f in report.summary if f.kind == kind]
+        if not found:
+            continue
+        lines += [f"### {kind.capitalize()}: {text.KIND_MEANING.get(kind, kind)}", ""]
+        for f in found:
+            number += 1
+            lines += _summary_item(number, f, report)
+        lines.append("")
+    return lines
+
+
+def _summary_item(number: int, finding: CauseFinding, report: Report) -> List[str]:
+    scenarios = ", ".join(finding.scenarios)
+    lines = [f"{number}. **{escape(finding.cause)}** {code(finding.id)}: {escape(finding.what)} ({escape(scenarios)})"]
+    fixes = answer.variants(finding, report.findings, "fix")
+    if len(fixes) == 1:
+        lines.append("   - **Fix:** " + _fix(fixes[0][0]))
+    else:
+        lines += ["   - **Fix** ({}): {}".format(escape(", ".join(names)), _fix(fix)) for fix, names in fixes]
+    wheres = answer.variants(finding, report.findings, "where")
+    lines.append(
+        "   - Where: "
+        + "; ".join(escape(w) + ("" if len(wheres) == 1 else " (" + escape(", ".join(n)) + ")") for w, n in wheres)
+    )
+    return lines
+
+
+# ---------------------------------------------------------------- per scenario
+
+
+def _findings(sc: ScenarioReport, report: Report) -> List[str]:
+    found = report.findings_of(sc.name)
+    return [
+        f"- **{escape(f.kind)}** {escape(f.cause)} {code(f.id)}: {escape(f.what)} Where: {escape(f.where)}. **Fix:** {_fix(f.fix)}"
+        for f in found
+    ] + ([""] if found else [])
+
+
+def _notes(sc: ScenarioReport) -> List[str]:
+    if not sc.notes:
+        return []
+    lines = ["Worth knowing on blocks that are the same:", ""]
+    lines += [f"- {escape(n.text)} Where: {escape(n.where)} ({n.rows} rows)." for n in sc.notes]
+    return lines + [""]
 
 
 def _recipe(sc: ScenarioReport) -> List[str]:
     if sc.recipe is None:
         return []
     fence = text.fence(sc.recipe.snippet)
-    warning = []
+    lines = ["**Initialize Keras like TF1.** Verified: " + escape(sc.recipe.verdict), ""]
     if sc.recipe.warnings:
-        warning = ["**Warning:** " + escape(text.TIED_WEIGHTS), ""] + ["* " + escape(w) for w in sc.recipe.warnings]
-        warning.append("")
-    return (
-        ["### Initialize Keras like TF1", "", "Verified verdict: " + escape(sc.recipe.verdict), ""]
-        + warning
-        + [fence + "python", sc.recipe.snippet, fence, ""]
-    )
+        lines += ["**Warning:** " + escape(text.TIED_WEIGHTS), ""] + ["* " + escape(w) for w in sc.recipe.warnings]
+        lines.append("")
+    return lines + [fence + "python", sc.recipe.snippet, fence, ""]
 
 
 def _ports(sc: ScenarioReport) -> List[str]:
     if not sc.ports:
         return []
-    return ["### Porting the baseline's weights", "", escape(text.PORTS), ""] + table(
-        ("env", "route", "port"), ((p.env, p.route, p.verdict) for p in sc.ports)
-    )
+    lines = ["**Porting the baseline's first-seed weights** (`rnncompare port`):", ""]
+    lines += [f"- {escape(text.labels(series))}: {escape(v)}" for v, series in answer.port_groups(sc.ports)]
+    return lines + [""]
 
 
-def _pairs(sc: ScenarioReport) -> List[str]:
-    if not sc.pairs:
+def _not_run(sc: ScenarioReport) -> List[str]:
+    groups = answer.not_run(sc.routes)
+    if not groups:
         return []
-    rows = (
-        [text.series(p.a), text.series(p.b)] + [n for _, n in text.counts(p.counts)] + [p.config or text.DASH]
-        for p in sc.pairs
-    )
-    return ["### Compared pairs", ""] + table(("a", "b", "same", "differs", "missing", "config"), rows)
+    lines = ["**Did not run:**", ""]
+    lines += [
+        "- {} ({}){}".format(escape(text.labels(series)), escape(status), ": " + escape(reason) if reason else "")
+        for status, reason, series in groups
+    ]
+    return lines + [""]
 
 
-def _biases(sc: ScenarioReport) -> List[str]:
-    if not sc.biases:
-        return []
-    keys, columns, cells = bias_grid(sc)
-    rows = ([key] + [_bias(cells.get((key, s))) for s in columns] for key in keys)
-    return ["### Biases: stored, and what the gate sees when different", ""] + table(
-        ["block"] + [text.series(s) for s in columns], rows
-    )
-
-
-def _bias(cell: Optional[BiasCell]) -> str:
-    return text.bias(cell.stored, cell.effective) if cell else text.DASH
-
-
-def _config(sc: ScenarioReport) -> List[str]:
-    return _config_normalized(sc) + _config_raw(sc)
-
-
-def _config_normalized(sc: ScenarioReport) -> List[str]:
-    if not sc.config_mismatches:
-        return []
-    rows = ((text.series(m.a), text.series(m.b), m.key, m.a_value, m.b_value, m.detail) for m in sc.config_mismatches)
-    return ["### Layer options that change the computation", ""] + table(
-        ("a", "b", "option", "a value", "b value", "why it matters"), rows
-    )
-
-
-def _or_absent(value: Optional[str]) -> str:
-    return "(absent)" if value is None else value
-
-
-def _config_raw(sc: ScenarioReport) -> List[str]:
-    if not sc.config and not sc.config_cosmetic:
-        return []
-    envs = list(dict.fromkeys(env for d in sc.config for env in d.values))
-    rows = ([d.route, d.key] + [_or_absent(d.values.get(e)) for e in envs] for d in sc.config)
-    lines = ["### Built config differences between envs (same route)", ""]
-    if sc.config_cosmetic:
-        lines += [f"{sc.config_cosmetic} cosmetic differences (auto-generated names, module paths) not shown.", ""]
-    return lines + (table(["route", "key"] + envs, rows) if sc.config else [])
-
-
-def _findings(sc: ScenarioReport) -> List[str]:
-    if not sc.findings:
-        return []
-    explain = any(f.explanation for f in sc.findings)
-    rows = (
-        [f.block, text.series(f.a), text.series(f.b), f.verdict, text.reasons(f.reasons)]
-        + ([f.explanation] if explain else [])
-        for f in sc.findings
-    )
-    header = ("block", "a", "b", "verdict", "reasons") + (("explanation",) if explain else ())
-    return ["### Findings (differences, and notes on same blocks)", ""] + table(header, rows)
-
-
-def _scenario(sc: ScenarioReport) -> List[str]:
+def _scenario(sc: ScenarioReport, report: Report) -> List[str]:
+    baseline = escape(text.series(sc.baseline)) if sc.baseline else "nothing (no route ran)"
     lines = ["## Scenario " + escape(sc.name), ""]
     lines += ["**Warning:** " + escape(w) for w in sc.warnings] + ([""] if sc.warnings else [])
-    lines += ["Baseline: " + (escape(text.series(sc.baseline)) if sc.baseline else "none (no route ran)"), ""]
-    for part in (_routes, _recipe, _ports, _pairs, _config, _biases, _findings, _blocks_pointer):
-        lines += part(sc)
+    lines += [f"**{escape(answer.answer_text(sc.answer))}** against {baseline}.", ""]
+    if sc.blocks_from_variables:
+        lines += ["These artifacts have no canonical blocks: their variables stand in for them.", ""]
+    for part in (_findings(sc, report), _notes(sc), _recipe(sc), _ports(sc), _not_run(sc)):
+        lines += part
     return lines
 
 
-def _blocks_pointer(sc: ScenarioReport) -> List[str]:
-    """What a person reads stays here; the per-block table (every block x env/route, all statistics) is in
-    report.html and report.json: on the built-in suite it made report.md about 1.2 MB."""
-    if not sc.blocks:
-        return []
-    kind = "variables" if sc.blocks_from_variables else "blocks"
-    return [
-        f"The full table of the {len(sc.blocks)} {kind} (statistics, fingerprints, verdict per env/route) is in report.html "
-        "and report.json.",
-        "",
-    ]
+# ---------------------------------------------------------------- the run
+
+
+def _run(report: Report) -> List[str]:
+    lines = ["## The run", ""]
+    lines += table(
+        ("env", "python", "tensorflow", "keras", "numpy"),
+        ((e.name, e.python, e.tensorflow, e.keras, e.numpy) for e in report.envs),
+    )
+    return lines + ["- " + escape(n) for n in report.notes] + ([""] if report.notes else [])
 
 
 def render(report: Report) -> str:
-    lines = ["# rnncompare report", "", "Plots are in report.html.", ""] + _envs(report)
-    lines += ["- " + escape(n) for n in report.notes] + ([""] if report.notes else [])
-    lines += _grid(report)
+    lines = ["# rnncompare report", ""] + _intro(report) + _answer(report) + _summary(report)
     lines += networks.markdown(report.networks, escape, table)
     for sc in report.scenarios:
-        lines += _scenario(sc)
+        lines += _scenario(sc, report)
+    lines += _run(report)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -94,21 +94,33 @@ def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, 
 
 
 def recipe_verdict(rows: Sequence[Any], scenario: str, baseline: Tuple[str, str]) -> str:
-    """The recipe route's measured verdict against the baseline, per env, from the diff's rows."""
+    """The recipe route's measured verdict against the baseline, from the diff's rows, in one phrase:
+    ``same in tf115 and tf215 (all 49 rows); not run in tf11`` (envs with the same outcome together)."""
     per_env: Dict[str, Dict[str, int]] = {}
+    not_run: List[str] = []
     for row in rows:
         if row.scenario == scenario and (row.a.env, row.a.route) == baseline and row.b.route == "recipe":
+            if row.block == diff.ROUTE_BLOCK:  # the whole route is absent: it did not run there
+                not_run.append(row.b.env)
+                continue
             counts = per_env.setdefault(row.b.env, {"same": 0, "differs": 0, "missing": 0})
-            counts[row.verdict] += 1
-    if not per_env:
+            counts[row.verdict] = counts.get(row.verdict, 0) + 1
+    if not per_env and not not_run:
         return "not measured: no recipe route was compared with {}:{}".format(*baseline)
+    same: Dict[int, List[str]] = {}
     parts = []
     for env, counts in sorted(per_env.items()):
         total = sum(counts.values())
         if counts["same"] == total:
-            parts.append(f"{env}: same on all {total} rows")
+            same.setdefault(total, []).append(env)
         else:
             parts.append("{}: {} of {} rows differ or are missing".format(env, total - counts["same"], total))
+    parts[:0] = [
+        "same in {} ({})".format(", ".join(envs), f"all {total} rows" if total != 1 else "1 row")
+        for total, envs in same.items()
+    ]
+    if not_run:
+        parts.append("not run in " + ", ".join(sorted(set(not_run))))
     return "; ".join(parts)
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from compare.host.findings import Finding as CauseFinding
 from compare.host.report.networks import NetworkSection
 
 Series = Tuple[str, str]  # (env, route)
+# report.json's version. 2: a scenario's diff rows are ``rows`` (were ``findings``), each scenario has its
+# ``answer`` and ``notes``, and the top level has ``findings`` (per scenario) and ``summary`` (run-wide).
+VERSION = 2
 
 
 def _no_json() -> Dict[str, Any]:
@@ -55,8 +58,8 @@ class Reason:
 
 
 @dataclass
-class Finding:
-    """One diff row, normalized."""
+class DiffRow:
+    """One diff row, normalized: the evidence findings (``compare.host.findings``) rest on."""
 
     block: str
     a: Series
@@ -154,6 +157,30 @@ class Recipe:
     warnings: List[str] = field(default_factory=list)  # Keras weights that start tied, where the diff found them
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A scenario's answer in one line: ``same`` (no finding), ``differs`` (in ``findings`` causes, counted
+    per kind), ``not compared`` (no diff rows) or ``nothing ran``; ``errors`` names the env/routes whose
+    build failed, which no finding can speak for."""
+
+    state: str
+    findings: int = 0
+    kinds: Mapping[str, int] = field(default_factory=dict)
+    errors: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """What rows the diff calls ``same`` say that is worth reading, stated once over their blocks and pairs
+    (a stored bias the gate does not see, a confident fingerprint of another distribution family)."""
+
+    code: str
+    text: str
+    where: str
+    pairs: Tuple[Tuple[str, str], ...]
+    rows: int
+
+
 @dataclass
 class PortVerdict:
     """Can the baseline's first-seed weights be carried into this env/route exactly (compare.core.port)?"""
@@ -175,7 +202,9 @@ class ScenarioReport:
     config: List[ConfigDiff]
     config_cosmetic: int
     config_mismatches: List[ConfigMismatch]
-    findings: List[Finding]
+    rows: List[DiffRow]  # every row with a verdict other than same, or with a note
+    answer: Answer
+    notes: List[Note] = field(default_factory=list)
     recipe: Optional[Recipe] = None
     warnings: List[str] = field(default_factory=list)
     blocks_from_variables: bool = False
@@ -191,13 +220,18 @@ class Report:
     notes: List[str] = field(default_factory=list)
     networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
     findings: List[CauseFinding] = field(default_factory=list)  # one per cause and scenario (compare.host.findings)
+    summary: List[CauseFinding] = field(default_factory=list)  # the same, one per cause across scenarios
+
+    def findings_of(self, scenario: str) -> List[CauseFinding]:
+        """One scenario's findings, ranked (kind, then breadth)."""
+        return [f for f in self.findings if scenario in f.scenarios]
 
     def json_text(self) -> str:
         """report.json's body: the model without the raw samples, compact.
 
         The records are handed to json's C encoder as they are; it calls back only for the model's
         dataclasses (``default``), so the many plain dicts and lists of statistics are never copied."""
-        head = {"schema": "rnncompare/report", "version": 1}
+        head = {"schema": "rnncompare/report", "version": VERSION}
         return json.dumps(dict(head, **_json_dict(self)), default=_json_dict, separators=(",", ":"), allow_nan=False)
 
 

@@ -5,6 +5,7 @@ These return unescaped text; each renderer escapes it for its own format (HTML o
 
 from __future__ import annotations
 
+import ast
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -112,6 +113,65 @@ def fence(code: str) -> str:
         run = run + 1 if char == "`" else 0
         longest = max(longest, run)
     return "`" * max(3, longest + 1)
+
+
+# What each kind of finding means to the person migrating (compare.host.findings.KINDS).
+KIND_MEANING = {
+    "function": "the layer computes another function",
+    "distribution": "the layer starts from other weights",
+    "cosmetic": "names only",
+}
+EVIDENCE = (
+    "The evidence (every per-block row with its reasons, statistics, fingerprints, config tables and plots) is "
+    "in report.html and report.json."
+)
+
+
+def is_code(fix: str) -> bool:
+    """Whether a fix is a Python argument or call to paste (``reset_after=False``, ``init_like_tf1(...)``),
+    not a sentence: it parses as Python on one line."""
+    if not fix or "\n" in fix:
+        return False
+    try:
+        ast.parse(fix)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def against(baselines: Sequence[Series]) -> str:
+    """What the report compares with: ``the baseline tf115/tf1``, or each scenario's when they differ."""
+    found = sorted({series(b) for b in baselines})
+    if len(found) == 1:
+        return "the baseline " + found[0]
+    return "each scenario's baseline ({})".format(", ".join(found) or "none: no route ran")
+
+
+BASELINE_MEANING = (
+    "by default the TF1 route of the newest TensorFlow 1.x that ran the scenario: the code being migrated"
+)
+
+
+def plural(count: int, word: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def code_parts(fix: str) -> List[Tuple[str, bool]]:
+    """A fix cut into ``(text, is_code)`` pieces: all code (``reset_after=False``), or code then its
+    explanation (``bias_initializer=...Constant([1.0] * 32) (update 1.0, ...)``), or a sentence."""
+    if is_code(fix):
+        return [(fix, True)]
+    for cut in sorted((i for i, c in enumerate(fix) if c == " "), reverse=True):
+        head = fix[:cut].rstrip(",;:")
+        if ("=" in head or head.endswith(")")) and is_code(head):
+            return [(head, True), (fix[len(head) :], False)]
+    return [(fix, False)]
+
+
+def labels(values: Sequence[Series]) -> str:
+    """``tf11/keras, tf11/recipe``."""
+    return ", ".join(series(v) for v in values)
 
 
 PORTS = (
