@@ -30,7 +30,7 @@ _API = {
     "port_files": ("compare.core.port", "port_files"),
     "UserError": ("compare.errors", "UserError"),
     "run_matrix": ("compare.host.runner", "run_matrix"),
-    "run_and_report": ("compare.host.runner", "run_and_report"),
+    "run_and_report": ("compare.host.job", "run_and_report"),
     "Shard": ("compare.host.runner", "Shard"),
     "diff_paths": ("compare.host.diff", "diff_paths"),
     "diff_files": ("compare.host.diff", "diff_files"),

@@ -10,7 +10,6 @@ turns them into events for a progress display.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import signal
@@ -20,18 +19,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, cast
+from typing import IO, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from compare import artifact as artifact_io
-from compare.core.cost import memory_bytes
 from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
 from compare.host import envs as env_setup_module
+from compare.host import resume
+from compare.host.children import Children, Stopped
 from compare.host.envs import EnvSetup
 from compare.host.envs import matrix as toxini
-
-if TYPE_CHECKING:  # the findings load scipy: imported when a report is made, not with this module
-    from compare.host.findings.gate import Gate, Verdict
+from compare.host.envs.ready import make_ready
+from compare.host.schedule import (  # noqa: F401 - part of the runner's API (tests, benchmarks)
+    SECONDS_FILE,
+    available_memory,
+    default_parallel,
+    last_seconds,
+    longest_first,
+    record_seconds,
+)
 
 PROGRESS = re.compile(
     r"^\[(?P<env>[^\]]+)\] scenario (?P<k>\d+)/(?P<n>\d+) (?P<name>\S+) (?P<route>\S+): (?P<status>\w+)"
@@ -42,12 +48,10 @@ NO_INTERPRETER = re.compile(r"could not find python interpreter|failed to find i
 # tox's line for the command it ran: "tf115: exit -9 (3.21 seconds) /repo> python -m backends.worker ..."
 TOX_EXIT = re.compile(r"^\s*\S+: exit (?P<code>-?\d+) \(")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# A worker's memory before any weights: the benchmark measured 195-477 MB for `import tensorflow` and
-# 235-527 MB for the bare build-and-draw script on the built-in suite; this leaves room above both.
-TF_BYTES = 768 * 2**20
-# Each env's last wall time, in its tox env folder: the order to start envs in (:func:`longest_first`).
-SECONDS_FILE = "rnncompare-seconds.txt"
 # tox's own variables would make a nested tox think it runs inside the outer env.
+# Where a worker writes until it ends: an interrupted run leaves the previous artifact in place.
+PARTIAL = ".partial"
+GRACE_SECONDS = 0.5
 SCRUBBED = ("TOX_ENV_NAME", "TOX_ENV_DIR", "TOX_WORK_DIR", "TOX_PACKAGE", "VIRTUAL_ENV", "PYTHONPATH")
 
 
@@ -56,7 +60,7 @@ class Event:
     """What the progress display is told: an env's stage changed."""
 
     env: str
-    stage: str  # "starting" | "scenario" | "done"
+    stage: str  # "starting" | "waiting" (for another process's env creation) | "scenario" | "done"
     detail: str = ""
     done: int = 0
     total: int = 0
@@ -68,13 +72,14 @@ class EnvResult:
     scenarios (the others marked not finished) when the worker died midway, None when it wrote nothing."""
 
     env: str
-    status: str  # "ok" | "unavailable" | "error"
+    status: str  # "ok" | "unavailable" | "error" | "interrupted" (artifact None: the previous one stays)
     artifact: Optional[Path]
     log: Path
     seconds: float
     reason: str = ""
     returncode: int = 0
     tail: List[str] = field(default_factory=list)
+    action: str = "ran"  # "ran" | "reused" (an earlier run's complete artifact: compare.host.resume)
 
 
 def env_setup(env_dir: Optional[str] = None) -> EnvSetup:
@@ -145,7 +150,10 @@ def worker_command(
     env: str, out: Path, scenarios: Optional[Path], extra: Sequence[str] = (), setup: Optional[EnvSetup] = None
 ) -> List[str]:
     setup = setup or env_setup()
-    command = [sys.executable, "-m", "tox", "run"] + setup.tox_args() + ["-e", env, "--", "--out", str(out)]
+    # --skip-env-install: the env was made ready under its lock (compare.host.envs.ready); a worker never
+    # changes it, so workers of several runs may share it.
+    command = [sys.executable, "-m", "tox", "run"] + setup.tox_args() + ["-e", env, "--skip-env-install"]
+    command += ["--", "--out", str(out)]
     if scenarios is not None:
         command += ["--scenarios", str(Path(scenarios).resolve())]
     return command + list(extra)
@@ -206,18 +214,66 @@ def run_env(
     extra: Sequence[str] = (),
     on_event: Optional[Callable[[Event], None]] = None,
     setup: Optional[EnvSetup] = None,
+    children: Optional[Children] = None,
+    wanted: Optional[Mapping[str, str]] = None,
 ) -> EnvResult:
-    """Run the worker of one env; its full output goes to ``out_dir/logs/ENV.log``."""
-    setup = setup or env_setup()
+    """Make the env ready (:func:`compare.host.envs.ready.make_ready`), then reuse its artifact from an
+    earlier run when ``wanted`` (scenario -> spec_hash) is given and :func:`compare.host.resume.reusable`
+    says so, else run its worker into ``out_dir/.partial`` and publish the artifact into ``out_dir`` when
+    the worker ends, unless it was interrupted (the previous artifact then stays). Full output goes to
+    ``out_dir/logs/ENV.log``."""
+    setup, children = setup or env_setup(), children or Children()
     notify = on_event or (lambda _event: None)
     out_dir = Path(out_dir).resolve()
     artifact, log = out_dir / (env + ".json"), out_dir / "logs" / (env + ".log")
+    staging = out_dir / PARTIAL / artifact.name
     log.parent.mkdir(parents=True, exist_ok=True)
-    started, lines = time.time(), []
+    started = time.time()
     notify(Event(env, "starting", "creating or reusing the tox env"))
+    try:
+        ready = make_ready(
+            env,
+            setup,
+            tox_environment(),
+            lambda line: notify(Event(env, "waiting", line)),
+            children.popen,
+            children.interrupted,
+        )
+        if not ready.ok:
+            log.write_text("\n".join(ready.lines) + "\n", encoding="utf-8")
+            if children.interrupted.wait(GRACE_SECONDS):
+                raise Stopped()
+            status, reason = _classify(1, staging, ready.lines, started)
+            return _done(notify, EnvResult(env, status, None, log, time.time() - started, reason, 1, ready.lines[-15:]))
+        if wanted is not None and resume.reusable(artifact, wanted, setup.env_dir(env)) is not None:
+            return _done(notify, EnvResult(env, "ok", artifact, log, time.time() - started, action="reused"))
+        return _done(notify, _run_worker(env, artifact, staging, log, scenarios, extra, notify, setup, children))
+    except Stopped:
+        return _done(notify, EnvResult(env, "interrupted", None, log, time.time() - started, "not started"))
+
+
+def _done(notify: Callable[[Event], None], result: EnvResult) -> EnvResult:
+    notify(Event(result.env, "done", result.action if result.action == "reused" else result.status))
+    return result
+
+
+def _run_worker(
+    env: str,
+    artifact: Path,
+    staging: Path,
+    log: Path,
+    scenarios: Optional[Path],
+    extra: Sequence[str],
+    notify: Callable[[Event], None],
+    setup: EnvSetup,
+    children: Children,
+) -> EnvResult:
+    for path in (staging, artifact_io.npz_path(staging)):
+        path.unlink(missing_ok=True)
+    started, lines = time.time(), []
     with log.open("w", encoding="utf-8") as handle:
-        process = subprocess.Popen(
-            worker_command(env, artifact, scenarios, extra, setup),
+        process = children.popen(
+            worker_command(env, staging, scenarios, extra, setup),
             cwd=str(setup.config.parent),
             env=tox_environment(),
             stdout=subprocess.PIPE,
@@ -237,39 +293,40 @@ def run_env(
                     )
                 )
         returncode = process.wait()
-    status, reason = _classify(returncode, artifact, lines, started)
-    if status != "ok":
-        _remove_temporaries(artifact)
-    wrote = artifact.exists() and artifact.stat().st_mtime >= started - 1.0
-    result = EnvResult(
-        env, status, artifact if wrote else None, log, time.time() - started, reason, returncode, lines[-15:]
-    )
-    notify(Event(env, "done", status))
-    return result
+        children.forget(process)
+    _remove_temporaries(staging)
+    seconds = time.time() - started
+    # A Ctrl-C reaches the worker at once and the main thread a moment later: a worker that failed waits
+    # that moment before it is judged an error (and its partial artifact published over a complete one).
+    if returncode != 0 and children.interrupted.wait(GRACE_SECONDS):
+        kept = f"{staging} keeps its finished scenarios" if staging.exists() else "no scenario finished"
+        return EnvResult(env, "interrupted", None, log, seconds, kept, returncode, lines[-15:])
+    status, reason = _classify(returncode, staging, lines, started)
+    wrote = staging.exists() and staging.stat().st_mtime >= started - 1.0
+    if wrote:
+        _publish(staging, artifact, stamped=status == "ok")
+    return EnvResult(env, status, artifact if wrote else None, log, seconds, reason, returncode, lines[-15:])
 
 
-def available_memory() -> Optional[int]:
-    """Bytes the kernel says can be allocated without swapping (Linux ``MemAvailable``), None elsewhere."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+def _publish(staging: Path, artifact: Path, stamped: bool) -> None:
+    """Move the worker's artifact into place: the .npz first, then the .json that refers to it (a reader
+    starts from the .json), each by one rename. The stamp that allows reuse comes last."""
+    resume.unstamp(artifact)
+    if artifact_io.npz_path(staging).exists():
+        os.replace(artifact_io.npz_path(staging), artifact_io.npz_path(artifact))
+    else:
+        artifact_io.npz_path(artifact).unlink(missing_ok=True)
+    os.replace(staging, artifact)
+    if stamped:
+        resume.stamp(artifact)
 
 
-def default_parallel(
-    envs: int, scenarios: Optional[Path] = None, cores: Optional[int] = None, memory: Optional[int] = None
-) -> int:
-    """How many env workers to run at once: one per core, as many as fit in the available memory (each
-    needs TensorFlow plus the scenario file's largest one-draw estimate), never more than there are envs.
-    ``cores`` and ``memory`` default to this machine's."""
-    cores = cores or os.cpu_count() or 1
-    memory = memory if memory is not None else available_memory()
-    per_env = TF_BYTES + max(memory_bytes(s) for s in load_scenarios(str(scenarios) if scenarios else None))
-    fit = envs if memory is None else memory // per_env
-    return max(1, min(envs, cores, fit))
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during :func:`run_matrix`: every env's result once its worker stopped."""
+
+    def __init__(self, results: List[EnvResult]) -> None:
+        super().__init__("interrupted")
+        self.results = results
 
 
 def run_matrix(
@@ -280,120 +337,37 @@ def run_matrix(
     on_event: Optional[Callable[[Event], None]] = None,
     setup: Optional[EnvSetup] = None,
     shard: Optional[Shard] = None,
+    fresh: bool = False,
 ) -> List[EnvResult]:
     """Run every env (with ``shard``: only this shard's scenarios of each, :func:`shard_work`), ``parallel``
     at a time (default: ``default_parallel``), started in :func:`longest_first` order; one failing env does
-    not stop the others. Each env keeps its own log and progress events; a complete (unsharded) env's wall
-    time is kept for the next run's order. Results come in ``envs`` order."""
+    not stop the others. An env whose artifact in ``out_dir`` already holds this run's scenarios, complete,
+    is reused (:mod:`compare.host.resume`) unless ``fresh``. Each env keeps its own log and progress events;
+    a complete (unsharded) env's wall time is kept for the next run's order. Results come in ``envs`` order.
+    Ctrl-C (or SIGTERM, :func:`compare.host.cli.main`) stops every worker and raises :class:`Interrupted`."""
     setup = setup or env_setup()
     check_envs(envs, setup)
-    names = [s.name for s in load_scenarios(str(scenarios) if scenarios else None)]
-    work = shard_work(envs, names, shard)
+    hashes = {s.name: s.spec_hash for s in load_scenarios(str(scenarios) if scenarios else None)}
+    work = shard_work(envs, list(hashes), shard)
     extra = {env: [] if shard is None else [a for name in work[env] for a in ("--only", name)] for env in work}
+    wanted = {env: None if fresh else {name: hashes[name] for name in work[env]} for env in work}
     parallel = parallel or default_parallel(max(1, len(work)), scenarios)
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    children = Children()
+    pool = ThreadPoolExecutor(max_workers=parallel)
+    try:
         futures = {
-            env: pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup)
+            env: pool.submit(run_env, env, out_dir, scenarios, extra[env], on_event, setup, children, wanted[env])
             for env in longest_first(list(work), setup)
         }
-        results = [futures[env].result() for env in work]
+        try:
+            results = [futures[env].result() for env in work]
+        except KeyboardInterrupt:
+            children.interrupt()
+            raise Interrupted([futures[env].result() for env in work]) from None
+    finally:
+        pool.shutdown(wait=True)
     if shard is None:
         for result in results:
-            if result.status == "ok":
+            if result.status == "ok" and result.action == "ran":
                 record_seconds(result, setup)
     return results
-
-
-def last_seconds(env: str, setup: EnvSetup) -> Optional[float]:
-    """This env's wall time in its last complete ``run_matrix``, None when it has none on record."""
-    try:
-        return float((setup.env_dir(env) / SECONDS_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def record_seconds(result: EnvResult, setup: EnvSetup) -> None:
-    """Keep ``result``'s wall time in its tox env's folder (gone when tox recreates the env)."""
-    folder = setup.env_dir(result.env)
-    if folder.is_dir():
-        (folder / SECONDS_FILE).write_text(f"{result.seconds:.3f}\n")
-
-
-def longest_first(envs: Sequence[str], setup: EnvSetup) -> List[str]:
-    """The order to start ``envs`` in: the longest last run first, as greedy longest-processing-time
-    scheduling does, so that no long env starts last while the other cores sit idle (tox.ini's order puts
-    the slower TF 2 envs last). Envs with no time on record go first, since they may be the longest;
-    ties keep the given order."""
-    known = {env: last_seconds(env, setup) for env in envs}
-
-    def longest(env: str) -> float:
-        seconds = known[env]
-        return -seconds if seconds is not None else -math.inf
-
-    return sorted(envs, key=longest)
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """``rnncompare run``: how each env ran, the report of what they wrote (or why there is none), and the
-    CI gate's verdict on it (None without a gate, or without a report to judge)."""
-
-    results: List[EnvResult]
-    report: Optional[Path]
-    report_error: str = ""
-    sharded: bool = False  # a shard makes no report: it is ok when its envs are
-    verdict: Optional[Verdict] = None
-
-    @property
-    def ok(self) -> bool:  # every env ran and the report was written (a shard: every env ran); the gate apart
-        return (self.report is not None or self.sharded) and all(r.status == "ok" for r in self.results)
-
-    @property
-    def exit_code(self) -> int:  # 1 unless ok and the gate (if any) passed: a gate without a report fails
-        return 0 if self.ok and (self.verdict is None or self.verdict.passed) else 1
-
-
-def check_gate(gate: Optional[Gate], shard: Optional[Shard]) -> None:
-    """A gate judges a report and a shard makes none: refused before any env starts, not passed unjudged."""
-    if gate is not None and shard is not None:
-        hint = "gate the merged shards: rnncompare report DIR1 DIR2 ... --out REPORT --fail-on KINDS"
-        raise UserError("--fail-on, --allow and --write-allow judge a report, and a shard makes none", hint)
-
-
-def run_and_report(
-    envs: Sequence[str],
-    out_dir: Path,
-    scenarios: Optional[Path] = None,
-    parallel: Optional[int] = None,
-    baseline: Optional[str] = None,
-    on_event: Optional[Callable[[Event], None]] = None,
-    env_dir: Optional[str] = None,
-    shard: Optional[Shard] = None,
-    gate: Optional[Gate] = None,
-) -> RunOutcome:
-    """Every env's worker (:func:`run_matrix`), then the migration report of whatever they wrote
-    (``compare.host.report.make_report`` against ``baseline``): the whole job of ``rnncompare run``. A shard
-    writes its artifacts only: the report is made where the shards' folders meet
-    (``rnncompare report DIR1 DIR2 ... --out REPORT``). ``gate`` (``compare.host.findings.make_gate``)
-    judges the report's findings; a sharded run refuses one (:func:`check_gate`)."""
-    from compare.host.findings.gate import apply_gate
-    from compare.host.report import make_report  # scipy loads only when a report is made
-
-    check_gate(gate, shard)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = run_matrix(envs, out_dir, scenarios, parallel, on_event, env_setup(env_dir), shard)
-    if shard is not None:
-        return RunOutcome(
-            results,
-            None,
-            f"shard {shard.index}/{shard.count}: no report (merge the shards' folders with rnncompare "
-            "report DIR1 DIR2 ... --out REPORT)",
-            True,
-        )
-    try:
-        paths = make_report(out_dir, out_dir, baseline)
-    except UserError as exc:
-        return RunOutcome(results, None, exc.one_line())
-    verdict = apply_gate(gate, paths["report.json"]) if gate is not None else None
-    return RunOutcome(results, paths["report.html"], verdict=verdict)

@@ -16,7 +16,7 @@ import pytest
 
 from compare import artifact
 from compare.errors import UserError
-from compare.host import runner
+from compare.host import job, runner
 from compare.host.cli import main
 from compare.host.diff import Reason, Row, Side
 from compare.host.findings import KINDS, findings_for, make_gate
@@ -280,19 +280,19 @@ def no_tox(monkeypatch):
 
 @pytest.mark.usefixtures("no_tox")
 def test_run_and_report_judges_the_report_it_wrote(tmp_path):
-    outcome = runner.run_and_report(["tf115", "tf215"], tmp_path, baseline="tf115:tf1", gate=make_gate("function"))
+    outcome = job.run_and_report(["tf115", "tf215"], tmp_path, baseline="tf115:tf1", gate=make_gate("function"))
     assert outcome.ok and outcome.verdict is not None and outcome.exit_code == 1
     assert {f.kind for f in outcome.verdict.failing} == {"function"}
     allow = tmp_path / "allow.txt"
     allow.write_text("".join(f"{fid}\n" for fid in ids_in(tmp_path, "function")))
     gate = make_gate("function", allow)
-    passed = runner.run_and_report(["tf115", "tf215"], tmp_path, baseline="tf115:tf1", gate=gate)
+    passed = job.run_and_report(["tf115", "tf215"], tmp_path, baseline="tf115:tf1", gate=gate)
     assert passed.exit_code == 0 and passed.verdict is not None and passed.verdict.passed
 
 
 @pytest.mark.usefixtures("no_tox")
 def test_run_and_report_without_a_gate_keeps_its_exit_code(tmp_path):
-    outcome = runner.run_and_report(["tf115"], tmp_path, baseline="tf115:tf1")
+    outcome = job.run_and_report(["tf115"], tmp_path, baseline="tf115:tf1")
     assert outcome.verdict is None and outcome.exit_code == 0
 
 
@@ -301,7 +301,7 @@ def test_a_gate_with_no_report_to_judge_fails(monkeypatch, tmp_path):
     monkeypatch.setattr(
         runner, "run_matrix", lambda *_args, **_kwargs: [runner.EnvResult("tf115", "ok", None, log, 0.1)]
     )
-    outcome = runner.run_and_report(["tf115"], tmp_path, gate=make_gate("function"))
+    outcome = job.run_and_report(["tf115"], tmp_path, gate=make_gate("function"))
     assert outcome.report is None and outcome.verdict is None and outcome.exit_code == 1
 
 
@@ -321,7 +321,7 @@ def test_a_gate_on_a_shard_is_refused_before_any_env_starts(no_tox, tmp_path, ca
     assert main(["run", "--envs", "tf115", "--out", str(tmp_path), "--shard", "1/2", *FAIL_ON]) == 2
     assert "a shard makes none" in capsys.readouterr().err and no_tox == []
     with pytest.raises(UserError, match="a shard makes none"):
-        runner.run_and_report(["tf115"], tmp_path, shard=runner.Shard(1, 2), gate=make_gate("function"))
+        job.run_and_report(["tf115"], tmp_path, shard=runner.Shard(1, 2), gate=make_gate("function"))
     assert no_tox == []
 
 

@@ -10,6 +10,7 @@ too: no verb shows a traceback without ``--debug``. A new verb is one entry in `
 # the worker) that line would be a SyntaxError before main could say, in one line, what to do instead.
 import argparse
 import importlib
+import signal
 import sys
 from typing import List, Optional
 
@@ -35,6 +36,7 @@ HOST_REQUIREMENTS = {
     "tox_uv": "tox-uv>=1.20",
     "platformdirs": "platformdirs>=3",
     "tomli_w": "tomli-w>=1.0",
+    "filelock": "filelock>=3.12",
 }
 
 
@@ -84,6 +86,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
+    # SIGTERM (a CI runner's cancel, kill) ends a verb as Ctrl-C does: its temporary files removed, its
+    # children stopped (compare.host.children), what finished printed, exit code 130.
+    previous = _on_sigterm(_terminate)
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
@@ -120,3 +125,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if previous is not None:
+            _on_sigterm(previous)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _on_sigterm(handler: object) -> object:
+    """Install ``handler`` for SIGTERM and return the previous one (None off the main thread, where Python
+    allows no handler: a verb called from a thread keeps the default)."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+    except ValueError:
+        return None

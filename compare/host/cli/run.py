@@ -1,14 +1,16 @@
 """``rnncompare run``: the whole job: every TF env's worker, then the diff and the migration report.
 
     rnncompare run [--scenarios FILE] [--envs ENV,ENV...] [--out DIR] [-p N] [--env-dir DIR] [--shard I/N]
-                   [--fail-on KINDS] [--allow FILE] [--write-allow FILE]
+                   [--fresh] [--fail-on KINDS] [--allow FILE] [--write-allow FILE]
 
 Each env runs through tox (created on first use, reused after), ``N`` at a time (default: one per
 core, as many as fit in the free memory: ``runner.default_parallel``); a live display
 shows each env's stage and time. An env that fails is reported with its log (``DIR/logs/ENV.log``)
 and the others go on; the report then covers what ran. Exit code 0 when every env ran, 1 when one
 failed (the report is still written) or the CI gate (``--fail-on``, as ``rnncompare report``'s) failed,
-2 on bad input. The job is ``compare.host.runner.run_and_report``;
+2 on bad input, 130 when interrupted (Ctrl-C, SIGTERM: one line per env says what finished; the rerun reuses
+the envs whose artifact is complete, ``compare.host.resume``, unless ``--fresh``).
+The job is ``compare.host.job.run_and_report``;
 this verb adds the live display and the summary lines. From a checkout the envs are its tox.ini's; installed
 (or with ``--env-dir`` / ``RNNCOMPARE_HOME``) they are the managed envs of ``compare.host.envs``. ``--shard I/N``
 runs the I-th of N parts of the (scenario x env) work and writes its artifacts only.
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
 from compare.host import envs as envs_module
-from compare.host import runner
+from compare.host import job, runner
 from compare.host.cli.report import add_gate_arguments, gate_of, print_verdict
 
 if TYPE_CHECKING:
@@ -59,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_shard,
         help="run only the I-th of N deterministic parts of "
         "the (scenario x env) work; artifacts only, merged later by rnncompare report DIR1 DIR2 ...",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every env's worker again, even where OUT holds its complete artifact for these scenarios "
+        "(default: reuse it, printed as 'reused')",
     )
     add_gate_arguments(parser)
 
@@ -114,6 +122,9 @@ class Display:
                 completed=event.done,
                 total=event.total,
             )
+        elif event.stage == "waiting":  # a line that stays: the run is not stuck, another process works
+            self.console.print(f"{event.env}: {event.detail}")
+            self.progress.update(task, description="waiting for another process")
         elif event.stage == "done":
             self.progress.update(task, description=event.detail)
             self.progress.stop_task(task)
@@ -129,15 +140,19 @@ def _check(args: argparse.Namespace) -> Tuple[List[str], Optional[Gate]]:
     if args.parallel is not None and args.parallel < 1:
         raise UserError("-p must be at least 1", "e.g. -p 2 on a 2-core machine")
     gate = gate_of(args)
-    runner.check_gate(gate, args.shard)
+    job.check_gate(gate, args.shard)
     return envs, gate
 
 
 def _summarize(results: List[runner.EnvResult]) -> Dict[str, str]:
     lines = {}
     for result in results:
-        if result.status == "ok":
+        if result.status == "ok" and result.action == "reused":
+            lines[result.env] = f"reused {result.artifact} (complete for these scenarios; --fresh runs it again)"
+        elif result.status == "ok":
             lines[result.env] = f"ok in {result.seconds:.0f} s -> {result.artifact}"
+        elif result.status == "interrupted":
+            lines[result.env] = f"interrupted: {result.reason}; the rerun redoes it"
         else:
             lines[result.env] = f"{result.status.upper()}: {result.reason} (log: {result.log})"
     return lines
@@ -147,10 +162,28 @@ def run(args: argparse.Namespace) -> int:
     envs, gate = _check(args)
     scenarios = Path(args.scenarios) if args.scenarios else None
     started = time.time()
-    with Display(envs) as display:
-        outcome = runner.run_and_report(
-            envs, Path(args.out), scenarios, args.parallel, args.baseline, display, args.env_dir, args.shard, gate
+    try:
+        with Display(envs) as display:
+            outcome = job.run_and_report(
+                envs,
+                Path(args.out),
+                scenarios,
+                args.parallel,
+                args.baseline,
+                display,
+                args.env_dir,
+                args.shard,
+                gate,
+                args.fresh,
+            )
+    except runner.Interrupted as stopped:
+        for env, line in _summarize(stopped.results).items():
+            print(f"{env:<14} {line}")
+        print(
+            "error: interrupted; no report written (hint: run the same command again: finished envs are reused)",
+            file=sys.stderr,
         )
+        return 130
     for env, line in _summarize(outcome.results).items():
         print(f"{env:<14} {line}")
     if outcome.report is not None:

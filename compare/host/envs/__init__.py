@@ -17,6 +17,7 @@ it exists, and the remedy when its Python is missing.
 from __future__ import annotations
 
 import configparser
+import functools
 import hashlib
 import os
 import shutil
@@ -87,6 +88,17 @@ def _code_files() -> List[Tuple[Path, Path]]:
             if path.is_file() and path.suffix in (".py", ".toml", ".ini") and "__pycache__" not in path.parts:
                 files.append((path, path.relative_to(root)))
     return files
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of the code that runs in the envs (the in-env packages, host code left out): an artifact
+    measured by other code is not reused (``compare.host.resume``)."""
+    digest = hashlib.sha256()
+    for source, target in _code_files():
+        if target.parts[:2] != ("compare", "host"):
+            digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def prepare(home_dir: Path) -> Path:
