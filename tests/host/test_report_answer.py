@@ -31,6 +31,11 @@ def model():
 
 
 @pytest.fixture(scope="module")
+def artifacts_model_without_rows():
+    return build(typed(synthetic_artifacts()), [])
+
+
+@pytest.fixture(scope="module")
 def md(model) -> str:
     return render_markdown(model)
 
@@ -48,6 +53,11 @@ def test_answer_line_per_scenario(model):
     line = answer.answer_text(bigru.answer)
     assert line.startswith(f"differs in {bigru.answer.findings} findings (") and "failed to build" in line
     assert answer.answer_text(answer.Answer("same")) == "same: no finding"
+
+
+def test_no_answer_where_nothing_was_compared(artifacts_model_without_rows):
+    """Without diff rows every scenario is "not compared", never "same"."""
+    assert {sc.answer.state for sc in artifacts_model_without_rows.scenarios} == {"not compared"}
 
 
 def test_markdown_is_the_answer_the_findings_and_the_fixes(model, md):

@@ -16,7 +16,7 @@ from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
 from compare.host.findings.describe import sides
 from compare.host.findings.where import pattern, universe_of
-from compare.host.report.records import Answer, DiffRow, Note, PortVerdict, RouteState, Series
+from compare.host.report.records import Answer, DiffRow, GridCell, Note, PortVerdict, RouteState, Series
 
 # A fingerprint this sure of itself (both sides) says something; below it, it is a guess.
 CONFIDENT = 0.9
@@ -35,8 +35,10 @@ FAMILY_WORDS = (
 CONSTANTS = frozenset({"constant", "zeros", "ones"})
 
 
-def answer_of(states: Sequence[RouteState], findings: Sequence[CauseFinding], compared: bool) -> Answer:
-    """The scenario's one-line answer from its route states and its findings."""
+def answer_of(states: Sequence[RouteState], grid: Sequence[GridCell], findings: Sequence[CauseFinding]) -> Answer:
+    """The scenario's one-line answer from its route states, its grid against the baseline and its findings.
+    ``same`` needs a route the diff judged against the baseline: when only the baseline ran (or no rows
+    were given), nothing was compared, which is no answer."""
     errors = tuple(f"{s.env}:{s.route}" for s in states if s.status == "error")
     counted = {k: sum(f.kind == k for f in findings) for k in KINDS}
     kinds = {k: n for k, n in counted.items() if n}
@@ -44,7 +46,8 @@ def answer_of(states: Sequence[RouteState], findings: Sequence[CauseFinding], co
         return Answer("differs", len(findings), kinds, errors)
     if not any(s.status == "ok" for s in states):
         return Answer("nothing ran", errors=errors)
-    return Answer("same" if compared else "not compared", errors=errors)
+    judged = any(c.counts for c in grid)  # a cell has row counts only where the diff judged that route
+    return Answer("same" if judged else "not compared", errors=errors)
 
 
 def answer_text(answer: Answer) -> str:

@@ -209,11 +209,10 @@ class _Run:
         artifacts: Mapping[str, Artifact],
         routes: Sequence[str],
         findings: Sequence[CauseFinding],
-        compared: bool,
         recipes: Optional[Mapping[str, Mapping[str, Any]]],
         ports: Optional[Mapping[str, Mapping[Series, str]]],
     ) -> None:
-        self.artifacts, self.routes, self.compared = artifacts, routes, compared
+        self.artifacts, self.routes = artifacts, routes
         self.recipes, self.ports = recipes, ports or {}
         self.findings: Dict[str, List[CauseFinding]] = {}
         for f in findings:
@@ -229,11 +228,12 @@ def _scenario(name: str, rows: Sequence[DiffRow], baseline: Optional[Series], ru
     blocks, from_variables = evidence.blocks(ok, baseline, rows)
     config, cosmetic = evidence.config(ok, run.routes)
     by_pair = _by_pair(rows)
+    grid = [_grid_cell(s, baseline, by_pair) for s in states]
     return ScenarioReport(
         name=name,
         baseline=baseline,
         routes=states,
-        grid=[_grid_cell(s, baseline, by_pair) for s in states],
+        grid=grid,
         pairs=_pairs(rows),
         blocks=blocks,
         biases=evidence.biases(ok),
@@ -241,7 +241,7 @@ def _scenario(name: str, rows: Sequence[DiffRow], baseline: Optional[Series], ru
         config_cosmetic=cosmetic,
         config_mismatches=_config_mismatches(rows),
         rows=[r for r in rows if r.verdict != "same" or r.reasons],
-        answer=answer.answer_of(states, run.findings.get(name, []), run.compared),
+        answer=answer.answer_of(states, grid, run.findings.get(name, [])),
         notes=answer.notes_of(rows, (g.key for g in blocks)),
         recipe=_recipe(run.recipes, name, rows, states),
         warnings=_spec_warnings(states),
@@ -285,7 +285,7 @@ def build(
         by_scenario.setdefault(row.scenario, []).append(_row(row))
     routes = _routes(artifacts)
     found = findings_for(rows, artifacts)
-    run = _Run(artifacts, routes, found.findings, bool(rows), recipes, ports)
+    run = _Run(artifacts, routes, found.findings, recipes, ports)
     scenarios = [_scenario(name, by_scenario.get(name, []), baseline, run) for name in _scenario_names(artifacts, rows)]
     return Report(
         envs=[_env_info(env, art) for env, art in artifacts.items()],

@@ -48,7 +48,9 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "", t
 
 
 def css_state(state: str) -> str:
-    return state.replace(" ", "-")
+    """A verdict or status as a class name (``not compared`` -> ``not-compared``); anything but letters,
+    digits and dashes becomes a dash, so an artifact's status can never leave the attribute."""
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in state)
 
 
 def img(svg: Optional[str], alt: str) -> str:
