@@ -60,7 +60,7 @@ class Event:
     """What the progress display is told: an env's stage changed."""
 
     env: str
-    stage: str  # "starting" | "waiting" (for another process's env creation) | "scenario" | "done"
+    stage: str  # "starting" | "waiting" (for another process's env creation) | "ready" | "scenario" | "done"
     detail: str = ""
     done: int = 0
     total: int = 0
@@ -245,6 +245,7 @@ def run_env(
                 raise Stopped()
             status, reason = _classify(1, staging, ready.lines, started)
             return _done(notify, EnvResult(env, status, None, log, time.time() - started, reason, 1, ready.lines[-15:]))
+        notify(Event(env, "ready", ready.action))
         if wanted is not None and resume.reusable(artifact, wanted, setup.env_dir(env)) is not None:
             return _done(notify, EnvResult(env, "ok", artifact, log, time.time() - started, action="reused"))
         return _done(notify, _run_worker(env, artifact, staging, log, scenarios, extra, notify, setup, children))
