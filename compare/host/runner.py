@@ -269,6 +269,7 @@ def _run_worker(
     setup: EnvSetup,
     children: Children,
 ) -> EnvResult:
+    staging.parent.mkdir(exist_ok=True)
     for path in (staging, artifact_io.npz_path(staging)):
         path.unlink(missing_ok=True)
     started, lines = time.time(), []

@@ -103,10 +103,11 @@ def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
 
     out, killed = tmp_path / "out", []
     victim = (out / "tf115.json").resolve()
+    writing = (out / runner.PARTIAL / "tf115.json").resolve()  # where the worker writes until it ends
 
     def on_event(event):
         if event.env == "tf115" and event.stage == "scenario" and event.done == 2 and not killed:
-            pid = _worker_pid(victim)
+            pid = _worker_pid(writing)
             if pid is not None:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
