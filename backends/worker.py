@@ -9,10 +9,12 @@ Defaults: the built-in suite, ``artifacts/<env>.json`` (env from ``RNNCOMPARE_EN
 records their forward output: the in-env half of the forward-equivalence proof.
 Progress goes to stderr, one line per scenario and route; bad input exits 2 with one line.
 
-Nothing is lost when the worker dies: the artifact is written (atomically) before the first
-scenario, with every route marked ``error`` / "not finished", and again after every scenario,
-so a worker that is killed, crashes or is interrupted leaves the scenarios it finished, honestly
-marked, and never a half-written file (``"complete": true`` once all ran). SIGTERM is turned into
+Nothing is lost when the worker is interrupted: the artifact is written (atomically) before the first
+scenario, with every route marked ``error`` / "not finished", and committed again after scenarios
+finish (each one unless rewriting the JSON would cost more than the work since the last commit:
+``compare.artifact.appending``), so a worker that is interrupted or crashes leaves the scenarios it
+finished, honestly marked, and never a half-written file (``"complete": true`` once all ran); a
+SIGKILL loses at most the scenarios since the last commit. SIGTERM is turned into
 KeyboardInterrupt so temporary files are removed; exit code 130 then.
 Weights with NaN or Inf values are measured, not crashed on: every variable and block records
 ``stats.nonfinite`` (their count), and blocks holding any get no statistics (nulls) and no fingerprint.
@@ -254,22 +256,25 @@ def _terminate(signum: int, _frame: Any) -> None:
 
 
 def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Values]) -> None:
-    """Every scenario; the artifact is rewritten (atomically) before the first and after each one,
-    each finished scenario encoded to JSON once."""
+    """Every scenario; the artifact is written (atomically) before the first, and each finished scenario
+    is added to it (``compare.artifact.Appender``: its arrays appended to the .npz and dropped, the JSON
+    committed when that is cheap, and on an interrupt), so writing stays linear in the scenarios."""
     document: Dict[str, Any] = {
         "env": {"name": name},
         "complete": False,
         "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios},
     }
-    arrays: Dict[str, np.ndarray] = {}
-    artifact.write(out, document, arrays)
-    document["env"] = tfenv.env_info()
-    for index, scenario in enumerate(scenarios, 1):
-        label = f"{index}/{len(scenarios)}"
-        entry = _run_scenario(scenario, label, routes, weights, arrays, name)
-        document["scenarios"][scenario.name] = artifact.encode(entry)
-        document["complete"] = index == len(scenarios)
-        artifact.write(out, document, arrays)
+    appender = artifact.Appender(out, document)
+    appender.document["env"] = tfenv.env_info()
+    try:
+        for index, scenario in enumerate(scenarios, 1):
+            label = f"{index}/{len(scenarios)}"
+            arrays: Dict[str, np.ndarray] = {}  # this scenario's first draws: written, then dropped
+            entry = _run_scenario(scenario, label, routes, weights, arrays, name)
+            appender.add(scenario.name, entry, arrays, last=index == len(scenarios))
+    except BaseException:
+        appender.close()  # every finished scenario kept, the others marked not finished
+        raise
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -4,7 +4,8 @@
 and fingerprints of every variable, canonical block and effective bias; ``<env>.npz`` beside it holds
 the first seed's raw values (keys ``scenario/route/variable``), saved without pickles.
 
-* ``writing``: atomic writes and JSON encoding (the worker; every file rnncompare writes).
+* ``writing``: atomic writes and JSON encoding (every file rnncompare writes); ``appending``: the worker's
+  writer, scenario by scenario, linear in their number (the ``.npz`` appended, the ``.json`` the commit).
 * ``records``: the frozen types the reader hands out: ``Artifact -> ScenarioResult -> RouteResult ->
   Measured (variables, blocks, effective_bias, forward) -> Stats, Fingerprint``.
 * ``schema``: a document validated once and built into records. Nothing downstream indexes the JSON.
@@ -13,6 +14,7 @@ the first seed's raw values (keys ``scenario/route/variable``), saved without pi
 Runs in every env (numpy only).
 """
 
+from compare.artifact.appending import Appender
 from compare.artifact.reading import arrays, first_seed, load, read, read_folder, split_route
 from compare.artifact.records import (
     ROUTES,
@@ -33,6 +35,7 @@ from compare.artifact.writing import (
     VERSION,
     Encoded,
     atomic_write,
+    check_arrays,
     check_writable,
     encode,
     jsonable,
@@ -44,6 +47,7 @@ from compare.artifact.writing import (
 )
 
 __all__ = [
+    "Appender",
     "FIX",
     "READABLE",
     "ROUTES",
@@ -62,6 +66,7 @@ __all__ = [
     "arrays",
     "atomic_write",
     "check",
+    "check_arrays",
     "check_writable",
     "encode",
     "first_seed",

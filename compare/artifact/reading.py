@@ -6,13 +6,15 @@ an unreadable, damaged, foreign or newer file is one ``UserError`` saying why. :
 validated document itself, for tools that work on the file format (tests of the contract).
 """
 
+import io
 import json
+import os
 import weakref
 import zipfile
 import zlib
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, BinaryIO, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -91,13 +93,20 @@ def read_folder(folder: Path) -> "OrderedDict[str, Artifact]":
 
 def arrays(path: Path, artifact: Optional[Artifact] = None) -> Dict[str, np.ndarray]:
     """The first seed's raw values (no pickles). With ``artifact``, every array its JSON promises must
-    be there with the promised shape; a damaged, mismatched or pickled ``.npz`` is a ``UserError``."""
+    be there with the promised shape, and only the bytes of the ``.npz`` its JSON covers are read (a
+    killed worker may have appended more); a damaged, mismatched or pickled ``.npz`` is a ``UserError``."""
     target = npz_path(Path(path))
     if not target.exists():
         raise UserError(f"artifact {path} has no {target.name} beside it", "copy the .npz together with the .json")
+    limit = artifact.npz_bytes if artifact is not None else None
     try:
-        with np.load(str(target), allow_pickle=False) as data:
-            loaded = {key: data[key] for key in data.files}
+        with target.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if limit is not None and limit > size:
+                raise ValueError(f"it holds {size} bytes, its .json says {limit}")
+            source = handle if limit is None or limit == size else io.BufferedReader(_Prefix(handle, limit))
+            with np.load(source, allow_pickle=False) as data:
+                loaded = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
         raise UserError(
             f"cannot read {target}: {_short(exc)}",
@@ -106,6 +115,36 @@ def arrays(path: Path, artifact: Optional[Artifact] = None) -> Dict[str, np.ndar
     if artifact is not None:
         _match(target, artifact.promised_arrays(), loaded)
     return loaded
+
+
+class _Prefix(io.RawIOBase):
+    """The first ``limit`` bytes of a file, as a file: the zip the JSON committed, whatever follows it."""
+
+    def __init__(self, handle: BinaryIO, limit: int) -> None:
+        super().__init__()
+        self._handle, self._limit, self._at = handle, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._at, io.SEEK_END: self._limit}[whence]
+        self._at = max(0, base + offset)
+        return self._at
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = max(0, min(len(view), self._limit - self._at))
+        self._handle.seek(self._at)
+        got = self._handle.readinto(view[:count])  # type: ignore[attr-defined]
+        self._at += got
+        return got
 
 
 def _match(target: Path, promised: Mapping[str, Tuple[int, ...]], loaded: Dict[str, np.ndarray]) -> None:

@@ -243,6 +243,7 @@ class Artifact:
     complete: Optional[bool]
     scenarios: Mapping[str, ScenarioResult]
     path: Optional[Path] = None
+    npz_bytes: Optional[int] = None  # how much of the .npz the JSON covers (more may follow: not committed)
 
     @property
     def name(self) -> str:

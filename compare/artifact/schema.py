@@ -323,6 +323,9 @@ def from_document(document: Dict[str, Any], source: str = "<artifact>", path: Op
     try:
         env = _env(document, path)
         complete = _need(["complete"], document.get("complete"), bool, "true or false", optional=True)
+        npz_bytes = _need(["npz_bytes"], document.get("npz_bytes"), int, "a whole number", optional=True)
+        if npz_bytes is not None and npz_bytes < 0:
+            raise _Bad(["npz_bytes"], f"must be a whole number, got {npz_bytes}")
         scenarios = OrderedDict(
             (name, _scenario(["scenarios", name], name, entry))
             for name, entry in _table([], document, "scenarios").items()
@@ -337,6 +340,7 @@ def from_document(document: Dict[str, Any], source: str = "<artifact>", path: Op
         complete=complete,
         scenarios=scenarios,
         path=path,
+        npz_bytes=npz_bytes,
     )
 
 

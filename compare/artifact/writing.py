@@ -141,16 +141,23 @@ def write_npz(path: Path, arrays: Dict[str, np.ndarray]) -> None:
     atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
 
+def check_arrays(arrays: Dict[str, np.ndarray]) -> None:
+    """Refuse what ``np.savez`` would pickle: object arrays."""
+    for key, value in arrays.items():
+        if np.asarray(value).dtype.hasobject:
+            raise ValueError(f"refusing to write {key!r}: object arrays need pickles")
+
+
 def write(path: Path, document: Dict[str, Any], arrays: Dict[str, np.ndarray]) -> None:
-    """Write ``path`` (JSON) and its ``.npz``; the JSON goes last, as it indexes the arrays.
+    """Write ``path`` (JSON) and its ``.npz``; the JSON goes last, as it indexes the arrays and says how
+    many bytes of the ``.npz`` it covers (``npz_bytes``; ``compare.artifact.appending`` appends).
 
     The ``.npz`` is not compressed: initial weights are random float32 whose mantissas zlib cannot
     shrink (measured 0.93 of the raw size at units 1024, larger than raw on the default suite),
     while compressing them took 4.5 s of a 74 s worker run."""
     path = Path(path)
-    for key, value in arrays.items():
-        if np.asarray(value).dtype.hasobject:  # np.savez would pickle these
-            raise ValueError(f"refusing to write {key!r}: object arrays need pickles")
-    text = encode(dict(document, schema=SCHEMA, version=VERSION))
+    check_arrays(arrays)
     write_npz(npz_path(path), arrays)
+    size = npz_path(path).stat().st_size
+    text = encode(dict(document, schema=SCHEMA, version=VERSION, npz_bytes=size))
     atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))

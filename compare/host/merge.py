@@ -76,7 +76,7 @@ def merge_folders(folders: Sequence[Path], into: Path) -> OrderedDict[str, Path]
             path = _source(art)
             raw = artifact.load(path)
             complete = complete and raw.get("complete", True) is not False
-            loaded = artifact.arrays(path) if artifact.npz_path(path).exists() else {}
+            loaded = artifact.arrays(path, art) if artifact.npz_path(path).exists() else {}
             for name, entry in raw["scenarios"].items():
                 if name in scenarios:
                     continue
