@@ -87,6 +87,13 @@ def keras_layer_class(tf: Any, name: str) -> Optional[Any]:
     return found
 
 
+def seeded_draws_repeat(tf: Any) -> bool:
+    """Whether a seeded Keras initializer gives the same values wherever it is called, in a graph as
+    eagerly: TF 2.x's are stateless. In TF 1.15 each eager call continues the random stream of the
+    kernel that op and seed share, so a second call with the same seed gives other values."""
+    return int(tf.__version__.split(".")[0]) >= 2
+
+
 def clear_keras_session(keras_module: Any) -> None:
     """Reset Keras's global state (layer name counters among it), without the forced full garbage
     collection Keras 3 adds by default: about 0.13 s a call with TensorFlow loaded, once per

@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 
 from backends import tfenv
+from backends.routes import keras_draws
 from backends.routes.base import (
     FORWARD_BATCH,
     FORWARD_STEPS,
@@ -257,13 +258,13 @@ class KerasBuilt(Built):
             rnn.build((FORWARD_BATCH, FORWARD_STEPS, width))
             width = s.units * len(s.directions)
 
-    def _reinitialize(self, seed: int) -> None:
-        """Draw every weight of the built layers again, as their ``build`` did, seeded with ``seed``.
+    def _redraws(self, seeds: List[int]) -> Iterator[List[np.ndarray]]:
+        """Every weight drawn again per seed, as the layers' ``build`` drew it (``keras_draws``).
 
         The re-seeded initializers make the values independent of the global seeds, so these are not
         reset per draw: resetting them clears TF's kernel cache and made drawing 5x slower."""
-        for _, _, cell, param, variable in self._variables():
-            variable.assign(initial_value(self.tf, cell, param, variable, seed))
+        located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
+        return keras_draws.redraws(self.tf, located, seeds, initial_value)
 
     def _variables(self) -> Iterator[Tuple[int, str, Any, str, Any]]:
         for direction in self.scenario.directions:
@@ -279,9 +280,11 @@ class KerasBuilt(Built):
     def _assign(self, variable: Any, value: np.ndarray) -> None:
         variable.assign(value)
 
-    def _weights(self) -> List[Weight]:
+    def _weights(self, values: Optional[List[np.ndarray]] = None) -> List[Weight]:
+        """The weights, with ``values`` (in ``_variables``'s order) or else the variables' own."""
         located = list(self._variables())
-        values = self._values([v for _, _, _, _, v in located])
+        if values is None:
+            values = self._values([v for _, _, _, _, v in located])
         weights = [
             Weight(variable_name(v), layer, direction, param, value)
             for (layer, direction, _, param, v), value in zip(located, values)
@@ -301,13 +304,13 @@ class KerasBuilt(Built):
         """Draw 0 builds the layers (seeded ``base_seed``); draw k re-initializes them (``base_seed + k``).
         With a seeded initializer, draw k builds the layers afresh under the global seed ``base_seed + k``
         and keeps the user's seed, as a rerun of the user's program would."""
-        for k in range(count):
-            seed = self.scenario.base_seed + k
-            if k == 0 or self.seeded:
-                self._build(seed)
-            else:
-                self._reinitialize(seed)
+        seeds = [self.scenario.base_seed + k for k in range(count)]
+        for seed in seeds if self.seeded else seeds[:1]:
+            self._build(seed)
             yield self._weights()
+        if not self.seeded:
+            for values in self._redraws(seeds[1:]):
+                yield self._weights(values)
 
     def config(self) -> Dict[str, Any]:
         if not self.rnns:
@@ -331,9 +334,11 @@ class KerasBuilt(Built):
 class GraphKerasBuilt(KerasBuilt):
     """Keras in graph mode (``tf.contrib.keras`` in TF 1.1): values go through Keras's session."""
 
-    def _reinitialize(self, seed: int) -> None:
+    def _redraws(self, seeds: List[int]) -> Iterator[List[np.ndarray]]:
         """The initializers are ops of Keras's graph, seeded by its graph seed: a fresh graph per draw."""
-        self._build(seed)
+        for seed in seeds:
+            self._build(seed)
+            yield self._values([v for _, _, _, _, v in self._variables()])
 
     def _values(self, variables: List[Any]) -> List[np.ndarray]:
         return [np.array(v) for v in self.keras.backend.batch_get_value(variables)]

@@ -7,7 +7,9 @@ GRUCell resets before the recurrent matmul), stacked per direction like ``MultiR
 scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
 
 from backends import init_like_tf1 as recipes
 from backends import tfenv
@@ -32,11 +34,13 @@ class RecipeBuilt(KerasBuilt):
         super()._build(seed)
         self._init_like_tf1()
 
-    def _reinitialize(self, seed: int) -> None:
+    def _redraws(self, seeds: List[int]) -> Iterator[List[np.ndarray]]:
         """``init_like_tf1`` overwrites every weight, so re-running it seeded ``seed`` is a fresh draw;
         its TF1 initializers are unseeded, so the global seeds are reset first."""
-        tfenv.seed_everything(seed)
-        self._init_like_tf1()
+        for seed in seeds:
+            tfenv.seed_everything(seed)
+            self._init_like_tf1()
+            yield self._values([v for _, _, _, _, v in self._variables()])
 
     def _init_like_tf1(self) -> None:
         tf1 = self.scenario.tf1
