@@ -1,24 +1,22 @@
-"""Read a TF1 checkpoint with TensorFlow's own reader, and its ``.meta`` graph without running it.
+"""Read a checkpoint's ``.meta`` graph without running it.
 
-* :func:`resolve` turns CHECKPOINT (a prefix, or a folder with a ``checkpoint`` file) into the prefix;
-* :func:`read_variables` lists every variable (name, shape, dtype) and reads each tensor once, so a
-  truncated ``.data`` file is refused here rather than half-used later;
-* :func:`graph_facts` imports the MetaGraph into a fresh graph (no session, nothing restored) and reads
-  what the checkpoint cannot say: which op each variable feeds (a fused ``LSTMBlockCell`` / ``BlockLSTM``
-  / ``GRUBlockCell`` op or MatMuls), the ``forget_bias``, ``cell_clip`` and activation the ops compute,
-  and each variable's initializer from its ``<var>/Initializer/...`` ops, named in
-  ``compare.core.scenarios.INITIALIZER_PARAMS``'s vocabulary.
+:func:`graph_facts` imports the MetaGraph into a fresh graph (no session, nothing restored) and reads what
+the checkpoint cannot say: which op each variable feeds (a fused ``LSTMBlockCell`` / ``BlockLSTM`` /
+``GRUBlockCell`` op or MatMuls), the ``forget_bias``, ``cell_clip`` and activation the ops compute, and
+each variable's initializer from its ``<var>/Initializer/...`` ops, named in
+``compare.core.scenarios.INITIALIZER_PARAMS``'s vocabulary. The checkpoint's own files are
+``backends.checkpoint.bundle``'s.
 
 Every refusal is a :class:`compare.errors.UserError` (one line: cause and hint).
 """
 
 import math
-import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from backends import tfenv
+from backends.checkpoint.bundle import first_line
 from compare.core.cell_scopes import Stored
 from compare.core.detect import GraphFacts
 from compare.core.inventory import RecordedInitializer
@@ -36,6 +34,11 @@ ACTIVATIONS = {
     "Sigmoid": "sigmoid",
 }
 ADDS = ("Add", "AddV2")
+# The ops of a random initializer: TF 1.x's stateful ones, TF 2's stateless ones (same scope constants,
+# ``stateless_random_uniform/min`` ...); a TF 2 compat.v1 graph records the latter.
+RANDOM_UNIFORM = frozenset(("RandomUniform", "StatelessRandomUniform", "StatelessRandomUniformV2"))
+TRUNCATED_NORMAL = frozenset(("TruncatedNormal", "StatelessTruncatedNormal", "StatelessTruncatedNormalV2"))
+RANDOM_NORMAL = frozenset(("RandomStandardNormal", "StatelessRandomNormal", "StatelessRandomNormalV2"))
 # A truncated normal's standard deviation is this fraction of its untruncated one (TF's VarianceScaling
 # divides by it so that the drawn values have the asked variance).
 TRUNCATED_STD = 0.87962566103423978
@@ -48,51 +51,6 @@ VARIANCE_SCALING = (
     ("he_normal", 2.0, "fan_in", "truncated"),
     ("lecun_normal", 1.0, "fan_in", "truncated"),
 )
-HINT = "give a checkpoint prefix (model.ckpt-1000, without .index) or a folder holding a 'checkpoint' file"
-
-
-def resolve(checkpoint: str) -> str:
-    """The checkpoint prefix of CHECKPOINT (a prefix, or a folder with a ``checkpoint`` file)."""
-    tf1 = tfenv.v1(tfenv.tensorflow())
-    if os.path.isdir(checkpoint):
-        found = tf1.train.latest_checkpoint(checkpoint)
-        if not found:
-            raise UserError(f"{checkpoint} holds no 'checkpoint' file naming a checkpoint", HINT)
-        checkpoint = found
-    for suffix in (".index", ".meta", ".data-00000-of-00001"):
-        if checkpoint.endswith(suffix):
-            checkpoint = checkpoint[: -len(suffix)]
-    if not (os.path.exists(checkpoint + ".index") or os.path.isfile(checkpoint)):
-        raise UserError(f"no checkpoint at {checkpoint} (no {checkpoint}.index)", HINT)
-    return checkpoint
-
-
-def read_variables(prefix: str) -> Tuple[List[Stored], str]:
-    """(every variable of the checkpoint, sorted by name; the TensorFlow version that read it)."""
-    tf = tfenv.tensorflow()
-    tf1 = tfenv.v1(tf)
-    try:
-        reader = tf1.train.NewCheckpointReader(prefix)
-        shapes = reader.get_variable_to_shape_map()
-        # TF 1.1's reader has no dtype map: the tensor read below says its dtype then
-        dtypes = reader.get_variable_to_dtype_map() if hasattr(reader, "get_variable_to_dtype_map") else {}
-        found = []
-        for name in sorted(shapes):  # every tensor read once: a truncated or corrupt data file fails here
-            value = np.asarray(reader.get_tensor(name))
-            dtype = tf.as_dtype(dtypes[name]).name if name in dtypes else value.dtype.name
-            found.append(Stored(name, tuple(int(d) for d in shapes[name]), dtype))
-            del value
-    except Exception as exc:  # noqa: BLE001 - TensorFlow's reader says what is wrong; one line of it
-        raise UserError(
-            f"cannot read checkpoint {prefix}: {_first_line(exc)}",
-            "is it complete? a checkpoint is PREFIX.index plus PREFIX.data-*; copy them again",
-        ) from None
-    return found, tf.__version__
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return "{}: {}".format(type(exc).__name__, text[0] if text else "")[:300]
 
 
 def _load_contrib_ops(tf: Any) -> None:
@@ -116,11 +74,30 @@ def import_graph(meta: str) -> Any:
         with graph.as_default():
             tf1.train.import_meta_graph(meta, clear_devices=True)
     except Exception as exc:  # noqa: BLE001 - one line of TensorFlow's own refusal
-        raise UserError(
-            f"cannot import the graph {meta}: {_first_line(exc)}",
-            "pass the .meta written with this checkpoint (--meta PATH), or --no-meta",
-        ) from None
+        hint = "pass the .meta written with this checkpoint (--meta PATH), or --no-meta"
+        if "Op type not registered" in str(exc):
+            hint = "the graph was written by TensorFlow {}: inspect it in an env of that version ({}), or --no-meta".format(
+                _written_by(meta), "--env tf215 or --env tf221"
+            )
+        why = first_line(exc)
+        if isinstance(exc, UnicodeDecodeError) or type(exc).__name__ == "DecodeError":
+            # TF falls back to the text format when the binary one fails to parse: its decode error says little
+            why = "it parses as no MetaGraphDef, binary or text (damaged or not a .meta)"
+        raise UserError(f"cannot import the graph {meta}: {why}", hint) from None
     return graph
+
+
+def _written_by(meta: str) -> str:
+    """The TensorFlow version a MetaGraph file records, or "a newer version"."""
+    try:
+        from tensorflow.core.protobuf import meta_graph_pb2  # noqa: PLC0415 - TensorFlow loads lazily, here only
+
+        parsed = meta_graph_pb2.MetaGraphDef()
+        with open(meta, "rb") as handle:
+            parsed.ParseFromString(handle.read())
+        return parsed.meta_info_def.tensorflow_version or "a newer version"
+    except Exception:  # noqa: BLE001 - only the hint's wording depends on it
+        return "a newer version"
 
 
 def graph_variables(graph: Any) -> Dict[str, Tuple[int, ...]]:
@@ -310,6 +287,11 @@ def _scope_const(ops: Dict[str, Any], suffix: str) -> Optional[float]:
     return None
 
 
+def _scope_key(ops: Dict[str, Any], scope: str) -> str:
+    """The initializer op's own name under the variable's ``Initializer`` scope (``stateless_`` in TF 2)."""
+    return next((key for key in sorted(ops, key=len) if key.endswith(scope)), scope)
+
+
 def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[RecordedInitializer]:
     """The initializer variable ``name`` records in its ``Initializer`` ops, or None (none recorded, or one
     this reader does not know)."""
@@ -327,27 +309,31 @@ def read_initializer(graph: Any, name: str, shape: Sequence[int]) -> Optional[Re
                 gain = _short(float(value.reshape(()))) if value is not None and value.size == 1 else gain
         op_type = "Qr" if "Qr" in types else "Svd"
         return RecordedInitializer("orthogonal", (("gain", gain),), prefix + op_type)
-    if "RandomUniform" in types:
+    if types & RANDOM_UNIFORM:
         low, high = _scope_const(ops, "random_uniform/min"), _scope_const(ops, "random_uniform/max")
         if low is None or high is None:
             return None
         named = _scaled("uniform", shape, high, False) if math.isclose(low, -high, rel_tol=1e-6) else None
         if named:
-            return RecordedInitializer(named, (), prefix + "random_uniform")
-        return RecordedInitializer("random_uniform", (("maxval", high), ("minval", low)), prefix + "random_uniform")
-    for op_type, scope, name_ in (
-        ("TruncatedNormal", "truncated_normal", "truncated_normal"),
-        ("RandomStandardNormal", "random_normal", "random_normal"),
+            return RecordedInitializer(named, (), prefix + _scope_key(ops, "random_uniform"))
+        return RecordedInitializer(
+            "random_uniform", (("maxval", high), ("minval", low)), prefix + _scope_key(ops, "random_uniform")
+        )
+    for op_types, scope, name_ in (
+        (TRUNCATED_NORMAL, "truncated_normal", "truncated_normal"),
+        (RANDOM_NORMAL, "random_normal", "random_normal"),
     ):
-        if op_type in types:
+        if types & op_types:
             mean, stddev = _scope_const(ops, scope + "/mean"), _scope_const(ops, scope + "/stddev")
             if mean is None or stddev is None:
                 return None
-            named = _scaled("normal", shape, stddev, True) if op_type == "TruncatedNormal" and mean == 0 else None
+            named = _scaled("normal", shape, stddev, True) if op_types is TRUNCATED_NORMAL and mean == 0 else None
             if named:
-                return RecordedInitializer(named, (), prefix + scope)
-            return RecordedInitializer(name_, (("mean", mean), ("stddev", stddev)), prefix + scope)
+                return RecordedInitializer(named, (), prefix + _scope_key(ops, scope))
+            return RecordedInitializer(name_, (("mean", mean), ("stddev", stddev)), prefix + _scope_key(ops, scope))
     del last
+    if any("Random" in t or "Stateless" in t for t in types):
+        return None  # a random draw this reader does not know: its constants are no constant initializer
     for key, op in sorted(ops.items(), key=lambda kv: len(kv[0])):
         value = _const(op.outputs[0]) if op.type == "Const" else None
         if op.type == "Fill":

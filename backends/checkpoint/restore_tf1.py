@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from backends import tfenv
+from backends.checkpoint import bundle
 from backends.routes.base import Unavailable
 from backends.routes.tf1 import TF1Built
 from compare.artifact import write_npz
@@ -24,29 +25,6 @@ from compare.core import inventory, scenarios
 from compare.core import keras_plan as convert
 from compare.core.assemble import PortError
 from compare.errors import ArgumentParser, UserError
-
-
-def read_values(tf: Any, checkpoint: str, names: List[str]) -> Dict[str, np.ndarray]:
-    """The checkpoint's arrays of ``names``, read with TensorFlow's own checkpoint reader; UserError when the
-    files are missing or damaged, or lack one of the variables."""
-    values = {}
-    try:
-        reader = tfenv.v1(tf).train.NewCheckpointReader(checkpoint)
-        for name in names:
-            if not reader.has_tensor(name):
-                raise UserError(
-                    f"checkpoint {checkpoint} has no variable {name}",
-                    "the inventory was made of another checkpoint: run inspect again",
-                )
-            values[name] = np.asarray(reader.get_tensor(name))
-    except UserError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - TensorFlow's refusal names what is wrong with the files
-        raise UserError(
-            "cannot read checkpoint {}: {}".format(checkpoint, " ".join(str(exc).split())[:200]),
-            "give the prefix of a whole checkpoint (model.ckpt-N, without .index)",
-        ) from None
-    return values
 
 
 def run_network(network: inventory.Network, index: int, values: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
@@ -69,7 +47,6 @@ def run_network(network: inventory.Network, index: int, values: Mapping[str, np.
 
 def convert_all(inv: inventory.Inventory) -> Tuple[List[Dict[str, Any]], Dict[str, np.ndarray]]:
     """(plan records for the JSON, staging arrays) for every network of ``inv``."""
-    tf = tfenv.tensorflow()
     plans: List[Dict[str, Any]] = []
     arrays: Dict[str, np.ndarray] = {}
     for index, network in enumerate(inv.networks):
@@ -89,7 +66,7 @@ def convert_all(inv: inventory.Inventory) -> Tuple[List[Dict[str, Any]], Dict[st
         plans.append(record)
         if plan.keras is None:
             continue
-        values = read_values(tf, inv.checkpoint, names)
+        values = bundle.read_values(inv.checkpoint, names, dict(inv.keys))
         try:
             keras_values = convert.keras_weights(network, plan.keras, values)
             arrays.update(run_network(network, index, values))

@@ -153,6 +153,14 @@ class Inventory:
     graph: Optional[str]  # the .meta file read, or None
     networks: Tuple[Network, ...] = ()
     others: Tuple[Listed, ...] = ()  # non-RNN variables, optimizer slots, unrecognised ones
+    # "saver" (tf.train.Saver, TF 1.x or TF 2's compat.v1: keys are the variables' names) or "object"
+    # (tf.train.Checkpoint: keys are object paths, the names come from its object graph)
+    source: str = "saver"
+    keys: Tuple[Tuple[str, str], ...] = ()  # (variable name, checkpoint key) where the two differ
+
+    def key(self, name: str) -> str:
+        """The checkpoint key that holds variable ``name``."""
+        return dict(self.keys).get(name, name)
 
     def network(self, name: str) -> Network:
         for network in self.networks:
@@ -169,6 +177,8 @@ class Inventory:
             "graph": self.graph,
             "networks": [_network_dict(n) for n in self.networks],
             "others": [_listed_dict(o) for o in self.others],
+            "source": self.source,
+            "keys": dict(self.keys),
         }
 
 
@@ -268,7 +278,13 @@ def from_dict(raw: Mapping[str, Any]) -> Inventory:
         Listed(o["name"], tuple(o["shape"]), o["dtype"], o["role"], o["of"], o["note"]) for o in raw["others"]
     )
     return Inventory(
-        raw["checkpoint"], raw["tensorflow"], raw["graph"], tuple(_network(n) for n in raw["networks"]), others
+        raw["checkpoint"],
+        raw["tensorflow"],
+        raw["graph"],
+        tuple(_network(n) for n in raw["networks"]),
+        others,
+        raw.get("source", "saver"),
+        tuple(sorted(raw.get("keys", {}).items())),
     )
 
 

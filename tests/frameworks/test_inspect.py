@@ -95,7 +95,7 @@ def test_inspect_finds_the_network_its_sizes_variables_and_slots(built, use_meta
     assert sorted(n for n, r in roles.items() if r == "variable") == sorted(made["others"])
     assert "embedding" in roles and "head/kernel" in roles
     assert any(r == "slot" and n.startswith("embedding/") for n, r in roles.items())
-    from backends.checkpoint.reader import read_variables  # noqa: F401 - the reader below is TensorFlow's
+    from backends.checkpoint import bundle  # noqa: F401 - the reader below is TensorFlow's
 
     tf1 = tfenv.v1(tfenv.tensorflow())
     saved = tf1.train.NewCheckpointReader(made["prefix"]).get_tensor(made["rnn"][0])

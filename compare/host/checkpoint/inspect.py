@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -73,9 +73,7 @@ def apply_sets(found: Inventory, sets: Sequence[str]) -> Inventory:
             networks[name] = network.with_option(option, value)
         except ValueError as exc:
             raise UserError(f"--set {text}: {exc}", "see the candidates inspect lists") from None
-    return Inventory(
-        found.checkpoint, found.tensorflow, found.graph, tuple(networks[n.name] for n in found.networks), found.others
-    )
+    return replace(found, networks=tuple(networks[n.name] for n in found.networks))
 
 
 def checkpoint_path(checkpoint: str) -> Path:
