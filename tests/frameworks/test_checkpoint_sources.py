@@ -27,12 +27,22 @@ def _tf2_env(env_name):
         pytest.skip("these checkpoints are written by TensorFlow 2 (envs {})".format(", ".join(TF2_ENVS)))
 
 
+@pytest.fixture()
+def compat_cells():
+    """TF 2's compat.v1 cells are Keras 2 layers: TF 2.16+ without tf-keras (Keras 3) has none."""
+    from backends import tfenv
+
+    if tfenv.tf1_cell_class(tfenv.tensorflow(), "GRUCell") is None:
+        pytest.skip("this TensorFlow has no tf.compat.v1 RNN cells (Keras 3; tf221-legacy has them)")
+
+
 def _inspect(prefix, use_meta=True):
     from backends.checkpoint.list_networks import inspect
 
     return inspect(prefix, None, use_meta)
 
 
+@pytest.mark.usefixtures("compat_cells")
 def test_tf2_compat_v1_saver_checkpoint_reads_as_a_tf1_one(tmp_path):
     """Two networks, their classes from the graph, every kernel's initializer TF 2 records with stateless
     ops named glorot_uniform (TF1's get_variable default), the GRU's gates bias constant 1.0."""
@@ -52,6 +62,7 @@ def test_tf2_compat_v1_saver_checkpoint_reads_as_a_tf1_one(tmp_path):
             assert owned.initializer is not None and owned.initializer.name == expected, owned
 
 
+@pytest.mark.usefixtures("compat_cells")
 def test_object_checkpoint_of_a_compat_v1_cell_is_inventoried_and_converts(tmp_path):
     """tf.train.Checkpoint(encoder=GRUCell, embedding, optimizer): the network ``encoder`` owns the cell's
     four variables under the names the cell gave them, each with its Adam m/v slots; the embedding, its
