@@ -86,3 +86,23 @@ def test_a_keras_env_whose_conversion_failed_is_a_proof_not_run_pointing_at_its_
     }
     done = migrate.Migration(Path("out"), found, [], {}, proofs, {})
     assert done.exit_code == 1
+
+
+@pytest.mark.slow
+def test_an_interrupted_migrate_leaves_no_out_folder_and_no_build_folder(tmp_path, capsys, monkeypatch):
+    """Ctrl-C after inspect, while the envs run: exit 130 with one line, OUT is not created and the folder
+    migrate built in beside it is gone, so the same command can run again as it is."""
+    from compare.host import runner
+
+    envrun.run_module("tf115", "tests.helpers.checkpoints", [str(tmp_path / "made"), CASE.name])
+    prefix = json.loads((tmp_path / "made" / "made.json").read_text())[CASE.name]
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_matrix", interrupted)
+    out = tmp_path / "migration"
+    assert main(["migrate", prefix, "--out", str(out), "--envs", "tf115", "--keras-envs", "tf221"]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("error: interrupted")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["made"]

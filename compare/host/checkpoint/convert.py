@@ -11,13 +11,14 @@ Everything is built in a temporary folder beside ``out`` and moved into place at
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple, Union
+from typing import Any, Dict, Iterator, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -123,10 +124,8 @@ def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
             f"checkpoint {inventory.checkpoint} holds no recurrent network",
             "run rnncompare inspect to see what it holds",
         )
-    with tempfile.TemporaryDirectory(prefix=".convert-", dir=str(out.parent)) as work:
-        work_dir = Path(work)
-        build = work_dir / "out"
-        build.mkdir()
+    with built_whole(out, ".convert-") as build:
+        work_dir = build.parent
         (work_dir / "inventory.json").write_text(json.dumps(inventory.to_dict()), encoding="utf-8")
         staging, plan_path = work_dir / "staging.npz", work_dir / "plan.json"
         _run(
@@ -168,10 +167,20 @@ def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
             ],
         )
         (build / "proof.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return Conversion(out, tuple(converted))
+
+
+@contextlib.contextmanager
+def built_whole(out: Path, prefix: str) -> Iterator[Path]:
+    """A new folder beside ``out`` to build in, moved to ``out`` whole when the block succeeds and removed
+    when it does not: an error or an interrupt (Ctrl-C, SIGTERM) leaves ``out`` as it was."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=str(out.parent)) as work:
+        build = Path(work) / "out"
+        build.mkdir()
+        yield build
         if out.exists():
             out.rmdir()
         shutil.move(str(build), str(out))
-    return Conversion(out, tuple(converted))
 
 
 def _keep_batches(staging: Path, path: Path, rnns: Dict[str, Any]) -> None:

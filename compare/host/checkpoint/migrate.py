@@ -11,7 +11,8 @@ The whole walk, each step the library function of its own verb:
 4. the report of the artifacts (:func:`compare.host.report.make_report`) with one section per network
    (inventory, recovered initialization, conversion proof per env) -> ``OUT/report.{md,html,json}``.
 
-Bad input (the checkpoint, ``--set``, OUT) is refused before anything is written. An env or a conversion
+Bad input (the checkpoint, ``--set``, OUT) is refused before anything is written. Everything is built in a
+folder beside OUT and moved into place at the end, so an error or an interrupt leaves OUT as it was. An env or a conversion
 that fails is reported in its place and the others go on; exit code 0 when every env ran and every
 network was proven in every Keras env (as ``convert``: a network refused is not proven), 1 otherwise,
 2 on bad input.
@@ -19,6 +20,8 @@ network was proven in every Keras env (as ``convert``: a network refused is not 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +61,11 @@ def check_inputs(checkpoint: str, out: Path, envs: Sequence[str], keras_envs: Se
     for env in keras_envs:
         conversion.check_env(env)
     return conversion.check_out(out)
+
+
+def _moved(build: Path, out: Path, path: Path) -> Path:
+    """Where ``path``, written under ``build``, is once ``build`` became ``out``."""
+    return out / path.relative_to(build)
 
 
 KERAS = Path("keras")  # OUT/keras/ENV: one Keras env's conversion
@@ -131,14 +139,17 @@ def migrate(
             "no network of {} can be rebuilt: {}".format(checkpoint, "; ".join(model.skipped.values())),
             "give what is unknown with --set NAME.OPTION=VALUE",
         )
-    out.mkdir(exist_ok=True)
-    atomic_write(out / "inventory.json", lambda h: h.write(json.dumps(found.to_dict(), indent=1).encode("utf-8")))
-    scenario_file = out / "model.toml"
-    atomic_write(scenario_file, lambda h: h.write(model.toml()))
-    notify("running {} scenario(s) in {}".format(len(model.names), ", ".join(envs)))
-    runs = runner.run_matrix(envs, out / "artifacts", scenario_file, parallel, on_event)
-    conversions = _convert_all(found, keras_envs, out, notify)
-    proofs = _proofs(found, conversions)
-    notify("writing the report")
-    report = make_report(out / "artifacts", out, networks=sections(found, model.names, model.skipped, proofs))
+    with conversion.built_whole(out, ".migrate-") as build:
+        atomic_write(build / "inventory.json", lambda h: h.write(json.dumps(found.to_dict(), indent=1).encode("utf-8")))
+        scenario_file = build / "model.toml"
+        atomic_write(scenario_file, lambda h: h.write(model.toml()))
+        notify("running {} scenario(s) in {}".format(len(model.names), ", ".join(envs)))
+        runs = runner.run_matrix(envs, build / "artifacts", scenario_file, parallel, on_event)
+        conversions = _convert_all(found, keras_envs, build, notify)
+        proofs = _proofs(found, conversions)
+        notify("writing the report")
+        written = make_report(build / "artifacts", build, networks=sections(found, model.names, model.skipped, proofs))
+    moved = functools.partial(_moved, build, out)
+    runs = [dataclasses.replace(r, artifact=r.artifact and moved(r.artifact), log=moved(r.log)) for r in runs]
+    report = {name: moved(path) for name, path in written.items()}
     return Migration(out, found, runs, conversions, proofs, report)
