@@ -71,10 +71,11 @@ def _ahead(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) 
         pending: Deque[Future] = deque(pool.submit(draw, seed) for seed in seeds[:AHEAD])
         while pending:
             values = pending.popleft().result()
-            pending.extend(pool.submit(draw, seed) for seed in islice(upcoming, 1))
             if not pending:
                 last = values  # kept for the variables; any other draw is the caller's alone
             yield values
             del values
+            # the next seed starts when the caller asks again, this draw handed on: one draw fewer alive
+            pending.extend(pool.submit(draw, seed) for seed in islice(upcoming, 1))
     for (_, _, variable), value in zip(located, last):
         variable.assign(value)
