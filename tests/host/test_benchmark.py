@@ -77,11 +77,17 @@ def test_matrix_has_serial_and_parallel(result):
 
 
 def test_production_points_are_measured(result):
-    """The quick stand-ins of the production points (a 4-layer LSTM, a bidirectional LSTM over 7 inputs):
+    """The quick stand-ins of the production points (a 4-layer LSTM, a bidirectional LSTM over 7 inputs; given
+    Keras initializers, then Keras's defaults):
     floor B and the worker, routes tf1 and keras, in the env asked for."""
     production = result[1]["production"]
     assert production["env"] == ENV and production["routes"] == "tf1,keras"
-    assert [p["name"] for p in production["points"]] == ["gnmt-lstm-4x8", "deepspeech-bilstm-16"]
+    assert [p["name"] for p in production["points"]] == [
+        "gnmt-lstm-4x8",
+        "deepspeech-bilstm-16",
+        "gnmt-lstm-4x8-keras-defaults",
+        "deepspeech-bilstm-16-keras-defaults",
+    ]
     for point in production["points"]:
         assert point["seeds"] == 4 and is_timing(point["floor_b"]) and is_timing(point["worker"]), point
 
