@@ -1,8 +1,8 @@
 """report.md: the answer, the findings and their fixes, nothing else.
 
 It leads with one line per scenario (same, or differs in N findings) and the run's findings, each once
-with its fix; then per scenario its findings, the recipe, the port verdicts, what did not run and the
-notes worth reading. The evidence (per-block rows and statistics, config and bias tables, plots) is in
+with its fix; then per scenario its findings, the notes worth reading, the recipe and the port verdicts; what
+did not run, once for the run. The evidence (per-block rows and statistics, config and bias tables, plots) is in
 report.html and report.json: on the built-in suite it made report.md 3,000 lines nobody acts on.
 
 Every piece of text that comes from an artifact, a diff row, a finding or a recipe goes through
@@ -13,7 +13,7 @@ table cell and ``<script>`` stays text.
 from __future__ import annotations
 
 import re
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
@@ -127,7 +127,7 @@ def _findings(sc: ScenarioReport, report: Report) -> List[str]:
 def _notes(sc: ScenarioReport) -> List[str]:
     if not sc.notes:
         return []
-    lines = ["Worth knowing on blocks that are the same:", ""]
+    lines = ["Worth knowing on blocks that are the same:"]
     lines += [f"- {escape(n.text)} Where: {escape(n.where)} ({n.rows} rows)." for n in sc.notes]
     return lines + [""]
 
@@ -136,7 +136,7 @@ def _recipe(sc: ScenarioReport) -> List[str]:
     if sc.recipe is None:
         return []
     fence = text.fence(sc.recipe.snippet)
-    lines = ["**Initialize Keras like TF1.** Verified: " + escape(sc.recipe.verdict), ""]
+    lines = ["**Initialize Keras like TF1.** Verified: " + escape(sc.recipe.verdict)]
     if sc.recipe.warnings:
         lines += ["**Warning:** " + escape(text.TIED_WEIGHTS), ""] + ["* " + escape(w) for w in sc.recipe.warnings]
         lines.append("")
@@ -146,31 +146,35 @@ def _recipe(sc: ScenarioReport) -> List[str]:
 def _ports(sc: ScenarioReport) -> List[str]:
     if not sc.ports:
         return []
-    lines = ["**Porting the baseline's first-seed weights** (`rnncompare port`):", ""]
-    lines += [f"- {escape(text.labels(series))}: {escape(v)}" for v, series in answer.port_groups(sc.ports)]
-    return lines + [""]
+    verdicts = "; ".join(f"{escape(text.labels(series))}: {escape(v)}" for v, series in answer.port_groups(sc.ports))
+    return [f"**Porting the baseline's first-seed weights** (`rnncompare port`): {verdicts}.", ""]
 
 
-def _not_run(sc: ScenarioReport) -> List[str]:
-    groups = answer.not_run(sc.routes)
-    if not groups:
+def _not_run(report: Report) -> List[str]:
+    """The routes that did not run, once for the run: the same reason recurs in every scenario."""
+    grouped: Dict[Tuple[str, str, str], List[str]] = {}
+    for sc in report.scenarios:
+        for status, reason, series in answer.not_run(sc.routes):
+            grouped.setdefault((text.labels(series), status, reason), []).append(sc.name)
+    if not grouped:
         return []
-    lines = ["**Did not run:**", ""]
-    lines += [
-        "- {} ({}){}".format(escape(text.labels(series)), escape(status), ": " + escape(reason) if reason else "")
-        for status, reason, series in groups
-    ]
+    lines = ["## Did not run", ""]
+    for (labels, status, reason), names in grouped.items():
+        where = "every scenario" if len(names) == len(report.scenarios) else ", ".join(names)
+        lines.append(
+            f"- {escape(labels)} ({escape(status)}) in {escape(where)}" + (": " + escape(reason) if reason else "")
+        )
     return lines + [""]
 
 
 def _scenario(sc: ScenarioReport, report: Report) -> List[str]:
-    baseline = escape(text.series(sc.baseline)) if sc.baseline else "nothing (no route ran)"
-    lines = ["## Scenario " + escape(sc.name), ""]
+    lines = [f"## Scenario {escape(sc.name)}: {escape(answer.answer_text(sc.answer))}", ""]
+    if not sc.baseline:
+        lines += ["Nothing to compare with: no route ran.", ""]
     lines += ["**Warning:** " + escape(w) for w in sc.warnings] + ([""] if sc.warnings else [])
-    lines += [f"**{escape(answer.answer_text(sc.answer))}** against {baseline}.", ""]
     if sc.blocks_from_variables:
         lines += ["These artifacts have no canonical blocks: their variables stand in for them.", ""]
-    for part in (_findings(sc, report), _notes(sc), _recipe(sc), _ports(sc), _not_run(sc)):
+    for part in (_findings(sc, report), _notes(sc), _recipe(sc), _ports(sc)):
         lines += part
     return lines
 
@@ -192,5 +196,5 @@ def render(report: Report) -> str:
     lines += networks.markdown(report.networks, escape, table)
     for sc in report.scenarios:
         lines += _scenario(sc, report)
-    lines += _run(report)
+    lines += _not_run(report) + _run(report)
     return "\n".join(lines).rstrip("\n") + "\n"
