@@ -89,6 +89,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # SIGTERM (a CI runner's cancel, kill) ends a verb as Ctrl-C does: its temporary files removed, its
     # children stopped (compare.host.children), what finished printed, exit code 130.
     previous = _on_sigterm(_terminate)
+    _heed_sigint()
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
@@ -132,6 +133,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _heed_sigint() -> None:
+    """Ctrl-C stops a verb cleanly even where rnncompare was started with SIGINT ignored (a shell without job
+    control starts background commands so, and Python then keeps it ignored)."""
+    try:
+        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # off the main thread: Python allows no handler there
+        pass
 
 
 def _on_sigterm(handler: object) -> object:
