@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from compare import __version__
 from compare.errors import UserError
@@ -94,21 +94,22 @@ def _code_files() -> List[Tuple[Path, Path]]:
 def code_digest() -> str:
     """A digest of the code that runs in the envs (the in-env packages, host code left out): an artifact
     measured by other code is not reused (``compare.host.resume``)."""
+    return _digest(f for f in _code_files() if f[1].parts[:2] != ("compare", "host"))[:16]
+
+
+def _digest(files: Iterable[Tuple[Path, Path]]) -> str:
+    """SHA-256 over each file's path in the copy and its bytes."""
     digest = hashlib.sha256()
-    for source, target in _code_files():
-        if target.parts[:2] != ("compare", "host"):
-            digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    for source, target in files:
+        digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def prepare(home_dir: Path) -> Path:
     """The copy of this package's env definitions and in-env code under ``home_dir/code`` (made once per
     version and content, atomically: a folder that exists is whole)."""
     files = _code_files()
-    digest = hashlib.sha256()
-    for source, target in files:
-        digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
-    code = home_dir / "code" / f"{__version__}-{digest.hexdigest()[:12]}"
+    code = home_dir / "code" / f"{__version__}-{_digest(files)[:12]}"
     if (code / "tox.ini").exists():
         return code
     try:
