@@ -11,10 +11,11 @@ trimming empties but whose scattered layout grows over the first tens of draws. 
 behind these choices are in benchmarks/README.md.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 # mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
@@ -22,6 +23,8 @@ M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 MMAP_THRESHOLD = 1 << 30  # arrays below 1 GiB come from the heap, not a mapping of their own
 TRIM_THRESHOLD = (1 << 31) - 1  # free() never trims the heap's top: release_freed_memory does
+# While draws are made on several threads at once: arrays from this size get mappings of their own
+MAPPED_FROM = 4 << 20
 # Most draws between two trims (``Trimmer`` trims sooner after slow draws): a lower peak (benchmarks/README.md)
 TRIM_EVERY = 4
 
@@ -47,6 +50,23 @@ def keep_freed_memory() -> bool:
         bool(_GLIBC.mallopt(param, value))
         for param, value in ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_ARENA_MAX, 1))
     )
+
+
+@contextlib.contextmanager
+def large_arrays_mapped() -> Iterator[None]:
+    """Within the block, arrays from ``MAPPED_FROM`` bytes are mapped from the kernel and unmapped when freed.
+
+    Draws made on several threads at once interleave their arrays in the one heap; freed, they leave
+    holes that the next draws' arrays do not fill exactly, and the heap grows with every seed. Mapped,
+    each array's pages go back as it is freed (benchmarks/README.md has the figures)."""
+    if _GLIBC is None:
+        yield
+        return
+    _GLIBC.mallopt(M_MMAP_THRESHOLD, MAPPED_FROM)
+    try:
+        yield
+    finally:
+        _GLIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def release_freed_memory() -> None:

@@ -28,12 +28,12 @@ import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from backends import ROUTE_MODULES, tfenv
-from backends.heap import Trimmer, keep_freed_memory
+from backends.heap import Trimmer, keep_freed_memory, release_freed_memory
 from backends.routes.base import Built, Route, Unavailable, Values, Weight, forward_input
 from compare import artifact
 from compare.core import families
@@ -75,8 +75,10 @@ def _measure(scenario: Scenario, built: Built, loaded: Loaded = None) -> Dict[st
 
     A large draw (``OVERLAP_VALUES``) is measured on a second thread while TensorFlow makes the next
     (numpy and TensorFlow both release the GIL in their array work), so the statistics overlap the
-    draws instead of following them; at most two draws are alive at once. The measurer sees the draws
-    in order, one at a time, so its figures are those of a serial run.
+    draws instead of following them; at most two draws are alive at once. A route whose draws run ahead
+    on threads of their own (``Built.draws_ahead``) is measured on this thread: its next draw is already
+    being made, and a held draw would be a third in memory. The measurer sees the draws in order, one at
+    a time, so its figures are those of a serial run.
     """
     count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
@@ -94,7 +96,7 @@ def _measure(scenario: Scenario, built: Built, loaded: Loaded = None) -> Dict[st
                     raise ValueError(f"{built.family} variables share a name")
                 options = _cell_options(built.family, built.config())
                 measurer = Measurer(built.family, count, scenario.units, **options)
-                overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES
+                overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES and not built.draws_ahead()
             if measuring is not None:
                 measuring.result()  # the previous draw is measured (and dropped) before this one starts
             if overlap:
@@ -139,6 +141,7 @@ def run_route(route: Route, scenario: Scenario, arrays: Dict[str, np.ndarray], l
             result = _measure(scenario, built, loaded)
         finally:
             built.close()
+            release_freed_memory()  # the route's layers, graph and last draws: the next route starts lean
     except Unavailable as exc:  # an option this TensorFlow lacks: said per scenario, never dropped
         return {"status": "unavailable", "reason": str(exc)}
     except Exception as exc:  # TF refusing a construction is a finding to report, not a crash
@@ -230,9 +233,11 @@ def _run_scenario(
     label: str,
     routes: List[Route],
     weights: Dict[str, Values],
-    arrays: Dict[str, np.ndarray],
+    keep: Callable[[Dict[str, np.ndarray]], None],
     env: str,
 ) -> Dict[str, Any]:
+    """Every route of one scenario; each route's first-seed arrays are handed to ``keep`` as it ends,
+    so a route's draws are never in memory beside another's."""
     results: Dict[str, Dict[str, Any]] = {}
     entry = {"spec_hash": scenario.spec_hash, "spec": scenario.to_dict(), "routes": results}
     for route in routes:
@@ -240,7 +245,9 @@ def _run_scenario(
         loaded = weights.get(f"{scenario.name}/{route.name}")
         if weights and loaded is None:
             continue  # --weights names the routes to run
+        arrays: Dict[str, np.ndarray] = {}
         results[route.name] = run_route(route, scenario, arrays, loaded)
+        keep(arrays)
         print(
             "[{}] scenario {} {} {}: {} ({:.1f} s)".format(
                 env, label, scenario.name, route.name, results[route.name]["status"], time.time() - started
@@ -257,8 +264,9 @@ def _terminate(signum: int, _frame: Any) -> None:
 
 def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], weights: Dict[str, Values]) -> None:
     """Every scenario; the artifact is written (atomically) before the first, and each finished scenario
-    is added to it (``compare.artifact.Appender``: its arrays appended to the .npz and dropped, the JSON
-    committed when that is cheap, and on an interrupt), so writing stays linear in the scenarios."""
+    is added to it (``compare.artifact.Appender``: each route's arrays appended to the .npz as the route
+    ends and dropped, the JSON committed when that is cheap, and on an interrupt), so writing stays
+    linear in the scenarios."""
     document: Dict[str, Any] = {
         "env": {"name": name},
         "complete": False,
@@ -269,9 +277,8 @@ def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], we
     try:
         for index, scenario in enumerate(scenarios, 1):
             label = f"{index}/{len(scenarios)}"
-            arrays: Dict[str, np.ndarray] = {}  # this scenario's first draws: written, then dropped
-            entry = _run_scenario(scenario, label, routes, weights, arrays, name)
-            appender.add(scenario.name, entry, arrays, last=index == len(scenarios))
+            entry = _run_scenario(scenario, label, routes, weights, appender.append, name)
+            appender.add(scenario.name, entry, {}, last=index == len(scenarios))
     except BaseException:
         appender.close()  # every finished scenario kept, the others marked not finished
         raise

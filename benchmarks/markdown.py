@@ -80,13 +80,23 @@ def env_lines(envs: Dict[str, Any], suite: str) -> List[str]:
 
 
 def production_lines(prod: Dict[str, Any]) -> List[str]:
-    lines = ["", "Production points in {} (routes {}):".format(prod["env"], prod["routes"]), ""]
+    lines = ["", "Production points in {} (routes {}):".format(", ".join(prod["envs"]), prod["routes"]), ""]
     lines += table(
-        "point", "what", "seeds", "floor B s", "worker s", "worker / B", "peak MB B", "peak MB worker", "memory / B"
+        "env",
+        "point",
+        "what",
+        "seeds",
+        "floor B s",
+        "worker s",
+        "worker / B",
+        "peak MB B",
+        "peak MB worker",
+        "memory / B",
     )
     for p in prod["points"]:
         lines.append(
             row(
+                p["env"],
                 p["name"],
                 p["description"],
                 p["seeds"],

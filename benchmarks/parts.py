@@ -51,7 +51,7 @@ def wanted_envs(args: argparse.Namespace) -> List[str]:
     if "grid" in parts:
         wanted.add(args.grid_env)
     if "production" in parts:
-        wanted.add(args.production_env)
+        wanted |= set(args.production_envs)
     if "matrix" in parts:
         wanted |= set(args.matrix_envs)
     if parts & {"analysis", "run"}:
@@ -180,14 +180,19 @@ def measure_grid(bench: Bench, floor_a: Timing) -> Dict[str, Any]:
 
 
 def measure_production(bench: Bench) -> Dict[str, Any]:
-    """Every production point in one env: floor B and the worker with routes tf1 and keras, each a fresh process."""
-    env = bench.args.production_env
+    """Every production point in each production env: floor B and the worker with routes tf1 and keras,
+    each a fresh process."""
     points = []
-    for point in production.points(bench.args.production_file, bench.folder("production"), bench.args.production):
-        log(f"[{env}] production {point.name}")
-        timings = bench.floor_b_and_worker(env, point.name, ROUTES, point.scenarios, bench.args.production_repeat)
-        points.append({"name": point.name, "description": point.description, "seeds": point.seeds, **timings})
-    return {"env": env, "routes": ROUTES, "points": points}
+    found = production.points(bench.args.production_file, bench.folder("production"), bench.args.production)
+    for env in bench.args.production_envs:
+        for point in found:
+            log(f"[{env}] production {point.name}")
+            label = f"{env}-{point.name}"
+            timings = bench.floor_b_and_worker(env, label, ROUTES, point.scenarios, bench.args.production_repeat)
+            points.append(
+                {"env": env, "name": point.name, "description": point.description, "seeds": point.seeds, **timings}
+            )
+    return {"envs": list(bench.args.production_envs), "routes": ROUTES, "points": points}
 
 
 def workers_alone(bench: Bench) -> Dict[str, Any]:

@@ -121,7 +121,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         help="production points to run, by name (default: all in benchmarks/production.toml)",
     )
     parser.add_argument(
-        "--production-env", help="env for the production points (default: tf115; --quick: the first env)"
+        "--production-envs",
+        type=lambda t: [n for n in t.split(",") if n],
+        help="envs of the production points (default: tf115,tf221; --quick: the first env)",
     )
     parser.add_argument(
         "--run-envs",
@@ -137,7 +139,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     args.repeat = args.repeat or (1 if args.quick else 5)
     args.production_repeat = args.production_repeat or (1 if args.quick else 3)
     args.suite = args.suite.resolve() if args.suite else (TINY_SUITE if args.quick else None)
-    args.production_env = args.production_env or (args.envs[0] if args.quick else "tf115")
+    args.production_envs = args.production_envs or ([args.envs[0]] if args.quick else ["tf115", "tf221"])
     args.production_file = PRODUCTION_QUICK if args.quick else PRODUCTION
     args.run_envs = args.run_envs or ([args.envs[0]] if args.quick else list(toxini.matrix()))
     return args

@@ -237,18 +237,18 @@ def production_targets(prod: Optional[Dict[str, Any]]) -> List[Target]:
     time_name, memory_name = "production: worker <= 1.3 x floor B", "production: worker peak memory <= 1.5 x floor B"
     if not prod:
         return [not_run(time_name, WORKER_VS_FLOOR, "production"), not_run(memory_name, MEMORY_VS_FLOOR, "production")]
-    where = "in {}, routes {}".format(prod["env"], prod["routes"])
+    where = "in {}, routes {}".format(", ".join(prod["envs"]), prod["routes"])
     return [
         worst(
             time_name,
             WORKER_VS_FLOOR,
-            [(p["name"], versus_floor(p)) for p in prod["points"]],
+            [("{} {}".format(p["env"], p["name"]), versus_floor(p)) for p in prod["points"]],
             "worker / floor B " + where,
         ),
         worst(
             memory_name,
             MEMORY_VS_FLOOR,
-            [(p["name"], versus_floor(p, peak)) for p in prod["points"]],
+            [("{} {}".format(p["env"], p["name"]), versus_floor(p, peak)) for p in prod["points"]],
             "peak RSS worker / floor B " + where,
         ),
     ]

@@ -266,6 +266,10 @@ class KerasBuilt(Built):
         located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
         return keras_draws.redraws(self.tf, located, seeds, initial_value)
 
+    def draws_ahead(self) -> bool:
+        located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
+        return not self.seeded and keras_draws.runs_ahead(self.tf, located)
+
     def _variables(self) -> Iterator[Tuple[int, str, Any, str, Any]]:
         for direction in self.scenario.directions:
             for layer, cell in enumerate(self._cells(direction)):
@@ -339,6 +343,9 @@ class GraphKerasBuilt(KerasBuilt):
         for seed in seeds:
             self._build(seed)
             yield self._values([v for _, _, _, _, v in self._variables()])
+
+    def draws_ahead(self) -> bool:
+        return False  # one draw at a time, each in a fresh graph
 
     def _values(self, variables: List[Any]) -> List[np.ndarray]:
         return [np.array(v) for v in self.keras.backend.batch_get_value(variables)]

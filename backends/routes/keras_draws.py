@@ -10,7 +10,8 @@ The values are those of eager assigns one variable after another, which is how s
 * TF 1.15 (eager): a seeded initializer's random op continues its stream when called again with the
   same seed (eager keeps one kernel per op and seed), which no graph repeats (a graph has a kernel per
   op). Draws of different seeds share no stream, so consecutive seeds are drawn eagerly on ``AHEAD``
-  threads, each seed's variables in order: the values are those of today's serial draws.
+  threads, each seed's variables in order: the values are those of serial draws. Their arrays are
+  mapped one by one (``heap.large_arrays_mapped``), so that two threads' arrays do not fragment the heap.
 """
 
 from collections import deque
@@ -21,6 +22,7 @@ from typing import Any, Deque, Iterator, List, Sequence, Tuple
 import numpy as np
 
 from backends import tfenv
+from backends.heap import large_arrays_mapped
 
 # Values per draw from which a draw is worth a graph trace (TF 2.x) or a second thread (TF 1.15)
 GRAPH_VALUES = 1 << 20
@@ -33,11 +35,20 @@ Located = Sequence[Tuple[Any, str, Any]]
 def redraws(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) -> Iterator[List[np.ndarray]]:
     """Each seed's values of ``located``'s variables, in order; the variables hold the last draw's
     afterwards. ``initial_value(tf, cell, param, variable, seed)`` draws one variable's value."""
-    if sum(int(np.prod([int(n) for n in variable.shape])) for _, _, variable in located) < GRAPH_VALUES:
+    if not _large(located):
         return _one_by_one(tf, located, seeds, initial_value)
     if tfenv.seeded_draws_repeat(tf):
         return _in_functions(tf, located, seeds, initial_value)
     return _ahead(tf, located, seeds, initial_value)
+
+
+def runs_ahead(tf: Any, located: Located) -> bool:
+    """Whether ``redraws`` makes the next seeds on threads of its own while the caller holds a draw."""
+    return _large(located) and not tfenv.seeded_draws_repeat(tf)
+
+
+def _large(located: Located) -> bool:
+    return sum(int(np.prod([int(n) for n in variable.shape])) for _, _, variable in located) >= GRAPH_VALUES
 
 
 def _one_by_one(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) -> Iterator[List[np.ndarray]]:
@@ -67,7 +78,7 @@ def _ahead(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) 
 
     last: List[np.ndarray] = []
     upcoming = iter(seeds[AHEAD:])
-    with ThreadPoolExecutor(max_workers=AHEAD) as pool:
+    with large_arrays_mapped(), ThreadPoolExecutor(max_workers=AHEAD) as pool:
         pending: Deque[Future] = deque(pool.submit(draw, seed) for seed in seeds[:AHEAD])
         while pending:
             values = pending.popleft().result()

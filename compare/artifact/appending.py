@@ -87,9 +87,10 @@ class Appender:
         self._credit = 0.0  # bytes added since the last commit, times ``credit``
         self._commit(False)
 
-    def add(self, name: str, entry: Any, arrays: Dict[str, np.ndarray], last: bool = False) -> None:
-        """Scenario ``name`` finished: its JSON ``entry`` (``encode``d once here) and its first-seed
-        ``arrays`` (appended now, not kept). ``last``: every scenario has run, the artifact is complete."""
+    def append(self, arrays: Dict[str, np.ndarray]) -> None:
+        """First-seed ``arrays`` of a scenario still running, appended now so that they need not be kept
+        until it ends; its ``add`` commits them. A scenario interrupted after this leaves them in the
+        ``.npz`` unpromised: readers go by the JSON, which marks that scenario not finished."""
         check_arrays(arrays)
         with _signals_held():
             if self._broken:
@@ -99,10 +100,18 @@ class Appender:
             except BaseException:
                 self._broken = True  # the zip may be mid-member: the last commit stands (bytes after it unread)
                 raise
+            self._credit += self._rate * added
+
+    def add(self, name: str, entry: Any, arrays: Dict[str, np.ndarray], last: bool = False) -> None:
+        """Scenario ``name`` finished: its JSON ``entry`` (``encode``d once here) and the rest of its
+        first-seed ``arrays`` (appended now, not kept). ``last``: every scenario has run, the artifact
+        is complete."""
+        self.append(arrays)
+        with _signals_held():
             text = encode(entry)
             self.document["scenarios"][name] = text
             self._size += len(text)
-            self._credit += self._rate * (added + len(text))
+            self._credit += self._rate * len(text)
             if last or self._due():
                 self._commit(last)
 

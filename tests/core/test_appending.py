@@ -89,6 +89,22 @@ def test_appending_gives_what_one_write_gives(tmp_path):
         assert sorted(data.files) == sorted(want)
 
 
+def test_arrays_appended_route_by_route_give_what_adding_them_with_the_scenario_gives(tmp_path):
+    """The worker appends each route's arrays as the route ends: the JSON is byte for byte that of one
+    ``add`` per scenario (the .npz's size and the commits included) and the arrays are the same."""
+    two_routes = {"s0/keras/w": np.ones((3, 2), dtype=np.float32), "s0/tf1/w": np.zeros(5, dtype=np.float32)}
+    together = artifact.Appender(tmp_path / "a" / "fake.json", pending(1), credit=0.5, budget=0)
+    together.add("s0", entry(0), two_routes, last=True)
+    by_route = artifact.Appender(tmp_path / "b" / "fake.json", pending(1), credit=0.5, budget=0)
+    for key, value in two_routes.items():
+        by_route.append({key: value})
+    by_route.add("s0", entry(0), {}, last=True)
+    a, b = (tmp_path / x / "fake.json" for x in "ab")
+    assert a.read_bytes() == b.read_bytes()
+    got = artifact.arrays(b, artifact.read(b))
+    assert sorted(got) == sorted(two_routes) and all(np.array_equal(got[k], two_routes[k]) for k in got)
+
+
 def test_a_kill_between_commits_leaves_the_committed_scenarios_readable(tmp_path):
     """Scenario 0 committed, 1 and 2 appended but not committed, then half a member: what a SIGKILL leaves."""
     path = tmp_path / "fake.json"

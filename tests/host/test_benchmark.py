@@ -81,7 +81,8 @@ def test_production_points_are_measured(result):
     Keras initializers, then Keras's defaults):
     floor B and the worker, routes tf1 and keras, in the env asked for."""
     production = result[1]["production"]
-    assert production["env"] == ENV and production["routes"] == "tf1,keras"
+    assert production["envs"] == [ENV] and production["routes"] == "tf1,keras"
+    assert {p["env"] for p in production["points"]} == {ENV}
     assert [p["name"] for p in production["points"]] == [
         "gnmt-lstm-4x8",
         "deepspeech-bilstm-16",
