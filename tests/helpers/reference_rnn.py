@@ -16,9 +16,11 @@ recurrent_bias, ``p`` peephole):
 Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
 """
 
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from compare.core import families, layout
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -109,3 +111,18 @@ def forward(
             sequence = np.stack(steps, axis=1)
         outputs.append(sequence if direction == "fw" else sequence[:, ::-1])
     return np.concatenate(outputs, axis=-1)
+
+
+def gate_asymmetric(
+    family: str, weights: Sequence[Any], units: int, seed: int = 7
+) -> Dict[Tuple[int, str, str], np.ndarray]:
+    """Random values for every variable of a built route, ``{(layer, direction, param): array}``, each
+    gate's blocks shifted by an offset of its own (-0.3 ... 0.3 over the gates), so a layout that puts a
+    gate's weights where another gate's belong changes the cell's output."""
+    rng = np.random.RandomState(seed)
+    gates = families.get(family).gates
+    offsets = dict(zip(gates, np.linspace(-0.3, 0.3, len(gates))))
+    values = [rng.uniform(-0.5, 0.5, np.shape(w.value)).astype(np.float32) for w in weights]
+    for _, i, _, piece in layout.Splitter(family, weights, units).pieces:
+        values[i][(Ellipsis,) + piece.region] += np.float32(offsets.get(piece.gate, 0.0))
+    return {(w.layer, w.direction, w.param): v for w, v in zip(weights, values)}

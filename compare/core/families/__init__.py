@@ -5,7 +5,7 @@ The registry's API (``compare.core.families.registry``), with the built-in famil
 families.get("tf1_gru")``.
 """
 
-from compare.core.families import builtin  # noqa: F401  (imported for its register calls)
+from compare.core.families import builtin, flax  # noqa: F401  (imported for their register calls)
 from compare.core.families.registry import (
     CELL_KEYS,
     COMPUTATION_KEYS,
