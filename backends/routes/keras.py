@@ -362,6 +362,8 @@ class KerasRoute(Route):
     name = "keras"
 
     def unavailable_reason(self) -> Optional[str]:
+        if tfenv.missing() is not None:
+            return "this route builds tf.keras layers: " + str(tfenv.missing())
         tf = tfenv.tensorflow()
         try:
             tfenv.keras(tf)

@@ -228,9 +228,10 @@ class Env:
     name: str
     python: str = ""
     tensorflow: str = ""
-    keras: str = ""  # "flavor version", e.g. "keras3 3.10.0"
+    keras: str = ""  # "flavor version", e.g. "keras3 3.10.0", and its backend: "keras3 3.15.1 on torch"
     numpy: str = ""
     platform: str = ""
+    frameworks: str = ""  # JAX, Flax, PyTorch as installed, e.g. "torch 2.15.0"; '' in the TF envs
 
 
 @dataclass(frozen=True)
