@@ -8,7 +8,6 @@ and its callers keep one code path and the TF-only ways (graph mode, ``tf.functi
 TF branches.
 """
 
-import importlib.util
 import os
 from typing import Any, Dict, Optional, Sequence
 
@@ -23,9 +22,7 @@ STANDALONE_BACKENDS = ("jax", "torch", "numpy")
 def standalone() -> bool:
     """Whether Keras runs here without TensorFlow: ``KERAS_BACKEND`` names another backend, or this env
     has no TensorFlow (where Keras 3 falls back to its configured backend)."""
-    if os.environ.get("KERAS_BACKEND", "tensorflow") in STANDALONE_BACKENDS:
-        return True
-    return importlib.util.find_spec("tensorflow") is None
+    return os.environ.get("KERAS_BACKEND", "tensorflow") in STANDALONE_BACKENDS or tfenv.missing() is not None
 
 
 def tensorflow() -> Optional[Any]:
@@ -45,10 +42,7 @@ def keras(tf: Optional[Any]) -> Any:
 def flavor(tf: Optional[Any]) -> Dict[str, str]:
     """Which Keras this is: flavor, version and, for Keras 3, the backend it computes on."""
     if tf is not None:
-        found = tfenv.keras_flavor(tf)
-        if found["flavor"] == "keras3":
-            found = dict(found, backend="tensorflow")
-        return found
+        return dict(tfenv.keras_flavor(tf), backend="tensorflow")
     module = keras(None)
     major = module.__version__.split(".")[0]
     return {"flavor": "keras" + major, "version": module.__version__, "backend": module.backend.backend()}

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import numpy as np
 
 from backends import init_like_tf1 as recipes
-from backends import tfenv
+from backends import kerasenv, tfenv
 from backends.routes.base import Built, Route, Unavailable
 from backends.routes.keras import ROUTE as KERAS
 from backends.routes.keras import KerasBuilt, check_options
@@ -54,6 +54,10 @@ class RecipeRoute(Route):
     name = "recipe"
 
     def unavailable_reason(self) -> Optional[str]:
+        if kerasenv.standalone():
+            return "init_like_tf1 draws with TensorFlow's own TF1 initializers: " + (
+                tfenv.missing() or "Keras runs on {} here".format(kerasenv.flavor(None)["backend"])
+            )
         return KERAS.unavailable_reason()
 
     def build(self, scenario: Scenario) -> Built:

@@ -1,5 +1,5 @@
-"""The Flax route in real Flax (the k3-jax env): each cell's registry layout reproduces the cell's own output, and
-its draws are reproducible; elsewhere the route says this env has no Flax.
+"""The Flax route in real Flax (the k3-jax env; skipped where Flax is not installed): each cell's registry layout
+reproduces the cell's own output, and its draws are reproducible.
 
 Every parameter is loaded with random values shifted per gate (``reference_rnn.gate_asymmetric``), the stack is
 run by Flax, and the numpy cell recomputes it from the canonical blocks, level by level (a bidirectional level
@@ -17,8 +17,8 @@ from compare.core import families, layout
 from compare.core.scenarios import parse_scenarios
 from tests.helpers import reference_rnn
 
+NEEDS = "flax"
 TOLERANCE = 1e-5
-FLAX_ENV = "k3-jax"
 
 CASES = {  # name: (cell, cell_class, layers, bidirectional, [flax] table TOML)
     "gru-bi": ("gru", "GRUCell", 2, True, ""),
@@ -26,15 +26,6 @@ CASES = {  # name: (cell, cell_class, layers, bidirectional, [flax] table TOML)
     "optimized-lstm": ("lstm", "OptimizedLSTMCell", 2, False, ""),
     "gru-initializers": ("gru", "GRUCell", 1, False, 'kernel_init = "glorot_uniform"\nbias_init = "ones"'),
 }
-
-
-@pytest.fixture(autouse=True)
-def flax_env(env_name):
-    reason = ROUTE.unavailable_reason()
-    if env_name != FLAX_ENV:
-        assert reason == "this env has no Flax (the k3-jax env has it)"
-        pytest.skip(reason)
-    assert reason is None
 
 
 def scenario(name, seeds=1):

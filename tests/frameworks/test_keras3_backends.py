@@ -17,6 +17,7 @@ from compare.core import families, layout
 from compare.core.scenarios import parse_scenarios
 from tests.helpers import reference_rnn
 
+NEEDS = "keras"
 TOLERANCE = 1e-5
 KERAS3_ENVS = ("tf221", "k3-jax", "k3-torch")
 BACKENDS = {"tf221": "tensorflow", "k3-jax": "jax", "k3-torch": "torch"}
