@@ -1,4 +1,4 @@
-"""The initializers a fingerprint tells apart, as Keras and TF define them (numpy only; every TF env).
+"""The initializers a fingerprint tells apart, as Keras, TF and PyTorch define them (numpy only; every env).
 
 Definitions encoded (Keras / TF semantics, not measured values)
 ---------------------------------------------------------------
@@ -13,6 +13,10 @@ fans of a shape: () -> (1, 1); (n,) -> (n, n); (r, c) -> (r, c); more axes -> re
 
 ``glorot`` = (1, fan_avg), ``lecun`` = (1, fan_in), ``he`` = (2, fan_in); ``<name>_uniform`` or
 ``<name>_normal`` (params say whether the normal was truncated: decided from the data, not a version).
+``torch_default``: PyTorch's ``reset_parameters`` for its recurrent modules, U(-1/sqrt(hidden), 1/sqrt(hidden))
+on every parameter, i.e. ``variance_scaling(1/3, fan_out, uniform)`` over a canonical block (its columns are
+the hidden units, a bias block's length too); tried first among the uniform hypotheses, over the block's own
+shape only, since it names a rule per block, not a draw over a variable.
 ``orthogonal``: Keras/TF flatten the shape to (prod(shape[:-1]), shape[-1]) and return ``gain`` times a
 matrix with orthonormal rows or columns (whichever are fewer); its entries have std
 ``gain / sqrt(max(rows, cols))``.
@@ -30,6 +34,7 @@ import numpy as np
 TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated at ±2
 
 NAMED = (("glorot", 1.0, "fan_avg"), ("lecun", 1.0, "fan_in"), ("he", 2.0, "fan_in"))
+TORCH_DEFAULT = ("torch_default", 1.0 / 3.0, "fan_out")
 MODES = ("fan_in", "fan_out", "fan_avg")
 ROUND_SCALES = (
     0.01,
@@ -139,6 +144,10 @@ def hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[s
     out = []
     if named:
         suffix = "uniform" if family is UNIFORM else "normal"
+        if family is UNIFORM and shapes:
+            name, scale, mode = TORCH_DEFAULT
+            params = {"scale": scale, "mode": mode, "distribution": distribution}
+            out.append((name, params, shapes[0], predicted_std(scale, mode, shapes[0])))
         for base, scale, mode in NAMED:
             for shape in shapes:
                 out.append(

@@ -241,3 +241,25 @@ def test_result_is_plain_json_with_confidence_in_unit_interval():
         result = fingerprint(values, [BLOCK, VARIABLE])
         json.dumps(result, allow_nan=False)
         assert 0.0 <= result["confidence"] <= 1.0
+
+
+def test_pytorch_default_is_told_from_glorot_over_the_block():
+    """U(±1/sqrt(units)) on a (inputs, units) block, as PyTorch's reset_parameters draws every parameter, is
+    named torch_default over the block (limit 1/sqrt(40)); glorot_uniform drawn over the same block stays
+    glorot_uniform."""
+    limit = 1.0 / math.sqrt(UNITS)
+    values = np.random.RandomState(0).uniform(-limit, limit, (SEEDS, IN, UNITS)).astype(np.float32)
+    result = fingerprint(values, [(IN, UNITS), (IN, 3 * UNITS)])
+    assert (result["name"], result["over_shape"]) == ("torch_default", [IN, UNITS])
+    assert result["params"]["limit"] == pytest.approx(limit)
+    assert result["params"]["mode"] == "fan_out" and result["params"]["scale"] == pytest.approx(1.0 / 3.0)
+    glorot = fingerprint(uniform(1.0, "fan_avg", (IN, UNITS), block=(IN, UNITS)), [(IN, UNITS), (IN, 3 * UNITS)])
+    assert glorot["name"] == "glorot_uniform"
+
+
+def test_pytorch_default_bias_is_named_over_its_own_length():
+    """A bias block (units,) drawn U(±1/sqrt(units)) is torch_default over (units,)."""
+    limit = 1.0 / math.sqrt(UNITS)
+    values = np.random.RandomState(1).uniform(-limit, limit, (64, UNITS)).astype(np.float32)
+    result = fingerprint(values, [(UNITS,), (4 * UNITS,)])
+    assert (result["name"], result["over_shape"]) == ("torch_default", [UNITS])
