@@ -51,9 +51,9 @@ def test_a_start_that_differs_in_keras_and_pytorch_gets_each_framework_s_fix():
     assert keras.startswith("Keras (tf115:keras): bias_initializer=tf.keras.initializers.Constant([1.0] * 4")
 
 
-def test_options_pytorch_fixes_and_its_second_bias_are_said_as_such():
-    """reset_after: PyTorch takes no such argument and computes True; the recurrent biases only PyTorch
-    stores: nothing to do, their sum is what the gates see."""
+def test_options_pytorch_fixes_and_its_reset_scaled_bias_are_said_as_such():
+    """reset_after: PyTorch takes no such argument and computes True; the candidate's recurrent bias, which
+    only PyTorch stores, is that same cause (the reset gate scales it), not a finding of its own."""
     rows = [
         row(
             "config",
@@ -61,15 +61,15 @@ def test_options_pytorch_fixes_and_its_second_bias_are_said_as_such():
             Reason("config_mismatch", "reset", {"key": "reset_after", "a": False, "b": True}),
         ),
         row(
-            "l0/fw/update/recurrent_bias",
+            "l0/fw/candidate/recurrent_bias",
             "k3-torch:torch",
             Reason("missing_block", "only b", {"present": "k3-torch:torch", "absent": "tf115:tf1"}),
             verdict="missing",
         ),
     ]
-    found = {f.cause: f for f in findings_for(rows, artifacts()).findings}
-    assert found["reset_after(False, True)"].fix == (
+    (found,) = findings_for(rows, artifacts()).findings
+    assert found.cause == "reset_after(False, True)" and len(found.rows) == 2
+    assert found.fix == (
         "none in PyTorch: nn.GRU / nn.LSTM take no reset_after argument (they compute reset_after=True); "
         "rnncompare port says where weights still carry over (tf115:tf1 computes False)"
     )
-    assert found["missing_block(b)"].fix.startswith("none needed: PyTorch always stores bias_ih and bias_hh")

@@ -209,11 +209,6 @@ def _torch(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
             "re-initialize the module's parameters with torch.nn.init after building it, as [scenario.torch] does "
             "(PyTorch's modules take no initializer argument, and rnncompare has no recipe starting them like TF1)"
         )
-    if cause.code == "missing_block":
-        return (
-            "none needed: PyTorch always stores bias_ih and bias_hh; a gate the reset gate does not scale sees "
-            "their sum, which the effective biases compare"
-        )
     if cause.code == "shape":
         return 'stack nn.GRUCell / nn.LSTMCell per direction, as TF1 stacks each direction ([scenario.torch] stacking = "cells")'
     if cause.code in FIXES:
