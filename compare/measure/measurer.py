@@ -32,9 +32,13 @@ def _stats(acc: SeedStats) -> Dict[str, Any]:
 
 
 def _fingerprint(
-    shape: List[int], over_shapes: List[List[int]], stats: Dict[str, Any], orthogonal_over: Optional[tuple] = None
+    shape: List[int],
+    over_shapes: List[List[int]],
+    stats: Dict[str, Any],
+    orthogonal_over: Optional[tuple] = None,
+    prefer: Sequence[str] = (),
 ) -> Optional[Dict[str, Any]]:
-    return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over)
+    return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over, prefer)
 
 
 def _orthogonal_over(shape: List[int], stats: Dict[str, Any]) -> Optional[tuple]:
@@ -66,6 +70,8 @@ class Measurer:
         self.biases: Dict[str, SeedStats] = {}
         self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
         self.splitter: Optional[layout.Splitter] = None  # from the first draw
+        own = families.get(family).own_default
+        self.prefer = (own,) if own else ()  # the framework's own default explains its draws first
 
     def add(self, weights: Sequence[Any]) -> None:
         """One draw: ``backends.routes.base.Weight`` records (name, layer, direction, param, value)."""
@@ -135,6 +141,7 @@ class Measurer:
                     [shape, self._drawn_over(parent)],
                     stats,
                     _orthogonal_over(self._drawn_over(parent), parent["stats"]),
+                    self.prefer,
                 ),
             }
         bad = sum(v["nonfinite"] for v in variables.values())

@@ -263,3 +263,16 @@ def test_pytorch_default_bias_is_named_over_its_own_length():
     values = np.random.RandomState(1).uniform(-limit, limit, (64, UNITS)).astype(np.float32)
     result = fingerprint(values, [(UNITS,), (4 * UNITS,)])
     assert (result["name"], result["over_shape"]) == ("torch_default", [UNITS])
+
+
+def test_a_tie_goes_to_the_framework_s_own_default_only_where_asked():
+    """With 16 units, glorot_uniform over a (32, 64) Keras LSTM kernel and U(±1/4) over its (32, 16) gate block
+    are the same values: by default glorot_uniform is named (torch_default among the ties); for a PyTorch
+    family's weights (``prefer``) torch_default is, with glorot among the ties."""
+    values = np.random.RandomState(2).uniform(-0.25, 0.25, (SEEDS, 32, 16)).astype(np.float32)
+    plain = fingerprint(values, [(32, 16), (32, 64)])
+    preferred = fingerprint(values, [(32, 16), (32, 64)], prefer=("torch_default",))
+    assert (plain["name"], plain["over_shape"]) == ("glorot_uniform", [32, 64])
+    assert "torch_default" in [t["name"] for t in plain["ties"]]
+    assert (preferred["name"], preferred["over_shape"]) == ("torch_default", [32, 16])
+    assert "glorot_uniform" in [t["name"] for t in preferred["ties"]]
