@@ -20,8 +20,9 @@ ROUTES = (
     "tf1",
     "keras",
     "recipe",
+    "torch",
     "flax",
-)  # the routes a worker measures (backends/<route>_route.py), in display order
+)  # the routes a worker measures (backends/routes/<route>.py), in display order
 STATUSES = ("ok", "unavailable", "error")
 # Every number a statistics record may hold (compare.measure.stats writes them; None where not measured).
 NUMBER_STATS = (

@@ -13,7 +13,9 @@ recurrent_bias, ``p`` peephole):
   over the units before ``forget_bias`` and the nonlinearity, and ``c'`` is normalised likewise (the
   ``state`` blocks).
 
-Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
+Each direction stacks its own layers (MultiRNNCell), the backward one on the reversed sequence; or, with
+``per_level``, each level runs both directions over the previous level's joined outputs (a bidirectional
+``nn.GRU(num_layers=2)``, Keras's ``layers`` stacking).
 """
 
 from typing import Any, Dict, Optional, Sequence, Tuple
@@ -80,6 +82,21 @@ def _lstm_step(cell: _Cell, x: np.ndarray, state: tuple, forget_bias: float, cli
     return new_c, o * np.tanh(new_c)
 
 
+def _layer(kind: str, cell: _Cell, sequence: np.ndarray, units: int, options: dict) -> np.ndarray:
+    """One cell over ``sequence`` (batch, time, features) from a zero state: its outputs (batch, time, units)."""
+    h = np.zeros((sequence.shape[0], units))
+    state = (h, h)
+    steps = []
+    for t in range(sequence.shape[1]):
+        if kind == "gru":
+            h = _gru_step(cell, sequence[:, t], h, options["reset_after"])
+        else:
+            state = _lstm_step(cell, sequence[:, t], state, options["forget_bias"], options["cell_clip"])
+            h = state[1]
+        steps.append(h)
+    return np.stack(steps, axis=1)
+
+
 def forward(
     kind: str,
     blocks: Dict[str, np.ndarray],
@@ -90,26 +107,28 @@ def forward(
     reset_after: bool = False,
     forget_bias: float = 0.0,
     cell_clip: Optional[float] = None,
+    per_level: bool = False,
 ) -> np.ndarray:
     """The output sequence (batch, time, units * directions), computed in float64 from ``blocks``."""
+    options = {"reset_after": reset_after, "forget_bias": forget_bias, "cell_clip": cell_clip}
+
+    def run(layer: int, direction: str, sequence: np.ndarray) -> np.ndarray:
+        cell = _Cell(blocks, f"l{layer}/{direction}")
+        if direction == "fw":
+            return _layer(kind, cell, sequence, units, options)
+        return _layer(kind, cell, sequence[:, ::-1], units, options)[:, ::-1]
+
+    if per_level:
+        sequence = np.asarray(inputs, np.float64)
+        for layer in range(layers):
+            sequence = np.concatenate([run(layer, d, sequence) for d in directions], axis=-1)
+        return sequence
     outputs = []
     for direction in directions:
         sequence = np.asarray(inputs, np.float64)
-        sequence = sequence if direction == "fw" else sequence[:, ::-1]
         for layer in range(layers):
-            cell = _Cell(blocks, f"l{layer}/{direction}")
-            h = np.zeros((sequence.shape[0], units))
-            state = (h, h)
-            steps = []
-            for t in range(sequence.shape[1]):
-                if kind == "gru":
-                    h = _gru_step(cell, sequence[:, t], h, reset_after)
-                else:
-                    state = _lstm_step(cell, sequence[:, t], state, forget_bias, cell_clip)
-                    h = state[1]
-                steps.append(h)
-            sequence = np.stack(steps, axis=1)
-        outputs.append(sequence if direction == "fw" else sequence[:, ::-1])
+            sequence = run(layer, direction, sequence)
+        outputs.append(sequence)
     return np.concatenate(outputs, axis=-1)
 
 

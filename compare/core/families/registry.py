@@ -126,6 +126,7 @@ class Family:
     needs_gpu: bool = False  # TensorFlow cannot even initialize it without a GPU
     runs_on_gpu_only: bool = False  # initializes on a CPU, but its forward pass needs cuDNN
     initialized_as: str = ""  # the family whose initialization this one's repeats (measured)
+    own_default: str = ""  # the fingerprint of its framework's default draw, tried first on its weights
     # (class, op type): the classes whose cells run one fused TensorFlow op rather than MatMuls, so a
     # saved graph tells them from the classes that store the same variables (checkpoint inspection)
     class_ops: Tuple[Tuple[str, str], ...] = ()

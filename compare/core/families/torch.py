@@ -46,6 +46,7 @@ register(
         anchor="weight_ih",
         variables=_variables(_GRU_GATES),
         always_bias=True,
+        own_default="torch_default",
         reset_scaled=("candidate",),
         config=dict(_TORCH_CONFIG, reset_after=Fixed(True)),
     )
@@ -60,6 +61,7 @@ register(
         anchor="weight_ih",
         variables=_variables(_LSTM_GATES),
         always_bias=True,
+        own_default="torch_default",
         config=dict(
             _TORCH_CONFIG,
             forget_bias=Fixed(0.0),
