@@ -108,3 +108,53 @@ def test_the_flax_defaults_are_recorded_and_the_given_initializers_applied():
     assert cell["kernel_init"] == {"name": "glorot_uniform", "params": {}}
     biases = {w.param: float(w.value.mean()) for w in weights if w.param.endswith("/bias")}
     assert biases == {"in/bias": 1.0, "ir/bias": 1.0, "iz/bias": 1.0, "hn/bias": 1.0}
+
+
+INITIALIZER_CASES = {  # [flax] table for the kernels (input 3 -> widened to 64 rows here), what the draw must show
+    "orthogonal-gain-2": '{ name = "orthogonal", gain = 2.0 }',
+    "uniform-bounds": '{ name = "random_uniform", minval = -0.2, maxval = 0.3 }',
+    "untruncated-vs": '{ name = "variance_scaling", scale = 2.0, mode = "fan_in", distribution = "untruncated_normal" }',
+    "truncated-mean": '{ name = "truncated_normal", mean = 0.5, stddev = 0.1 }',
+}
+
+
+def initialized(table):
+    (s,) = parse_scenarios(
+        f"""
+[[scenario]]
+name = "init"
+cell = "lstm"
+units = 32
+input_dim = 64
+[scenario.flax]
+kernel_init = {table}
+recurrent_kernel_init = {table}
+"""
+    )
+    return {w.param: w.value.astype(np.float64) for w in next(ROUTE.build(s).draws(1))}
+
+
+@pytest.mark.parametrize("name", sorted(INITIALIZER_CASES))
+def test_the_scenarios_initializers_reach_the_flax_kernels_as_defined(name):
+    """Each [flax] initializer draws what its parameters say, on the (64, 32) input and (32, 32) recurrent
+    kernels: gain 2 orthogonal columns, the uniform's bounds, the untruncated normal's std sqrt(2 / fan_in),
+    the truncated normal cut at mean +- 2 stddev."""
+    values = initialized(INITIALIZER_CASES[name])
+    kernel, recurrent = values["ii/kernel"], values["hi/kernel"]
+    if name == "orthogonal-gain-2":
+        np.testing.assert_allclose(kernel.T @ kernel, 4 * np.eye(32), atol=1e-4)
+        np.testing.assert_allclose(recurrent.T @ recurrent, 4 * np.eye(32), atol=1e-4)
+    elif name == "uniform-bounds":
+        assert -0.2 <= kernel.min() < -0.19 and 0.29 < kernel.max() < 0.3
+    elif name == "untruncated-vs":
+        assert abs(kernel.std() / np.sqrt(2.0 / 64) - 1) < 0.1 and np.abs(kernel).max() > 2 * np.sqrt(2.0 / 64)
+    else:
+        assert 0.3 <= kernel.min() and kernel.max() <= 0.7 and abs(kernel.mean() - 0.5) < 0.01
+
+
+def test_a_seeded_flax_initializer_is_unavailable_with_the_reason():
+    """Flax draws every parameter from the module's PRNG key: a seed in the [flax] table is refused, by name."""
+    from backends.routes.base import Unavailable
+
+    with pytest.raises(Unavailable, match="^Flax draws orthogonal from the module's PRNG key"):
+        initialized('{ name = "orthogonal", seed = 3 }')
