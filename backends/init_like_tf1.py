@@ -11,7 +11,8 @@ The TF1 route draws, per cell, over the *concatenated* [x; h] shapes:
   (LSTMCell), else the scope's, else glorot_uniform; ``bias`` zeros; ``forget_bias`` (default 1.0)
   added to the forget gate at run time.
 
-This module draws those variables with TF's own ``tf.compat.v1`` initializers, folds
+This module draws those variables with TF's own ``tf.compat.v1`` initializers (without TensorFlow, Keras 3
+on JAX or PyTorch draws them: ``backends.tf1_initializers``), folds
 ``forget_bias`` into the stored forget-gate bias (Keras adds nothing at run time), cuts them into
 per-gate blocks (``compare.core.layout``) and writes them into the Keras variables
 (``compare.core.assemble``). Peepholes, ``num_proj`` and ``cell_clip`` have no Keras counterpart and
@@ -23,6 +24,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
+from backends import kerasenv, tf1_initializers
 from backends.routes.base import Weight
 from backends.routes.keras import keras_cells
 from backends.routes.tf1_cells import make_initializer
@@ -59,7 +61,10 @@ def unsupported(cell_kwargs: Dict[str, Any]) -> Optional[str]:
 def tf1_variables(
     kind: str, in_dim: int, units: int, scope_initializer: Any = None, cell_kwargs: Optional[Dict[str, Any]] = None
 ) -> Dict[str, np.ndarray]:
-    """One TF1 cell's variables ``{param: array}``, drawn as the TF1 route draws them."""
+    """One TF1 cell's variables ``{param: array}``, drawn as the TF1 route draws them (without TensorFlow:
+    by Keras 3, ``backends.tf1_initializers``)."""
+    if kerasenv.standalone():
+        return _keras3_variables(kind, in_dim, units, scope_initializer, dict(cell_kwargs or {}))
     import tensorflow as tf  # as the user's program has it: no logging or eager changes here
 
     tf1, kwargs = tf.compat.v1, dict(cell_kwargs or {})
@@ -81,6 +86,42 @@ def tf1_variables(
         "kernel": _draw(tf, kernel_init, (rows, 4 * units)),
         "bias": _draw(tf, tf1.zeros_initializer(), (4 * units,)),
     }
+
+
+def _spec(value: Any) -> Any:
+    """An Initializer spec from a name or a scenario-style table (a spec or an initializer object as it is)."""
+    if value is None or callable(value) or hasattr(value, "params"):
+        return value
+    return parse_initializer("init_like_tf1", value)
+
+
+def _keras3_variables(
+    kind: str, in_dim: int, units: int, scope_initializer: Any, kwargs: Dict[str, Any]
+) -> Dict[str, np.ndarray]:
+    """``tf1_variables`` where there is no TensorFlow: the same variables, each drawn by a fresh Keras 3
+    object of TF1's initializer (an initializer object given is called as it is)."""
+    refused = unsupported(kwargs)
+    if refused:
+        raise ValueError(refused)
+
+    def draw(value: Any, shape: Tuple[int, ...]) -> np.ndarray:
+        spec = _spec(value)
+        if callable(spec):
+            return kerasenv.to_numpy(None, spec(shape, dtype="float32")).astype(np.float32)
+        return tf1_initializers.draw(spec, shape)
+
+    kernel = kwargs.get("kernel_initializer" if kind == "gru" else "initializer") or scope_initializer
+    kernel = kernel or "glorot_uniform"
+    rows = in_dim + units
+    if kind == "gru":
+        bias = kwargs.get("bias_initializer")
+        return {
+            "gates/kernel": draw(kernel, (rows, 2 * units)),
+            "gates/bias": draw(bias or {"name": "constant", "value": GRU_GATE_BIAS}, (2 * units,)),
+            "candidate/kernel": draw(kernel, (rows, units)),
+            "candidate/bias": draw(bias or "zeros", (units,)),
+        }
+    return {"kernel": draw(kernel, (rows, 4 * units)), "bias": draw("zeros", (4 * units,))}
 
 
 def _keras_values(kind: str, cell: Any, tf1_values: Dict[str, np.ndarray], forget_bias: float) -> Dict[str, np.ndarray]:

@@ -7,15 +7,28 @@ and eager execution: it has the TF1 API at the top level, the cells in ``tf.cont
 Keras 2.0 as ``tf.contrib.keras``, in graph mode.
 """
 
+import importlib.util
 import inspect
 import os
-import platform
 import random
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
 _TF = None
+
+
+def missing() -> Optional[str]:
+    """None when TensorFlow can be imported here, else why not (an env of Keras 3 on JAX or PyTorch has none)."""
+    try:
+        found = importlib.util.find_spec("tensorflow")
+    except (ImportError, ValueError):
+        found = None
+    if found is not None:
+        return None
+    return "this env ({}) has no TensorFlow (use an env of the tf* matrix for it)".format(
+        os.environ.get("RNNCOMPARE_ENV", "local")
+    )
 
 
 def tensorflow() -> Any:
@@ -136,16 +149,3 @@ def keras_flavor(tf: Any) -> Dict[str, str]:
     if module.startswith("tensorflow.contrib"):
         return {"flavor": "tf.contrib.keras", "version": "bundled with TensorFlow " + tf.__version__}
     return {"flavor": "tf.keras", "version": getattr(tf.keras, "__version__", "unknown")}
-
-
-def env_info() -> Dict[str, Any]:
-    tf = tensorflow()
-    return {
-        "name": os.environ.get("RNNCOMPARE_ENV", "local"),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras_flavor(tf),
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "legacy_keras": os.environ.get("TF_USE_LEGACY_KERAS", ""),
-    }

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from backends import ROUTE_MODULES, tfenv
+from backends import ROUTE_MODULES, envinfo
 from backends.heap import Trimmer, keep_freed_memory, release_freed_memory
 from backends.routes.base import Built, Route, Unavailable, Values, Weight, forward_input
 from compare import artifact
@@ -273,7 +273,7 @@ def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], we
         "scenarios": {s.name: _pending(s, routes, weights) for s in scenarios},
     }
     appender = artifact.Appender(out, document)
-    appender.document["env"] = tfenv.env_info()
+    appender.document["env"] = envinfo.env_info()
     try:
         for index, scenario in enumerate(scenarios, 1):
             label = f"{index}/{len(scenarios)}"

@@ -2,7 +2,8 @@
 
 ``tf.keras`` is whatever this env ships: ``tf.contrib.keras`` (Keras 2.0, graph mode) in TF 1.1,
 the Keras inside TF 1.15, Keras 2 (TF 2.15), tf_keras (TF 2.16+ with ``TF_USE_LEGACY_KERAS=1``) or
-Keras 3. Initializers the scenario leaves out are not passed, so the layer's own defaults apply and
+Keras 3; in the envs without TensorFlow, Keras 3 itself on its jax or torch backend (``kerasenv``),
+building the same layers. Initializers the scenario leaves out are not passed, so the layer's own defaults apply and
 show in the config. What this Keras cannot build (TF 1.1's has no ``Bidirectional``, no cells to
 stack, no ``reset_after``) makes the route ``unavailable`` for that scenario, with the reason.
 
@@ -28,7 +29,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from backends import tfenv
+from backends import kerasenv, tfenv
 from backends.routes import keras_draws
 from backends.routes.base import (
     FORWARD_BATCH,
@@ -67,7 +68,7 @@ INITIALIZER_OF = {
 def make_initializer(tf: Any, spec: Initializer) -> Any:
     """This Keras's initializer object for an ``Initializer`` spec (seeded when it names a ``seed``);
     Unavailable when this Keras has no such initializer."""
-    initializers = tfenv.keras(tf).initializers
+    initializers = kerasenv.keras(tf).initializers
     params = {k: v for k, v in spec.params.items() if k != "seed"}
     try:
         if not params:
@@ -75,26 +76,18 @@ def make_initializer(tf: Any, spec: Initializer) -> Any:
         else:
             init = initializers.get({"class_name": PARAMETRIZED[spec.name], "config": params})
     except ValueError as exc:  # Keras's "Unknown initializer"
-        raise Unavailable(
-            "{} in TensorFlow {} has no {} initializer ({})".format(
-                tfenv.keras_flavor(tf)["flavor"], tf.__version__, spec.name, exc
-            )
-        ) from None
+        raise Unavailable(f"{kerasenv.described(tf)} has no {spec.name} initializer ({exc})") from None
     if "seed" not in spec.params:
         return init
     if "seed" not in init.get_config():
-        raise Unavailable(
-            "{} in TensorFlow {}: {} takes no seed".format(
-                tfenv.keras_flavor(tf)["flavor"], tf.__version__, type(init).__name__
-            )
-        )
+        raise Unavailable(f"{kerasenv.described(tf)}: {type(init).__name__} takes no seed")
     return reseeded(init, spec.params["seed"])
 
 
 def check_options(tf: Any, scenario: Scenario, spec: KerasSpec) -> None:
     """Raise Unavailable when this Keras lacks what the scenario's [keras] table (``spec``) asks for."""
-    layers = tfenv.keras(tf).layers
-    keras = "{} in TensorFlow {}".format(tfenv.keras_flavor(tf)["flavor"], tf.__version__)
+    layers = kerasenv.keras(tf).layers
+    keras = kerasenv.described(tf)
     name = layer_class_name(scenario, spec)
     available_layer_class(tf, name)  # Unavailable when this Keras has no such layer
     needed = ["Bidirectional"] if scenario.bidirectional else []
@@ -123,13 +116,10 @@ def layer_class_name(scenario: Scenario, spec: KerasSpec) -> str:
 
 def available_layer_class(tf: Any, name: str) -> Any:
     """This Keras's layer (or cell) class ``name``; Unavailable when it has none."""
-    found = tfenv.keras_layer_class(tf, name)
+    found = kerasenv.layer_class(tf, name)
     if found is None:
-        raise Unavailable(
-            "{} in TensorFlow {} has no {} (neither in tf.keras.layers nor in tf.compat.v1.keras.layers)".format(
-                tfenv.keras_flavor(tf)["flavor"], tf.__version__, name
-            )
-        )
+        where = "in keras.layers" if tf is None else "neither in tf.keras.layers nor in tf.compat.v1.keras.layers"
+        raise Unavailable(f"{kerasenv.described(tf)} has no {name} ({where})")
     return found
 
 
@@ -149,13 +139,13 @@ def initial_value(tf: Any, cell: Any, param: str, variable: Any, seed: int) -> A
     dtype = variable.dtype
     if param == "bias" and getattr(cell, "unit_forget_bias", False):  # as LSTMCell / CuDNNLSTM.build do
         ones, size = forget_ones(cell), int(variable.shape[0])
-        return tf.concat(
+        return kerasenv.concat(
+            tf,
             [
                 init((ones.start,), dtype=dtype),
-                tf.ones((ones.stop - ones.start,), dtype=dtype),
+                kerasenv.ones(tf, ones.stop - ones.start, dtype),
                 init((size - ones.stop,), dtype=dtype),
             ],
-            0,
         )
     return init(tuple(int(n) for n in variable.shape), dtype=dtype)
 
@@ -206,8 +196,8 @@ class KerasBuilt(Built):
         self.spec = spec or scenario.keras
         self.layer_class = layer_class_name(scenario, self.spec)
         self.family = families.of_class(self.layer_class, "keras").name
-        self.tf = tfenv.tensorflow()
-        self.keras = tfenv.keras(self.tf)
+        self.tf = kerasenv.tensorflow()  # None: Keras 3 on another backend (jax, torch)
+        self.keras = kerasenv.keras(self.tf)
         self.rnns: List[Any] = []
         # A seeded initializer is one object, passed to every weight it is given for, as user code
         # does (``init = Orthogonal(seed=1)``): in Keras 2 and 3 those weights start as copies.
@@ -246,7 +236,7 @@ class KerasBuilt(Built):
         """Fresh layers seeded with ``seed``, after resetting Keras's name counters, so the variable
         names do not depend on what ran before."""
         tfenv.clear_keras_session(self.keras)
-        tfenv.seed_everything(seed)
+        kerasenv.seed_everything(self.tf, seed)
         self.rnns = self._stack()
         self._build_weights()
 
@@ -264,11 +254,20 @@ class KerasBuilt(Built):
         The re-seeded initializers make the values independent of the global seeds, so these are not
         reset per draw: resetting them clears TF's kernel cache and made drawing 5x slower."""
         located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
+        if self.tf is None:
+            return self._assigned_one_by_one(located, seeds)
         return keras_draws.redraws(self.tf, located, seeds, initial_value)
 
     def draws_ahead(self) -> bool:
         located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
-        return not self.seeded and keras_draws.runs_ahead(self.tf, located)
+        return self.tf is not None and not self.seeded and keras_draws.runs_ahead(self.tf, located)
+
+    def _assigned_one_by_one(self, located: keras_draws.Located, seeds: List[int]) -> Iterator[List[np.ndarray]]:
+        """Keras 3 on jax or torch: each variable assigned its value in turn, as ``build`` does."""
+        for seed in seeds:
+            for cell, param, variable in located:
+                variable.assign(initial_value(None, cell, param, variable, seed))
+            yield self._values([variable for _, _, variable in located])
 
     def _variables(self) -> Iterator[Tuple[int, str, Any, str, Any]]:
         for direction in self.scenario.directions:
@@ -279,7 +278,7 @@ class KerasBuilt(Built):
                         yield layer, direction, cell, param, variable
 
     def _values(self, variables: List[Any]) -> List[np.ndarray]:
-        return [np.array(v.numpy()) for v in variables]
+        return [kerasenv.to_numpy(self.tf, v) for v in variables]
 
     def _assign(self, variable: Any, value: np.ndarray) -> None:
         variable.assign(value)
@@ -329,10 +328,10 @@ class KerasBuilt(Built):
     def forward(self, inputs: np.ndarray) -> Dict[str, np.ndarray]:
         if families.get(self.family).runs_on_gpu_only:
             return {}  # cuDNN's kernels only: no output to record on a CPU (the weights are still measured)
-        tensor = self.tf.constant(inputs)
+        tensor = kerasenv.constant(self.tf, inputs)
         for rnn in self.rnns:
             tensor = rnn(tensor)
-        return {"output": np.array(tensor.numpy())}
+        return {"output": kerasenv.to_numpy(self.tf, tensor)}
 
 
 class GraphKerasBuilt(KerasBuilt):
@@ -369,17 +368,19 @@ class KerasRoute(Route):
     name = "keras"
 
     def unavailable_reason(self) -> Optional[str]:
-        tf = tfenv.tensorflow()
+        tf = kerasenv.tensorflow()
         try:
-            tfenv.keras(tf)
-        except AttributeError:
-            return f"this TensorFlow {tf.__version__} has no tf.keras"
+            kerasenv.keras(tf)
+        except ImportError:
+            return "this env has neither TensorFlow nor Keras 3 (install keras and a backend: jax or torch)"
+        except AttributeError:  # only TensorFlow's Keras is found as an attribute
+            return "this TensorFlow {} has no tf.keras".format(getattr(tf, "__version__", ""))
         return None
 
     def build(self, scenario: Scenario) -> Built:
-        tf = tfenv.tensorflow()
+        tf = kerasenv.tensorflow()
         check_options(tf, scenario, scenario.keras)
-        return KerasBuilt(scenario) if tfenv.eager(tf) else GraphKerasBuilt(scenario)
+        return KerasBuilt(scenario) if tf is None or tfenv.eager(tf) else GraphKerasBuilt(scenario)
 
 
 ROUTE = KerasRoute()

@@ -3,7 +3,7 @@
 This is the migration answer measured: Keras ``GRU(reset_after=False, recurrent_activation=
 "sigmoid")`` / ``LSTM(recurrent_activation="sigmoid")`` (TF1 cells gate with a plain sigmoid and
 GRUCell resets before the recurrent matmul), stacked per direction like ``MultiRNNCell``
-(``stacking = "cells"``), and initialized by :func:`backends.init_like_tf1.init_like_tf1` from the
+(``stacking = "cells"``; one level is the plain layer), and initialized by :func:`backends.init_like_tf1.init_like_tf1` from the
 scenario's [tf1] table. A diff of this route against the real TF1 route must say ``same``.
 """
 
@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import numpy as np
 
 from backends import init_like_tf1 as recipes
-from backends import tfenv
+from backends import kerasenv
 from backends.routes.base import Built, Route, Unavailable
 from backends.routes.keras import ROUTE as KERAS
 from backends.routes.keras import KerasBuilt, check_options
@@ -27,7 +27,10 @@ EQUIVALENT_KWARGS: Dict[str, Dict[str, Any]] = {
 
 class RecipeBuilt(KerasBuilt):
     def __init__(self, scenario: Scenario) -> None:
-        spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking="cells")
+        # One level needs no StackedRNNCells (the same function), which Keras 3.15 on JAX cannot run around
+        # a single cell (its scan's carry changes structure)
+        stacking = "cells" if scenario.layers > 1 else "layers"
+        spec = KerasSpec(layer_kwargs=dict(EQUIVALENT_KWARGS[scenario.cell]), stacking=stacking)
         super().__init__(scenario, spec)
 
     def _build(self, seed: int) -> None:
@@ -38,7 +41,7 @@ class RecipeBuilt(KerasBuilt):
         """``init_like_tf1`` overwrites every weight, so re-running it seeded ``seed`` is a fresh draw;
         its TF1 initializers are unseeded, so the global seeds are reset first."""
         for seed in seeds:
-            tfenv.seed_everything(seed)
+            kerasenv.seed_everything(self.tf, seed)
             self._init_like_tf1()
             yield self._values([v for _, _, _, _, v in self._variables()])
 
@@ -47,7 +50,7 @@ class RecipeBuilt(KerasBuilt):
         recipes.init_like_tf1(self.rnns, tf1.reaching_initializer, tf1.cell_kwargs)
 
     def config(self) -> Dict[str, Any]:
-        return dict(super().config(), recipe={"layer_kwargs": self.spec.layer_kwargs, "stacking": "cells"})
+        return dict(super().config(), recipe={"layer_kwargs": self.spec.layer_kwargs, "stacking": self.spec.stacking})
 
 
 class RecipeRoute(Route):
@@ -67,7 +70,7 @@ class RecipeRoute(Route):
         if refused:
             raise Unavailable(refused)
         built = RecipeBuilt(scenario)
-        check_options(tfenv.tensorflow(), scenario, built.spec)
+        check_options(built.tf, scenario, built.spec)
         return built
 
 

@@ -264,6 +264,8 @@ class TF1Route(Route):
     name = "tf1"
 
     def unavailable_reason(self) -> Optional[str]:
+        if tfenv.missing() is not None:
+            return "the TF1 cells need TensorFlow: " + str(tfenv.missing())
         tf = tfenv.tensorflow()
         try:
             for cls in ("GRUCell", "LSTMCell", "BasicLSTMCell", "MultiRNNCell"):

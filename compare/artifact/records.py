@@ -16,7 +16,13 @@ import numpy as np
 
 from compare.core import families, layout
 
-ROUTES = ("tf1", "keras", "recipe")  # the routes a worker measures (backends/<route>_route.py), in display order
+ROUTES = (
+    "tf1",
+    "keras",
+    "recipe",
+    "torch",
+    "flax",
+)  # the routes a worker measures (backends/routes/<route>.py), in display order
 STATUSES = ("ok", "unavailable", "error")
 # Every number a statistics record may hold (compare.measure.stats writes them; None where not measured).
 NUMBER_STATS = (
@@ -228,9 +234,10 @@ class Env:
     name: str
     python: str = ""
     tensorflow: str = ""
-    keras: str = ""  # "flavor version", e.g. "keras3 3.10.0"
+    keras: str = ""  # "flavor version", e.g. "keras3 3.10.0", and its backend: "keras3 3.15.1 on torch"
     numpy: str = ""
     platform: str = ""
+    frameworks: str = ""  # JAX, Flax, PyTorch as installed, e.g. "torch 2.15.0"; '' in the TF envs
 
 
 @dataclass(frozen=True)

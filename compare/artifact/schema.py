@@ -307,6 +307,11 @@ def _env(document: Dict[str, Any], path: Optional[Path]) -> Env:
     keras = env.get("keras")
     if isinstance(keras, dict):
         keras = " ".join(str(keras.get(k, "")) for k in ("flavor", "version")).strip()
+        if keras and keras_backend(env) not in ("", "tensorflow"):
+            keras += " on " + keras_backend(env)
+    frameworks = env.get("frameworks")
+    if isinstance(frameworks, dict):
+        frameworks = ", ".join(f"{name} {version}" for name, version in sorted(frameworks.items()))
     return Env(
         name=str(name or (path.stem if path else "?")),
         python=_text(env.get("python", "")),
@@ -314,7 +319,14 @@ def _env(document: Dict[str, Any], path: Optional[Path]) -> Env:
         keras=_text(keras or ""),
         numpy=_text(env.get("numpy", "")),
         platform=_text(env.get("platform", "")),
+        frameworks=_text(frameworks or ""),
     )
+
+
+def keras_backend(env: Dict[str, Any]) -> str:
+    """The backend the env's Keras runs on (``"jax"``, ``"torch"``; ``"tensorflow"`` for tf.keras), or ''."""
+    keras = env.get("keras")
+    return str(keras.get("backend", "")) if isinstance(keras, dict) else ""
 
 
 def from_document(document: Dict[str, Any], source: str = "<artifact>", path: Optional[Path] = None) -> Artifact:

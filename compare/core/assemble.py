@@ -15,10 +15,10 @@ from compare.core.families import PROJECTION, STATE
 from compare.core.layout import (
     CellOptions,
     ParamLayout,
+    block_shape,
     block_value,
     cell_layout,
     parse_key,
-    region_shape,
     stored,
     unsupported,
 )
@@ -78,7 +78,7 @@ def _zero_biases(cell: Dict, layout: Dict[str, ParamLayout], leading: Tuple[int,
     for spec in layout.values():
         for p in spec.pieces:
             if p.part == "bias":
-                cell[(p.gate, p.part)] = np.zeros(leading + region_shape(p.region), dtype)
+                cell[(p.gate, p.part)] = np.zeros(leading + block_shape(p), dtype)
 
 
 def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], dtype: Any) -> None:
@@ -97,7 +97,7 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
     values = [cell[(p.gate, p.part)] for p in spec.pieces]
     array = np.empty(leading + spec.shape, np.result_type(*values))
     for p, value in zip(spec.pieces, values):
-        need = leading + region_shape(p.region)
+        need = leading + block_shape(p)
         if value.shape != need:
             raise PortError(f"block {name}/{p.gate}/{p.part} has shape {value.shape}; {family} needs {need}")
         array[(Ellipsis,) + p.region] = stored(value, p)

@@ -19,7 +19,7 @@ MAX_SECONDS = 2 * 3600
 FLOPS_PER_SECOND = 7e9
 WEIGHT_SECONDS = 3e-8  # statistics per weight per seed (23 ns measured at units 1024 in tf115, 2 busy cores)
 BUILD_SECONDS = 0.05  # one cell for one draw (a TF1 graph where re-running repeats values)
-ROUTES_MEASURED = 3  # tf1, keras, recipe
+ROUTES_MEASURED = 3  # the most one env builds: tf1, keras, recipe (keras, recipe, torch where no TF)
 DRAW_COPIES = 2  # TF's variables and the draw being measured, besides the first draws
 
 

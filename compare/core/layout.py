@@ -37,6 +37,7 @@ __all__ = [
     "cut",
     "stored",
     "block_key",
+    "block_shape",
     "block_keys",
     "cell_layout",
     "effective_biases",
@@ -50,17 +51,21 @@ Region = Tuple[Union[int, slice], ...]
 @dataclass(frozen=True)
 class Piece:
     """Where one block sits inside a variable: ``variable[(Ellipsis,) + region]``; with ``cudnn_order`` that
-    (rows, units) slice holds cuDNN's row-major (units, rows) matrix, so the block is its reshape, transposed."""
+    (rows, units) slice holds cuDNN's row-major (units, rows) matrix, so the block is its reshape, transposed;
+    ``transposed``: the slice is the (units, rows) block stored transposed (PyTorch's ``W @ x`` weights)."""
 
     gate: str
     part: str
     region: Region
     cudnn_order: bool = False
+    transposed: bool = False
 
 
 def cut(value: np.ndarray, piece: Piece) -> np.ndarray:
     """The block ``piece`` of a variable's ``value`` (leading axes kept)."""
     block = value[(Ellipsis,) + piece.region]
+    if piece.transposed:
+        return np.swapaxes(block, -1, -2)
     if not piece.cudnn_order:
         return block
     lead, (rows, units) = block.shape[:-2], block.shape[-2:]
@@ -69,9 +74,17 @@ def cut(value: np.ndarray, piece: Piece) -> np.ndarray:
 
 def stored(block: np.ndarray, piece: Piece) -> np.ndarray:
     """The inverse of :func:`cut`: what the variable holds at ``piece.region`` for this block."""
+    if piece.transposed:
+        return np.swapaxes(block, -1, -2)
     if not piece.cudnn_order:
         return block
     return np.swapaxes(block, -1, -2).reshape(block.shape)
+
+
+def block_shape(piece: Piece) -> Tuple[int, ...]:
+    """The shape of the block ``piece`` cuts (its region's, the other way round when stored transposed)."""
+    shape = region_shape(piece.region)
+    return shape[::-1] if piece.transposed else shape
 
 
 @dataclass(frozen=True)
@@ -164,8 +177,16 @@ def _matrix(
     return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
 
 
+def _transposed(gates: Sequence[str], units: int, part: str, width: int) -> Tuple[Piece, ...]:
+    """Gates stacked in row blocks of ``units`` over ``width`` columns, each block stored transposed."""
+    return tuple(Piece(g, part, (_cols(i, units), slice(0, width)), transposed=True) for i, g in enumerate(gates))
+
+
 def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> Tuple[Piece, ...]:
     return tuple(Piece(g, part, lead + (_cols(i, units),)) for i, g in enumerate(gates))
+
+
+_MATRIX_PART = {"input": "kernel", "recurrent": "recurrent"}
 
 
 def _variable_layout(var: families.Variable, inp: int, units: int, options: CellOptions) -> ParamLayout:
@@ -174,6 +195,9 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
     if var.kind == "fused":
         rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
         return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
+    if var.transposed:
+        across = inp if var.kind == "input" else h
+        return ParamLayout((width, across), _transposed(var.gates, units, _MATRIX_PART[var.kind], across))
     if var.kind == "input":
         return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),), var.cudnn_order))
     if var.kind == "recurrent":
@@ -268,6 +292,8 @@ def _inputs(family: str, cell: Dict[str, Any], units: int, num_proj: Optional[in
     shape = np.shape(anchor.value)
     if len(shape) < 2:
         raise ValueError(f"{anchor.name} has shape {shape}, not (..., rows, columns)")
+    if fam.anchor_transposed:
+        return tuple(shape[:-2]), shape[-1]
     hidden = (num_proj or units) if fam.fuses_hidden_rows else 0
     if shape[-2] <= hidden:
         raise ValueError(f"{anchor.name} has {shape[-2]} rows: no room for inputs besides {hidden} hidden rows")

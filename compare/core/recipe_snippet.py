@@ -37,6 +37,8 @@ def snippet(spec: Spec) -> str:
         options = "reset_after=False, " + options
     cells = f"[tf.keras.layers.{kind}Cell({spec.units}, {options}) for _ in range({spec.layers})]"
     layer = "tf.keras.layers.RNN(tf.keras.layers.StackedRNNCells(cells), return_sequences=True)"
+    if spec.layers == 1:  # the same function without StackedRNNCells, which Keras 3 on JAX cannot run around one cell
+        cells, layer = "", f"tf.keras.layers.{kind}({spec.units}, {options}, return_sequences=True)"
     if spec.bidirectional:
         layer = f"tf.keras.layers.Bidirectional(\n    {layer})"
     return "\n".join(
@@ -44,7 +46,9 @@ def snippet(spec: Spec) -> str:
             "import tensorflow as tf",
             "from compare import init_like_tf1",
             "",
-            "cells = " + cells,
+        ]
+        + (["cells = " + cells] if cells else [])
+        + [
             "layer = " + layer,
             f"layer(tf.zeros((1, 1, {spec.input_dim})))  # build the weights",
             init_call(spec),

@@ -72,8 +72,47 @@ class KerasSpec:
 
 
 @dataclass
+class TorchSpec:
+    """``torch.nn.GRU`` / ``LSTM`` (or ``GRUCell`` / ``LSTMCell`` stacked), then ``torch.nn.init`` functions
+    applied to every parameter of a kind, as user code does after building the module (absent: PyTorch's
+    own ``reset_parameters``, U(-1/sqrt(hidden), 1/sqrt(hidden)) on every parameter)."""
+
+    weight_ih: Optional[Initializer] = None  # every weight_ih_l* (G * units, inputs)
+    weight_hh: Optional[Initializer] = None  # every weight_hh_l* (G * units, units)
+    bias: Optional[Initializer] = None  # every bias_ih_l* and bias_hh_l*
+    stacking: str = "layers"  # layers: one nn.GRU / nn.LSTM of num_layers; cells: GRUCell / LSTMCell stacked
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "weight_ih": _init_dict(self.weight_ih),
+            "weight_hh": _init_dict(self.weight_hh),
+            "bias": _init_dict(self.bias),
+            "stacking": self.stacking,
+        }
+
+
+@dataclass
+class FlaxSpec:
+    """``flax.linen`` cells with their initializer arguments (absent: Flax's own defaults, ``lecun_normal``
+    input kernels, ``orthogonal`` recurrent kernels, zero biases)."""
+
+    kernel_init: Optional[Initializer] = None
+    recurrent_kernel_init: Optional[Initializer] = None
+    bias_init: Optional[Initializer] = None
+    cell_class: Optional[str] = None  # LSTMCell | OptimizedLSTMCell (lstm), GRUCell (gru); None: the first
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "kernel_init": _init_dict(self.kernel_init),
+            "recurrent_kernel_init": _init_dict(self.recurrent_kernel_init),
+            "bias_init": _init_dict(self.bias_init),
+            "cell_class": self.cell_class,
+        }
+
+
+@dataclass
 class Scenario:
-    """One layer configuration, built through both routes and initialized ``seeds`` times."""
+    """One layer configuration, built through every route and initialized ``seeds`` times."""
 
     name: str
     cell: str
@@ -85,9 +124,11 @@ class Scenario:
     base_seed: int
     tf1: TF1Spec
     keras: KerasSpec
+    torch: TorchSpec = field(default_factory=TorchSpec)
+    flax: FlaxSpec = field(default_factory=FlaxSpec)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "cell": self.cell,
             "units": self.units,
@@ -99,6 +140,11 @@ class Scenario:
             "tf1": self.tf1.to_dict(),
             "keras": self.keras.to_dict(),
         }
+        # Only when they differ from the defaults: scenarios without them keep the spec_hash they had.
+        for key, spec, default in (("torch", self.torch, TorchSpec()), ("flax", self.flax, FlaxSpec())):
+            if spec.to_dict() != default.to_dict():
+                out[key] = spec.to_dict()
+        return out
 
     @property
     def spec_hash(self) -> str:

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from compare.core import cost
 from compare.core.checks import as_bool, as_float, as_int, check_keys, choice, did_you_mean, fail
-from compare.core.scenario_spec import Initializer, KerasSpec, Scenario, TF1Spec
+from compare.core.scenario_spec import FlaxSpec, Initializer, KerasSpec, Scenario, TF1Spec, TorchSpec
 from compare.errors import UserError
 
 if sys.version_info >= (3, 11):
@@ -79,6 +79,24 @@ TF1_CELL_CLASSES = {
 }
 KERAS_LAYER_CLASSES = {"gru": ("GRU", "CuDNNGRU"), "lstm": ("LSTM", "CuDNNLSTM")}
 STACKINGS = ("layers", "cells")
+# The initializers torch.nn.init has a function for (backends/routes/torch.py maps each); no seed: its
+# functions draw from torch's global generator, which the route seeds per draw.
+TORCH_INITIALIZERS = (
+    "orthogonal",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "random_uniform",
+    "random_normal",
+    "truncated_normal",
+    "constant",
+    "zeros",
+    "ones",
+)
+FLAX_CELL_CLASSES = {"gru": ("GRUCell",), "lstm": ("LSTMCell", "OptimizedLSTMCell")}
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 LIMITS = {"units": 4096, "input_dim": 8192, "layers": 8, "seeds": 4096}
@@ -253,8 +271,57 @@ def _parse_keras(where: str, cell: str, raw: Any) -> KerasSpec:
     )
 
 
+def _torch_initializer(where: str, table: Dict[str, Any], key: str) -> Optional[Initializer]:
+    init = _optional_initializer(where, table, key)
+    if init is None:
+        return None
+    if init.name not in TORCH_INITIALIZERS:
+        raise fail(f"{where} {key}", f"torch.nn.init has no {init.name}", "use one of " + ", ".join(TORCH_INITIALIZERS))
+    if "seed" in init.params:
+        raise fail(f"{where} {key}", "torch.nn.init takes no seed", "leave it out: each draw seeds torch itself")
+    if init.name == "constant" and "value" not in init.params:
+        raise fail(
+            f"{where} {key}", "torch.nn.init.constant_ has no default value", 'write { name = "constant", value = 0.0 }'
+        )
+    return init
+
+
+def _parse_torch(where: str, raw: Any) -> TorchSpec:
+    table = check_keys(where, raw, ("weight_ih", "weight_hh", "bias", "stacking"))
+    return TorchSpec(
+        weight_ih=_torch_initializer(where, table, "weight_ih"),
+        weight_hh=_torch_initializer(where, table, "weight_hh"),
+        bias=_torch_initializer(where, table, "bias"),
+        stacking=choice(where, "stacking", table.get("stacking", "layers"), STACKINGS),
+    )
+
+
+def _parse_flax(where: str, cell: str, raw: Any) -> FlaxSpec:
+    table = check_keys(where, raw, ("kernel_init", "recurrent_kernel_init", "bias_init", "cell_class"))
+    cell_class = table.get("cell_class")
+    return FlaxSpec(
+        kernel_init=_optional_initializer(where, table, "kernel_init"),
+        recurrent_kernel_init=_optional_initializer(where, table, "recurrent_kernel_init"),
+        bias_init=_optional_initializer(where, table, "bias_init"),
+        cell_class=None if cell_class is None else choice(where, "cell_class", cell_class, FLAX_CELL_CLASSES[cell]),
+    )
+
+
 # ---------------------------------------------------------------- scenarios
-SCENARIO_KEYS = ("name", "cell", "units", "input_dim", "layers", "bidirectional", "seeds", "base_seed", "tf1", "keras")
+SCENARIO_KEYS = (
+    "name",
+    "cell",
+    "units",
+    "input_dim",
+    "layers",
+    "bidirectional",
+    "seeds",
+    "base_seed",
+    "tf1",
+    "keras",
+    "torch",
+    "flax",
+)
 REQUIRED_KEYS = ("name", "cell", "units", "input_dim")
 
 
@@ -276,6 +343,8 @@ def parse_scenario(index: int, raw: Any) -> Scenario:
         base_seed=as_int(where, "base_seed", table.get("base_seed", 0), 0, 2**31 - 1),
         tf1=_parse_tf1(where + " [tf1]", cell, table.get("tf1", {})),
         keras=_parse_keras(where + " [keras]", cell, table.get("keras", {})),
+        torch=_parse_torch(where + " [torch]", table.get("torch", {})),
+        flax=_parse_flax(where + " [flax]", cell, table.get("flax", {})),
     )
     problem = cost.too_large(scenario)
     if problem:

@@ -28,7 +28,7 @@ from compare.errors import UserError
 if TYPE_CHECKING:  # the findings load scipy: imported when a report is made, not with this module
     from compare.host.findings.gate import Gate, Verdict
 
-VERSIONS = ("tensorflow", "keras", "python", "numpy")
+VERSIONS = ("tensorflow", "keras", "frameworks", "python", "numpy")
 
 
 def _source(art: artifact.Artifact) -> Path:

@@ -4,7 +4,7 @@ An artifact is reused, and its env's worker not run again, when all of these hol
 
 * it is complete (``"complete": true``: the worker finished every scenario);
 * it holds exactly this run's scenarios of that env, each with the same ``spec_hash``;
-* its env reports the TensorFlow, Keras, numpy and Python versions installed in the env now;
+* its env reports the TensorFlow, Keras, JAX, Flax, PyTorch, numpy and Python versions installed in the env now;
 * the runner stamped it (``DIR/.resume/ENV.json``) when it was published, with the digest of the in-env code
   now (``compare``, ``backends``): code edited since means the measurements may differ.
 
@@ -75,8 +75,11 @@ def reusable(path: Path, scenarios: Mapping[str, str], env_path: Path) -> Option
     if found.complete is not True or {n: s.spec_hash for n, s in found.scenarios.items()} != dict(scenarios):
         return None
     installed = _installed(env_path)
-    tensorflow = installed.get("tensorflow") or installed.get("tensorflow-cpu")
+    tensorflow = installed.get("tensorflow") or installed.get("tensorflow-cpu") or ""
     if tensorflow != found.env.tensorflow or installed.get("numpy") != found.env.numpy:
+        return None
+    others = ", ".join(f"{name} {installed[name]}" for name in sorted(installed) if name in ("jax", "flax", "torch"))
+    if others != found.env.frameworks:
         return None
     if _python(env_path) != found.env.python:
         return None

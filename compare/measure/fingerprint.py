@@ -180,10 +180,10 @@ def _orthogonal_over(fit: _Fit, orthogonal_over: Tuple[Sequence[int], float]) ->
     return _result("orthogonal", {"gain": float(gain)}, parent, ks * (1.0 - (mismatch / tol) ** 2))
 
 
-def _named_fit(fit: _Fit, family: Family, shapes: List[Shape]) -> Optional[Dict[str, Any]]:
+def _named_fit(fit: _Fit, family: Family, shapes: List[Shape], prefer: Sequence[str]) -> Optional[Dict[str, Any]]:
     for named in (True, False):
         fits = []
-        for name, params, shape, std_p in hypotheses(family, shapes, named):
+        for name, params, shape, std_p in hypotheses(family, shapes, named, prefer):
             scale_conf = fit.scale_fit(family, std_p)
             if scale_conf is not None:
                 fits.append((name, params, shape, std_p, scale_conf))
@@ -213,18 +213,19 @@ def fingerprint(
     over_shapes: Sequence[Sequence[int]],
     orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
     stats: Optional[Dict[str, Any]] = None,
+    prefer: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """The initializer that best explains ``values`` (S, ...) drawn over one of ``over_shapes``.
 
     ``orthogonal_over=(parent_shape, gain)``: the values are a block of a variable of ``parent_shape``
     measured orthogonal with ``gain``. ``stats``: ``block_stats(values)`` when the caller has it already
-    (saves the Gram matrices); otherwise computed here without singular values. See the module
-    docstring for the method and the confidence formula.
+    (saves the Gram matrices); otherwise computed here without singular values. ``prefer``: named
+    initializers tried first. See the module docstring for the method and the confidence formula.
     """
     values = np.asarray(values)
     if stats is None:
         stats = block_stats(values, singular_values=False)
-    return fingerprint_stats(values.shape[1:], over_shapes, stats, orthogonal_over)
+    return fingerprint_stats(values.shape[1:], over_shapes, stats, orthogonal_over, prefer)
 
 
 def fingerprint_stats(
@@ -232,9 +233,11 @@ def fingerprint_stats(
     over_shapes: Sequence[Sequence[int]],
     stats: Dict[str, Any],
     orthogonal_over: Optional[Tuple[Sequence[int], float]] = None,
+    prefer: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """``fingerprint`` from the statistics alone (``block_stats`` or ``SeedStats.result()`` of draws of
-    ``element_shape``, with their sample): what a caller that streams the draws has left of them."""
+    ``element_shape``, with their sample): what a caller that streams the draws has left of them.
+    ``prefer``: named initializers tried before the others (the weights' framework's own default)."""
     shapes = _unique_shapes(over_shapes)
     if stats["count"] == 0:
         return _result("unknown", {}, None, 0.0)
@@ -262,7 +265,7 @@ def fingerprint_stats(
         return _result("unknown", {"mean": fit.mean, "std": fit.std, "kurtosis": fit.kurtosis}, None, 1.0 - best)
     _, ks, family = min(fitting, key=lambda item: item[0])
     if fit.centered:
-        found = _named_fit(fit, family, shapes)
+        found = _named_fit(fit, family, shapes, prefer)
         if found is not None:
             return found
     return _fallback(fit, family, ks)

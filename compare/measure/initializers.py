@@ -1,4 +1,4 @@
-"""The initializers a fingerprint tells apart, as Keras and TF define them (numpy only; every TF env).
+"""The initializers a fingerprint tells apart, as Keras, TF and PyTorch define them (numpy only; every env).
 
 Definitions encoded (Keras / TF semantics, not measured values)
 ---------------------------------------------------------------
@@ -13,6 +13,12 @@ fans of a shape: () -> (1, 1); (n,) -> (n, n); (r, c) -> (r, c); more axes -> re
 
 ``glorot`` = (1, fan_avg), ``lecun`` = (1, fan_in), ``he`` = (2, fan_in); ``<name>_uniform`` or
 ``<name>_normal`` (params say whether the normal was truncated: decided from the data, not a version).
+``torch_default``: PyTorch's ``reset_parameters`` for its recurrent modules, U(-1/sqrt(hidden), 1/sqrt(hidden))
+on every parameter, i.e. ``variance_scaling(1/3, fan_out, uniform)`` over a canonical block (its columns are
+the hidden units, a bias block's length too), over the block's own shape only, since it names a rule per
+block, not a draw over a variable. It is tried after the named ones, but first for the weights of a family
+whose registry entry names it its framework's own default (``Family.own_default``): with 16 units a Keras
+LSTM kernel drawn glorot_uniform over (32, 64) and a PyTorch block drawn U(±1/4) are the same values.
 ``orthogonal``: Keras/TF flatten the shape to (prod(shape[:-1]), shape[-1]) and return ``gain`` times a
 matrix with orthonormal rows or columns (whichever are fewer); its entries have std
 ``gain / sqrt(max(rows, cols))``.
@@ -30,6 +36,7 @@ import numpy as np
 TRUNC_STD = 0.87962566103423978  # std of a standard normal truncated at ±2
 
 NAMED = (("glorot", 1.0, "fan_avg"), ("lecun", 1.0, "fan_in"), ("he", 2.0, "fan_in"))
+TORCH_DEFAULT = ("torch_default", 1.0 / 3.0, "fan_out")
 MODES = ("fan_in", "fan_out", "fan_avg")
 ROUND_SCALES = (
     0.01,
@@ -133,8 +140,11 @@ def predicted_std(scale: float, mode: str, shape: Sequence[int]) -> float:
     return math.sqrt(scale / max(1.0, n))
 
 
-def hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[str, Dict[str, Any], Shape, float]]:
-    """(name, params, over_shape, predicted std) in preference order."""
+def hypotheses(
+    family: Family, shapes: List[Shape], named: bool, prefer: Sequence[str] = ()
+) -> List[Tuple[str, Dict[str, Any], Shape, float]]:
+    """(name, params, over_shape, predicted std) in preference order; the named ones in ``prefer`` first
+    (a framework's own default explains its own draws before a coincidence of another's does)."""
     distribution = DISTRIBUTION[family.name]
     out = []
     if named:
@@ -149,7 +159,11 @@ def hypotheses(family: Family, shapes: List[Shape], named: bool) -> List[Tuple[s
                         predicted_std(scale, mode, shape),
                     )
                 )
-        return out
+        if family is UNIFORM and shapes:
+            name, scale, mode = TORCH_DEFAULT
+            params = {"scale": scale, "mode": mode, "distribution": distribution}
+            out.append((name, params, shapes[0], predicted_std(scale, mode, shapes[0])))
+        return sorted(out, key=lambda h: h[0] not in prefer)  # a stable sort: the others keep their order
     taken = {(scale, mode) for _, scale, mode in NAMED}
     for scale in ROUND_SCALES:
         for mode in MODES:

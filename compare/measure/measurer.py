@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from compare.artifact import pack_floats
-from compare.core import layout
+from compare.core import families, layout
 from compare.measure.fingerprint import fingerprint_stats
 from compare.measure.stats import SeedStats
 
@@ -32,9 +32,13 @@ def _stats(acc: SeedStats) -> Dict[str, Any]:
 
 
 def _fingerprint(
-    shape: List[int], over_shapes: List[List[int]], stats: Dict[str, Any], orthogonal_over: Optional[tuple] = None
+    shape: List[int],
+    over_shapes: List[List[int]],
+    stats: Dict[str, Any],
+    orthogonal_over: Optional[tuple] = None,
+    prefer: Sequence[str] = (),
 ) -> Optional[Dict[str, Any]]:
-    return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over)
+    return None if stats["nonfinite"] else fingerprint_stats(shape, over_shapes, stats, orthogonal_over, prefer)
 
 
 def _orthogonal_over(shape: List[int], stats: Dict[str, Any]) -> Optional[tuple]:
@@ -49,7 +53,9 @@ class Measurer:
     ``seeds`` draws of one built route, given one draw at a time (``add``), then ``result``.
 
     A block's candidate shapes are its own and its variable's (TF1 draws over the concatenated
-    [x; h] kernel); a block cut from a variable measured orthogonal is fingerprinted against it.
+    [x; h] kernel), a ``transposed`` variable's (PyTorch) the other way round, so its fans are those
+    of the ``x @ K`` sense every block is in; a block cut from a variable measured orthogonal is
+    fingerprinted against it.
     ``num_proj`` and ``forget_bias`` are the TF1 LSTM cell's (see ``compare.core.layout``).
     """
 
@@ -64,6 +70,8 @@ class Measurer:
         self.biases: Dict[str, SeedStats] = {}
         self.tiles: Dict[str, List[SeedStats]] = {}  # variable name -> its blocks' accumulators
         self.splitter: Optional[layout.Splitter] = None  # from the first draw
+        own = families.get(family).own_default
+        self.prefer = (own,) if own else ()  # the framework's own default explains its draws first
 
     def add(self, weights: Sequence[Any]) -> None:
         """One draw: ``backends.routes.base.Weight`` records (name, layer, direction, param, value)."""
@@ -103,6 +111,13 @@ class Measurer:
         for key, value in effective.items():
             self.biases[key] = SeedStats(self.seeds, np.shape(value))
 
+    def _drawn_over(self, variable: Dict[str, Any]) -> List[int]:
+        """The shape a variable's values were drawn over, in the ``x @ K`` sense the fans are defined in: a
+        ``transposed`` variable (PyTorch's (G * units, rows)) the other way round."""
+        declared = [v for v in families.get(self.family).variables if v.param == variable["param"]]
+        shape = list(variable["shape"])
+        return shape[::-1] if declared and declared[0].transposed else shape
+
     def result(self) -> Dict[str, Any]:
         """``{"variables", "blocks", "nonfinite", "effective_bias"}`` as the artifact stores them.
 
@@ -110,7 +125,9 @@ class Measurer:
         Samples come out packed (``compare.artifact.pack_floats``); the variables' are empty: they
         serve their fingerprint only (a fifth of the artifact's JSON, shown nowhere).
         """
-        variables = {name: _variable(entry, acc) for name, (entry, acc) in self.variables.items()}
+        variables = {
+            name: _variable(entry, acc, self._drawn_over(entry)) for name, (entry, acc) in self.variables.items()
+        }
         blocks = {}
         for key, (name, shape, acc) in self.blocks.items():
             parent, stats = variables[name], _stats(acc)
@@ -120,7 +137,11 @@ class Measurer:
                 "variable": name,
                 "stats": stats,
                 "fingerprint": _fingerprint(
-                    shape, [shape, parent["shape"]], stats, _orthogonal_over(parent["shape"], parent["stats"])
+                    shape,
+                    [shape, self._drawn_over(parent)],
+                    stats,
+                    _orthogonal_over(self._drawn_over(parent), parent["stats"]),
+                    self.prefer,
                 ),
             }
         bad = sum(v["nonfinite"] for v in variables.values())
@@ -130,8 +151,8 @@ class Measurer:
         return {"variables": variables, "blocks": blocks, "nonfinite": bad, "effective_bias": effective_bias}
 
 
-def _variable(entry: Dict[str, Any], acc: SeedStats) -> Dict[str, Any]:
+def _variable(entry: Dict[str, Any], acc: SeedStats, drawn_over: List[int]) -> Dict[str, Any]:
     stats = _stats(acc)
-    fingerprinted = _fingerprint(entry["shape"], [entry["shape"]], stats)
+    fingerprinted = _fingerprint(entry["shape"], [drawn_over], stats)
     stats["sample"] = []
     return dict(entry, nonfinite=stats["nonfinite"], stats=stats, fingerprint=fingerprinted)

@@ -9,7 +9,7 @@ runs in a fresh interpreter, so nothing this test process imported can hide a de
 in every tox env (the TF envs and the host).
 """
 
-from tests.helpers.boundary import HOST_LIBRARIES, PROJECT, TENSORFLOW, loaded_after_import, modules
+from tests.helpers.boundary import FRAMEWORKS, HOST_LIBRARIES, PROJECT, loaded_after_import, modules
 
 
 def test_the_sides_are_the_folders():
@@ -27,14 +27,14 @@ def test_the_sides_are_the_folders():
     assert not in_env & host
 
 
-def test_in_env_modules_import_without_host_libraries_or_tensorflow():
-    loaded = loaded_after_import(modules("in-env"), HOST_LIBRARIES + TENSORFLOW)
-    assert not {m.split(".")[0] for m in loaded} & set(HOST_LIBRARIES + TENSORFLOW)
+def test_in_env_modules_import_without_host_libraries_or_a_framework():
+    loaded = loaded_after_import(modules("in-env"), HOST_LIBRARIES + FRAMEWORKS)
+    assert not {m.split(".")[0] for m in loaded} & set(HOST_LIBRARIES + FRAMEWORKS)
 
 
 def test_the_worker_loads_in_env_modules_only():
     loaded = loaded_after_import(
-        ["backends.worker"] + [m for m in modules("in-env") if m.startswith("backends.")], HOST_LIBRARIES + TENSORFLOW
+        ["backends.worker"] + [m for m in modules("in-env") if m.startswith("backends.")], HOST_LIBRARIES + FRAMEWORKS
     )
     project = {m for m in loaded if m.split(".")[0] in PROJECT}
     assert project and project <= set(modules("in-env"))

@@ -19,7 +19,7 @@ def gated_gru():
         Family(
             name="test_fused_gru",
             cell="gru",
-            framework="test",
+            framework="keras",
             classes=("TestFusedGRUCell",),
             anchor="w",
             variables=(
@@ -75,10 +75,18 @@ def test_the_new_family_ports_exactly_into_keras_gru_reset_after():
 
 
 def test_malformed_entries_are_refused_when_registered():
+    """A gate of another cell, an anchor that is no variable, an unknown framework, a transposed variable that
+    is no input or recurrent matrix: each refused with its cause."""
     with pytest.raises(ValueError, match="names gate 'forget', not a gru gate"):
-        families.register(Family("bad", "gru", "test", (), (Variable("k", "fused", ("forget",)),), anchor="k"))
+        families.register(Family("bad", "gru", "keras", (), (Variable("k", "fused", ("forget",)),), anchor="k"))
     with pytest.raises(ValueError, match="anchor 'kernel' is none of its variables"):
-        families.register(Family("bad", "gru", "test", (), (Variable("k", "input", ("reset",)),), anchor="kernel"))
+        families.register(Family("bad", "gru", "keras", (), (Variable("k", "input", ("reset",)),), anchor="kernel"))
+    with pytest.raises(ValueError, match="framework must be one of tf1, keras, torch, flax"):
+        families.register(Family("bad", "gru", "mxnet", (), (Variable("k", "input", ("reset",)),), anchor="k"))
+    with pytest.raises(ValueError, match="only an input or recurrent variable in plain order is transposed"):
+        families.register(
+            Family("bad", "gru", "torch", (), (Variable("k", "vector", ("reset",), transposed=True),), anchor="k")
+        )
     with pytest.raises(ValueError, match="already registered"):
         families.register(families.get("tf1_gru"))
     assert "bad" not in families.names()

@@ -39,9 +39,9 @@ def fake_run_route(interrupt_at):
 @pytest.mark.parametrize("stop", ["s2", "signal"])
 def test_interrupted_worker_keeps_finished_scenarios_and_no_temporaries(tmp_path, monkeypatch, capsys, stop):
     """Ctrl-C (or SIGTERM, turned into it) in scenario 2: exit 130, scenario 1 kept, 2 and 3 marked not finished."""
-    from backends import tfenv, worker
+    from backends import envinfo, worker
 
-    monkeypatch.setattr(tfenv, "env_info", lambda: {"name": "fake", "python": sys.version.split()[0]})
+    monkeypatch.setattr(envinfo, "env_info", lambda: {"name": "fake", "python": sys.version.split()[0]})
     monkeypatch.setattr(worker, "_routes", lambda _names: [FakeRoute("keras")])
     monkeypatch.setattr(worker, "run_route", fake_run_route("s2" if stop == "s2" else None))
     if stop == "signal":

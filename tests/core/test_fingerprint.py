@@ -241,3 +241,38 @@ def test_result_is_plain_json_with_confidence_in_unit_interval():
         result = fingerprint(values, [BLOCK, VARIABLE])
         json.dumps(result, allow_nan=False)
         assert 0.0 <= result["confidence"] <= 1.0
+
+
+def test_pytorch_default_is_told_from_glorot_over_the_block():
+    """U(±1/sqrt(units)) on a (inputs, units) block, as PyTorch's reset_parameters draws every parameter, is
+    named torch_default over the block (limit 1/sqrt(40)); glorot_uniform drawn over the same block stays
+    glorot_uniform."""
+    limit = 1.0 / math.sqrt(UNITS)
+    values = np.random.RandomState(0).uniform(-limit, limit, (SEEDS, IN, UNITS)).astype(np.float32)
+    result = fingerprint(values, [(IN, UNITS), (IN, 3 * UNITS)])
+    assert (result["name"], result["over_shape"]) == ("torch_default", [IN, UNITS])
+    assert result["params"]["limit"] == pytest.approx(limit)
+    assert result["params"]["mode"] == "fan_out" and result["params"]["scale"] == pytest.approx(1.0 / 3.0)
+    glorot = fingerprint(uniform(1.0, "fan_avg", (IN, UNITS), block=(IN, UNITS)), [(IN, UNITS), (IN, 3 * UNITS)])
+    assert glorot["name"] == "glorot_uniform"
+
+
+def test_pytorch_default_bias_is_named_over_its_own_length():
+    """A bias block (units,) drawn U(±1/sqrt(units)) is torch_default over (units,)."""
+    limit = 1.0 / math.sqrt(UNITS)
+    values = np.random.RandomState(1).uniform(-limit, limit, (64, UNITS)).astype(np.float32)
+    result = fingerprint(values, [(UNITS,), (4 * UNITS,)])
+    assert (result["name"], result["over_shape"]) == ("torch_default", [UNITS])
+
+
+def test_a_tie_goes_to_the_framework_s_own_default_only_where_asked():
+    """With 16 units, glorot_uniform over a (32, 64) Keras LSTM kernel and U(±1/4) over its (32, 16) gate block
+    are the same values: by default glorot_uniform is named (torch_default among the ties); for a PyTorch
+    family's weights (``prefer``) torch_default is, with glorot among the ties."""
+    values = np.random.RandomState(2).uniform(-0.25, 0.25, (SEEDS, 32, 16)).astype(np.float32)
+    plain = fingerprint(values, [(32, 16), (32, 64)])
+    preferred = fingerprint(values, [(32, 16), (32, 64)], prefer=("torch_default",))
+    assert (plain["name"], plain["over_shape"]) == ("glorot_uniform", [32, 64])
+    assert "torch_default" in [t["name"] for t in plain["ties"]]
+    assert (preferred["name"], preferred["over_shape"]) == ("torch_default", [32, 16])
+    assert "glorot_uniform" in [t["name"] for t in preferred["ties"]]

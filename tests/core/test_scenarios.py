@@ -55,13 +55,20 @@ def test_spec_hash_depends_on_definition_only():
 
 def test_default_suite_has_the_seed_and_all_defaults_cases():
     """The built-in suite: 2-layer bidirectional GRU and LSTM with orthogonal (at input_dim 32, and at the
-    seed code's own 8 inputs and 16 units), and the all-defaults pair."""
+    seed code's own 8 inputs and 16 units) in every framework (PyTorch with zero biases and per-direction
+    cells), and the all-defaults pair, which asks nothing of any framework."""
     by_name = {s.name: s for s in load_scenarios()}
     for cell in ("gru", "lstm"):
         for seed in (by_name[f"seed-bi{cell}-orthogonal"], by_name["seed-code-bi" + cell]):
             assert (seed.cell, seed.layers, seed.bidirectional) == (cell, 2, True)
             assert seed.tf1.scope_initializer.name == "orthogonal"
             assert seed.keras.kernel_initializer.name == seed.keras.recurrent_initializer.name == "orthogonal"
+            assert seed.torch.weight_ih.name == seed.torch.weight_hh.name == "orthogonal"
+            assert (seed.torch.bias.name, seed.torch.stacking) == ("zeros", "cells")
+            assert seed.flax.kernel_init.name == seed.flax.recurrent_kernel_init.name == "orthogonal"
+        assert (
+            "torch" not in by_name["defaults-" + cell].to_dict() and "flax" not in by_name["defaults-" + cell].to_dict()
+        )
         assert (by_name["seed-code-bi" + cell].input_dim, by_name["seed-code-bi" + cell].units) == (8, 16)
         defaults = by_name["defaults-" + cell]
         assert defaults.tf1.to_dict()["scope_initializer"] is None

@@ -16,6 +16,10 @@ HOST_LIBRARIES = ("scipy", "rich", "tox", "platformdirs")
 TENSORFLOW = ("tensorflow", "tf_keras", "keras")
 
 
+# Every framework a route may build with: in-env modules import without any of them (backends/ loads them lazily).
+FRAMEWORKS = TENSORFLOW + ("torch", "jax", "flax")
+
+
 PROJECT = ("compare", "backends")
 
 

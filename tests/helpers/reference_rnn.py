@@ -13,12 +13,16 @@ recurrent_bias, ``p`` peephole):
   over the units before ``forget_bias`` and the nonlinearity, and ``c'`` is normalised likewise (the
   ``state`` blocks).
 
-Each direction stacks its own layers (MultiRNNCell); the backward one runs on the reversed sequence.
+Each direction stacks its own layers (MultiRNNCell), the backward one on the reversed sequence; or, with
+``per_level``, each level runs both directions over the previous level's joined outputs (a bidirectional
+``nn.GRU(num_layers=2)``, Keras's ``layers`` stacking).
 """
 
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from compare.core import families, layout
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -78,6 +82,21 @@ def _lstm_step(cell: _Cell, x: np.ndarray, state: tuple, forget_bias: float, cli
     return new_c, o * np.tanh(new_c)
 
 
+def _layer(kind: str, cell: _Cell, sequence: np.ndarray, units: int, options: dict) -> np.ndarray:
+    """One cell over ``sequence`` (batch, time, features) from a zero state: its outputs (batch, time, units)."""
+    h = np.zeros((sequence.shape[0], units))
+    state = (h, h)
+    steps = []
+    for t in range(sequence.shape[1]):
+        if kind == "gru":
+            h = _gru_step(cell, sequence[:, t], h, options["reset_after"])
+        else:
+            state = _lstm_step(cell, sequence[:, t], state, options["forget_bias"], options["cell_clip"])
+            h = state[1]
+        steps.append(h)
+    return np.stack(steps, axis=1)
+
+
 def forward(
     kind: str,
     blocks: Dict[str, np.ndarray],
@@ -88,24 +107,41 @@ def forward(
     reset_after: bool = False,
     forget_bias: float = 0.0,
     cell_clip: Optional[float] = None,
+    per_level: bool = False,
 ) -> np.ndarray:
     """The output sequence (batch, time, units * directions), computed in float64 from ``blocks``."""
+    options = {"reset_after": reset_after, "forget_bias": forget_bias, "cell_clip": cell_clip}
+
+    def run(layer: int, direction: str, sequence: np.ndarray) -> np.ndarray:
+        cell = _Cell(blocks, f"l{layer}/{direction}")
+        if direction == "fw":
+            return _layer(kind, cell, sequence, units, options)
+        return _layer(kind, cell, sequence[:, ::-1], units, options)[:, ::-1]
+
+    if per_level:
+        sequence = np.asarray(inputs, np.float64)
+        for layer in range(layers):
+            sequence = np.concatenate([run(layer, d, sequence) for d in directions], axis=-1)
+        return sequence
     outputs = []
     for direction in directions:
         sequence = np.asarray(inputs, np.float64)
-        sequence = sequence if direction == "fw" else sequence[:, ::-1]
         for layer in range(layers):
-            cell = _Cell(blocks, f"l{layer}/{direction}")
-            h = np.zeros((sequence.shape[0], units))
-            state = (h, h)
-            steps = []
-            for t in range(sequence.shape[1]):
-                if kind == "gru":
-                    h = _gru_step(cell, sequence[:, t], h, reset_after)
-                else:
-                    state = _lstm_step(cell, sequence[:, t], state, forget_bias, cell_clip)
-                    h = state[1]
-                steps.append(h)
-            sequence = np.stack(steps, axis=1)
-        outputs.append(sequence if direction == "fw" else sequence[:, ::-1])
+            sequence = run(layer, direction, sequence)
+        outputs.append(sequence)
     return np.concatenate(outputs, axis=-1)
+
+
+def gate_asymmetric(
+    family: str, weights: Sequence[Any], units: int, seed: int = 7
+) -> Dict[Tuple[int, str, str], np.ndarray]:
+    """Random values for every variable of a built route, ``{(layer, direction, param): array}``, each
+    gate's blocks shifted by an offset of its own (-0.3 ... 0.3 over the gates), so a layout that puts a
+    gate's weights where another gate's belong changes the cell's output."""
+    rng = np.random.RandomState(seed)
+    gates = families.get(family).gates
+    offsets = dict(zip(gates, np.linspace(-0.3, 0.3, len(gates))))
+    values = [rng.uniform(-0.5, 0.5, np.shape(w.value)).astype(np.float32) for w in weights]
+    for _, i, _, piece in layout.Splitter(family, weights, units).pieces:
+        values[i][(Ellipsis,) + piece.region] += np.float32(offsets.get(piece.gate, 0.0))
+    return {(w.layer, w.direction, w.param): v for w, v in zip(weights, values)}

@@ -141,13 +141,17 @@ def test_orthogonality_mismatch():
 
 
 def test_shape_and_missing_blocks():
+    """A kernel of another shape differs; the candidate's recurrent bias on one side only (the reset gate
+    scales it) is missing; the update gate's one is part of that gate's effective bias: no row of its own."""
     rng = np.random.default_rng(9)
     b_entry = gru(rng, kernel=uniform(rng, (16, 16)))
-    b_entry["blocks"]["l0/fw/update/recurrent_bias"] = block(const((16,), 0.0))
+    for gate in ("update", "candidate"):
+        b_entry["blocks"][f"l0/fw/{gate}/recurrent_bias"] = block(const((16,), 0.0))
     result = run(doc("x", {"keras": gru(rng)}), doc("y", {"keras": b_entry}))
     assert "shape_mismatch" in codes(row(result, "l0/fw/update/kernel"))
-    missing = row(result, "l0/fw/update/recurrent_bias")
+    missing = row(result, "l0/fw/candidate/recurrent_bias")
     assert missing.verdict == "missing" and codes(missing) == ["missing_block"]
+    assert "l0/fw/update/recurrent_bias" not in {r.block for r in result.rows}
 
 
 def test_effective_bias_same_is_informational():

@@ -44,7 +44,7 @@ def test_shipped_env_definitions_match_the_checkout():
     assert (
         toxini.matrix(envs.SHIPPED / "tox.ini")
         == toxini.matrix()
-        == ("tf11", "tf115", "tf215", "tf221", "tf221-legacy")
+        == ("tf11", "tf115", "tf215", "tf221", "tf221-legacy", "k3-jax", "k3-torch")
     )
     for key in ("base_python", "set_env", "description"):
         assert _lines(shipped[key]) == _lines(checkout[key]), key
@@ -91,6 +91,8 @@ def test_envs_lists_pythons_versions_and_remedy(tmp_path, monkeypatch):
     assert "pyenv install 3.7" in infos["tf115"].remedy and infos["tf215"].remedy == ""
     assert infos["tf115"].tensorflow == "tensorflow==1.15.5, protobuf==3.20.3"
     assert infos["tf221-legacy"].tensorflow == "tensorflow-cpu==2.21.0, tf-keras==2.21.0"
+    assert infos["k3-torch"].tensorflow == "keras==3.15.1, torch==2.15.0"
+    assert infos["k3-jax"].python == "python3.12" and "flax==" in infos["k3-jax"].tensorflow
     assert not any(i.exists for i in infos.values())
     assert main(["envs", "--env-dir", str(tmp_path)]) == 1
 

@@ -1,14 +1,15 @@
-"""Cell families: how each TF1 and Keras cell stores its weights, looked up by name or class.
+"""Cell families: how each TF1, Keras and PyTorch cell stores its weights, looked up by name or class.
 
 The registry's API (``compare.core.families.registry``), with the built-in families
-(``compare.core.families.builtin``) registered on import: ``from compare.core import families;
+(``compare.core.families.builtin``: TF1 and Keras; ``compare.core.families.torch``, ``compare.core.families.flax``) registered on import: ``from compare.core import families;
 families.get("tf1_gru")``.
 """
 
-from compare.core.families import builtin  # noqa: F401  (imported for its register calls)
+from compare.core.families import builtin, flax, torch  # noqa: F401  (imported for their register calls)
 from compare.core.families.registry import (
     CELL_KEYS,
     COMPUTATION_KEYS,
+    FRAMEWORKS,
     GATES,
     KINDS,
     OPTIONS,
@@ -40,6 +41,7 @@ from compare.core.families.registry import (
 __all__ = [
     "CELL_KEYS",
     "COMPUTATION_KEYS",
+    "FRAMEWORKS",
     "GATES",
     "KINDS",
     "OPTIONS",

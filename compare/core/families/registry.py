@@ -25,6 +25,8 @@ PROJECTION = "projection"
 # A layer-normalised LSTM also normalises its new cell state: its gain and shift are blocks of this
 # pseudo-gate (``l0/fw/state/gain``), as the projection is one.
 STATE = "state"
+# Which route builds a family: the TF1 cells, Keras layers (any backend), PyTorch modules, Flax cells.
+FRAMEWORKS = ("tf1", "keras", "torch", "flax")
 KINDS = ("fused", "input", "recurrent", "vector", "pair", "diag", "stacked", "projection", "opaque")
 # The options a cell may have beyond the plain one (compare.core.layout.CellOptions), as a variable's
 # condition names them; "!reset_after" means reset_after is off.
@@ -55,6 +57,11 @@ class Variable:
     An ``input`` or ``recurrent`` variable with ``cudnn_order`` (Keras's CuDNN layers) stores each gate's
     (rows, units) slice as cuDNN reads it: a row-major (units, rows) matrix, so the block is
     ``slice.reshape(units, rows).T``.
+
+    A ``transposed`` ``input`` or ``recurrent`` variable is stored the other way round, (G * units, rows),
+    gates stacked along its rows, as frameworks computing ``W @ x`` keep it (PyTorch's ``weight_ih`` /
+    ``weight_hh``): each gate's block is its (units, rows) slice transposed, so every block stays in the
+    ``x @ K`` sense of the other families.
     """
 
     param: str
@@ -63,6 +70,7 @@ class Variable:
     part: str = "bias"  # vector and diag: which part their pieces are
     needs: Tuple[str, ...] = ()  # options that must hold (``"!x"``: must not) for it to exist
     cudnn_order: bool = False  # each gate's (rows, units) slice is cuDNN's row-major (units, rows)
+    transposed: bool = False  # stored (G * units, rows): gates stacked along the rows, blocks transposed
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ class Family:
 
     name: str
     cell: str  # "gru" | "lstm"
-    framework: str  # "tf1" | "keras": which route builds it
+    framework: str  # one of FRAMEWORKS: which route builds it
     classes: Tuple[str, ...]  # the classes that store weights this way
     variables: Tuple[Variable, ...]
     anchor: str  # the 2-D variable whose rows tell the input width
@@ -118,6 +126,7 @@ class Family:
     needs_gpu: bool = False  # TensorFlow cannot even initialize it without a GPU
     runs_on_gpu_only: bool = False  # initializes on a CPU, but its forward pass needs cuDNN
     initialized_as: str = ""  # the family whose initialization this one's repeats (measured)
+    own_default: str = ""  # the fingerprint of its framework's default draw, tried first on its weights
     # (class, op type): the classes whose cells run one fused TensorFlow op rather than MatMuls, so a
     # saved graph tells them from the classes that store the same variables (checkpoint inspection)
     class_ops: Tuple[Tuple[str, str], ...] = ()
@@ -129,6 +138,11 @@ class Family:
     @property
     def params(self) -> Tuple[str, ...]:
         return tuple(v.param for v in self.variables)
+
+    @property
+    def anchor_transposed(self) -> bool:
+        """Whether the anchor is stored (G * units, inputs), its input width then read off its columns."""
+        return any(v.param == self.anchor and v.transposed for v in self.variables)
 
     @property
     def fuses_hidden_rows(self) -> bool:
@@ -160,12 +174,16 @@ def unregister(name: str) -> None:
 def _check(family: Family) -> None:
     if family.cell not in GATES:
         raise ValueError("family {}: cell must be one of {}".format(family.name, ", ".join(GATES)))
+    if family.framework not in FRAMEWORKS:
+        raise ValueError("family {}: framework must be one of {}".format(family.name, ", ".join(FRAMEWORKS)))
     for var in family.variables:
         if var.kind not in KINDS:
             raise ValueError(f"family {family.name}: {var.param} has unknown kind {var.kind!r}")
         stray = [g for g in var.gates if g not in family.gates + ((STATE,) if var.kind == "diag" else ())]
         if stray:
             raise ValueError(f"family {family.name}: {var.param} names gate {stray[0]!r}, not a {family.cell} gate")
+        if var.transposed and (var.kind not in ("input", "recurrent") or var.cudnn_order):
+            raise ValueError(f"family {family.name}: only an input or recurrent variable in plain order is transposed")
         unknown = [n for n in var.needs if n.lstrip("!") not in OPTIONS]
         if unknown:
             raise ValueError(f"family {family.name}: {var.param} needs unknown option {unknown[0]!r}")

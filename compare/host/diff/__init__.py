@@ -56,7 +56,10 @@ Method, per block present on both sides
     (in+u, 2u) and over (in, 3u)), so on its own it does not make a block differ; next to a measured
     difference it says where that difference comes from.
 ``missing_block``
-    a block (or a whole route: unavailable, error) exists on one side only -> verdict ``missing``.
+    a block (or a whole route: unavailable, error) exists on one side only -> verdict ``missing``. A
+    ``recurrent_bias`` on one side only (PyTorch's ``bias_hh``, Keras ``reset_after`` GRU, the cuDNN
+    layers) of a gate whose recurrent term the reset gate does not scale gets no row: that gate sees
+    bias + recurrent_bias alone, which its bias row compares as the effective bias.
 ``config_mismatch`` (the ``config`` row)
     reset_after, recurrent_activation, activation, use_bias, the forget-gate bias handling
     (TF1 ``forget_bias`` at run time, Keras ``unit_forget_bias`` stored), peepholes / num_proj /

@@ -7,6 +7,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from compare import artifact
 from compare.artifact import Artifact, RouteResult
+from compare.core import families
+from compare.core.layout import parse_key
 from compare.errors import UserError
 from compare.host.diff.blocks import Comparer, Memo, compare_block, first_seed_rows, key_order, missing
 from compare.host.diff.config import config_row, forget_bias_settled
@@ -28,6 +30,8 @@ def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: Li
     config = config_row(name, cmp, ea, eb, a.scenarios[name].spec)
     rows = []
     for key in sorted(set(ea.blocks) | set(eb.blocks), key=key_order):
+        if _folded(key, ea if key in ea.blocks else eb) and (key in ea.blocks) != (key in eb.blocks):
+            continue  # part of its gate's effective bias, which the gate's bias row compares
         row = Row(name, key, cmp.a, cmp.b)
         if key not in eb.blocks:
             rows.append(missing(row, cmp.a, cmp.b, "this block"))
@@ -38,6 +42,13 @@ def _scenario_rows(name: str, a: Artifact, b: Artifact, cmp: Comparer, notes: Li
             rows.append(row)
     forget_bias_settled(config, rows)
     return [config] + rows + first_seed_rows(cmp, name, a, b, rows, notes)
+
+
+def _folded(key: str, entry: RouteResult) -> bool:
+    """Whether block ``key`` of ``entry`` is a recurrent bias its gate adds to its input bias (a gate the reset
+    gate does not scale): the gate sees their sum alone, its effective bias."""
+    _, _, gate, part = parse_key(key)
+    return part == "recurrent_bias" and gate not in families.get(entry.family).reset_scaled
 
 
 def _unusable_route(name: str, cmp: Comparer, entry: Optional[RouteResult], side: Side, other: Side) -> Row:

@@ -61,7 +61,7 @@ class EnvInfo:
     name: str
     python: str  # the interpreter tox asks for, e.g. "python3.7"
     found: str  # where it is found ('' when nowhere)
-    tensorflow: str  # the TensorFlow requirement(s), e.g. "tensorflow==1.15.5, protobuf==3.20.3"
+    tensorflow: str  # the framework requirement(s), e.g. "tensorflow==1.15.5, protobuf==3.20.3", "torch==2.15.0"
     description: str  # TensorFlow and Keras in words (the tox.ini's description)
     exists: bool  # the env has been created
     path: Path
@@ -157,7 +157,7 @@ def _factored(value: str, env: str) -> List[str]:
 
 # The distributions whose installed versions say what an env measures (read from their .dist-info folders,
 # so no interpreter is started: importing TensorFlow takes seconds).
-SHOWN = ("tensorflow", "tensorflow_cpu", "tf_keras", "keras", "numpy")
+SHOWN = ("tensorflow", "tensorflow_cpu", "tf_keras", "keras", "jax", "flax", "torch", "numpy")
 
 
 def installed_versions(env_path: Path) -> str:

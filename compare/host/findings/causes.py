@@ -221,6 +221,8 @@ def _option_keys(parts: Tuple[int, str, str, str], family: Optional[families.Fam
         for var in fam.variables:
             if part in KIND_PARTS.get(var.kind, (var.part,)):
                 found += [OPTION_KEYS[n] for n in var.needs if n in OPTION_KEYS]
+        if part == "recurrent_bias" and gate in fam.reset_scaled:  # stored always (PyTorch), yet a reset_after
+            found.append("reset_after")
     return list(dict.fromkeys(found))
 
 

@@ -52,12 +52,12 @@ class Context:
             return None
 
     def framework(self, scenario: str, label: str) -> str:
-        """``tf1`` | ``keras`` from the side's family; else from the route's name (``recipe`` is Keras)."""
+        """``tf1`` | ``keras`` | ``torch`` from the side's family; else from the route's name (``recipe`` is Keras)."""
         family = self.family(scenario, label)
         if family is not None:
             return family.framework
         route = label.rpartition(":")[2]
-        return {"tf1": "tf1", "keras": "keras", "recipe": "keras"}.get(route, "")
+        return {"tf1": "tf1", "keras": "keras", "recipe": "keras", "torch": "torch"}.get(route, "")
 
     def tensorflow(self, label: str) -> str:
         art = self.artifacts.get(label.rpartition(":")[0])

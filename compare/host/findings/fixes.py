@@ -175,6 +175,46 @@ FIXES: Dict[str, Callable[[Cause, Sequence[Unit], Context, str], str]] = {
 }
 
 
+FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch", "tf1": "TF1"}
+# Causes whose fix is the start the weights are drawn from: PyTorch has no initializer argument for it.
+STARTS = ("constant", "scale", "initializer", "distribution", "orthogonality", "joint_orthogonality", "other")
+
+
 def fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
-    """The fix of a cause over the units of one scenario (``pattern``: their normalised where)."""
+    """The fix of a cause over the units of one scenario (``pattern``: their normalised where); one per
+    framework of the compared sides when they are of several (Keras's argument is no PyTorch fix)."""
+    groups: Dict[str, List[Unit]] = {}
+    for unit in units:
+        groups.setdefault(ctx.framework(unit.row.scenario, unit.row.b.label), []).append(unit)
+    if len(groups) == 1:
+        return _fix(cause, units, ctx, pattern)
+    return "; ".join(
+        f"{FRAMEWORK_NAMES.get(name, name)} ({sides(u.row.b.label for u in group)}): {_fix(cause, group, ctx, pattern)}"
+        for name, group in groups.items()
+    )
+
+
+def _fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
+    if all(ctx.framework(u.row.scenario, u.row.b.label) == "torch" for u in units):
+        found = _torch(cause, units)
+        if found is not None:
+            return found
     return FIXES.get(cause.code, _config)(cause, units, ctx, pattern)
+
+
+def _torch(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
+    """What to do when the other side is a PyTorch module, or None where the general fix holds."""
+    if cause.code in STARTS:
+        return (
+            "re-initialize the module's parameters with torch.nn.init after building it, as [scenario.torch] does "
+            "(PyTorch's modules take no initializer argument, and rnncompare has no recipe starting them like TF1)"
+        )
+    if cause.code == "shape":
+        return 'stack nn.GRUCell / nn.LSTMCell per direction, as TF1 stacks each direction ([scenario.torch] stacking = "cells")'
+    if cause.code in FIXES:
+        return None
+    key, (a, b) = cause.code, cause.params
+    return (
+        f"none in PyTorch: nn.GRU / nn.LSTM take no {key} argument (they compute {key}={_literal(b)}); "
+        f"rnncompare port says where weights still carry over ({units[0].row.a.label} computes {_literal(a)})"
+    )

@@ -55,7 +55,12 @@ def _text(value: Any) -> str:
 
 def _env_info(name: str, art: Artifact) -> EnvInfo:
     return EnvInfo(
-        name=name, python=art.env.python, tensorflow=art.env.tensorflow, keras=art.env.keras, numpy=art.env.numpy
+        name=name,
+        python=art.env.python,
+        tensorflow=art.env.tensorflow,
+        keras=art.env.keras,
+        numpy=art.env.numpy,
+        frameworks=art.env.frameworks,
     )
 
 

@@ -275,11 +275,13 @@ def _scenario(sc: ScenarioReport, report: Report, style: Dict[Series, plots.Styl
 
 
 def _run(report: Report) -> str:
-    rows = ([td(x.name), td(x.python), td(x.tensorflow), td(x.keras), td(x.numpy)] for x in report.envs)
+    rows = (
+        [td(x.name), td(x.python), td(x.tensorflow), td(x.keras), td(x.numpy), td(x.frameworks)] for x in report.envs
+    )
     notes = "".join(f"<li>{e(n)}</li>" for n in report.notes)
     return (
         '<section id="run"><h2>The run</h2>'
-        + table(("env", "python", "tensorflow", "keras", "numpy"), rows)
+        + table(("env", "python", "tensorflow", "keras", "numpy", "jax / flax / torch"), rows)
         + (f'<ul class="notes">{notes}</ul>' if notes else "")
         + "</section>"
     )

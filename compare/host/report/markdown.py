@@ -185,8 +185,8 @@ def _scenario(sc: ScenarioReport, report: Report) -> List[str]:
 def _run(report: Report) -> List[str]:
     lines = ["## The run", ""]
     lines += table(
-        ("env", "python", "tensorflow", "keras", "numpy"),
-        ((e.name, e.python, e.tensorflow, e.keras, e.numpy) for e in report.envs),
+        ("env", "python", "tensorflow", "keras", "numpy", "jax / flax / torch"),
+        ((e.name, e.python, e.tensorflow, e.keras, e.numpy, e.frameworks) for e in report.envs),
     )
     return lines + ["- " + escape(n) for n in report.notes] + ([""] if report.notes else [])
 

@@ -36,6 +36,7 @@ class EnvInfo:
     tensorflow: str = ""
     keras: str = ""
     numpy: str = ""
+    frameworks: str = ""  # JAX, Flax, PyTorch as installed
 
 
 @dataclass
