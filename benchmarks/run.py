@@ -41,7 +41,8 @@ from benchmarks.targets import fmt, scaling, targets
 from compare.artifact import atomic_write, jsonable
 from compare.host.envs import matrix as toxini
 
-NO_FLOORS = ("tf11",)  # TensorFlow 1.1 predates the tf.compat / tf.keras API the bare floor scripts use
+# TensorFlow 1.1 predates the tf.compat / tf.keras API the bare floor scripts use; the k3 envs have no TensorFlow
+NO_FLOORS = ("tf11", "k3-jax", "k3-torch")
 ALL_ENVS = tuple(env for env in toxini.matrix() if env not in NO_FLOORS)
 MATRIX_ENVS = ("tf115", "tf215", "tf221-legacy")  # the three envs that build both routes
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -63,7 +63,7 @@ def init_function(torch: Any, spec: Initializer) -> Tuple[str, Callable[[Any], A
     return text, lambda tensor: function(tensor, **kwargs)
 
 
-def _located(name: str) -> Tuple[int, str, str]:
+def located(name: str) -> Tuple[int, str, str]:
     """(layer, direction, param) of a parameter: ``weight_ih_l1_reverse`` (a module) or ``bw.1.weight_ih`` (cells)."""
     if "." in name:
         direction, layer, param = name.split(".")
@@ -112,7 +112,7 @@ class TorchBuilt(Built):
         with self.torch.no_grad():
             for name, parameter in self.module.named_parameters():
                 for key, (_, call) in self.calls:
-                    if _located(name)[2] in KINDS[key]:
+                    if located(name)[2] in KINDS[key]:
                         call(parameter)
 
     def _reset(self) -> None:
@@ -122,7 +122,7 @@ class TorchBuilt(Built):
 
     def _weights(self) -> List[Weight]:
         return [
-            Weight(name, *_located(name), value=p.detach().cpu().numpy().copy())
+            Weight(name, *located(name), value=p.detach().cpu().numpy().copy())
             for name, p in self.module.named_parameters()
         ]
 

@@ -16,13 +16,8 @@ import numpy as np
 
 from compare.core import families, layout
 
-ROUTES = (
-    "tf1",
-    "keras",
-    "recipe",
-    "torch",
-    "flax",
-)  # the routes a worker measures (backends/routes/<route>.py), in display order
+# The routes a worker measures (backends/routes/<route>.py), in display order.
+ROUTES = ("tf1", "keras", "recipe", "torch", "torch_recipe", "flax")
 STATUSES = ("ok", "unavailable", "error")
 # Every number a statistics record may hold (compare.measure.stats writes them; None where not measured).
 NUMBER_STATS = (

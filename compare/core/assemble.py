@@ -15,10 +15,11 @@ from compare.core.families import PROJECTION, STATE
 from compare.core.layout import (
     CellOptions,
     ParamLayout,
-    block_shape,
+    Piece,
     block_value,
     cell_layout,
     parse_key,
+    region_shape,
     stored,
     unsupported,
 )
@@ -32,6 +33,12 @@ RESET_AFTER_REASON = (
     "a reset_after=True GRU candidate computes r * (h @ U + b_rec), a TF1 GRUCell or "
     "reset_after=False GRU computes (r * h) @ U: no weights make these the same function"
 )
+
+
+def _block_shape(piece: Piece) -> Tuple[int, ...]:
+    """The shape of the block ``piece`` cuts (its region's, the other way round when stored transposed)."""
+    shape = region_shape(piece.region)
+    return shape[::-1] if piece.transposed else shape
 
 
 def _group(blocks: Dict[str, Any], layers: int, directions: Sequence[str]) -> Dict[Tuple[int, str], Dict]:
@@ -78,7 +85,7 @@ def _zero_biases(cell: Dict, layout: Dict[str, ParamLayout], leading: Tuple[int,
     for spec in layout.values():
         for p in spec.pieces:
             if p.part == "bias":
-                cell[(p.gate, p.part)] = np.zeros(leading + block_shape(p), dtype)
+                cell[(p.gate, p.part)] = np.zeros(leading + _block_shape(p), dtype)
 
 
 def _fit_recurrent_biases(cell: Dict, expected: set, leading: Tuple[int, ...], dtype: Any) -> None:
@@ -97,7 +104,7 @@ def _fill(family: str, name: str, cell: Dict, spec: ParamLayout, leading: Tuple[
     values = [cell[(p.gate, p.part)] for p in spec.pieces]
     array = np.empty(leading + spec.shape, np.result_type(*values))
     for p, value in zip(spec.pieces, values):
-        need = leading + block_shape(p)
+        need = leading + _block_shape(p)
         if value.shape != need:
             raise PortError(f"block {name}/{p.gate}/{p.part} has shape {value.shape}; {family} needs {need}")
         array[(Ellipsis,) + p.region] = stored(value, p)

@@ -37,7 +37,6 @@ __all__ = [
     "cut",
     "stored",
     "block_key",
-    "block_shape",
     "block_keys",
     "cell_layout",
     "effective_biases",
@@ -79,12 +78,6 @@ def stored(block: np.ndarray, piece: Piece) -> np.ndarray:
     if not piece.cudnn_order:
         return block
     return np.swapaxes(block, -1, -2).reshape(block.shape)
-
-
-def block_shape(piece: Piece) -> Tuple[int, ...]:
-    """The shape of the block ``piece`` cuts (its region's, the other way round when stored transposed)."""
-    shape = region_shape(piece.region)
-    return shape[::-1] if piece.transposed else shape
 
 
 @dataclass(frozen=True)
@@ -177,16 +170,8 @@ def _matrix(
     return tuple(Piece(g, part, (r, _cols(i, units)), cudnn_order) for i, g in enumerate(gates) for part, r in rows)
 
 
-def _transposed(gates: Sequence[str], units: int, part: str, width: int) -> Tuple[Piece, ...]:
-    """Gates stacked in row blocks of ``units`` over ``width`` columns, each block stored transposed."""
-    return tuple(Piece(g, part, (_cols(i, units), slice(0, width)), transposed=True) for i, g in enumerate(gates))
-
-
 def _vector(gates: Sequence[str], units: int, part: str, lead: Region = ()) -> Tuple[Piece, ...]:
     return tuple(Piece(g, part, lead + (_cols(i, units),)) for i, g in enumerate(gates))
-
-
-_MATRIX_PART = {"input": "kernel", "recurrent": "recurrent"}
 
 
 def _variable_layout(var: families.Variable, inp: int, units: int, options: CellOptions) -> ParamLayout:
@@ -195,9 +180,12 @@ def _variable_layout(var: families.Variable, inp: int, units: int, options: Cell
     if var.kind == "fused":
         rows = (("kernel", slice(0, inp)), ("recurrent", slice(inp, inp + h)))
         return ParamLayout((inp + h, width), _matrix(var.gates, units, rows))
-    if var.transposed:
-        across = inp if var.kind == "input" else h
-        return ParamLayout((width, across), _transposed(var.gates, units, _MATRIX_PART[var.kind], across))
+    if var.transposed:  # (G * units, rows): gates stacked along the rows, each block stored transposed
+        part, n = ("kernel", inp) if var.kind == "input" else ("recurrent", h)
+        return ParamLayout(
+            (width, n),
+            tuple(Piece(g, part, (_cols(i, units), slice(0, n)), transposed=True) for i, g in enumerate(var.gates)),
+        )
     if var.kind == "input":
         return ParamLayout((inp, width), _matrix(var.gates, units, (("kernel", slice(0, inp)),), var.cudnn_order))
     if var.kind == "recurrent":

@@ -40,8 +40,7 @@ def test_the_tf1_route_is_unavailable_with_the_reason_and_nothing_crashes(run):
 def test_env_names_the_keras_backend_and_the_installed_frameworks(run, env_name):
     """The env table: no TensorFlow, the Keras of the env on the backend tox set, and jax / flax / torch at
     the versions pip installed; the reader turns them into one text each."""
-    # Python 3.8+: imported here, so tf11 (3.6) and tf115 (3.7) still collect this module
-    from importlib import metadata
+    from importlib import metadata  # Python 3.8+: the envs without TensorFlow, never TF 1.x's 3.6 and 3.7
 
     env, record = run[1]["env"], run[0].env
     assert env["name"] == env_name and env["tensorflow"] == ""

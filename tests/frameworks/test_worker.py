@@ -39,9 +39,13 @@ def test_env_metadata_names_real_versions(default_run, env_name):
 def test_route_statuses_are_honest(default_run, env_name):
     """tf115 and tf221-legacy build every route; tf221 reports TF1 unavailable with the remedy; tf11's
     Keras 2.0 (tf.contrib.keras) builds the unidirectional GRU/LSTM layers and reports what it lacks
-    for the rest: Bidirectional and the cells the "cells" stacking and the recipe need."""
+    for the rest: Bidirectional and the cells the "cells" stacking and the recipe need. No TF env has
+    PyTorch: its routes are unavailable, saying so."""
     for name, scenario in default_run[1]["scenarios"].items():
         routes = scenario["routes"]
+        for pytorch in ("torch", "torch_recipe"):  # no TF env has PyTorch: said, not an error
+            assert routes[pytorch] == {"status": "unavailable", "reason": routes[pytorch]["reason"]}
+            assert "this env has no PyTorch" in routes[pytorch]["reason"]
         if env_name == "tf11":
             assert routes["tf1"]["status"] == "ok", (name, routes["tf1"]["reason"])
             assert routes["recipe"]["status"] == "unavailable"

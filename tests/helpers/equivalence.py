@@ -6,7 +6,7 @@ outputs; ``assert_equivalent`` holds every pair to the tolerance and prints the 
 """
 
 from pathlib import Path
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -35,11 +35,14 @@ def ported_outputs(
     target_route: str,
     out: Path,
     scenarios: Path,
+    names: Optional[Sequence[str]] = None,
 ) -> Pairs:
-    """Port every scenario, run the target env on the ported weights; {scenario: (expected, got)}."""
+    """Port every scenario (or those ``names``), run the target env on the ported weights;
+    {scenario: (expected, got)}."""
     source, target = artifact.read(source_path), artifact.read(target_path)
+    names = list(source.scenarios) if names is None else list(names)
     weights = {}
-    for name in source.scenarios:
+    for name in names:
         variables = port.port_between(source, source_route, target, target_route, name)
         weights.update(port.npz_keys(name, target_route, variables))
     out.mkdir()
@@ -52,7 +55,7 @@ def ported_outputs(
             expected[name + "/" + source_route + "/forward/output"],
             got[name + "/" + target_route + "/forward/output"],
         )
-        for name in source.scenarios
+        for name in names
     }
 
 

@@ -4,6 +4,7 @@ TF 1.15's TF1-route weights, ported, make the Keras route of tf215, tf221 and tf
 compute the same outputs on the same input; and Keras weights from those envs, ported back,
 make TF 1.15's TF1 route compute the Keras outputs. GRU and LSTM (LSTMCell and BasicLSTMCell
 with forget_bias 0.5), uni- and bidirectional, 1 and 2 layers (tests/data/equivalence.toml).
+TF 1.15's LSTM weights make k3-torch's PyTorch LSTMs compute the same outputs; its GRUCells are refused.
 TF 1.1's cells (tf11: ``weights`` / ``biases``, from ``tf.contrib.rnn``) are proven the same way
 against tf215's Keras, both ways, on those scenarios without the TF1 cell kwargs TF 1.1 lacks, and
 against TF 1.1's own Keras 2.0 (``tf.contrib.keras``) inside tf11.
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from compare import artifact
+from compare.core import port
+from compare.core.assemble import RESET_AFTER_REASON, PortError
 from compare.host import runner
 from tests.helpers import equivalence
 from tests.helpers.equivalence import KERAS_ENVS, assert_equivalent, ported_outputs
@@ -51,6 +55,25 @@ def test_keras_weights_give_the_same_outputs_in_the_tf115_tf1_route(drawn, env, 
     """Keras route of env -> port -> tf115 TF1 route: outputs equal within 1e-5."""
     pairs = ported_outputs(drawn[env], "keras", "tf115", drawn["tf115"], "tf1", tmp_path / "run", SCENARIOS)
     assert_equivalent(pairs, f"{env}:keras -> tf115:tf1", COUNT, capsys)
+
+
+def test_tf115_tf1_lstm_weights_give_the_same_outputs_in_pytorch_and_gru_ones_are_refused(drawn, tmp_path, capsys):
+    """tf115 TF1 route -> port -> k3-torch's nn.LSTM / stacked nn.LSTMCell: outputs equal within 1e-5 (forget_bias
+    0.5 folded into bias_ih); every TF1 GRUCell is refused, since nn.GRU resets after the recurrent matmul."""
+    source, target = artifact.read(drawn["tf115"]), artifact.read(drawn["k3-torch"])
+    refused = {}
+    for name in source.scenarios:
+        try:
+            port.port_between(source, "tf1", target, "torch", name)
+        except PortError as exc:
+            refused[name] = str(exc)
+    assert sorted(refused) == sorted(n for n in source.scenarios if n.startswith("eq-gru"))
+    assert set(refused.values()) == {RESET_AFTER_REASON}
+    lstm = [n for n in source.scenarios if n not in refused]
+    pairs = ported_outputs(
+        drawn["tf115"], "tf1", "k3-torch", drawn["k3-torch"], "torch", tmp_path / "run", SCENARIOS, lstm
+    )
+    assert_equivalent(pairs, "tf115:tf1 -> k3-torch:torch", 5, capsys)
 
 
 def test_tf11_tf1_weights_give_the_same_outputs_in_keras(drawn_tf11, tmp_path, capsys):

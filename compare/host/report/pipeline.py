@@ -55,7 +55,11 @@ def recipes_for(
     for art in artifacts.values():
         for name, scenario in art.scenarios.items():
             if name not in recipes and scenario.spec.complete:
-                recipes[name] = {"snippet": snippet(scenario.spec), "verdict": recipe_verdict(rows, name, baseline)}
+                verdict = recipe_verdict(rows, name, baseline)
+                pytorch = recipe_verdict(rows, name, baseline, "torch_recipe")
+                if not pytorch.startswith("not measured"):
+                    verdict += "; PyTorch recipe (torch_recipe): " + pytorch
+                recipes[name] = {"snippet": snippet(scenario.spec), "verdict": verdict}
     return recipes
 
 
@@ -93,20 +97,20 @@ def ports_for(artifacts: Mapping[str, Artifact], baseline: Series) -> Dict[str, 
     return verdicts
 
 
-def recipe_verdict(rows: Sequence[Any], scenario: str, baseline: Tuple[str, str]) -> str:
-    """The recipe route's measured verdict against the baseline, from the diff's rows, in one phrase:
+def recipe_verdict(rows: Sequence[Any], scenario: str, baseline: Tuple[str, str], route: str = "recipe") -> str:
+    """The recipe ``route``'s measured verdict against the baseline, from the diff's rows, in one phrase:
     ``same in tf115 and tf215 (all 49 rows); not run in tf11`` (envs with the same outcome together)."""
     per_env: Dict[str, Dict[str, int]] = {}
     not_run: List[str] = []
     for row in rows:
-        if row.scenario == scenario and (row.a.env, row.a.route) == baseline and row.b.route == "recipe":
+        if row.scenario == scenario and (row.a.env, row.a.route) == baseline and row.b.route == route:
             if row.block == diff.ROUTE_BLOCK:  # the whole route is absent: it did not run there
                 not_run.append(row.b.env)
                 continue
             counts = per_env.setdefault(row.b.env, {"same": 0, "differs": 0, "missing": 0})
             counts[row.verdict] = counts.get(row.verdict, 0) + 1
     if not per_env and not not_run:
-        return "not measured: no recipe route was compared with {}:{}".format(*baseline)
+        return "not measured: no {} route was compared with {}:{}".format(route, *baseline)
     same: Dict[int, List[str]] = {}
     parts = []
     for env, counts in sorted(per_env.items()):
