@@ -17,6 +17,7 @@ from compare.core.assemble import PortError
 from compare.core.recipe_snippet import snippet
 from compare.errors import UserError
 from compare.host import diff
+from compare.host.impact.verdicts import read_verdicts
 from compare.host.report.build import build
 from compare.host.report.networks import NetworkSection
 from compare.host.report.records import Series
@@ -140,6 +141,7 @@ def make_report(
         model = build(
             artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base), networks
         )
+        model.impact = read_verdicts(Path(folder))
         return write(model, target)
 
 
