@@ -4,6 +4,7 @@ the training outcome differs beyond seed-to-seed noise (``compare.host.impact.im
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Callable
@@ -11,15 +12,14 @@ from typing import Callable
 from compare.errors import UserError
 from compare.host.impact import Budget, impact, parse_arm, task_spec
 from compare.host.impact.findings import impact_of_findings
-from compare.host.impact.run import TASKS
-from compare.host.impact.verdicts import impact_text
+from compare.host.impact.run import SUITE_BUDGET, SUITE_LENGTH, TASKS
+from compare.host.report.impact import impact_text
 from compare.host.report.pipeline import make_report
 
 HELP = "does a difference matter? paired training runs from each arm's real draws, with a verdict"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    defaults = Budget()
     parser.add_argument(
         "--arm",
         action="append",
@@ -36,18 +36,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenarios", help="scenario TOML file (default: the built-in suite)")
     parser.add_argument("--scenario", help="the scenario of arms given without SCENARIO@")
     parser.add_argument("--task", default="adding", choices=TASKS, help="training task (default: %(default)s)")
-    parser.add_argument("--length", type=int, help="sequence length (adding 40, copy delay 10, charlm 32)")
+    parser.add_argument(
+        "--length",
+        type=int,
+        help=f"sequence length (adding 40, {SUITE_LENGTH} with --findings; copy delay 10; charlm 32)",
+    )
     parser.add_argument("--data", help="task npz: an .npz with arrays inputs (N, steps, dim) and targets")
     parser.add_argument("--entry", help="task python: MODULE:FUNCTION returning (inputs, targets)")
-    parser.add_argument("--steps", type=int, default=defaults.steps, help="training steps (default: %(default)s)")
-    parser.add_argument("--batch", type=int, default=defaults.batch, help="batch size (default: %(default)s)")
-    parser.add_argument(
-        "--lr", type=float, default=defaults.learning_rate, help="Adam learning rate (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--eval-every", type=int, default=defaults.eval_every, help="steps between test losses (default: %(default)s)"
-    )
-    parser.add_argument("--seeds", type=int, default=defaults.seeds, help="paired seeds per arm (default: %(default)s)")
+    budget = "(default: {} with arms, {} with --findings)"
+    for flag, kind, field, what in (
+        ("--steps", int, "steps", "training steps"),
+        ("--batch", int, "batch", "batch size"),
+        ("--lr", float, "learning_rate", "Adam learning rate"),
+        ("--eval-every", int, "eval_every", "steps between test losses"),
+        ("--seeds", int, "seeds", "paired seeds per arm"),
+    ):
+        defaults = (getattr(Budget(), field), getattr(SUITE_BUDGET, field))
+        parser.add_argument(flag, type=kind, help=f"{what} " + budget.format(*defaults))
     parser.add_argument("--seed-base", type=int, default=0, help="first training seed (default: %(default)s)")
     parser.add_argument(
         "--repeats", type=int, default=1, help="independent repeats of the comparison (default: %(default)s)"
@@ -64,9 +69,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-p", "--parallel", type=int, metavar="N", help="trainer processes at a time (default: cores)")
 
 
+def _budget(args: argparse.Namespace, base: Budget) -> Budget:
+    """``base`` with the options given on the command line."""
+    given = {"steps": args.steps, "batch": args.batch, "learning_rate": args.lr, "eval_every": args.eval_every}
+    given.update(seeds=args.seeds, seed_base=args.seed_base)
+    return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
+
+
 def run(args: argparse.Namespace) -> int:
-    task = task_spec(args.task, args.length, args.data, args.entry)
-    budget = Budget(args.steps, args.batch, args.lr, args.eval_every, 512, args.seeds, args.seed_base)
+    suite = bool(args.findings)
+    length = args.length or (SUITE_LENGTH if suite and args.task == "adding" else None)
+    task = task_spec(args.task, length, args.data, args.entry)
+    budget = _budget(args, SUITE_BUDGET if suite else Budget())
     notify = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if args.findings:
         if args.arm:

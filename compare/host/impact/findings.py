@@ -19,7 +19,7 @@ from compare.errors import UserError
 from compare.host.diff import ROUTE_BLOCK
 from compare.host.findings import findings_for
 from compare.host.impact.run import ArmRef, Budget, Impact, impact
-from compare.host.impact.verdicts import FOLDER
+from compare.host.report.impact import FOLDER
 from compare.host.report.pipeline import baseline_of, diff_rows
 
 

@@ -50,6 +50,12 @@ class Budget:
     seed_base: int = 0
 
 
+# --findings on a whole run: every finding's pair in minutes on 2 cores (benchmarks/README.md), the adding
+# problem short enough (SUITE_LENGTH) that the suite's 16-unit layers learn it within the budget
+SUITE_BUDGET = Budget(steps=300, batch=32, eval_every=25, seeds=4)
+SUITE_LENGTH = 10
+
+
 @dataclass(frozen=True)
 class Impact:
     """A finished impact run: the comparisons (per repeat) and the files written."""

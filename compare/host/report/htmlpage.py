@@ -17,9 +17,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
-from compare.host.impact.verdicts import impact_text
 from compare.host.report import answer, htmlevidence, networks, plots, text
 from compare.host.report.htmlkit import anchor, css_state, details, e, table, td
+from compare.host.report.impact import impact_text
 from compare.host.report.records import GridCell, Report, ScenarioReport, Series
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"

@@ -17,8 +17,8 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
-from compare.host.impact.verdicts import impact_text
 from compare.host.report import answer, networks, text
+from compare.host.report.impact import impact_text
 from compare.host.report.records import Report, ScenarioReport
 
 # HTML entities for & < >, a backslash before Markdown punctuation (pipes and backticks included)

@@ -17,8 +17,8 @@ from compare.core.assemble import PortError
 from compare.core.recipe_snippet import snippet
 from compare.errors import UserError
 from compare.host import diff
-from compare.host.impact.verdicts import read_verdicts
 from compare.host.report.build import build
+from compare.host.report.impact import read_verdicts
 from compare.host.report.networks import NetworkSection
 from compare.host.report.records import Series
 

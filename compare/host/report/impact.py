@@ -1,4 +1,5 @@
-"""The impact verdicts of a run's findings, as the report reads them (``FOLDER/impact/impact.json``)."""
+"""The impact verdicts of a run's findings as the report shows them (written by ``rnncompare impact --findings`` to
+``FOLDER/impact/impact.json``)."""
 
 from __future__ import annotations
 
