@@ -22,9 +22,10 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 
+from backends.training.text import DECLARATION
+
 Batch = Tuple[np.ndarray, np.ndarray]
 COPY_ALPHABET = 8
-TEXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "declaration.txt")
 TEST_SEED = 2**31 - 2  # the test set's own stream: the same for every arm and seed
 
 
@@ -80,8 +81,7 @@ def copy(length: int, symbols: int = 5) -> Task:
 
 
 def charlm(length: int) -> Task:
-    with open(TEXT, encoding="utf-8") as handle:
-        text = " ".join(handle.read().lower().split())
+    text = " ".join(DECLARATION.lower().split())
     alphabet = sorted(set(text))
     ids = np.asarray([alphabet.index(c) for c in text], dtype=np.int32)
     counts = np.bincount(ids, minlength=len(alphabet)) / float(ids.size)

@@ -79,11 +79,11 @@ def test_every_finding_of_a_run_gets_an_impact_verdict_in_its_report(tmp_path, c
 @pytest.mark.slow
 def test_null_pairs_show_no_measurable_effect_in_at_least_95_percent_of_repeats(tmp_path):
     """The TF1 LSTMCell route and the recipe route (Keras started like TF1) in TF 2.15 draw different values
-    from one distribution and compute one function: over 20 independent repeats of 5 paired seeds (adding
-    problem of length 5, 200 steps), at least 19 comparisons say no measurable effect."""
+    from one distribution and compute one function: over 5 independent repeats of 20 paired seeds (adding
+    problem of length 5, 200 steps), every comparison (at least 95 %) says no measurable effect."""
     arms = [parse_arm(a, "null-lstm") for a in ("tf215:tf1", "tf215:recipe")]
-    budget = Budget(steps=200, batch=32, learning_rate=0.02, eval_every=50, test_size=256, seeds=5)
-    done = impact(arms, task_spec("adding", 5), tmp_path, str(EXAMPLES / "null.toml"), budget, repeats=20, parallel=2)
+    budget = Budget(steps=200, batch=32, learning_rate=0.02, eval_every=50, test_size=256, seeds=20)
+    done = impact(arms, task_spec("adding", 5), tmp_path, str(EXAMPLES / "null.toml"), budget, repeats=5, parallel=2)
     verdicts = [c.verdict for c in done.comparisons]
-    assert len(verdicts) == 20
-    assert verdicts.count(NO_EFFECT) >= 19, verdicts
+    assert len(verdicts) == 5
+    assert verdicts.count(NO_EFFECT) >= 0.95 * len(verdicts), [c.reason for c in done.comparisons]

@@ -57,3 +57,10 @@ def test_noisy_pairs_whose_interval_is_wider_than_the_margin_are_inconclusive():
     b = _runs("B", [0.08, 0.002, 0.06, 0.001])
     c = compare_arms(a + b, "A", "B", range(4), TASK)
     assert c.verdict == INCONCLUSIVE and "more seeds decide" in c.reason
+
+
+def test_equal_differences_of_a_discrete_outcome_are_tested_by_wilcoxon_not_called_certain():
+    """Five seeds each reaching the threshold one evaluation later: no spread for a t-test; Wilcoxon's exact
+    p (2 / 2^5) is not below alpha / 3, so this is not `matters`."""
+    effect = paired("steps", [50.0] * 5, [100.0] * 5, 0.05 / 3)
+    assert effect.p_t == effect.p_wilcoxon == 0.0625 and (effect.low, effect.high) == (50.0, 50.0)

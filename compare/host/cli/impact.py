@@ -13,6 +13,7 @@ from compare.errors import UserError
 from compare.host.impact import Budget, impact, parse_arm, task_spec
 from compare.host.impact.findings import impact_of_findings
 from compare.host.impact.run import SUITE_BUDGET, SUITE_LENGTH, TASKS
+from compare.host.impact.stats import MARGIN
 from compare.host.report.impact import impact_text
 from compare.host.report.pipeline import make_report
 
@@ -61,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threshold", type=float, help="loss for steps-to-threshold (default: 0.06 x the trivial loss)"
     )
     parser.add_argument(
-        "--margin", type=float, default=0.2, help="no-effect margin in log10 loss (default: %(default)s)"
+        "--margin", type=float, default=MARGIN, help="no-effect margin in log10 loss (default: %(default)s)"
     )
     parser.add_argument(
         "--out", default="impact", help="folder to write impact.json/.md/-curves.svg (default: %(default)s)"

@@ -19,6 +19,7 @@ from compare.errors import UserError
 from compare.host.diff import ROUTE_BLOCK
 from compare.host.findings import findings_for
 from compare.host.impact.run import ArmRef, Budget, Impact, impact
+from compare.host.impact.stats import MARGIN
 from compare.host.report.impact import FOLDER
 from compare.host.report.pipeline import baseline_of, diff_rows
 
@@ -57,7 +58,7 @@ def impact_of_findings(
     budget: Optional[Budget] = None,
     parallel: Optional[int] = None,
     notify: Callable[[str], None] = print,
-    margin: float = 0.2,
+    margin: float = MARGIN,
 ) -> Tuple[Impact, Dict[str, Dict[str, Any]]]:
     """Train every finding's first pair and write the verdicts beside the artifacts; returns the run and
     finding id -> its impact record."""

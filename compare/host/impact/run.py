@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from compare.core.scenarios import load_scenarios
 from compare.errors import UserError
 from compare.host.impact import execute, output
-from compare.host.impact.stats import Comparison, Curve, compare_arms
+from compare.host.impact.stats import MARGIN, Comparison, Curve, compare_arms
 
 TASKS = ("adding", "copy", "charlm", "npz", "python")
 DEFAULT_LENGTH = {"adding": 40, "copy": 10, "charlm": 32}
@@ -114,7 +114,7 @@ def impact(
     repeats: int = 1,
     threshold: Optional[float] = None,
     alpha: float = 0.05,
-    margin: float = 0.2,
+    margin: float = MARGIN,
     parallel: Optional[int] = None,
     notify: Callable[[str], None] = print,
     pairs: Optional[Sequence[Tuple[int, int]]] = None,

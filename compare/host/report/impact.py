@@ -27,8 +27,9 @@ def read_verdicts(folder: Path) -> Dict[str, Dict[str, Any]]:
 
 
 def impact_text(record: Dict[str, Any]) -> str:
-    """One line for a finding's impact: the verdict, the pair trained, the task and budget, the reason."""
-    return "{} ({} vs {}, {} x {} seeds, {} steps: {})".format(
+    """One line for a finding's impact: the verdict, the pair trained (its differences together), the task,
+    seeds and steps, the reason."""
+    return "{} ({} vs {}; {}, {} paired seeds, {} steps: {})".format(
         record["verdict"],
         record["b"],
         record["a"],
