@@ -54,7 +54,7 @@ def wanted_envs(args: argparse.Namespace) -> List[str]:
         wanted.add(args.production_env)
     if "matrix" in parts:
         wanted |= set(args.matrix_envs)
-    if parts & {"analysis", "run"}:
+    if parts & {"analysis", "run", "impact"}:
         wanted |= set(args.run_envs) | {RUN_ENV}
     return sorted(wanted)
 
