@@ -168,7 +168,9 @@ def impact(
         ),
         "arms": labels,
         "comparisons": output.comparisons_dict(comparisons),
-        "runs": [{"arm": r.arm, "seed": r.seed, "steps": list(r.steps), "test_loss": list(r.loss)} for r in runs],
+        "runs": [
+            {k: r[k] for k in ("arm", "seed", "steps", "test_loss", "seconds") if k in r} for r in trained["runs"]
+        ],
         "seconds": round(time.time() - started, 1),
     }
     files = output.write(out, document, runs, labels)
