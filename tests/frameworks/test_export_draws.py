@@ -27,6 +27,7 @@ layer_kwargs = {recurrent_activation = "hard_sigmoid"}
 
 @pytest.fixture(scope="module")
 def draws(tmp_path_factory):
+    pytest.importorskip("tensorflow", reason="the impact path exports and trains in TensorFlow envs")
     folder = tmp_path_factory.mktemp("export")
     (folder / "s.toml").write_text(SCENARIO)
     if KERAS.unavailable_reason() is not None:

@@ -57,6 +57,7 @@ layer_kwargs = {unit_forget_bias = false}
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
+    pytest.importorskip("tensorflow", reason="the impact path exports and trains in TensorFlow envs")
     if tfenv.keras_flavor(tfenv.tensorflow())["flavor"] != "keras3":
         pytest.skip("the impact trainer is Keras 3 (the tf221 env)")
     folder = tmp_path_factory.mktemp("impact")
