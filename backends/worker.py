@@ -1,12 +1,14 @@
 """The in-env worker: build every route of every scenario in this TensorFlow, write one artifact.
 
     python -m backends.worker [--scenarios FILE] [--out PATH.json] [--only NAME ...] [--routes tf1,keras]
-                              [--weights PORTED.npz]
+                              [--weights PORTED.npz] [--export-draws K]
 
 Defaults: the built-in suite, ``artifacts/<env>.json`` (env from ``RNNCOMPARE_ENV``).
 ``--weights`` loads given weights (keys ``scenario/route/layer/direction/param``, as written by
 ``rnncompare port``) into the routes it names instead of drawing ``seeds`` initializations, and
 records their forward output: the in-env half of the forward-equivalence proof.
+``--export-draws K`` writes K draws of every route's raw variables to ``--out`` (an ``.npz``) instead of an
+artifact: the starting weights of ``rnncompare impact`` (``backends.export_draws``).
 Progress goes to stderr, one line per scenario and route; bad input exits 2 with one line.
 
 Nothing is lost when the worker is interrupted: the artifact is written (atomically) before the first
@@ -206,6 +208,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this scenario (repeatable)")
     parser.add_argument("--routes", help="comma-separated routes to run (default: all)")
     parser.add_argument("--weights", help="load these weights (an .npz from rnncompare port) instead of drawing")
+    parser.add_argument("--export-draws", type=int, metavar="K", help="write K draws per route to --out (.npz)")
     return parser.parse_args(argv)
 
 
@@ -284,12 +287,28 @@ def run(out: Path, name: str, scenarios: List[Scenario], routes: List[Route], we
         raise
 
 
+def _export(count: int, out: Optional[str], scenarios: List[Scenario], routes: List[Route]) -> int:
+    name = os.environ.get("RNNCOMPARE_ENV", "local")
+    if count < 1:
+        raise UserError(f"--export-draws {count}: needs at least one draw", "pass K >= 1")
+    if not out:
+        raise UserError("--export-draws needs --out", "name the .npz to write, e.g. --out draws/tf221.npz")
+    path = artifact.check_writable(Path(out), "--out", ".npz")
+    from backends.export_draws import export  # the impact path only: plain runs never import it
+
+    export(path, scenarios, routes, count, name)
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
         scenarios = _select(load_scenarios(args.scenarios), args.only)
         routes = _routes(args.routes)
         weights = load_weights(args.weights)
+        if args.export_draws is not None:
+            return _export(args.export_draws, args.out, scenarios, routes)
         name, out = output_path(args.out)
     except UserError as exc:
         print(exc.one_line(), file=sys.stderr)

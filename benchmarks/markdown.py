@@ -46,6 +46,8 @@ def markdown(doc: Dict[str, Any]) -> str:
         lines += analysis_lines(doc["analysis"])
     if doc.get("run"):
         lines += run_lines(doc["run"])
+    if doc.get("impact"):
+        lines += impact_lines(doc["impact"])
     return "\n".join(lines) + "\n"
 
 
@@ -136,6 +138,16 @@ def run_lines(r: Dict[str, Any]) -> List[str]:
             r["cores"], workers, fmt(seconds(r["report"])), fmt(seconds(r["warm_up"])), fmt(seconds(r["tox_run"]))
         ),
     ]
+
+
+def impact_lines(r: Dict[str, Any]) -> List[str]:
+    return [
+        "",
+        "Impact: {} findings, {} arms, {} training runs ({}, {} steps, {} seeds) in {} s wall, {} s of training.".format(
+            r["findings"], r["arms"], r["runs"], r["task"], r["budget"]["steps"], r["budget"]["seeds"],
+            fmt(seconds(r["timing"])), fmt(r["train_seconds"]),
+        ),
+    ]  # fmt: skip
 
 
 def matrix_lines(mx: Dict[str, Any]) -> List[str]:

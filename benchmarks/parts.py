@@ -54,7 +54,7 @@ def wanted_envs(args: argparse.Namespace) -> List[str]:
         wanted |= set(args.production_envs)
     if "matrix" in parts:
         wanted |= set(args.matrix_envs)
-    if parts & {"analysis", "run"}:
+    if parts & {"analysis", "run", "impact"}:
         wanted |= set(args.run_envs) | {RUN_ENV}
     return sorted(wanted)
 

@@ -1,6 +1,6 @@
 """Measure the worker against honest floors, per env, in one run; print PASS/FAIL per target (issue 6).
 
-    python -m benchmarks.run [--quick] [--parts envs,matrix,grid,production,analysis,run]
+    python -m benchmarks.run [--quick] [--parts envs,matrix,grid,production,analysis,run,impact]
                              [--envs tf115,tf215,...] [--grid-env tf215] [--grid-units 64,256,1024]
                              [--production NAME,...] [--run-envs tf11,tf115,...] [--out DIR]
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from benchmarks import grid, measure
+from benchmarks.impact_part import impact_target, measure_impact
 from benchmarks.machine import load, machine
 from benchmarks.markdown import markdown
 from benchmarks.parts import (
@@ -49,7 +50,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TINY_SUITE = Path(__file__).resolve().parent / "tiny.toml"
 PRODUCTION = Path(__file__).resolve().parent / "production.toml"
 PRODUCTION_QUICK = Path(__file__).resolve().parent / "production-quick.toml"
-PARTS = ("envs", "matrix", "grid", "production", "analysis", "run")
+PARTS = ("envs", "matrix", "grid", "production", "analysis", "run", "impact")
 SCHEMA = "rnncompare/benchmark"
 VERSION = 1
 BUSY_LOAD = 0.5
@@ -171,6 +172,7 @@ def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
     prod = measure_production(bench) if "production" in parts else None
     analysis = measure_analysis(bench) if "analysis" in parts else None
     run_result = measure_run(bench) if "run" in parts else None
+    impact_result = measure_impact(bench) if "impact" in parts else None
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     host["load_after"] = load()
     doc = {
@@ -186,9 +188,10 @@ def run(args: argparse.Namespace, scratch: Path) -> Dict[str, Any]:
         "production": prod,
         "analysis": analysis,
         "run": run_result,
+        "impact": impact_result,
         "suite": suite_label(args.suite),
     }
-    doc["targets"] = targets(jsonable(doc))
+    doc["targets"] = targets(jsonable(doc)) + [impact_target(jsonable(impact_result))]
     doc["seconds_total"] = round(time.perf_counter() - started, 1)
     doc["finished"] = datetime.datetime.now().isoformat(timespec="seconds")
     return doc

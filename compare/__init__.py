@@ -9,7 +9,8 @@ TensorFlow env imports on Python 3.6+, never pulls in the host side (``compare.h
 * verbs: :func:`run_matrix`, :func:`run_and_report` (``run``), :func:`diff_paths`, :func:`diff_files`
   (``diff``), :func:`make_report`, :func:`report_folders` (``report``), :func:`merge_folders`,
   :func:`port_between`, :func:`port_files` (``port``), :func:`inspect_checkpoint` (``inspect``),
-  :func:`convert` (``convert``), :func:`migrate` (``migrate``), :func:`describe_envs` (``envs``)
+  :func:`convert` (``convert``), :func:`migrate` (``migrate``), :func:`describe_envs` (``envs``),
+  :func:`impact`, :func:`impact_of_findings` (``impact``: does a difference change training?)
 * findings: :func:`findings_for` (a diff's rows as causes, each once: what, where, kind, fix);
   :func:`make_gate` (the CI gate ``report_folders`` and ``run_and_report`` take: ``--fail-on``, ``--allow``)
 * in a TensorFlow env: :func:`init_like_tf1` (Keras layers initialized as the TF1 cells would be)
@@ -43,6 +44,8 @@ _API = {
     "convert": ("compare.host.checkpoint.convert", "convert"),
     "migrate": ("compare.host.checkpoint.migrate", "migrate"),
     "describe_envs": ("compare.host.envs", "describe"),
+    "impact": ("compare.host.impact", "impact"),
+    "impact_of_findings": ("compare.host.impact.findings", "impact_of_findings"),
     "init_like_tf1": ("backends.init_like_tf1", "init_like_tf1"),
     "scenarios": ("compare.core.scenarios", None),
     "port": ("compare.core.port", None),

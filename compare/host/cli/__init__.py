@@ -27,6 +27,7 @@ VERBS = {
     "report": "compare.host.cli.report",
     "run": "compare.host.cli.run",
     "envs": "compare.host.cli.envs",
+    "impact": "compare.host.cli.impact",
 }
 # The host libraries the verbs import, and the requirement that installs each (pyproject.toml's core).
 HOST_REQUIREMENTS = {

@@ -19,6 +19,7 @@ from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
 from compare.host.report import answer, htmlevidence, networks, plots, text
 from compare.host.report.htmlkit import anchor, css_state, details, e, table, td
+from compare.host.report.impact import impact_text
 from compare.host.report.records import GridCell, Report, ScenarioReport, Series
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -139,10 +140,12 @@ def _card(f: CauseFinding, report: Report, run_wide: bool) -> str:
         f"<dl><dt>Where</dt><dd>{where}</dd><dt>Between</dt><dd>{pairs}</dd>"
         f"<dt>Rows</dt><dd>{_rows_list(f, run_wide)}</dd></dl>",
     )
+    record = report.impact.get(f.summary_id or f.id)
+    impact = f'<div class="impact"><b>Training impact:</b> {e(impact_text(record))}</div>' if record else ""
     return (
         f'<li class="finding {e(f.kind)}"{ident}><div><span class="kind {e(f.kind)}">{e(f.kind)}</span> '
         f'<b>{e(f.cause)}</b> <code class="fid">{e(f.id)}</code>{scenarios}</div>'
-        f'<p class="what">{e(f.what)}</p><div class="fix"><b>Fix:</b> {fix}</div>{folded}</li>'
+        f'<p class="what">{e(f.what)}</p><div class="fix"><b>Fix:</b> {fix}</div>{impact}{folded}</li>'
     )
 
 

@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 from compare.host.findings import KINDS
 from compare.host.findings import Finding as CauseFinding
 from compare.host.report import answer, networks, text
+from compare.host.report.impact import impact_text
 from compare.host.report.records import Report, ScenarioReport
 
 # HTML entities for & < >, a backslash before Markdown punctuation (pipes and backticks included)
@@ -110,6 +111,8 @@ def _summary_item(number: int, finding: CauseFinding, report: Report) -> List[st
         "   - Where: "
         + "; ".join(escape(w) + ("" if len(wheres) == 1 else " (" + escape(", ".join(n)) + ")") for w, n in wheres)
     )
+    if finding.id in report.impact:
+        lines.append("   - Training impact: " + escape(impact_text(report.impact[finding.id])))
     return lines
 
 

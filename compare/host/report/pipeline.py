@@ -18,6 +18,7 @@ from compare.core.recipe_snippet import snippet
 from compare.errors import UserError
 from compare.host import diff
 from compare.host.report.build import build
+from compare.host.report.impact import read_verdicts
 from compare.host.report.networks import NetworkSection
 from compare.host.report.records import Series
 
@@ -144,6 +145,7 @@ def make_report(
         model = build(
             artifacts, rows, recipes_for(artifacts, rows, base), base, notes, ports_for(artifacts, base), networks
         )
+        model.impact = read_verdicts(Path(folder))
         return write(model, target)
 
 

@@ -222,6 +222,7 @@ class Report:
     networks: List[NetworkSection] = field(default_factory=list)  # a migrated checkpoint's (rnncompare migrate)
     findings: List[CauseFinding] = field(default_factory=list)  # one per cause and scenario (compare.host.findings)
     summary: List[CauseFinding] = field(default_factory=list)  # the same, one per cause across scenarios
+    impact: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # finding id -> rnncompare impact's verdict
 
     def findings_of(self, scenario: str) -> List[CauseFinding]:
         """One scenario's findings, ranked (kind, then breadth)."""
