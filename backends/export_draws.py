@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from backends import tfenv
+from backends import envinfo, tfenv
 from backends.routes.base import Built, Route, Unavailable
 from compare import artifact
 from compare.core.scenario_spec import Scenario
@@ -77,7 +77,7 @@ def _route_draws(route: Route, scenario: Scenario, count: int, arrays: Dict[str,
             "scenario": scenario.to_dict(),
             "variables": where,
             "seeds": count,
-            "env": tfenv.env_info(),
+            "env": envinfo.env_info(),
             "activations": _activation_samples(config),
             "activation_grid": [float(v) for v in ACTIVATION_GRID],
         }

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from backends import tfenv
+from backends import envinfo, tfenv
 from backends.training import arms, tasks
 from compare import artifact
 from compare.errors import ArgumentParser
@@ -211,7 +211,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     results = run(job, part, parts)
     task = tasks.build(job["task"])
     about = {"name": task.name, "loss": task.loss, "trivial_loss": task.trivial_loss, "steps": tasks.steps_of(task)}
-    text = json.dumps({"env": tfenv.env_info(), "task": about, "runs": results})
+    text = json.dumps({"env": envinfo.env_info(), "task": about, "runs": results})
     artifact.atomic_write(Path(args.out), lambda handle: handle.write(text.encode("utf-8")))
     return 0
 
