@@ -18,6 +18,7 @@ from compare.core import families, layout, port
 from compare.core.scenarios import parse_scenarios
 from compare.core.weights import Weight
 from tests.helpers import reference_rnn
+from tests.helpers.small_scenario import small_scenario
 
 TOLERANCE = 1e-5
 
@@ -43,20 +44,8 @@ CASES = {  # name: (cell, cell_class, cell_kwargs TOML, layers, bidirectional)
 
 def scenario(name):
     cell, cell_class, kwargs, layers, bidirectional = CASES[name]
-    text = f"""
-[[scenario]]
-name = "{name}"
-cell = "{cell}"
-units = 5
-input_dim = 3
-layers = {layers}
-bidirectional = {str(bidirectional).lower()}
-seeds = 1
-[scenario.tf1]
-cell_class = "{cell_class}"
-cell_kwargs = {kwargs}
-"""
-    return parse_scenarios(text)[0]
+    table = f'[scenario.tf1]\ncell_class = "{cell_class}"\ncell_kwargs = {kwargs}'
+    return small_scenario(name, cell, layers, bidirectional, table)
 
 
 def random_loaded(built, rng):

@@ -16,6 +16,7 @@ from backends.routes.flax import ROUTE
 from compare.core import families, layout
 from compare.core.scenarios import parse_scenarios
 from tests.helpers import reference_rnn
+from tests.helpers.small_scenario import small_scenario
 
 NEEDS = "flax"
 TOLERANCE = 1e-5
@@ -30,21 +31,8 @@ CASES = {  # name: (cell, cell_class, layers, bidirectional, [flax] table TOML)
 
 def scenario(name, seeds=1):
     cell, cell_class, layers, bidirectional, table = CASES[name]
-    return parse_scenarios(
-        f"""
-[[scenario]]
-name = "{name}"
-cell = "{cell}"
-units = 5
-input_dim = 3
-layers = {layers}
-bidirectional = {str(bidirectional).lower()}
-seeds = {seeds}
-[scenario.flax]
-cell_class = "{cell_class}"
-{table}
-"""
-    )[0]
+    tables = f'[scenario.flax]\ncell_class = "{cell_class}"\n{table}'
+    return small_scenario(name, cell, layers, bidirectional, tables, seeds)
 
 
 def per_level_forward(kind, blocks, inputs, units, layers, directions, reset_after):

@@ -14,8 +14,8 @@ from backends import kerasenv
 from backends.routes.base import forward_input
 from backends.routes.keras import ROUTE
 from compare.core import families, layout
-from compare.core.scenarios import parse_scenarios
 from tests.helpers import reference_rnn
+from tests.helpers.small_scenario import small_scenario
 
 NEEDS = "keras"
 TOLERANCE = 1e-5
@@ -40,21 +40,8 @@ def keras3_only(env_name):
 
 def scenario(name):
     cell, layers, bidirectional, stacking, kwargs = CASES[name]
-    return parse_scenarios(
-        f"""
-[[scenario]]
-name = "{name}"
-cell = "{cell}"
-units = 5
-input_dim = 3
-layers = {layers}
-bidirectional = {str(bidirectional).lower()}
-seeds = 1
-[scenario.keras]
-stacking = "{stacking}"
-layer_kwargs = {kwargs}
-"""
-    )[0]
+    table = f'[scenario.keras]\nstacking = "{stacking}"\nlayer_kwargs = {kwargs}'
+    return small_scenario(name, cell, layers, bidirectional, table)
 
 
 class PathSpy:

@@ -16,26 +16,15 @@ from compare.core import families, layout
 from compare.core.assemble import assemble
 from compare.core.scenarios import TORCH_INITIALIZERS, parse_scenarios
 from tests.helpers import reference_rnn
+from tests.helpers.small_scenario import small_scenario
 
 NEEDS = "torch"
 TOLERANCE = 1e-5
 
 
 def scenario(cell, stacking, layers=2, bidirectional=True, torch_table="", seeds=3):
-    text = f"""
-[[scenario]]
-name = "t"
-cell = "{cell}"
-units = 5
-input_dim = 3
-layers = {layers}
-bidirectional = {str(bidirectional).lower()}
-seeds = {seeds}
-[scenario.torch]
-stacking = "{stacking}"
-{torch_table}
-"""
-    return parse_scenarios(text)[0]
+    table = f'[scenario.torch]\nstacking = "{stacking}"\n{torch_table}'
+    return small_scenario("t", cell, layers, bidirectional, table, seeds)
 
 
 def asymmetric_blocks(family, s, rng):
