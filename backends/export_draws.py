@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from backends import envinfo, tfenv
+from backends import envinfo, kerasenv, tfenv
 from backends.routes.base import Built, Route, Unavailable
 from compare import artifact
 from compare.core.scenario_spec import Scenario
@@ -39,15 +39,16 @@ def _activation_samples(config: Dict[str, Any]) -> Dict[str, List[float]]:
                 names.add(value)
     if not names:
         return {}
-    tf = tfenv.tensorflow()
-    keras = tfenv.keras(tf)
+    tf = kerasenv.tensorflow()  # None where Keras 3 runs on JAX or PyTorch
+    keras = kerasenv.keras(tf)
     samples = {}
     for name in sorted(names):
-        function = keras.activations.get(name)
-        value = function(tf.constant(ACTIVATION_GRID))
-        if not tfenv.eager(tf):
+        value = keras.activations.get(name)(kerasenv.constant(tf, ACTIVATION_GRID))
+        if tf is not None and not tfenv.eager(tf):
             with tfenv.v1(tf).Session() as session:
                 value = session.run(value)
+        else:
+            value = kerasenv.to_numpy(tf, value)
         samples[name] = [float(v) for v in np.asarray(value)]
     return samples
 
