@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import numpy as np
 
 from backends import init_like_tf1 as recipes
-from backends import kerasenv
+from backends import kerasenv, tfenv
 from backends.routes.base import Built, Route, Unavailable
 from backends.routes.keras import ROUTE as KERAS
 from backends.routes.keras import KerasBuilt, check_options
@@ -71,6 +71,11 @@ class RecipeRoute(Route):
             raise Unavailable(refused)
         built = RecipeBuilt(scenario)
         check_options(built.tf, scenario, built.spec)
+        if built.tf is not None and not tfenv.eager(built.tf):
+            raise Unavailable(
+                f"init_like_tf1 assigns its values eagerly, which {kerasenv.described(built.tf)} cannot (graph "
+                "mode): use TensorFlow 1.15 or later"
+            )
         return built
 
 
