@@ -4,7 +4,7 @@ the worst |diff| between the TF1 outputs and the converted layer's, with where i
 import importlib.util
 import os
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -82,3 +82,33 @@ def network_proof(outputs: Dict[str, Dict[str, Any]], masked: Dict[str, Any]) ->
         "outputs": outputs,
         "masked_steps": masked,
     }
+
+
+def prove_network(
+    name: str,
+    record: Dict[str, Any],
+    directions: List[str],
+    arrays: Any,
+    run: Callable[[np.ndarray, np.ndarray], List[np.ndarray]],
+) -> Dict[str, Any]:
+    """One network's entry of proof.json: ``run(inputs, lengths)`` gives the converted layer's outputs on each
+    staging batch of ``record`` (its ``RNNS`` entry) as numpy arrays: the sequence, then the final states in
+    ``record["state_names"]`` order. Each is compared with the TF1 outputs: the sequence at valid steps,
+    every final state whole."""
+    prefix = "net{}/".format(record["index"])
+    batches = sorted({k.split("/")[1] for k in arrays.files if k.startswith(prefix + "batch")})
+    outputs, masked = {}, {}
+    for batch in batches:
+        inputs = arrays[prefix + batch + "/inputs"]
+        lengths = arrays[prefix + batch + "/lengths"]
+        result = run(inputs, lengths)
+        outputs[batch + "/output"] = worst(
+            arrays[prefix + batch + "/tf1/output"], result[0], valid_steps(inputs, lengths)
+        )
+        names = record["state_names"]
+        if len(result) - 1 != len(names):
+            raise ValueError(f"{name}: the converted layer returned {len(result) - 1} states, TF1 has {len(names)}")
+        for state, value in zip(names, result[1:]):
+            outputs[batch + "/" + state] = worst(arrays[prefix + batch + "/tf1/" + state], value)
+        masked[batch] = masked_steps(result[0], lengths, directions)
+    return network_proof(outputs, masked)

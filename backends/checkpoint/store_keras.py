@@ -72,23 +72,12 @@ def prove(folder: str, staging: str) -> Dict[str, Any]:
     networks = {}
     for name, record in module.RNNS.items():
         layer = module.load(name)
-        prefix = "net{}/".format(record["index"])
-        batches = sorted({k.split("/")[1] for k in arrays.files if k.startswith(prefix + "batch")})
-        outputs, masked = {}, {}
-        for batch in batches:
-            inputs = arrays[prefix + batch + "/inputs"]
-            lengths = arrays[prefix + batch + "/lengths"]
-            valid = proof.valid_steps(inputs, lengths)
-            mask = kerasenv.constant(tf, valid[:, :, 0])
-            result = [kerasenv.to_numpy(tf, t) for t in _flat(layer(kerasenv.constant(tf, inputs), mask=mask))]
-            outputs[batch + "/output"] = proof.worst(arrays[prefix + batch + "/tf1/output"], result[0], valid)
-            names = record["state_names"]
-            if len(result) - 1 != len(names):
-                raise ValueError(f"{name}: Keras returned {len(result) - 1} states, TF1 has {len(names)}")
-            for state, value in zip(names, result[1:]):
-                outputs[batch + "/" + state] = proof.worst(arrays[prefix + batch + "/tf1/" + state], value)
-            masked[batch] = proof.masked_steps(result[0], lengths, record["keras"]["directions"])
-        networks[name] = proof.network_proof(outputs, masked)
+
+        def run(inputs: np.ndarray, lengths: np.ndarray, layer: Any = layer) -> List[np.ndarray]:
+            mask = kerasenv.constant(tf, proof.valid_steps(inputs, lengths)[:, :, 0])
+            return [kerasenv.to_numpy(tf, t) for t in _flat(layer(kerasenv.constant(tf, inputs), mask=mask))]
+
+        networks[name] = proof.prove_network(name, record, record["keras"]["directions"], arrays, run)
     return dict(_versions(tf), tolerance=proof.TOLERANCE, networks=networks)
 
 

@@ -60,24 +60,13 @@ def prove(folder: str, staging: str) -> Dict[str, Any]:
     networks = {}
     for name, record in module.RNNS.items():
         network = module.load(name)
-        prefix = "net{}/".format(record["index"])
-        batches = sorted({k.split("/")[1] for k in arrays.files if k.startswith(prefix + "batch")})
-        outputs, masked = {}, {}
-        for batch in batches:
-            inputs = arrays[prefix + batch + "/inputs"]
-            lengths = arrays[prefix + batch + "/lengths"]
+
+        def run(inputs: np.ndarray, lengths: np.ndarray, network: Any = network) -> List[np.ndarray]:
             with torch.no_grad():
                 sequence, states = network(torch.from_numpy(inputs), torch.from_numpy(lengths))
-            result: List[np.ndarray] = [t.numpy() for t in [sequence] + list(states)]
-            valid = proof.valid_steps(inputs, lengths)
-            outputs[batch + "/output"] = proof.worst(arrays[prefix + batch + "/tf1/output"], result[0], valid)
-            names = record["state_names"]
-            if len(result) - 1 != len(names):
-                raise ValueError(f"{name}: the module returned {len(result) - 1} states, TF1 has {len(names)}")
-            for state, value in zip(names, result[1:]):
-                outputs[batch + "/" + state] = proof.worst(arrays[prefix + batch + "/tf1/" + state], value)
-            masked[batch] = proof.masked_steps(result[0], lengths, record["torch"]["directions"])
-        networks[name] = proof.network_proof(outputs, masked)
+            return [t.numpy() for t in [sequence] + list(states)]
+
+        networks[name] = proof.prove_network(name, record, record["torch"]["directions"], arrays, run)
     return {
         "torch": torch.__version__,
         "python": sys.version.split()[0],

@@ -7,7 +7,8 @@ batches (padded ones among them) and ports its weights (``backends.checkpoint.re
 ``keras_model.py``, then a fresh process of ENV loads them through that file and compares with the TF1 outputs
 (``backends.checkpoint.store_keras``), giving ``proof.json`` (and ``proof_batches.npz``: the batches and TF1
 outputs, to re-check with the target framework alone). With ``to="torch"`` (env k3-torch) the target is a
-PyTorch ``state_dict`` beside the generated ``torch_model.py`` (``backends.checkpoint.store_torch``).
+PyTorch ``state_dict`` beside the generated ``torch_model.py`` (``backends.checkpoint.store_torch``); with
+``to="flax"`` (env k3-jax) Flax params beside ``flax_model.py`` (``backends.checkpoint.store_flax``).
 Everything is built in a temporary folder beside ``out`` and moved into place at the end:
 ``convert`` never leaves half a folder. :func:`convert` = ``compare.host.checkpoint.inspect.inspect_checkpoint`` + that.
 """
@@ -27,16 +28,17 @@ import numpy as np
 
 from compare.core.inventory import Inventory
 from compare.errors import UserError
+from compare.host.checkpoint import flax_source, keras_source, torch_source
 from compare.host.checkpoint import inspect as inspecting
-from compare.host.checkpoint import keras_source, torch_source
 from compare.host.envs import run_module as envrun
 
 TF1_ENV = "tf115"
 KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")  # Keras on TensorFlow: migrate's default
 STANDALONE_ENVS = ("k3-jax", "k3-torch")  # Keras 3 without TensorFlow (keras_model.py imports keras)
 CONVERT_ENVS = KERAS_ENVS + STANDALONE_ENVS
-TORCH_ENV = "k3-torch"  # where --to torch writes and proves the PyTorch modules
-TARGETS = ("keras", "torch")
+# the module targets, each with the env that writes and proves it, and its generated file's source
+MODULE_TARGETS = {"torch": ("k3-torch", torch_source), "flax": ("k3-jax", flax_source)}
+TARGETS = ("keras",) + tuple(MODULE_TARGETS)
 BATCHES = "proof_batches.npz"
 
 
@@ -75,11 +77,14 @@ def check_out(out: Path) -> Path:
 
 
 def check_env(env: str, to: str = "keras") -> str:
-    """``env`` when it can hold the ``to`` target (``keras``: any Keras env; ``torch``: k3-torch)."""
+    """``env`` when it can hold the ``to`` target (``keras``: any Keras env; ``torch``: k3-torch; ``flax``:
+    k3-jax)."""
     if to not in TARGETS:
         raise UserError(f"--to {to} is no conversion target", "choose one of " + ", ".join(TARGETS))
-    if to == "torch" and env != TORCH_ENV:
-        raise UserError(f"--to torch needs PyTorch, which env {env} lacks", f"use --env {TORCH_ENV}")
+    if to in MODULE_TARGETS and env != MODULE_TARGETS[to][0]:
+        raise UserError(
+            f"--to {to} is written in env {MODULE_TARGETS[to][0]}, not {env}", f"use --env {MODULE_TARGETS[to][0]}"
+        )
     if env not in CONVERT_ENVS:
         raise UserError(f"--env {env} is not a Keras env", "choose one of " + ", ".join(CONVERT_ENVS))
     return env
@@ -121,11 +126,11 @@ def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
     return rnns
 
 
-def _torch_rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
-    """``RNNS`` of torch_model.py for the networks that convert exactly."""
+def _module_rnns(plan: Dict[str, Any], to: str) -> Dict[str, Any]:
+    """``RNNS`` of torch_model.py / flax_model.py for the networks that convert exactly."""
     rnns: Dict[str, Any] = {}
     for record in plan["networks"]:
-        spec = record["torch"]
+        spec = record[to]
         if spec is None:
             continue
         parts = ("h",) if spec["cell"] == "gru" else ("h", "c")
@@ -136,7 +141,7 @@ def _torch_rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
             "family": record["family"],
             "options": record["options"],
             "variables": record["variables"],
-            "torch": spec,
+            to: spec,
             "state_names": [
                 f"state/{d}/l{layer}/{p}" for d in spec["directions"] for layer in range(spec["layers"]) for p in parts
             ],
@@ -146,9 +151,10 @@ def _torch_rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
 
 def _model_file(plan: Dict[str, Any], inventory: Inventory, env: str, to: str) -> Tuple[str, str, Dict[str, Any]]:
     """(the generated file's name, its text, its RNNS) for the ``to`` target in ``env``."""
-    if to == "torch":
-        rnns = _torch_rnns(plan)
-        return "torch_model.py", torch_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env), rnns
+    if to in MODULE_TARGETS:
+        rnns = _module_rnns(plan, to)
+        text = MODULE_TARGETS[to][1].render(rnns, inventory.checkpoint, plan["tensorflow"], env)
+        return f"{to}_model.py", text, rnns
     rnns = _rnns(plan)
     text = keras_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env, env in STANDALONE_ENVS)
     return "keras_model.py", text, rnns
@@ -163,7 +169,7 @@ def _run(env: str, module: str, args: Sequence[Union[str, Path]]) -> None:
 
 def convert_inventory(inventory: Inventory, env: str, out: Path, to: str = "keras") -> Conversion:
     """Convert every network of ``inventory`` for the Keras env ``env`` (``to="torch"``: for PyTorch, in
-    k3-torch) into the new folder ``out``."""
+    k3-torch; ``to="flax"``: for Flax, in k3-jax) into the new folder ``out``."""
     env, out = check_env(env, to), check_out(Path(out))
     if not inventory.networks:
         raise UserError(
@@ -184,7 +190,7 @@ def convert_inventory(inventory: Inventory, env: str, out: Path, to: str = "kera
         (build / filename).write_text(text, encoding="utf-8")
         proof: Dict[str, Any] = {"networks": {}}
         if rnns:
-            store = f"backends.checkpoint.store_{to if to == 'torch' else 'keras'}"
+            store = f"backends.checkpoint.store_{to}"
             _run(env, store, ["save", "--dir", build, "--staging", staging, "--out", work_dir / "saved.json"])
             _run(env, store, ["prove", "--dir", build, "--staging", staging, "--out", work_dir / "proof.json"])
             proof = json.loads((work_dir / "proof.json").read_text(encoding="utf-8"))
@@ -250,7 +256,7 @@ def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any], to: str) -> List[Conv
 
 
 def convert(checkpoint: str, env: str, out: Path, sets: Sequence[str] = (), to: str = "keras") -> Conversion:
-    """``rnncompare convert CHECKPOINT --env ENV --out DIR [--to keras|torch] [--set ...]``."""
+    """``rnncompare convert CHECKPOINT --env ENV --out DIR [--to keras|torch|flax] [--set ...]``."""
     check_env(env, to)
     check_out(Path(out))
     return convert_inventory(inspecting.inspect_checkpoint(checkpoint, sets, env=TF1_ENV), env, Path(out), to)
