@@ -12,7 +12,6 @@ with both sides' values at the worst element, against the tolerance. It also mea
 the masked steps, where TF1's ``dynamic_rnn`` gives zeros.
 """
 
-import importlib.util
 import json
 import os
 import sys
@@ -20,22 +19,14 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from backends import tfenv
+from backends import kerasenv
+from backends.checkpoint import proof
 from compare.errors import ArgumentParser
-
-TOLERANCE = 1e-5
 
 
 def keras_model(folder: str) -> Any:
     """``folder/keras_model.py`` imported as a module of its own."""
-    sys.dont_write_bytecode = True  # no __pycache__ in the user's folder
-    path = os.path.join(folder, "keras_model.py")
-    spec = importlib.util.spec_from_file_location("keras_model", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path} as a module")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return proof.import_beside(folder, "keras_model.py")
 
 
 def save(folder: str, staging: str) -> Dict[str, Any]:
@@ -57,92 +48,37 @@ def save(folder: str, staging: str) -> Dict[str, Any]:
     return written
 
 
-def _worst(tf1: np.ndarray, keras: np.ndarray, valid: Optional[np.ndarray] = None) -> Dict[str, Any]:
-    """max |diff| over the valid elements, where it is and both sides' values there (assert_allclose-like)."""
-    diff = np.abs(tf1.astype(np.float64) - keras.astype(np.float64))
-    if valid is not None:
-        diff = np.where(valid, diff, -1.0)
-    where = np.unravel_index(int(np.argmax(diff)), diff.shape)
-    worst = float(diff[where])
-    return {
-        "max_abs_diff": worst,
-        "where": [int(i) for i in where],
-        "tf1": float(tf1[where]),
-        "keras": float(keras[where]),
-        "shape": list(tf1.shape),
-        "tolerance": TOLERANCE,
-        "pass": bool(worst <= TOLERANCE),
-    }
+def _flat(result: Any) -> List[Any]:
+    """The layer's outputs as one list (the sequence, then the states), however this Keras nests them."""
+    if isinstance(result, (list, tuple)):
+        return [t for item in result for t in _flat(item)]
+    return [result]
 
 
-def _masked_steps(output: np.ndarray, lengths: np.ndarray, directions: List[str]) -> Dict[str, Any]:
-    """What Keras gives at padded steps, per direction: zeros, the last valid step's output repeated, or else."""
-    found = {}
-    half = output.shape[-1] // len(directions)
-    for i, direction in enumerate(directions):
-        part = output[..., i * half : (i + 1) * half]
-        zeros, repeats, padded = True, True, 0
-        for b, length in enumerate(lengths):
-            tail = part[b, int(length) :]
-            if tail.size == 0:
-                continue
-            padded += tail.shape[0]
-            zeros = zeros and bool(np.all(tail == 0))
-            # the forward direction's last valid step is length-1; the backward one's output, reversed back,
-            # holds its final value at step 0
-            edge = part[b, int(length) - 1] if direction == "fw" else part[b, 0]
-            repeats = repeats and bool(np.all(tail == edge))
-        if not padded:
-            continue
-        found[direction] = {
-            "padded_steps": padded,
-            "behaviour": "zeros"
-            if zeros
-            else ("repeats the direction's last computed output" if repeats else "other values"),
-        }
-    return found
+def _versions(tf: Optional[Any]) -> Dict[str, Any]:
+    """This side's TensorFlow (None without it), Keras (with its backend), the backend library, Python, numpy."""
+    keras = kerasenv.flavor(tf)
+    found: Dict[str, Any] = {"tensorflow": tf.__version__ if tf is not None else None, "keras": keras}
+    if tf is None:
+        found[keras["backend"]] = __import__(keras["backend"]).__version__
+    return dict(found, python=sys.version.split()[0], numpy=np.__version__)
 
 
 def prove(folder: str, staging: str) -> Dict[str, Any]:
     """Every layer of ``folder/keras_model.py`` loaded and run against the TF1 outputs in ``staging``."""
-    tf = tfenv.tensorflow()
+    tf = kerasenv.tensorflow()
     module = keras_model(folder)
     arrays = np.load(staging)
     networks = {}
     for name, record in module.RNNS.items():
         layer = module.load(name)
-        spec = record["keras"]
-        prefix = "net{}/".format(record["index"])
-        batches = sorted({k.split("/")[1] for k in arrays.files if k.startswith(prefix + "batch")})
-        outputs, masked = {}, {}
-        for batch in batches:
-            inputs = arrays[prefix + batch + "/inputs"]
-            lengths = arrays[prefix + batch + "/lengths"]
-            mask = tf.sequence_mask(lengths, inputs.shape[1])
-            result = [np.asarray(t) for t in tf.nest.flatten(layer(tf.constant(inputs), mask=mask))]
-            valid = np.arange(inputs.shape[1])[None, :, None] < lengths[:, None, None]
-            outputs[batch + "/output"] = _worst(arrays[prefix + batch + "/tf1/output"], result[0], valid)
-            names = record["state_names"]
-            if len(result) - 1 != len(names):
-                raise ValueError(f"{name}: Keras returned {len(result) - 1} states, TF1 has {len(names)}")
-            for state, value in zip(names, result[1:]):
-                outputs[batch + "/" + state] = _worst(arrays[prefix + batch + "/tf1/" + state], value)
-            masked[batch] = _masked_steps(result[0], lengths, spec["directions"])
-        worst = max(o["max_abs_diff"] for o in outputs.values())
-        networks[name] = {
-            "pass": all(o["pass"] for o in outputs.values()),
-            "max_abs_diff": worst,
-            "outputs": outputs,
-            "masked_steps": masked,
-        }
-    return {
-        "tensorflow": tf.__version__,
-        "keras": tfenv.keras_flavor(tf),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "tolerance": TOLERANCE,
-        "networks": networks,
-    }
+
+        def run(inputs: np.ndarray, lengths: np.ndarray, layer: Any = layer) -> List[np.ndarray]:
+            mask = kerasenv.constant(tf, proof.valid_steps(inputs, lengths)[:, :, 0])
+            return [kerasenv.to_numpy(tf, t) for t in _flat(layer(kerasenv.constant(tf, inputs), mask=mask))]
+
+        networks[name] = proof.prove_network(name, record, record["keras"]["directions"], arrays, run)
+    return dict(_versions(tf), tolerance=proof.TOLERANCE, networks=networks)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

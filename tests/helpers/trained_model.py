@@ -5,7 +5,8 @@ with its options, ``MultiRNNCell``, ``dynamic_rnn`` / ``bidirectional_dynamic_rn
 ``sequence_length``), a dense layer over their final outputs, a few Adam steps (so weights are trained and
 optimizer slots exist), then ``Saver.save``. It returns the :class:`compare.core.inventory.Inventory` of what
 it wrote, named from the real cells' variables (as ``inspect`` would find them), so the convert tests do
-not depend on ``inspect``. ``python -m tests.helpers.trained_model FOLDER`` writes it and ``FOLDER/inventory.json``.
+not depend on ``inspect``. ``python -m tests.helpers.trained_model FOLDER [NAME ...]`` writes it (every network, or
+the named ones of :data:`NETWORKS`) and ``FOLDER/inventory.json``.
 """
 
 import json
@@ -57,8 +58,8 @@ def _options(cell_class: str, given: Dict[str, Any]) -> Dict[str, Any]:
     return options
 
 
-def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
-    """Write ``folder/model.ckpt-{steps}`` and return its inventory."""
+def write(folder: str, steps: int = 3, seed: int = 0, names: Tuple[str, ...] = ()) -> Inventory:
+    """Write ``folder/model.ckpt-{steps}`` (every network, or those named) and return its inventory."""
     tf = tfenv.tensorflow()
     tf1 = tfenv.v1(tf)
     graph = tf.Graph()
@@ -71,6 +72,8 @@ def write(folder: str, steps: int = 3, seed: int = 0) -> Inventory:
         inputs = tf.nn.embedding_lookup(embedding, ids)
         finals, built = [], []
         for name, cell_class, given, layers, bidirectional, units in NETWORKS:
+            if names and name not in names:
+                continue
             cls = tfenv.tf1_cell_class(tf, cell_class)
             kwargs = {k: v for k, v in given.items()}
             with tf1.variable_scope(name):
@@ -180,6 +183,6 @@ def _network(
 
 if __name__ == "__main__":
     out = sys.argv[1]
-    inventory = write(out)
+    inventory = write(out, names=tuple(sys.argv[2:]))
     with open(os.path.join(out, "inventory.json"), "w", encoding="utf-8") as handle:
         json.dump(inventory.to_dict(), handle, indent=1)

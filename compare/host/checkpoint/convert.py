@@ -1,10 +1,14 @@
-"""``rnncompare convert``: a TF1 checkpoint's networks as Keras layers with their trained weights, proven.
+"""``rnncompare convert``: a TF1 checkpoint's networks as Keras layers (or PyTorch modules) with their trained
+weights, proven.
 
 :func:`convert_inventory` drives two envs: tf115 restores each network from the checkpoint, runs it on fixed
-batches (padded ones among them) and ports its weights (``backends.checkpoint.restore_tf1``); the Keras env ENV stores
-them in its own weights format beside the generated ``keras_model.py``, then a fresh process of ENV loads
-them through that file and compares with the TF1 outputs (``backends.checkpoint.store_keras``), giving
-``proof.json`` (and ``proof_batches.npz``: the batches and TF1 outputs, to re-check with TensorFlow alone).
+batches (padded ones among them) and ports its weights (``backends.checkpoint.restore_tf1``); the Keras env ENV
+(Keras on TensorFlow, or Keras 3 on JAX / torch) stores them in its own weights format beside the generated
+``keras_model.py``, then a fresh process of ENV loads them through that file and compares with the TF1 outputs
+(``backends.checkpoint.store_keras``), giving ``proof.json`` (and ``proof_batches.npz``: the batches and TF1
+outputs, to re-check with the target framework alone). With ``to="torch"`` (env k3-torch) the target is a
+PyTorch ``state_dict`` beside the generated ``torch_model.py`` (``backends.checkpoint.store_torch``); with
+``to="flax"`` (env k3-jax) Flax params beside ``flax_model.py`` (``backends.checkpoint.store_flax``).
 Everything is built in a temporary folder beside ``out`` and moved into place at the end:
 ``convert`` never leaves half a folder. :func:`convert` = ``compare.host.checkpoint.inspect.inspect_checkpoint`` + that.
 """
@@ -24,12 +28,17 @@ import numpy as np
 
 from compare.core.inventory import Inventory
 from compare.errors import UserError
+from compare.host.checkpoint import flax_source, keras_source, torch_source
 from compare.host.checkpoint import inspect as inspecting
-from compare.host.checkpoint import keras_source
 from compare.host.envs import run_module as envrun
 
 TF1_ENV = "tf115"
-KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")
+KERAS_ENVS = ("tf215", "tf221", "tf221-legacy")  # Keras on TensorFlow: migrate's default
+STANDALONE_ENVS = ("k3-jax", "k3-torch")  # Keras 3 without TensorFlow (keras_model.py imports keras)
+CONVERT_ENVS = KERAS_ENVS + STANDALONE_ENVS
+# the module targets, each with the env that writes and proves it, and its generated file's source
+MODULE_TARGETS = {"torch": ("k3-torch", torch_source), "flax": ("k3-jax", flax_source)}
+TARGETS = ("keras",) + tuple(MODULE_TARGETS)
 BATCHES = "proof_batches.npz"
 
 
@@ -67,9 +76,17 @@ def check_out(out: Path) -> Path:
     return out
 
 
-def check_env(env: str) -> str:
-    if env not in KERAS_ENVS:
-        raise UserError(f"--env {env} is not a Keras env", "choose one of " + ", ".join(KERAS_ENVS))
+def check_env(env: str, to: str = "keras") -> str:
+    """``env`` when it can hold the ``to`` target (``keras``: any Keras env; ``torch``: k3-torch; ``flax``:
+    k3-jax)."""
+    if to not in TARGETS:
+        raise UserError(f"--to {to} is no conversion target", "choose one of " + ", ".join(TARGETS))
+    if to in MODULE_TARGETS and env != MODULE_TARGETS[to][0]:
+        raise UserError(
+            f"--to {to} is written in env {MODULE_TARGETS[to][0]}, not {env}", f"use --env {MODULE_TARGETS[to][0]}"
+        )
+    if env not in CONVERT_ENVS:
+        raise UserError(f"--env {env} is not a Keras env", "choose one of " + ", ".join(CONVERT_ENVS))
     return env
 
 
@@ -109,6 +126,40 @@ def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
     return rnns
 
 
+def _module_rnns(plan: Dict[str, Any], to: str) -> Dict[str, Any]:
+    """``RNNS`` of torch_model.py / flax_model.py for the networks that convert exactly."""
+    rnns: Dict[str, Any] = {}
+    for record in plan["networks"]:
+        spec = record[to]
+        if spec is None:
+            continue
+        parts = ("h",) if spec["cell"] == "gru" else ("h", "c")
+        rnns[record["name"]] = {
+            "index": record["index"],
+            "stem": stem(record["name"]),
+            "cell_class": record["cell_class"],
+            "family": record["family"],
+            "options": record["options"],
+            "variables": record["variables"],
+            to: spec,
+            "state_names": [
+                f"state/{d}/l{layer}/{p}" for d in spec["directions"] for layer in range(spec["layers"]) for p in parts
+            ],
+        }
+    return rnns
+
+
+def _model_file(plan: Dict[str, Any], inventory: Inventory, env: str, to: str) -> Tuple[str, str, Dict[str, Any]]:
+    """(the generated file's name, its text, its RNNS) for the ``to`` target in ``env``."""
+    if to in MODULE_TARGETS:
+        rnns = _module_rnns(plan, to)
+        text = MODULE_TARGETS[to][1].render(rnns, inventory.checkpoint, plan["tensorflow"], env)
+        return f"{to}_model.py", text, rnns
+    rnns = _rnns(plan)
+    text = keras_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env, env in STANDALONE_ENVS)
+    return "keras_model.py", text, rnns
+
+
 def _run(env: str, module: str, args: Sequence[Union[str, Path]]) -> None:
     run = envrun.run_module(env, module, args)
     if run.returncode != 0:
@@ -116,9 +167,10 @@ def _run(env: str, module: str, args: Sequence[Union[str, Path]]) -> None:
         raise RuntimeError(f"{module} in {env} failed (exit {run.returncode}):\n{tail}")
 
 
-def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
-    """Convert every network of ``inventory`` for the Keras env ``env`` into the new folder ``out``."""
-    env, out = check_env(env), check_out(Path(out))
+def convert_inventory(inventory: Inventory, env: str, out: Path, to: str = "keras") -> Conversion:
+    """Convert every network of ``inventory`` for the Keras env ``env`` (``to="torch"``: for PyTorch, in
+    k3-torch; ``to="flax"``: for Flax, in k3-jax) into the new folder ``out``."""
+    env, out = check_env(env, to), check_out(Path(out))
     if not inventory.networks:
         raise UserError(
             f"checkpoint {inventory.checkpoint} holds no recurrent network",
@@ -131,36 +183,28 @@ def convert_inventory(inventory: Inventory, env: str, out: Path) -> Conversion:
         _run(
             TF1_ENV,
             "backends.checkpoint.restore_tf1",
-            ["--inventory", work_dir / "inventory.json", "--staging", staging, "--plan", plan_path],
+            ["--inventory", work_dir / "inventory.json", "--staging", staging, "--plan", plan_path, "--target", to],
         )
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
-        rnns = _rnns(plan)
-        (build / "keras_model.py").write_text(
-            keras_source.render(rnns, inventory.checkpoint, plan["tensorflow"], env), encoding="utf-8"
-        )
+        filename, text, rnns = _model_file(plan, inventory, env, to)
+        (build / filename).write_text(text, encoding="utf-8")
         proof: Dict[str, Any] = {"networks": {}}
         if rnns:
-            _run(
-                env,
-                "backends.checkpoint.store_keras",
-                ["save", "--dir", build, "--staging", staging, "--out", work_dir / "saved.json"],
-            )
-            _run(
-                env,
-                "backends.checkpoint.store_keras",
-                ["prove", "--dir", build, "--staging", staging, "--out", work_dir / "proof.json"],
-            )
+            store = f"backends.checkpoint.store_{to}"
+            _run(env, store, ["save", "--dir", build, "--staging", staging, "--out", work_dir / "saved.json"])
+            _run(env, store, ["prove", "--dir", build, "--staging", staging, "--out", work_dir / "proof.json"])
             proof = json.loads((work_dir / "proof.json").read_text(encoding="utf-8"))
             _keep_batches(staging, build / BATCHES, rnns)
-        converted = _outcomes(plan, proof)
+        converted = _outcomes(plan, proof, to)
         document = dict(
             proof,
             schema="rnncompare/convert-proof",
             version=1,
             env=env,
+            target=to,
             checkpoint=inventory.checkpoint,
             tf1={"env": TF1_ENV, "tensorflow": plan["tensorflow"]},
-            refused={r["name"]: r["refused"] for r in plan["networks"] if r["keras"] is None},
+            refused={r["name"]: r["refused"] for r in plan["networks"] if r[to] is None},
             summary=[
                 {"name": c.name, "status": c.status, "max_abs_diff": c.max_abs_diff, "reason": c.reason}
                 for c in converted
@@ -198,10 +242,10 @@ def _keep_batches(staging: Path, path: Path, rnns: Dict[str, Any]) -> None:
         np.savez(handle, **kept)
 
 
-def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any]) -> List[Converted]:
+def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any], to: str) -> List[Converted]:
     converted = []
     for record in plan["networks"]:
-        if record["keras"] is None:
+        if record[to] is None:
             converted.append(Converted(record["name"], "refused", reason=record["refused"]))
             continue
         measured = proof["networks"][record["name"]]
@@ -211,8 +255,8 @@ def _outcomes(plan: Dict[str, Any], proof: Dict[str, Any]) -> List[Converted]:
     return converted
 
 
-def convert(checkpoint: str, env: str, out: Path, sets: Sequence[str] = ()) -> Conversion:
-    """``rnncompare convert CHECKPOINT --env ENV --out DIR [--set ...]``."""
-    check_env(env)
+def convert(checkpoint: str, env: str, out: Path, sets: Sequence[str] = (), to: str = "keras") -> Conversion:
+    """``rnncompare convert CHECKPOINT --env ENV --out DIR [--to keras|torch|flax] [--set ...]``."""
+    check_env(env, to)
     check_out(Path(out))
-    return convert_inventory(inspecting.inspect_checkpoint(checkpoint, sets, env=TF1_ENV), env, Path(out))
+    return convert_inventory(inspecting.inspect_checkpoint(checkpoint, sets, env=TF1_ENV), env, Path(out), to)

@@ -1,7 +1,8 @@
-"""The ``keras_model.py`` that ``rnncompare convert`` writes: converted Keras layers needing TensorFlow only.
+"""The ``keras_model.py`` that ``rnncompare convert`` writes: converted Keras layers needing their Keras only.
 
 :func:`render` fills :data:`TEMPLATE` with ``RNNS`` (network name -> the TF1 variables it came from, the
-options used, the Keras layer and its weights file). The generated file imports nothing of rnncompare;
+options used, the Keras layer and its weights file). The generated file imports nothing of rnncompare, and
+``tensorflow`` (its ``tf.keras``) for a TF env, the standalone ``keras`` for k3-jax and k3-torch;
 ``build(name)`` makes the layer (``GRU`` / ``LSTM``, ``RNN(StackedRNNCells)``, ``Bidirectional``) with
 ``return_sequences`` and ``return_state``, inside a one-layer ``Model`` that owns the weights file;
 ``load(name)`` loads the converted weights and returns the layer.
@@ -14,12 +15,12 @@ from typing import Any, Dict
 
 TEMPLATE = '''"""Keras layers converted from the TF1 checkpoint {checkpoint} by `rnncompare convert` (TensorFlow {tf1}).
 
-Written for tox env {env}; needs TensorFlow only. Each layer computes what the TF1
+Written for tox env {env}; needs {needs} only. Each layer computes what the TF1
 network computed: see proof.json beside this file for the measured max |diff| per output.
 
     import keras_model
     layer = keras_model.load("{example}")        # the built layer, converted weights loaded
-    outputs = layer(x, mask=tf.sequence_mask(lengths, tf.shape(x)[1]))
+    outputs = layer(x, mask={mask})
     sequence, states = outputs[0], outputs[1:]   # per direction, per layer: h (and c for an LSTM)
 
 `RNNS[name]`: `variables` (the checkpoint variables it came from), `options` (the TF1 cell's),
@@ -31,13 +32,13 @@ dynamic_rnn does, a one-direction layer repeats its last valid output (measured:
 """
 import os
 
-import tensorflow as tf
+{imports}
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 RNNS = {rnns}
 
-KERAS_3 = str(getattr(tf.keras, "__version__", "2")).startswith("3")
+KERAS_3 = str(getattr(keras, "__version__", "2")).startswith("3")
 
 
 def weights_file(name):
@@ -48,7 +49,7 @@ def weights_file(name):
 def build(name):
     """The Keras layer of RNNS[name], built inside a one-layer Model (weights not loaded): (model, layer)."""
     spec = RNNS[name]["keras"]
-    layers = tf.keras.layers
+    layers = keras.layers
     cell_class = layers.GRUCell if spec["cell"] == "gru" else layers.LSTMCell
     layer_class = layers.GRU if spec["cell"] == "gru" else layers.LSTM
     kwargs = spec["cell_kwargs"]
@@ -58,8 +59,8 @@ def build(name):
         rnn = layers.RNN(layers.StackedRNNCells([cell_class(**kwargs) for _ in range(spec["layers"])]),
                          return_sequences=True, return_state=True)
     layer = layers.Bidirectional(rnn, merge_mode="concat") if len(spec["directions"]) == 2 else rnn
-    inputs = tf.keras.Input(shape=(None, spec["input_size"]))
-    model = tf.keras.Model(inputs, layer(inputs))
+    inputs = keras.Input(shape=(None, spec["input_size"]))
+    model = keras.Model(inputs, layer(inputs))
     return model, layer
 
 
@@ -71,10 +72,16 @@ def load(name):
 '''
 
 
-def render(rnns: Dict[str, Any], checkpoint: str, tf1: str, env: str) -> str:
-    """The text of ``keras_model.py`` for ``rnns`` (plain Python literals only)."""
+def render(rnns: Dict[str, Any], checkpoint: str, tf1: str, env: str, standalone: bool = False) -> str:
+    """The text of ``keras_model.py`` for ``rnns`` (plain Python literals only); ``standalone``: for a Keras 3
+    env without TensorFlow (it imports ``keras``, whichever backend ``KERAS_BACKEND`` names)."""
     example = next(iter(rnns), "NAME")
     return TEMPLATE.format(
+        needs="Keras 3 (on the backend the env's KERAS_BACKEND names)" if standalone else "TensorFlow",
+        imports="import keras" if standalone else "import tensorflow as tf\n\nkeras = tf.keras",
+        mask="numpy.arange(x.shape[1])[None, :] < lengths[:, None]"
+        if standalone
+        else "tf.sequence_mask(lengths, tf.shape(x)[1])",
         checkpoint=checkpoint,
         tf1=tf1,
         env=env,
