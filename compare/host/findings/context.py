@@ -52,12 +52,20 @@ class Context:
             return None
 
     def framework(self, scenario: str, label: str) -> str:
-        """``tf1`` | ``keras`` | ``torch`` from the side's family; else from the route's name (``recipe`` is Keras)."""
+        """``tf1`` | ``keras`` | ``torch`` | ``flax`` from the side's family; else from the route's name
+        (``recipe`` is Keras, ``torch_recipe`` PyTorch)."""
         family = self.family(scenario, label)
         if family is not None:
             return family.framework
         route = label.rpartition(":")[2]
-        return {"tf1": "tf1", "keras": "keras", "recipe": "keras", "torch": "torch"}.get(route, "")
+        return {
+            "tf1": "tf1",
+            "keras": "keras",
+            "recipe": "keras",
+            "torch": "torch",
+            "torch_recipe": "torch",
+            "flax": "flax",
+        }.get(route, "")
 
     def tensorflow(self, label: str) -> str:
         art = self.artifacts.get(label.rpartition(":")[0])

@@ -175,9 +175,15 @@ FIXES: Dict[str, Callable[[Cause, Sequence[Unit], Context, str], str]] = {
 }
 
 
-FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch", "tf1": "TF1"}
+FRAMEWORK_NAMES = {"keras": "Keras", "torch": "PyTorch", "flax": "Flax", "tf1": "TF1"}
 # Causes whose fix is the start the weights are drawn from: PyTorch has no initializer argument for it.
 STARTS = ("constant", "scale", "initializer", "distribution", "orthogonality", "joint_orthogonality", "other")
+# Flax's cells: the start is their init arguments; the function is the cell's own, with no options.
+FLAX_START = (
+    "pass kernel_init / recurrent_kernel_init / bias_init to the Flax cell, as [scenario.flax] does (each gate "
+    "is a Dense of its own, so an initializer over TF1's fused [x; h] kernel has no Flax argument, and "
+    "rnncompare has no recipe starting Flax cells like TF1)"
+)
 
 
 def fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
@@ -195,11 +201,13 @@ def fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
 
 
 def _fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
-    if all(ctx.framework(u.row.scenario, u.row.b.label) == "torch" for u in units):
+    frameworks = {ctx.framework(u.row.scenario, u.row.b.label) for u in units}
+    found = None
+    if frameworks == {"torch"}:
         found = _torch(cause, units)
-        if found is not None:
-            return found
-    return FIXES.get(cause.code, _config)(cause, units, ctx, pattern)
+    elif frameworks == {"flax"}:
+        found = _flax(cause, units)
+    return found if found is not None else FIXES.get(cause.code, _config)(cause, units, ctx, pattern)
 
 
 def _torch(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
@@ -216,5 +224,20 @@ def _torch(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
     key, (a, b) = cause.code, cause.params
     return (
         f"none in PyTorch: nn.GRU / nn.LSTM take no {key} argument (they compute {key}={_literal(b)}); "
+        f"rnncompare port says where weights still carry over ({units[0].row.a.label} computes {_literal(a)})"
+    )
+
+
+def _flax(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
+    """What to do when the other side is a Flax cell, or None where the general fix holds."""
+    if cause.code in STARTS:
+        return FLAX_START
+    if cause.code in ("shape", "stacking"):
+        return "stack one flax.linen.RNN per direction, each over the layer below it in that direction, as TF1 does"
+    if cause.code in FIXES:
+        return None
+    key, (a, b) = cause.code, cause.params
+    return (
+        f"none in Flax: its cells take no {key} argument (they compute {key}={_literal(b)}); "
         f"rnncompare port says where weights still carry over ({units[0].row.a.label} computes {_literal(a)})"
     )
