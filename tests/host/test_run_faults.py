@@ -91,6 +91,9 @@ def _worker_pid(out: Path):
     return None
 
 
+TF_ROUTES = ("tf1", "keras", "recipe")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's pid in /proc")
 def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
@@ -120,10 +123,11 @@ def test_killed_worker_keeps_other_envs_and_the_report_marks_it(tmp_path):
     assert alive.status == "ok"
     complete = artifact.load(alive.artifact)
     assert complete["complete"] is True
-    assert all(r["status"] == "ok" for e in complete["scenarios"].values() for r in e["routes"].values())
+    # the TensorFlow routes run; PyTorch's and Flax's are unavailable in a TF env
+    assert all(e["routes"][n]["status"] == "ok" for e in complete["scenarios"].values() for n in TF_ROUTES)
     partial = artifact.load(victim)
     assert partial["complete"] is False
-    assert all(r["status"] == "ok" for r in partial["scenarios"]["s1"]["routes"].values())
+    assert all(partial["scenarios"]["s1"]["routes"][n]["status"] == "ok" for n in TF_ROUTES)
     assert all(r["reason"] == NOT_FINISHED for r in partial["scenarios"]["s3"]["routes"].values())
     assert no_temporaries(out)
     assert main(["report", str(out)]) == 0
