@@ -1,12 +1,16 @@
-"""What both sides of ``rnncompare convert``'s proof share: the generated model file imported as a module, and
-the worst |diff| between the TF1 outputs and the converted layer's, with where it is and both values there."""
+"""What the sides of ``rnncompare convert``'s proof share: the generated model file imported as a module,
+the worst |diff| between the TF1 outputs and the converted layer's (with where it is and both values
+there), and the command line of every ``store_*`` module."""
 
 import importlib.util
+import json
 import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
+
+from compare.errors import ArgumentParser
 
 TOLERANCE = 1e-5
 
@@ -112,3 +116,25 @@ def prove_network(
             outputs[batch + "/" + state] = worst(arrays[prefix + batch + "/tf1/" + state], value)
         masked[batch] = masked_steps(result[0], lengths, directions)
     return network_proof(outputs, masked)
+
+
+def store_main(
+    module: str,
+    doc: Optional[str],
+    model_file: str,
+    save: Callable[[str, str], Dict[str, Any]],
+    prove: Callable[[str, str], Dict[str, Any]],
+    argv: Optional[List[str]] = None,
+) -> int:
+    """The command line every ``store_*`` module has: ``save`` the weights beside ``model_file``, or
+    ``prove`` them against the TF1 side; the result goes to ``--out`` as JSON."""
+    parser = ArgumentParser(prog=f"python -m {module}", description=(doc or "").split("\n")[0])
+    parser.add_argument("step", choices=("save", "prove"))
+    parser.add_argument("--dir", required=True, help=f"the folder holding {model_file}")
+    parser.add_argument("--staging", required=True, help="the TF1 side's .npz")
+    parser.add_argument("--out", required=True, help="the JSON to write: what was saved, or the proof")
+    args = parser.parse_args(argv)
+    result = save(args.dir, args.staging) if args.step == "save" else prove(args.dir, args.staging)
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+    return 0

@@ -11,7 +11,6 @@ process): imports ``DIR/flax_model.py``, ``load(name)`` for each network, applie
 batches with their lengths and compares with the TF1 outputs as the Keras side does.
 """
 
-import json
 import os
 import sys
 from typing import Any, Dict, List, Optional
@@ -19,7 +18,6 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from backends.checkpoint import proof
-from compare.errors import ArgumentParser
 
 
 def flax_model(folder: str) -> Any:
@@ -78,16 +76,7 @@ def prove(folder: str, staging: str) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = ArgumentParser(prog="python -m backends.checkpoint.store_flax", description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("save", "prove"))
-    parser.add_argument("--dir", required=True, help="the folder holding flax_model.py")
-    parser.add_argument("--staging", required=True, help="the TF1 side's .npz")
-    parser.add_argument("--out", required=True, help="the JSON to write: what was saved, or the proof")
-    args = parser.parse_args(argv)
-    result = save(args.dir, args.staging) if args.step == "save" else prove(args.dir, args.staging)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=1)
-    return 0
+    return proof.store_main("backends.checkpoint.store_flax", __doc__, "flax_model.py", save, prove, argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ with both sides' values at the worst element, against the tolerance. It also mea
 the masked steps, where TF1's ``dynamic_rnn`` gives zeros.
 """
 
-import json
 import os
 import sys
 from typing import Any, Dict, List, Optional
@@ -21,7 +20,6 @@ import numpy as np
 
 from backends import kerasenv
 from backends.checkpoint import proof
-from compare.errors import ArgumentParser
 
 
 def keras_model(folder: str) -> Any:
@@ -82,16 +80,7 @@ def prove(folder: str, staging: str) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = ArgumentParser(prog="python -m backends.checkpoint.store_keras", description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=("save", "prove"))
-    parser.add_argument("--dir", required=True, help="the folder holding keras_model.py")
-    parser.add_argument("--staging", required=True, help="the TF1 side's .npz")
-    parser.add_argument("--out", required=True, help="the JSON to write: what was saved, or the proof")
-    args = parser.parse_args(argv)
-    result = save(args.dir, args.staging) if args.step == "save" else prove(args.dir, args.staging)
-    with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=1)
-    return 0
+    return proof.store_main("backends.checkpoint.store_keras", __doc__, "keras_model.py", save, prove, argv)
 
 
 if __name__ == "__main__":
