@@ -77,10 +77,8 @@ def _measure(scenario: Scenario, built: Built, loaded: Loaded = None) -> Dict[st
 
     A large draw (``OVERLAP_VALUES``) is measured on a second thread while TensorFlow makes the next
     (numpy and TensorFlow both release the GIL in their array work), so the statistics overlap the
-    draws instead of following them; at most two draws are alive at once. A route whose draws run ahead
-    on threads of their own (``Built.draws_ahead``) is measured on this thread: its next draw is already
-    being made, and a held draw would be a third in memory. The measurer sees the draws in order, one at
-    a time, so its figures are those of a serial run.
+    draws instead of following them; at most two draws are alive at once. The measurer sees the draws
+    in order, one at a time, so its figures are those of a serial run.
     """
     count = 1 if loaded else scenario.seeds
     first: List[Weight] = []
@@ -98,7 +96,7 @@ def _measure(scenario: Scenario, built: Built, loaded: Loaded = None) -> Dict[st
                     raise ValueError(f"{built.family} variables share a name")
                 options = _cell_options(built.family, built.config())
                 measurer = Measurer(built.family, count, scenario.units, **options)
-                overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES and not built.draws_ahead()
+                overlap = sum(w.value.size for w in weights) >= OVERLAP_VALUES
             if measuring is not None:
                 measuring.result()  # the previous draw is measured (and dropped) before this one starts
             if overlap:

@@ -38,12 +38,6 @@ class Built(ABC):
     def draws(self, count: int) -> Iterator[List[Weight]]:
         """``count`` independent, reproducible initializations, in order."""
 
-    def draws_ahead(self) -> bool:
-        """Whether ``draws`` makes the next draws on threads of its own while the caller holds the
-        current one: the caller then gains nothing from a thread of its own for measuring, and each
-        draw it held on one would be one more draw in memory."""
-        return False
-
     @abstractmethod
     def load(self, values: Values) -> List[Weight]:
         """Replace the latest draw's weights by ``values`` ({(layer, direction, param): array}).

@@ -258,10 +258,6 @@ class KerasBuilt(Built):
             return self._assigned_one_by_one(located, seeds)
         return keras_draws.redraws(self.tf, located, seeds, initial_value)
 
-    def draws_ahead(self) -> bool:
-        located = [(cell, param, variable) for _, _, cell, param, variable in self._variables()]
-        return self.tf is not None and not self.seeded and keras_draws.runs_ahead(self.tf, located)
-
     def _assigned_one_by_one(self, located: keras_draws.Located, seeds: List[int]) -> Iterator[List[np.ndarray]]:
         """Keras 3 on jax or torch: each variable assigned its value in turn, as ``build`` does."""
         for seed in seeds:
@@ -342,9 +338,6 @@ class GraphKerasBuilt(KerasBuilt):
         for seed in seeds:
             self._build(seed)
             yield self._values([v for _, _, _, _, v in self._variables()])
-
-    def draws_ahead(self) -> bool:
-        return False  # one draw at a time, each in a fresh graph
 
     def _values(self, variables: List[Any]) -> List[np.ndarray]:
         return [np.array(v) for v in self.keras.backend.batch_get_value(variables)]

@@ -42,11 +42,6 @@ def redraws(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any)
     return _ahead(tf, located, seeds, initial_value)
 
 
-def runs_ahead(tf: Any, located: Located) -> bool:
-    """Whether ``redraws`` makes the next seeds on threads of its own while the caller holds a draw."""
-    return _large(located) and not tfenv.seeded_draws_repeat(tf)
-
-
 def _large(located: Located) -> bool:
     return sum(int(np.prod([int(n) for n in variable.shape])) for _, _, variable in located) >= GRAPH_VALUES
 

@@ -1,6 +1,5 @@
-"""Where the worker measures a draw (``backends.worker._measure``): on a thread of its own while the route
-makes the next draw, unless the route already draws ahead on threads of its own; then on the calling
-thread, so that no third draw is held (numpy only: a route of hand-made arrays)."""
+"""Where the worker measures a draw (``backends.worker._measure``): a large one on a thread of its own while
+the route makes the next draw, in the order drawn (numpy only: a route of hand-made arrays)."""
 
 import dataclasses
 import threading
@@ -21,18 +20,12 @@ class ArrayBuilt(Built):
 
     family = "keras_gru"
 
-    def __init__(self, ahead: bool) -> None:
-        self.ahead = ahead
-
     def config(self) -> Dict[str, object]:
         return {}
 
     def draws(self, count: int) -> Iterator[List[Weight]]:
         for k in range(count):
             yield [Weight("kernel", 0, "fw", "kernel", np.full((3, 6), float(k), dtype=np.float32))]
-
-    def draws_ahead(self) -> bool:
-        return self.ahead
 
     def load(self, _values: Values) -> List[Weight]:
         raise AssertionError("these tests draw; they load nothing")
@@ -65,8 +58,8 @@ def measured(monkeypatch):
     monkeypatch.setattr(worker, "OVERLAP_VALUES", 0)  # every draw counts as large
     scenario = dataclasses.replace(load_scenarios(None)[0], seeds=SEEDS)
 
-    def measure(ahead: bool) -> List[str]:
-        worker._measure(scenario, ArrayBuilt(ahead))
+    def measure() -> List[str]:
+        worker._measure(scenario, ArrayBuilt())
         assert ThreadRecorder.seen == [0.0, 1.0, 2.0, 3.0]  # in order, each once, whatever the thread
         return ThreadRecorder.threads
 
@@ -75,8 +68,4 @@ def measured(monkeypatch):
 
 def test_large_draws_are_measured_on_a_second_thread(measured):
     main = threading.current_thread().name
-    assert all(name != main for name in measured(ahead=False))
-
-
-def test_draws_made_ahead_by_the_route_are_measured_on_the_calling_thread(measured):
-    assert set(measured(ahead=True)) == {threading.current_thread().name}
+    assert all(name != main for name in measured())
