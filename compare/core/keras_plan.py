@@ -11,7 +11,7 @@ into the stored forget-gate bias. The Keras layer is ``GRU`` / ``LSTM`` (one lay
 """
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,6 +22,14 @@ from compare.core.weights import Weight
 
 Variables = Dict[Tuple[int, str, str], np.ndarray]
 KERAS_PARAMS = ("kernel", "recurrent_kernel", "bias")
+
+
+def state_names(cell: str, directions: Sequence[str], layers: int) -> List[str]:
+    """A converted network's final states in the order its layers return them: per direction, per layer,
+    ``h`` (and ``c`` after it for an LSTM, as Keras orders ``[h, c]``; the generated PyTorch and Flax
+    modules return them so too)."""
+    parts = ("h",) if cell == "gru" else ("h", "c")
+    return [f"state/{d}/l{layer}/{p}" for d in directions for layer in range(layers) for p in parts]
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,7 @@ class KerasSpec:
         ]
 
     def state_names(self) -> List[str]:
-        """The final states in the order the Keras layer returns them (``return_state``): per direction, per
-        layer, ``h`` (and ``c`` after it for an LSTM, as Keras orders ``[h, c]``)."""
-        parts = ("h",) if self.cell == "gru" else ("h", "c")
-        return [f"state/{d}/l{layer}/{p}" for d in self.directions for layer in range(self.layers) for p in parts]
+        return state_names(self.cell, self.directions, self.layers)
 
     def to_dict(self) -> Dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ import numpy as np
 from compare.core import families, port
 from compare.core.assemble import RESET_AFTER_REASON, PortError
 from compare.core.inventory import Network
-from compare.core.keras_plan import source_computation
+from compare.core.keras_plan import source_computation, state_names
 from compare.core.weights import Weight
 
 # framework -> (its GRU, its LSTM), as the reasons name them
@@ -59,10 +59,7 @@ class ModuleSpec:
         return f"directions.{direction}.{param}_l{layer}"
 
     def state_names(self) -> List[str]:
-        """The final states in the order the generated module returns them: per direction, per layer, ``h``
-        (and ``c`` after it for an LSTM), as the Keras layers order them."""
-        parts = ("h",) if self.cell == "gru" else ("h", "c")
-        return [f"state/{d}/l{layer}/{p}" for d in self.directions for layer in range(self.layers) for p in parts]
+        return state_names(self.cell, self.directions, self.layers)
 
     def to_dict(self) -> Dict[str, Any]:
         return {

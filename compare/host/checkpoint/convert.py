@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterator, List, Sequence, Tuple, Union
 import numpy as np
 
 from compare.core.inventory import Inventory
+from compare.core.keras_plan import state_names
 from compare.errors import UserError
 from compare.host.checkpoint import flax_source, keras_source, torch_source
 from compare.host.checkpoint import inspect as inspecting
@@ -95,6 +96,19 @@ def stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_") or "rnn"
 
 
+def _entry(record: Dict[str, Any], spec: Dict[str, Any]) -> Dict[str, Any]:
+    """What every generated model file's ``RNNS`` holds of one network (``spec``: its target's layout)."""
+    return {
+        "index": record["index"],
+        "stem": stem(record["name"]),
+        "cell_class": record["cell_class"],
+        "family": record["family"],
+        "options": record["options"],
+        "variables": record["variables"],
+        "state_names": state_names(spec["cell"], spec["directions"], spec["layers"]),
+    }
+
+
 def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
     """``RNNS`` of keras_model.py for the networks that convert exactly."""
     rnns: Dict[str, Any] = {}
@@ -102,51 +116,25 @@ def _rnns(plan: Dict[str, Any]) -> Dict[str, Any]:
         keras = record["keras"]
         if keras is None:
             continue
-        directions = keras["directions"]
         order = [
             f"{layer}/{d}/{p}"
-            for d in directions
+            for d in keras["directions"]
             for layer in range(keras["layers"])
             for p in ("kernel", "recurrent_kernel", "bias")
         ]
-        parts = ("h",) if keras["cell"] == "gru" else ("h", "c")
-        rnns[record["name"]] = {
-            "index": record["index"],
-            "stem": stem(record["name"]),
-            "cell_class": record["cell_class"],
-            "family": record["family"],
-            "options": record["options"],
-            "variables": record["variables"],
-            "keras": dict(keras, cell_kwargs=record["cell_kwargs"]),
-            "weight_order": order,
-            "state_names": [
-                f"state/{d}/l{layer}/{p}" for d in directions for layer in range(keras["layers"]) for p in parts
-            ],
-        }
+        rnns[record["name"]] = dict(
+            _entry(record, keras), keras=dict(keras, cell_kwargs=record["cell_kwargs"]), weight_order=order
+        )
     return rnns
 
 
 def _module_rnns(plan: Dict[str, Any], to: str) -> Dict[str, Any]:
     """``RNNS`` of torch_model.py / flax_model.py for the networks that convert exactly."""
-    rnns: Dict[str, Any] = {}
-    for record in plan["networks"]:
-        spec = record[to]
-        if spec is None:
-            continue
-        parts = ("h",) if spec["cell"] == "gru" else ("h", "c")
-        rnns[record["name"]] = {
-            "index": record["index"],
-            "stem": stem(record["name"]),
-            "cell_class": record["cell_class"],
-            "family": record["family"],
-            "options": record["options"],
-            "variables": record["variables"],
-            to: spec,
-            "state_names": [
-                f"state/{d}/l{layer}/{p}" for d in spec["directions"] for layer in range(spec["layers"]) for p in parts
-            ],
-        }
-    return rnns
+    return {
+        record["name"]: dict(_entry(record, record[to]), **{to: record[to]})
+        for record in plan["networks"]
+        if record[to] is not None
+    }
 
 
 def _model_file(plan: Dict[str, Any], inventory: Inventory, env: str, to: str) -> Tuple[str, str, Dict[str, Any]]:

@@ -9,7 +9,8 @@ route runs and the diff measures as the same), or a ``bias_initializer`` where c
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from compare.core import families
 from compare.core.recipe_snippet import init_call
@@ -200,44 +201,50 @@ def fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ModuleFixes:
+    """A framework whose modules take no initializer or cell option: what to say instead of Keras's argument."""
+
+    start: str  # causes in STARTS: how to change the weights' start
+    stack: str  # a stacking or shape cause: how to stack per direction
+    stacks: Tuple[str, ...]  # the causes ``stack`` answers
+    lacks: str  # "none in <framework>: <its modules> take no ..."
+
+
+MODULE_FIXES = {
+    "torch": ModuleFixes(
+        start="re-initialize the module's parameters with torch.nn.init after building it, as [scenario.torch] does "
+        "(PyTorch's modules take no initializer argument, and rnncompare has no recipe starting them like TF1)",
+        stack='stack nn.GRUCell / nn.LSTMCell per direction, as TF1 stacks each direction ([scenario.torch] stacking = "cells")',
+        stacks=("shape",),
+        lacks="none in PyTorch: nn.GRU / nn.LSTM take no",
+    ),
+    "flax": ModuleFixes(
+        start=FLAX_START,
+        stack="stack one flax.linen.RNN per direction, each over the layer below it in that direction, as TF1 does",
+        stacks=("shape", "stacking"),
+        lacks="none in Flax: its cells take no",
+    ),
+}
+
+
 def _fix(cause: Cause, units: Sequence[Unit], ctx: Context, pattern: str) -> str:
     frameworks = {ctx.framework(u.row.scenario, u.row.b.label) for u in units}
-    found = None
-    if frameworks == {"torch"}:
-        found = _torch(cause, units)
-    elif frameworks == {"flax"}:
-        found = _flax(cause, units)
+    module = MODULE_FIXES.get(frameworks.pop()) if len(frameworks) == 1 else None
+    found = _module_fix(module, cause, units) if module is not None else None
     return found if found is not None else FIXES.get(cause.code, _config)(cause, units, ctx, pattern)
 
 
-def _torch(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
-    """What to do when the other side is a PyTorch module, or None where the general fix holds."""
+def _module_fix(module: ModuleFixes, cause: Cause, units: Sequence[Unit]) -> Optional[str]:
+    """What to do when the other side is a PyTorch or Flax module, or None where the general fix holds."""
     if cause.code in STARTS:
-        return (
-            "re-initialize the module's parameters with torch.nn.init after building it, as [scenario.torch] does "
-            "(PyTorch's modules take no initializer argument, and rnncompare has no recipe starting them like TF1)"
-        )
-    if cause.code == "shape":
-        return 'stack nn.GRUCell / nn.LSTMCell per direction, as TF1 stacks each direction ([scenario.torch] stacking = "cells")'
+        return module.start
+    if cause.code in module.stacks:
+        return module.stack
     if cause.code in FIXES:
         return None
     key, (a, b) = cause.code, cause.params
     return (
-        f"none in PyTorch: nn.GRU / nn.LSTM take no {key} argument (they compute {key}={_literal(b)}); "
-        f"rnncompare port says where weights still carry over ({units[0].row.a.label} computes {_literal(a)})"
-    )
-
-
-def _flax(cause: Cause, units: Sequence[Unit]) -> Optional[str]:
-    """What to do when the other side is a Flax cell, or None where the general fix holds."""
-    if cause.code in STARTS:
-        return FLAX_START
-    if cause.code in ("shape", "stacking"):
-        return "stack one flax.linen.RNN per direction, each over the layer below it in that direction, as TF1 does"
-    if cause.code in FIXES:
-        return None
-    key, (a, b) = cause.code, cause.params
-    return (
-        f"none in Flax: its cells take no {key} argument (they compute {key}={_literal(b)}); "
+        f"{module.lacks} {key} argument (they compute {key}={_literal(b)}); "
         f"rnncompare port says where weights still carry over ({units[0].row.a.label} computes {_literal(a)})"
     )
