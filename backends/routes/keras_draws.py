@@ -12,6 +12,9 @@ The values are those of eager assigns one variable after another, which is how s
   op). Draws of different seeds share no stream, so consecutive seeds are drawn eagerly on ``AHEAD``
   threads, each seed's variables in order: the values are those of serial draws. Their arrays are
   mapped one by one (``heap.large_arrays_mapped``), so that two threads' arrays do not fragment the heap.
+
+Large draws are handed on as read-only views of TensorFlow's own buffers (``_viewed``), not copied: at
+production sizes a copy is hundreds of megabytes per seed, written into freshly mapped pages.
 """
 
 from collections import deque
@@ -64,12 +67,17 @@ def _in_functions(tf: Any, located: Located, seeds: Sequence[int], initial_value
                 values.append(value)
             return values
 
-        yield [np.array(v.numpy()) for v in tf.function(draw, autograph=False)()]
+        yield [_viewed(v) for v in tf.function(draw, autograph=False)()]
+
+
+def _viewed(tensor: Any) -> np.ndarray:
+    """An eager tensor's values without a copy: a read-only array over its buffer, which it keeps alive."""
+    return np.asarray(tensor)
 
 
 def _ahead(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) -> Iterator[List[np.ndarray]]:
     def draw(seed: int) -> List[np.ndarray]:
-        return [np.array(initial_value(tf, cell, param, variable, seed).numpy()) for cell, param, variable in located]
+        return [_viewed(initial_value(tf, cell, param, variable, seed)) for cell, param, variable in located]
 
     last: List[np.ndarray] = []
     upcoming = iter(seeds[AHEAD:])
