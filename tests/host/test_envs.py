@@ -90,7 +90,8 @@ def test_envs_lists_pythons_versions_and_remedy(tmp_path, monkeypatch):
     assert infos["tf115"].python == "python3.7" and infos["tf115"].found == ""
     assert "pyenv install 3.7" in infos["tf115"].remedy and infos["tf215"].remedy == ""
     assert infos["tf115"].tensorflow == "tensorflow==1.15.5, protobuf==3.20.3"
-    assert infos["tf221-legacy"].tensorflow == "tensorflow-cpu==2.21.0, tf-keras==2.21.0"
+    assert infos["tf221"].tensorflow == "tensorflow-cpu==2.21.0"
+    assert infos["tf221-legacy"].tensorflow == "tensorflow==2.21.0, tf-keras==2.21.0"  # one TensorFlow wheel
     assert infos["k3-torch"].tensorflow == "keras==3.15.1, torch==2.15.0"
     assert infos["k3-jax"].python == "python3.12" and "flax==" in infos["k3-jax"].tensorflow
     assert not any(i.exists for i in infos.values())

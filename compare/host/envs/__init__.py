@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from compare import __version__
 from compare.errors import UserError
@@ -139,7 +139,9 @@ def setup(env_dir: Optional[str] = None) -> EnvSetup:
 
 
 def _factored(value: str, env: str) -> List[str]:
-    """The lines of a tox setting that apply to ``env`` (``factor: text`` lines, factors split on '-')."""
+    """The lines of a tox setting that apply to ``env``: plain lines, and ``condition: text`` lines whose
+    condition holds (tox's syntax: factors joined by '-' must all hold, '!' negates one, ',' separates
+    alternatives; the env's factors are its name split on '-')."""
     factors = set(env.split("-"))
     lines = []
     for line in value.splitlines():
@@ -148,11 +150,18 @@ def _factored(value: str, env: str) -> List[str]:
             continue
         head, sep, rest = line.partition(":")
         if sep and " " not in head and "=" not in head and "<" not in head:
-            if head.strip() in factors:
+            if any(_holds(alternative, factors) for alternative in head.split(",")):
                 lines.append(rest.strip())
         else:
             lines.append(line)
     return lines
+
+
+def _holds(condition: str, factors: Set[str]) -> bool:
+    """Whether e.g. ``tf221-!legacy`` holds for an env of ``factors``."""
+    return all(
+        (part[1:] not in factors) if part.startswith("!") else (part in factors) for part in condition.split("-")
+    )
 
 
 # The distributions whose installed versions say what an env measures (read from their .dist-info folders,
