@@ -24,7 +24,7 @@ from typing import Any, Deque, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from backends import tfenv
+from backends import kerasenv, tfenv
 from backends.heap import large_arrays_mapped
 
 # Values per draw from which a draw is worth a graph trace (TF 2.x) or a second thread (TF 1.15)
@@ -53,7 +53,7 @@ def _one_by_one(tf: Any, located: Located, seeds: Sequence[int], initial_value: 
     for seed in seeds:
         for cell, param, variable in located:
             variable.assign(initial_value(tf, cell, param, variable, seed))
-        yield [np.array(variable.numpy()) for _, _, variable in located]
+        yield [kerasenv.to_numpy(tf, variable) for _, _, variable in located]
 
 
 def _in_functions(tf: Any, located: Located, seeds: Sequence[int], initial_value: Any) -> Iterator[List[np.ndarray]]:
